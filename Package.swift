@@ -1,0 +1,53 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "wellbeing",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "wellbeing", targets: ["wellbeing"]),
+        .library(name: "WellBeingCore", targets: ["WellBeingCore"]),
+        .library(name: "WellBeingIngest", targets: ["WellBeingIngest"]),
+        .library(name: "WellBeingStore", targets: ["WellBeingStore"]),
+        .library(name: "WellBeingAnalysis", targets: ["WellBeingAnalysis"]),
+        .library(name: "WellBeingReport", targets: ["WellBeingReport"]),
+        .library(name: "WellBeingCLI", targets: ["WellBeingCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+    ],
+    targets: [
+        // Plain value types shared by every other module.
+        .target(name: "WellBeingCore"),
+        // Reading files: encodings, CSV, instruments, KPI catalogues. Never writes the store.
+        .target(name: "WellBeingIngest", dependencies: [
+            "WellBeingCore",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // The SQLite store: schema, migrations, imports, queries.
+        .target(name: "WellBeingStore", dependencies: [
+            "WellBeingCore", "WellBeingIngest",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        ]),
+        // Survey statistics over in-memory columns. Never touches the store.
+        .target(name: "WellBeingAnalysis", dependencies: ["WellBeingCore"]),
+        // Markdown, HTML and SVG rendering of analysed values.
+        .target(name: "WellBeingReport", dependencies: ["WellBeingCore", "WellBeingAnalysis"]),
+        // The command line: argument parsing and wiring of the libraries.
+        .target(name: "WellBeingCLI", dependencies: [
+            "WellBeingCore", "WellBeingIngest", "WellBeingStore", "WellBeingAnalysis", "WellBeingReport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "wellbeing", dependencies: ["WellBeingCLI"]),
+        .testTarget(name: "WellBeingTests", dependencies: [
+            "WellBeingCore", "WellBeingIngest", "WellBeingStore", "WellBeingAnalysis", "WellBeingReport",
+            "WellBeingCLI",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ], resources: [.copy("Fixtures")]),
+    ]
+)

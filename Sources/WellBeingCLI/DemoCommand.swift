@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import WellBeingCore
+import WellBeingIngest
+import WellBeingReport
+import WellBeingStore
+
+/// `wellbeing demo`: a fresh store from the bundled samples, and what it holds.
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Build a fresh store from the bundled samples (Surveys/samples) and show what it holds.",
+        discussion: """
+            Imports the synthetic citizen survey (two periods, one of them Shift_JIS), its population margins
+            and KPIs, and the staff DX survey, into a new store.
+
+            Examples:
+              swift run wellbeing demo
+              wellbeing demo --out /tmp/wellbeing-demo
+            """)
+
+    @Option(help: ArgumentHelp("Folder for the demo store (default: a new temporary folder).", valueName: "dir"))
+    var out: String?
+
+    @Option(help: ArgumentHelp("The folder with the instruments and samples/.", valueName: "dir"))
+    var surveys: String = "Surveys"
+
+    func run() throws {
+        try reportingFailures {
+            let folder = try demoFolder()
+            let storePath = (folder as NSString).appendingPathComponent("wellbeing.sqlite")
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: storePath + suffix) }
+            let store = try SurveyStore(path: storePath)
+            let samples = (surveys as NSString).appendingPathComponent("samples")
+            func path(_ name: String) -> String { (samples as NSString).appendingPathComponent(name) }
+            func instrument(_ name: String) throws -> (LoadedInstrument, String) {
+                let file = (surveys as NSString).appendingPathComponent(name)
+                return (try InstrumentLoader.load(path: file), name)
+            }
+
+            let (lwc, lwcName) = try instrument("lwc.yaml")
+            for file in ["citizen-2024-sjis.csv", "citizen-2025.csv"] {
+                let outcome = try store.importResponses(ResponseImportRequest(
+                    path: path(file), instrument: lwc, instrumentFileName: lwcName, period: nil, encoding: nil))
+                Console.message(ImportSummary.describe(outcome, store: storePath))
+            }
+            let population = try store.importPopulation(path: path("population.csv"), survey: "lwc", period: nil,
+                                                        marginSpec: "age_band*sex,region", encoding: nil, replace: false)
+            Console.message("imported population margins (\(population.detail)) as batch \(population.batchID).")
+            let kpis = try store.importKPIs(valuesPath: path("kpis.csv"),
+                                            catalogPath: (surveys as NSString).appendingPathComponent("kpis-lwc.yaml"),
+                                            survey: "lwc", encoding: nil, replace: false)
+            Console.message("imported \(kpis.rowCount) KPI values (\(kpis.detail)) as batch \(kpis.batchID).")
+
+            let (staff, staffName) = try instrument("staff-dx.yaml")
+            let staffOutcome = try store.importResponses(ResponseImportRequest(
+                path: path("staff-dx-2025.csv"), instrument: staff, instrumentFileName: staffName,
+                period: PeriodLabel("2025"), encoding: nil))
+            Console.message(ImportSummary.describe(staffOutcome, store: storePath))
+            let staffPopulation = try store.importPopulation(path: path("staff-population.csv"), survey: "staff-dx",
+                                                             period: nil, marginSpec: nil, encoding: nil, replace: false)
+            Console.message("imported staff numbers per tier (\(staffPopulation.detail)) as batch \(staffPopulation.batchID).")
+
+            Console.output("\nThe demo store '\(storePath)' holds:\n")
+            let rows = try store.surveys().flatMap { survey in
+                survey.periods.keys.sorted().map { period in
+                    [survey.id.rawValue, survey.instrumentVersion, period.rawValue, String(survey.periods[period] ?? 0)]
+                }
+            }
+            Console.output(TextTable(headers: ["survey", "instrument", "period", "respondents"],
+                                     alignments: [.left, .left, .left, .right], rows: rows).render())
+            Console.output("\nTry: wellbeing batches --store \(storePath)\n")
+        }
+    }
+
+    private func demoFolder() throws -> String {
+        if let out {
+            do {
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            } catch {
+                throw WellBeingError(.cannotCreateOutput, "Cannot create the folder '\(out)': \(error.localizedDescription)")
+            }
+            return out
+        }
+        let folder = (NSTemporaryDirectory() as NSString).appendingPathComponent("wellbeing-demo-\(getpid())")
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw WellBeingError(.cannotCreateOutput, "Cannot create a temporary folder: \(error.localizedDescription)")
+        }
+        return folder
+    }
+}

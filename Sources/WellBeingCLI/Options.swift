@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import WellBeingCore
+import WellBeingIngest
+import WellBeingStore
+
+/// Where the store is: `--store`, else `$WELLBEING_STORE`, else `./wellbeing.sqlite`.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The store file.", valueName: "path"))
+    var store: String?
+
+    var path: String {
+        if let store { return store }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["WELLBEING_STORE"], !fromEnvironment.isEmpty {
+            return fromEnvironment
+        }
+        return "wellbeing.sqlite"
+    }
+
+    func open() throws -> SurveyStore { try SurveyStore(path: path) }
+
+    /// Opens an existing store; reading commands never create one.
+    func openExisting() throws -> SurveyStore {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw WellBeingError(.inputMissing, "There is no store at '\(path)'. Import a survey first, or give --store.")
+        }
+        return try SurveyStore(path: path)
+    }
+}
+
+/// How results are printed.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, csv, json
+}
+
+extension TextEncoding: ExpressibleByArgument {
+    public init?(argument: String) { self.init(userText: argument) }
+    public static var allValueStrings: [String] { ["utf-8", "cp932", "utf-16"] }
+}
+
+extension ErrorPolicy: ExpressibleByArgument {}
+
+/// Options shared by the imports of small files.
+struct SmallImportOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The survey the file belongs to (needed only when the store holds several).",
+                               valueName: "id"))
+    var survey: String?
+
+    @Option(help: ArgumentHelp("Force the file's encoding instead of detecting it.", valueName: "utf-8|cp932|utf-16"))
+    var encoding: TextEncoding?
+
+    @Flag(help: "Replace data imported earlier from this file (or, for margins and reference figures, the ones in force).")
+    var replace = false
+}
+
+/// Writes JSON with sorted keys, so output is the same on every run.
+enum JSONOutput {
+    static func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+    }
+}

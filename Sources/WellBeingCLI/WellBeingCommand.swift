@@ -1,0 +1,22 @@
+import ArgumentParser
+import Foundation
+import WellBeingCore
+
+/// The `wellbeing` command: regional well-being indicators from a citizen survey, offline, in one SQLite file.
+public struct WellBeingCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "wellbeing",
+        abstract: "Regional well-being (地域幸福度) indicators from a citizen survey, beside the city's KPIs.",
+        discussion: """
+            Import a survey CSV described by an instrument file, then compute indicators and write reports.
+            Everything stays in one SQLite file (--store, $WELLBEING_STORE, else ./wellbeing.sqlite).
+
+            Example:
+              wellbeing import responses survey2025.csv --instrument Surveys/lwc.yaml --period 2025
+              wellbeing batches
+            """,
+        version: ToolVersion.current,
+        subcommands: [Import.self, Batches.self, Undo.self, Demo.self])
+
+    public init() {}
+}

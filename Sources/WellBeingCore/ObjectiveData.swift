@@ -1,0 +1,98 @@
+/// An objective indicator (KPI) from a catalogue, such as 完全失業率, and the category it informs.
+public struct KPIDefinition: Sendable, Hashable {
+    public var id: KPIID
+    public var name: LocalizedText
+    /// The category whose objective score this KPI contributes to.
+    public var category: IndicatorID
+    /// +1 when a higher value is better, −1 when a lower value is better.
+    public var direction: Int
+    /// The unit of the values (`%`, `km/人`, `㎡`).
+    public var unit: String
+    /// Where the figures come from (a statistic's name and publisher).
+    public var source: String
+
+    public init(id: KPIID, name: LocalizedText, category: IndicatorID, direction: Int, unit: String, source: String) {
+        self.id = id
+        self.name = name
+        self.category = category
+        self.direction = direction
+        self.unit = unit
+        self.source = source
+    }
+}
+
+/// A KPI catalogue: the objective indicators of one survey.
+public struct KPICatalog: Sendable, Hashable {
+    public var survey: SurveyID
+    public var kpis: [KPIDefinition]
+
+    public init(survey: SurveyID, kpis: [KPIDefinition]) {
+        self.survey = survey
+        self.kpis = kpis
+    }
+}
+
+/// One KPI value for one group and period.
+public struct KPIValue: Sendable, Hashable {
+    public var kpi: KPIID
+    public var group: GroupName
+    public var period: PeriodLabel
+    public var value: Double
+
+    public init(kpi: KPIID, group: GroupName, period: PeriodLabel, value: Double) {
+        self.kpi = kpi
+        self.group = group
+        self.period = period
+        self.value = value
+    }
+}
+
+/// Population counts by the cross of some respondent fields, and the margins to rake to.
+public struct PopulationTable: Sendable, Hashable {
+    /// One cell of the cross table: a value for each field, and the count of people.
+    public struct Cell: Sendable, Hashable {
+        public var values: [String]
+        public var count: Double
+
+        public init(values: [String], count: Double) {
+            self.values = values
+            self.count = count
+        }
+    }
+
+    /// The respondent fields of the file's columns (`region`, `age_band`, `sex`).
+    public var fields: [String]
+    public var cells: [Cell]
+    /// The marginal tables to rake to, in order; each is a list of fields (`[age_band, sex]`, `[region]`).
+    public var margins: [[String]]
+
+    public init(fields: [String], cells: [Cell], margins: [[String]]) {
+        self.fields = fields
+        self.cells = cells
+        self.margins = margins
+    }
+
+    /// The margins written as `--margins` takes them: `age_band*sex,region`.
+    public var marginSpec: String {
+        margins.map { $0.joined(separator: "*") }.joined(separator: ",")
+    }
+
+    /// The population total.
+    public var total: Double { cells.reduce(0) { $0 + $1.count } }
+}
+
+/// An external mean and standard deviation for an indicator (national figures), for deviation scores.
+public struct ReferenceFigure: Sendable, Hashable {
+    /// A category id, headline item id or KPI id.
+    public var indicator: String
+    public var mean: Double
+    public var standardDeviation: Double
+    public var source: String
+
+    public init(indicator: String, mean: Double, standardDeviation: Double, source: String) {
+        self.indicator = indicator
+        self.mean = mean
+        self.standardDeviation = standardDeviation
+        self.source = source
+    }
+}

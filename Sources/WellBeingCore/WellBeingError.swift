@@ -1,0 +1,112 @@
+import Foundation
+
+/// Where in an input file a problem was found.
+public struct SourceLocation: Hashable, Sendable, Codable {
+    /// The file's name as the user gave it.
+    public var file: String
+    /// The physical line in the file, counting from 1 (a quoted field may span several lines).
+    public var line: Int?
+    /// The column's header name, or a YAML path for instrument files.
+    public var column: String?
+    /// The column's position, counting from 1.
+    public var columnNumber: Int?
+
+    public init(file: String, line: Int? = nil, column: String? = nil, columnNumber: Int? = nil) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.columnNumber = columnNumber
+    }
+
+    /// `survey.csv:1235: column q05 (10)` or `lwc.yaml: categories[3].items`.
+    public var description: String {
+        var text = file
+        if let line { text += ":\(line)" }
+        if let column {
+            if let columnNumber {
+                text += ": column \(column) (\(columnNumber))"
+            } else {
+                text += ": \(column)"
+            }
+        } else if let columnNumber {
+            text += ": column \(columnNumber)"
+        }
+        return text
+    }
+}
+
+/// One problem found in an input file: where, which value, and why it was refused.
+public struct DataProblem: Hashable, Sendable, CustomStringConvertible, Codable {
+    public var location: SourceLocation
+    /// The value as it stood in the file, if the problem is about one value.
+    public var value: String?
+    /// Why the value or line was refused, in words a clerk understands.
+    public var reason: String
+
+    public init(location: SourceLocation, value: String? = nil, reason: String) {
+        self.location = location
+        self.value = value
+        self.reason = reason
+    }
+
+    /// `survey.csv:1235: column q05 (10): '7' is outside 1–5`.
+    public var description: String {
+        var text = location.description
+        if let value {
+            text += ": '\(DataProblem.shortened(value))' \(reason)"
+        } else {
+            text += ": \(reason)"
+        }
+        return text
+    }
+
+    /// Cuts a value to a length that fits on a terminal line.
+    static func shortened(_ value: String) -> String {
+        let visible = value.replacingOccurrences(of: "\n", with: "⏎").replacingOccurrences(of: "\r", with: "")
+        if visible.count <= 60 { return visible }
+        return String(visible.prefix(57)) + "…"
+    }
+}
+
+/// An error of the tool: what happened, what to do, and the kind that decides the exit code.
+public struct WellBeingError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure this is; the command line maps each kind to one exit code.
+    public enum Kind: String, Sendable {
+        /// Wrong arguments or options (exit 64).
+        case usage
+        /// Bad input data; nothing was written (exit 65).
+        case badData
+        /// An input file does not exist or cannot be opened (exit 66).
+        case inputMissing
+        /// An output file or folder cannot be created (exit 73).
+        case cannotCreateOutput
+        /// Reading or writing failed half-way (exit 74).
+        case ioFailure
+        /// Another process holds the store (exit 75).
+        case storeBusy
+        /// Anything else (exit 1).
+        case internalFailure
+    }
+
+    public var kind: Kind
+    /// The message shown to the user.
+    public var message: String
+    /// The individual problems behind a `badData` error, all of them.
+    public var problems: [DataProblem]
+
+    public init(_ kind: Kind, _ message: String, problems: [DataProblem] = []) {
+        self.kind = kind
+        self.message = message
+        self.problems = problems
+    }
+
+    public var description: String { message }
+
+    /// A `badData` error listing up to `limit` problems, with "and N more" after them.
+    public static func badData(_ summary: String, problems: [DataProblem], limit: Int = 50) -> WellBeingError {
+        var lines = [summary]
+        for problem in problems.prefix(limit) { lines.append("  " + problem.description) }
+        if problems.count > limit { lines.append("  … and \(problems.count - limit) more") }
+        return WellBeingError(.badData, lines.joined(separator: "\n"), problems: problems)
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import WellBeingCore
+
+/// Reads one answer cell against its scale: plain or full-width digits, answer labels, missing codes.
+///
+/// The result is the stored byte: 0 for a missing answer, otherwise the answer plus one.
+struct AnswerReader {
+    enum Outcome: Equatable {
+        case value(UInt8)
+        case invalid(String)
+    }
+
+    private let minimum: Int
+    private let maximum: Int
+    /// Normalised label or missing-code text → stored byte (0 for missing).
+    private let texts: [String: UInt8]
+    private let numericMissing: Set<Int>
+    private let scaleDescription: String
+
+    init(scale: AnswerScale) {
+        minimum = scale.minimum
+        maximum = scale.maximum
+        var texts: [String: UInt8] = [:]
+        for (value, label) in scale.labels {
+            texts[Self.normalize(label.ja)] = UInt8(value + 1)
+            if let english = label.en { texts[Self.normalize(english)] = UInt8(value + 1) }
+        }
+        var numericMissing: Set<Int> = []
+        for code in scale.missingCodes {
+            let normalized = Self.normalize(code)
+            if let number = Int(normalized) { numericMissing.insert(number) } else { texts[normalized] = 0 }
+        }
+        self.texts = texts
+        self.numericMissing = numericMissing
+        let labelled = scale.labels.keys.sorted().compactMap { value in scale.labels[value].map { "\(value) \($0.ja)" } }
+        scaleDescription = "\(scale.minimum)–\(scale.maximum)"
+            + (labelled.isEmpty ? "" : " (" + labelled.joined(separator: ", ") + ")")
+    }
+
+    /// Compatibility-normalised, trimmed, lower-cased: １ → 1, ＡＢＣ → abc.
+    static func normalize(_ text: String) -> String {
+        text.precomposedStringWithCompatibilityMapping.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    }
+
+    @inline(__always)
+    func read(_ bytes: UnsafeBufferPointer<UInt8>) -> Outcome {
+        // Fast path: one to three ASCII digits.
+        if bytes.isEmpty { return .value(0) }
+        if bytes.count <= 3 {
+            var parsed = 0
+            var allDigits = true
+            for byte in bytes {
+                if byte &- 0x30 > 9 { allDigits = false; break }
+                parsed = parsed * 10 + Int(byte &- 0x30)
+            }
+            if allDigits { return number(parsed) }
+        }
+        return readText(String(decoding: bytes, as: UTF8.self))
+    }
+
+    private func number(_ value: Int) -> Outcome {
+        if numericMissing.contains(value) { return .value(0) }
+        if value < minimum || value > maximum { return .invalid("is outside \(minimum)–\(maximum)") }
+        return .value(UInt8(value + 1))
+    }
+
+    private func readText(_ raw: String) -> Outcome {
+        let text = Self.normalize(raw)
+        if text.isEmpty { return .value(0) }
+        if let code = texts[text] { return .value(code) }
+        if let integer = Int(text) { return number(integer) }
+        if let real = Double(text), real.isFinite {
+            if real == real.rounded() && abs(real) < 1e6 { return number(Int(real)) }
+            return .invalid("is not a whole number on the scale \(minimum)–\(maximum)")
+        }
+        return .invalid("is neither a number nor an answer label of the scale \(scaleDescription)")
+    }
+}

@@ -1,0 +1,264 @@
+import Foundation
+import WellBeingCore
+
+/// Reads a KPI catalogue (YAML): the objective indicators of one survey, each with its category,
+/// direction, unit and source.
+public enum KPICatalogLoader {
+    /// Loads and validates `path` against the survey's instrument (every category must exist).
+    public static func load(path: String, instrument: Instrument) throws -> (catalog: KPICatalog, yaml: String) {
+        let name = (path as NSString).lastPathComponent
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw WellBeingError(.inputMissing, "Cannot find the KPI catalogue '\(path)'.")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw WellBeingError(.badData, "\(name): a KPI catalogue must be UTF-8 text.")
+        }
+        return (try parse(text, fileName: name, instrument: instrument), text)
+    }
+
+    /// Parses catalogue YAML text.
+    public static func parse(_ text: String, fileName: String, instrument: Instrument) throws -> KPICatalog {
+        let context = YAMLContext(fileName: fileName)
+        var kpis: [KPIDefinition] = []
+        if let root = context.root(of: text), root.requireMapping("the KPI catalogue") {
+            root.checkKeys(["survey", "kpis"])
+            if let survey = root["survey"].string("the survey id"), survey != instrument.id.rawValue {
+                root["survey"].problem("the catalogue is for another survey than '\(instrument.id)'", value: survey)
+            }
+            let categories = Set(instrument.categories.map(\.id.rawValue))
+            let entries = root["kpis"].elements("kpis")
+            if entries.isEmpty { root["kpis"].problem("the catalogue lists no KPIs") }
+            for entry in entries {
+                guard entry.requireMapping("a KPI") else { continue }
+                entry.checkKeys(["id", "name", "category", "direction", "unit", "source"])
+                let id = entry["id"].string("the KPI id")
+                let name = entry["name"].localized("the KPI name")
+                let category = entry["category"].string("the category")
+                if let category, !categories.contains(category) {
+                    entry["category"].problem("is not a category of the survey '\(instrument.id)'", value: category)
+                }
+                let directionText = entry["direction"].string("the direction (+1 higher is better, -1 lower is better)")
+                let direction: Int? = switch directionText?.lowercased() {
+                case "1", "+1", "higher", "up": 1
+                case "-1", "−1", "lower", "down": -1
+                default: nil
+                }
+                if let directionText, direction == nil {
+                    entry["direction"].problem("must be +1 (higher is better) or -1 (lower is better)", value: directionText)
+                }
+                let unit = entry["unit"].string("the unit", required: false) ?? ""
+                let source = entry["source"].string("the source")
+                if let id, kpis.contains(where: { $0.id.rawValue == id }) {
+                    entry["id"].problem("this KPI id is used twice", value: id)
+                    continue
+                }
+                guard let id, let name, let category, let direction, let source else { continue }
+                kpis.append(KPIDefinition(id: KPIID(id), name: name, category: IndicatorID(category),
+                                          direction: direction, unit: unit, source: source))
+            }
+        }
+        guard context.problems.isEmpty else {
+            throw WellBeingError.badData("The KPI catalogue '\(fileName)' has \(context.problems.count) problem(s):",
+                                         problems: context.problems)
+        }
+        return KPICatalog(survey: instrument.id, kpis: kpis)
+    }
+}
+
+/// Validates the rows of the small CSV imports: KPI values, population margins and reference figures.
+public enum ObjectiveDataParser {
+    /// `kpi,group,period,value`: every KPI must be in the catalogue and every group known to the instrument.
+    public static func kpiValues(_ table: TableFile, catalog: KPICatalog, instrument: Instrument) throws -> [KPIValue] {
+        let columns = try table.requireColumns(["kpi", "group", "period", "value"])
+        let known = Set(catalog.kpis.map(\.id.rawValue))
+        let groups = Set(instrument.respondent.group.values.map(\.rawValue))
+        var problems: [DataProblem] = []
+        var values: [KPIValue] = []
+        var seen: [String: Int] = [:]
+        for row in table.rows {
+            let (kpi, group, period, valueText) = (row.cells[columns[0]], row.cells[columns[1]],
+                                                    row.cells[columns[2]], row.cells[columns[3]])
+            var ok = true
+            if !known.contains(kpi) {
+                problems.append(table.problem(row, column: columns[0], value: kpi, "is not a KPI of the catalogue"))
+                ok = false
+            }
+            if group.isEmpty || (!groups.isEmpty && !groups.contains(group)) {
+                problems.append(table.problem(row, column: columns[1], value: group,
+                                              "is not a group of the survey '\(instrument.id)'"))
+                ok = false
+            }
+            if period.isEmpty {
+                problems.append(table.problem(row, column: columns[2], "the period is empty"))
+                ok = false
+            }
+            let value = TableFile.number(valueText)
+            if value == nil {
+                problems.append(table.problem(row, column: columns[3], value: valueText,
+                                              valueText.isEmpty ? "the value is empty (leave the row out instead)" : "is not a number"))
+                ok = false
+            }
+            let key = "\(kpi)\u{1F}\(group)\u{1F}\(period)"
+            if let first = seen[key] {
+                problems.append(table.problem(row, column: nil, "the same KPI, group and period stand on line \(first) too"))
+                ok = false
+            }
+            seen[key] = row.line
+            if ok, let value {
+                values.append(KPIValue(kpi: KPIID(kpi), group: GroupName(group), period: PeriodLabel(period), value: value))
+            }
+        }
+        if !problems.isEmpty {
+            throw WellBeingError.badData("'\(table.fileName)' has \(problems.count) problem(s); nothing was imported:",
+                                         problems: problems)
+        }
+        return values
+    }
+
+    /// The population file: respondent field columns, then `count`; `marginSpec` as `--margins` takes it.
+    public static func population(_ table: TableFile, instrument: Instrument, marginSpec: String?) throws -> PopulationTable {
+        let normalized = table.header.map(HeaderMatcher.normalize)
+        guard let countColumn = normalized.firstIndex(of: "count") else {
+            throw WellBeingError.badData("The header of '\(table.fileName)' is not as expected:", problems: [
+                DataProblem(location: SourceLocation(file: table.fileName, line: 1),
+                            reason: "there is no 'count' column; expected the respondent fields, then count "
+                                + "(for example region,age_band,sex,count)")])
+        }
+        let allowed = instrument.respondent.marginFieldNames
+        var problems: [DataProblem] = []
+        var fieldColumns: [Int] = []
+        var fields: [String] = []
+        for (index, name) in table.header.enumerated() where index != countColumn {
+            guard let field = allowed.first(where: { HeaderMatcher.normalize($0) == normalized[index] }) else {
+                problems.append(DataProblem(location: SourceLocation(file: table.fileName, line: 1, column: name,
+                                                                     columnNumber: index + 1),
+                                            reason: "is not a respondent field of '\(instrument.id)'; use "
+                                                + allowed.joined(separator: ", ")))
+                continue
+            }
+            if fields.contains(field) {
+                problems.append(DataProblem(location: SourceLocation(file: table.fileName, line: 1, column: name,
+                                                                     columnNumber: index + 1),
+                                            reason: "this field appears twice"))
+                continue
+            }
+            fieldColumns.append(index)
+            fields.append(field)
+        }
+        if fields.isEmpty && problems.isEmpty {
+            problems.append(DataProblem(location: SourceLocation(file: table.fileName, line: 1),
+                                        reason: "the file names no respondent field before count"))
+        }
+        if !problems.isEmpty {
+            throw WellBeingError.badData("The header of '\(table.fileName)' does not fit '\(instrument.id)':",
+                                         problems: problems)
+        }
+        let margins = try parseMargins(marginSpec, fields: fields, fileName: table.fileName)
+        var allowedValues: [String: Set<String>] = [:]
+        allowedValues[instrument.respondent.group.column.name] = Set(instrument.respondent.group.values.map(\.rawValue))
+        for attribute in instrument.respondent.attributes { allowedValues[attribute.column.name] = Set(attribute.values) }
+
+        var cells: [PopulationTable.Cell] = []
+        var seen: [[String]: Int] = [:]
+        for row in table.rows {
+            var values: [String] = []
+            var ok = true
+            for (position, column) in fieldColumns.enumerated() {
+                let value = row.cells[column]
+                let known = allowedValues[fields[position]] ?? []
+                if value.isEmpty || (!known.isEmpty && !known.contains(value)) {
+                    problems.append(table.problem(row, column: column, value: value,
+                                                  value.isEmpty ? "the cell is empty" : "is not a value of \(fields[position])"))
+                    ok = false
+                }
+                values.append(value)
+            }
+            let countText = row.cells[countColumn]
+            let count = TableFile.number(countText)
+            if count == nil || count! < 0 {
+                problems.append(table.problem(row, column: countColumn, value: countText,
+                                              count == nil ? "is not a number" : "a population count cannot be negative"))
+                ok = false
+            }
+            if let first = seen[values] {
+                problems.append(table.problem(row, column: nil, "the same cell stands on line \(first) too"))
+                ok = false
+            }
+            seen[values] = row.line
+            if ok, let count { cells.append(.init(values: values, count: count)) }
+        }
+        if !problems.isEmpty {
+            throw WellBeingError.badData("'\(table.fileName)' has \(problems.count) problem(s); nothing was imported:",
+                                         problems: problems)
+        }
+        let table = PopulationTable(fields: fields, cells: cells, margins: margins)
+        if table.total <= 0 {
+            throw WellBeingError(.badData, "'\(table.fields.joined(separator: ","))' population counts add up to zero; nothing was imported.")
+        }
+        return table
+    }
+
+    /// Parses `age_band*sex,region`; without a spec, one margin per field in column order.
+    public static func parseMargins(_ spec: String?, fields: [String], fileName: String) throws -> [[String]] {
+        guard let spec, !spec.trimmingCharacters(in: .whitespaces).isEmpty else { return fields.map { [$0] } }
+        var margins: [[String]] = []
+        for term in spec.split(separator: ",", omittingEmptySubsequences: false) {
+            let parts = term.split(separator: "*").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !parts.isEmpty, parts.allSatisfy({ !$0.isEmpty }) else {
+                throw WellBeingError(.usage, "--margins '\(spec)' has an empty term; write for example 'age_band*sex,region'.")
+            }
+            for part in parts where !fields.contains(part) {
+                throw WellBeingError(.usage, "--margins names '\(part)', which is not a column of '\(fileName)' "
+                    + "(its fields: \(fields.joined(separator: ", "))).")
+            }
+            if Set(parts).count != parts.count {
+                throw WellBeingError(.usage, "--margins term '\(term)' names a field twice.")
+            }
+            margins.append(parts)
+        }
+        return margins
+    }
+
+    /// `indicator,mean,sd,source`: indicators must be categories, headline items or KPI ids; sd > 0.
+    public static func referenceFigures(_ table: TableFile, instrument: Instrument, kpiIDs: Set<String>) throws -> [ReferenceFigure] {
+        let columns = try table.requireColumns(["indicator", "mean", "sd", "source"])
+        let known = Set(instrument.indicatorIDs.map(\.rawValue)).union(kpiIDs)
+        var problems: [DataProblem] = []
+        var figures: [ReferenceFigure] = []
+        var seen: [String: Int] = [:]
+        for row in table.rows {
+            let indicator = row.cells[columns[0]]
+            var ok = true
+            if !known.contains(indicator) {
+                problems.append(table.problem(row, column: columns[0], value: indicator,
+                                              "is not a category, headline item or KPI of '\(instrument.id)'"))
+                ok = false
+            }
+            let mean = TableFile.number(row.cells[columns[1]])
+            if mean == nil {
+                problems.append(table.problem(row, column: columns[1], value: row.cells[columns[1]], "is not a number"))
+                ok = false
+            }
+            let deviation = TableFile.number(row.cells[columns[2]])
+            if deviation == nil || deviation! <= 0 {
+                problems.append(table.problem(row, column: columns[2], value: row.cells[columns[2]],
+                                              "a standard deviation must be a number greater than 0"))
+                ok = false
+            }
+            if let first = seen[indicator] {
+                problems.append(table.problem(row, column: columns[0], value: indicator, "stands on line \(first) too"))
+                ok = false
+            }
+            seen[indicator] = row.line
+            if ok, let mean, let deviation {
+                figures.append(ReferenceFigure(indicator: indicator, mean: mean, standardDeviation: deviation,
+                                               source: row.cells[columns[3]]))
+            }
+        }
+        if !problems.isEmpty {
+            throw WellBeingError.badData("'\(table.fileName)' has \(problems.count) problem(s); nothing was imported:",
+                                         problems: problems)
+        }
+        return figures
+    }
+}

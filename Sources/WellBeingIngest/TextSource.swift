@@ -1,0 +1,218 @@
+import Crypto
+import Foundation
+import WellBeingCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Streams a text file as UTF-8 bytes, whatever its encoding, and hashes its raw bytes on the way.
+///
+/// The file is read in chunks, never whole. The encoding is detected from the first bytes (see
+/// `EncodingDetector`) unless forced; a byte-order mark is skipped. An undecodable byte is reported with
+/// the physical line it stands on.
+public final class TextSource {
+    /// The file name used in messages.
+    public let displayName: String
+    /// The encoding the file is read in.
+    public private(set) var encoding: TextEncoding = .utf8
+    /// The file's size in bytes, for progress display.
+    public let fileSize: Int
+    /// Raw bytes consumed so far, for progress display.
+    public private(set) var rawBytesRead = 0
+
+    private let descriptor: Int32
+    private var hasher = SHA256()
+    private var pending: [UInt8] = []
+    private var converter: IconvConverter?
+    private var reachedEnd = false
+    private var outputNewlines = 0
+    private static let chunkSize = 1 << 20
+
+    /// Opens `path` and detects its encoding.
+    ///
+    /// - Throws: `inputMissing` when the file cannot be opened; `badData` for a binary file or an Excel
+    ///   workbook.
+    public init(path: String, displayName: String? = nil, encoding forced: TextEncoding? = nil) throws {
+        self.displayName = displayName ?? (path as NSString).lastPathComponent
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            throw WellBeingError(.inputMissing, "Cannot find the file '\(path)'. Check the path and try again.")
+        }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            throw WellBeingError(.inputMissing, "'\(path)' is not a file.")
+        }
+        fileSize = Int(status.st_size)
+        descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else {
+            throw WellBeingError(.inputMissing, "Cannot open '\(path)': \(String(cString: strerror(errno))).")
+        }
+        do {
+            try detectEncoding(forced: forced)
+        } catch {
+            close(descriptor)
+            throw error
+        }
+    }
+
+    deinit { close(descriptor) }
+
+    /// The SHA-256 of every raw byte read so far, in lower-case hex; complete once reading reached the end.
+    public var sha256Hex: String {
+        hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Reads the rest of the file without decoding, so that `sha256Hex` covers the whole file.
+    public func hashRemainder() throws {
+        while !reachedEnd { _ = try readRaw() }
+    }
+
+    /// Appends the next chunk of UTF-8 text to `buffer`.
+    ///
+    /// - Returns: `false` once the whole file has been delivered.
+    public func read(into buffer: inout [UInt8]) throws -> Bool {
+        if pending.isEmpty {
+            if reachedEnd { return false }
+            pending = try readRaw()
+            if pending.isEmpty && reachedEnd {
+                if let converter, converter.hasLeftover {
+                    throw badByte(converter.leftoverBytes, outputSoFar: [])
+                }
+                return false
+            }
+        }
+        let raw = pending
+        pending = []
+        if let converter {
+            let before = buffer.count
+            do {
+                try converter.convert(raw, appendingTo: &buffer)
+            } catch let failure as IconvConverter.Failure {
+                throw badByte(failure.bytes, outputSoFar: buffer[before...])
+            }
+            countNewlines(buffer[before...])
+        } else {
+            buffer.append(contentsOf: raw)
+        }
+        return true
+    }
+
+    private func countNewlines(_ bytes: ArraySlice<UInt8>) {
+        for byte in bytes where byte == 0x0A { outputNewlines += 1 }
+    }
+
+    private func badByte(_ bytes: [UInt8], outputSoFar: ArraySlice<UInt8>) -> WellBeingError {
+        let line = outputNewlines + outputSoFar.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) } + 1
+        let hex = bytes.prefix(4).map { String(format: "0x%02X", $0) }.joined(separator: " ")
+        let problem = DataProblem(
+            location: SourceLocation(file: displayName, line: line),
+            reason: "the bytes \(hex) are not valid \(encoding.displayName); the file is damaged or in another "
+                + "encoding (try --encoding utf-8, cp932 or utf-16)")
+        return .badData("Cannot read '\(displayName)' as \(encoding.displayName).", problems: [problem])
+    }
+
+    private func readRaw() throws -> [UInt8] {
+        var chunk = [UInt8](repeating: 0, count: TextSource.chunkSize)
+        var filled = 0
+        while filled < chunk.count {
+            let got = chunk.withUnsafeMutableBytes { raw in
+                Glibc.read(descriptor, raw.baseAddress! + filled, raw.count - filled)
+            }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw WellBeingError(.ioFailure, "Reading '\(displayName)' failed: \(String(cString: strerror(errno))).")
+            }
+            if got == 0 { reachedEnd = true; break }
+            filled += got
+        }
+        chunk.removeSubrange(filled...)
+        hasher.update(data: chunk)
+        rawBytesRead += filled
+        return chunk
+    }
+
+    private func detectEncoding(forced: TextEncoding?) throws {
+        pending = try readRaw()
+        if pending.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+            throw WellBeingError(.badData, "'\(displayName)' is an Excel workbook or another ZIP file, not CSV. "
+                + "Open it in Excel and save it as 'CSV UTF-8 (comma delimited)', then import that file.")
+        }
+        var detection = EncodingDetector.detect(pending, isWholeFile: reachedEnd)
+        // A pure-ASCII start says nothing yet: look further, up to 8 MiB, for the first non-ASCII text.
+        while detection == nil && !reachedEnd && pending.count < 8 << 20 {
+            pending += try readRaw()
+            detection = EncodingDetector.detect(pending, isWholeFile: reachedEnd)
+        }
+        let found = detection ?? EncodingDetector.Detection(encoding: .utf8, byteOrderMarkLength: 0)
+        if let forced {
+            encoding = forced
+            let markLength = found.encoding == forced ? found.byteOrderMarkLength : 0
+            pending.removeFirst(markLength)
+        } else {
+            encoding = found.encoding
+            pending.removeFirst(found.byteOrderMarkLength)
+        }
+        if encoding != .utf8 {
+            converter = try IconvConverter(from: encoding.iconvName)
+        } else if let nul = pending.firstIndex(of: 0) {
+            let line = pending[..<nul].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+            let problem = DataProblem(location: SourceLocation(file: displayName, line: line),
+                                      reason: "contains a NUL byte: this looks like a binary file, not CSV text")
+            throw WellBeingError.badData("Cannot read '\(displayName)' as text.", problems: [problem])
+        }
+    }
+}
+
+/// Converts a byte stream from one encoding to UTF-8 with glibc iconv, keeping an incomplete trailing
+/// sequence for the next chunk.
+final class IconvConverter {
+    struct Failure: Error { var bytes: [UInt8] }
+
+    private let handle: iconv_t
+    private var leftover: [UInt8] = []
+
+    init(from encodingName: String) throws {
+        let opened = iconv_open("UTF-8", encodingName)
+        guard let opened, Int(bitPattern: opened) != -1 else {
+            throw WellBeingError(.internalFailure, "This system cannot convert from \(encodingName) (iconv).")
+        }
+        handle = opened
+    }
+
+    deinit { iconv_close(handle) }
+
+    var hasLeftover: Bool { !leftover.isEmpty }
+    var leftoverBytes: [UInt8] { leftover }
+
+    /// Converts `input` (after any leftover from the previous call) and appends UTF-8 to `output`.
+    func convert(_ input: [UInt8], appendingTo output: inout [UInt8]) throws {
+        var source = leftover + input
+        leftover = []
+        let capacity = source.count * 3 + 16
+        var target = [UInt8](repeating: 0, count: capacity)
+        var consumed = 0
+        var produced = 0
+        let result: Int32 = source.withUnsafeMutableBytes { sourceBytes in
+            target.withUnsafeMutableBytes { targetBytes in
+                var inPointer = sourceBytes.baseAddress?.assumingMemoryBound(to: CChar.self)
+                var inLeft = sourceBytes.count
+                var outPointer = targetBytes.baseAddress?.assumingMemoryBound(to: CChar.self)
+                var outLeft = targetBytes.count
+                let status = iconv(handle, &inPointer, &inLeft, &outPointer, &outLeft)
+                consumed = sourceBytes.count - inLeft
+                produced = targetBytes.count - outLeft
+                return status == -1 ? errno : 0
+            }
+        }
+        output.append(contentsOf: target[0..<produced])
+        switch result {
+        case 0: return
+        case EINVAL:
+            leftover = Array(source[consumed...])  // an incomplete sequence: wait for more bytes
+        default:
+            source.removeFirst(consumed)
+            let bad = Array(source.prefix(2))
+            // Report from the output written so far; the caller adds the line.
+            throw Failure(bytes: bad)
+        }
+    }
+}

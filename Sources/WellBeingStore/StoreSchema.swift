@@ -1,0 +1,102 @@
+import GRDB
+
+/// The store's schema as a history of migrations. A shipped migration is never edited: add a new one.
+enum StoreSchema {
+    /// Marks an SQLite file as a wellbeing store (`PRAGMA application_id`, "WBST").
+    static let applicationID: Int32 = 0x5742_5354
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("001 initial schema") { db in
+            try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+            try db.create(table: "instrument") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("surveyId", .text).notNull()
+                t.column("version", .text).notNull()
+                t.column("sha256", .text).notNull().unique()
+                t.column("fileName", .text).notNull()
+                t.column("yaml", .text).notNull()
+                t.column("importedAt", .text).notNull()
+            }
+            try db.create(table: "batch") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("kind", .text).notNull()
+                    .check(sql: "kind IN ('responses', 'kpis', 'population', 'reference')")
+                t.column("surveyId", .text).notNull()
+                t.column("instrumentId", .integer).references("instrument")
+                t.column("fileName", .text).notNull()
+                t.column("sha256", .text).notNull()
+                t.column("rowCount", .integer).notNull().check { $0 >= 0 }
+                t.column("rejectedCount", .integer).notNull().defaults(to: 0)
+                t.column("periods", .text).notNull()
+                t.column("encoding", .text).notNull()
+                t.column("options", .text).notNull().defaults(to: "")
+                t.column("importedAt", .text).notNull()
+                t.column("toolVersion", .text).notNull()
+            }
+            try db.create(index: "batch_file", on: "batch", columns: ["kind", "surveyId", "sha256"], unique: true)
+            // One row per respondent; answers are one byte per item (0 = missing, else answer + 1).
+            try db.create(table: "respondent") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("batchId", .integer).notNull().references("batch", onDelete: .cascade)
+                t.column("surveyId", .text).notNull()
+                t.column("period", .text).notNull()
+                t.column("respondentKey", .text).notNull()
+                t.column("groupName", .text).notNull()
+                t.column("attributes", .text).notNull()
+                t.column("designWeight", .double).check { $0 >= 0 }
+                t.column("answers", .blob).notNull()
+            }
+            try db.create(index: "respondent_key", on: "respondent",
+                          columns: ["surveyId", "period", "respondentKey"], unique: true)
+            try db.create(table: "freeText") { t in
+                t.column("batchId", .integer).notNull().references("batch", onDelete: .cascade)
+                t.column("respondentId", .integer).notNull()
+                t.column("field", .text).notNull()
+                t.column("text", .text).notNull()
+            }
+            try db.create(index: "freeText_batch", on: "freeText", columns: ["batchId"])
+            try db.create(table: "kpiDefinition") { t in
+                t.column("batchId", .integer).notNull().references("batch", onDelete: .cascade)
+                t.column("surveyId", .text).notNull()
+                t.column("kpiId", .text).notNull()
+                t.column("nameJa", .text).notNull()
+                t.column("nameEn", .text)
+                t.column("category", .text).notNull()
+                t.column("direction", .integer).notNull().check(sql: "direction IN (-1, 1)")
+                t.column("unit", .text).notNull()
+                t.column("source", .text).notNull()
+                t.primaryKey(["batchId", "kpiId"])
+            }
+            try db.create(table: "kpiValue") { t in
+                t.column("batchId", .integer).notNull().references("batch", onDelete: .cascade)
+                t.column("surveyId", .text).notNull()
+                t.column("kpiId", .text).notNull()
+                t.column("groupName", .text).notNull()
+                t.column("period", .text).notNull()
+                t.column("value", .double).notNull()
+                t.primaryKey(["surveyId", "kpiId", "groupName", "period"])
+            }
+            try db.create(table: "populationCell") { t in
+                t.column("batchId", .integer).notNull().references("batch", onDelete: .cascade)
+                t.column("surveyId", .text).notNull()
+                t.column("period", .text).notNull()
+                t.column("fields", .text).notNull()
+                t.column("cell", .text).notNull()
+                t.column("count", .double).notNull().check { $0 >= 0 }
+                t.primaryKey(["surveyId", "period", "cell"])
+            }
+            try db.create(table: "referenceFigure") { t in
+                t.column("batchId", .integer).notNull().references("batch", onDelete: .cascade)
+                t.column("surveyId", .text).notNull()
+                t.column("period", .text).notNull()
+                t.column("indicator", .text).notNull()
+                t.column("mean", .double).notNull()
+                t.column("sd", .double).notNull().check { $0 > 0 }
+                t.column("source", .text).notNull()
+                t.primaryKey(["surveyId", "period", "indicator"])
+            }
+        }
+        return migrator
+    }
+}

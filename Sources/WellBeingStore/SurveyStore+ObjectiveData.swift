@@ -1,0 +1,216 @@
+import Foundation
+import GRDB
+import WellBeingCore
+import WellBeingIngest
+
+/// The outcome of importing a small file (KPIs, population, reference figures).
+public struct SmallImportOutcome: Sendable {
+    public var batchID: Int64
+    public var fileName: String
+    public var rowCount: Int
+    public var periods: [PeriodLabel]
+    public var detail: String
+}
+
+extension SurveyStore {
+    /// Imports a KPI catalogue and its values (`kpi,group,period,value`) as one batch.
+    ///
+    /// A value already stored for the same KPI, group and period is refused, naming the batch that holds it.
+    public func importKPIs(valuesPath: String, catalogPath: String, survey requested: String?,
+                           encoding: TextEncoding?, replace: Bool) throws -> SmallImportOutcome {
+        let survey = try resolveSurvey(requested)
+        let instrument = try instrument(for: survey).instrument
+        let (catalog, _) = try KPICatalogLoader.load(path: catalogPath, instrument: instrument)
+        let table = try TableFile.read(path: valuesPath, encoding: encoding)
+        let values = try ObjectiveDataParser.kpiValues(table, catalog: catalog, instrument: instrument)
+        return try write { db in
+            try handleRepeatedFile(db, kind: .kpis, survey: survey, sha256: table.sha256, fileName: table.fileName,
+                                   replace: replace)
+            let periods = Set(values.map(\.period.rawValue)).sorted()
+            let batchID = try insertBatch(db, kind: .kpis, survey: survey, instrumentID: nil, fileName: table.fileName,
+                                          sha256: table.sha256, rowCount: values.count, rejectedCount: 0,
+                                          periods: periods, encoding: table.encoding.displayName,
+                                          options: "catalog \((catalogPath as NSString).lastPathComponent)")
+            for kpi in catalog.kpis {
+                try db.execute(sql: """
+                    INSERT INTO kpiDefinition (batchId, surveyId, kpiId, nameJa, nameEn, category, direction, unit, source)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [batchID, survey.rawValue, kpi.id.rawValue, kpi.name.ja, kpi.name.en,
+                                     kpi.category.rawValue, kpi.direction, kpi.unit, kpi.source])
+            }
+            let insert = try db.makeStatement(sql: """
+                INSERT INTO kpiValue (batchId, surveyId, kpiId, groupName, period, value) VALUES (?, ?, ?, ?, ?, ?)
+                """)
+            var conflicts: [DataProblem] = []
+            for (index, value) in values.enumerated() {
+                do {
+                    try insert.execute(arguments: [batchID, survey.rawValue, value.kpi.rawValue, value.group.rawValue,
+                                                   value.period.rawValue, value.value])
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                    let holder = try Int64.fetchOne(db, sql: """
+                        SELECT batchId FROM kpiValue WHERE surveyId = ? AND kpiId = ? AND groupName = ? AND period = ?
+                        """, arguments: [survey.rawValue, value.kpi.rawValue, value.group.rawValue, value.period.rawValue])
+                    conflicts.append(table.problem(table.rows[index], column: nil,
+                                                   "\(value.kpi) for \(value.group) \(value.period) was already imported"
+                                                       + (holder.map { " in batch \($0)" } ?? "")))
+                }
+            }
+            if !conflicts.isEmpty {
+                throw WellBeingError.badData("'\(table.fileName)' repeats KPI values the store already holds; nothing "
+                    + "was imported. Undo the earlier batch first:", problems: conflicts)
+            }
+            return SmallImportOutcome(batchID: batchID, fileName: table.fileName, rowCount: values.count,
+                                      periods: periods.map { PeriodLabel($0) },
+                                      detail: "\(catalog.kpis.count) KPIs in the catalogue")
+        }
+    }
+
+    /// Imports population counts by respondent fields, and the margins to rake to, for one period or all.
+    ///
+    /// Only one population table per survey and period: a second is refused unless `replace` is set.
+    public func importPopulation(path: String, survey requested: String?, period: PeriodLabel?, marginSpec: String?,
+                                 encoding: TextEncoding?, replace: Bool) throws -> SmallImportOutcome {
+        let survey = try resolveSurvey(requested)
+        let instrument = try instrument(for: survey).instrument
+        let table = try TableFile.read(path: path, encoding: encoding)
+        let population = try ObjectiveDataParser.population(table, instrument: instrument, marginSpec: marginSpec)
+        let periodKey = period?.rawValue ?? ""
+        return try write { db in
+            try handleRepeatedFile(db, kind: .population, survey: survey, sha256: table.sha256, fileName: table.fileName,
+                                   replace: replace)
+            if let earlier = try Int64.fetchOne(db, sql: "SELECT DISTINCT batchId FROM populationCell WHERE surveyId = ? AND period = ?",
+                                                arguments: [survey.rawValue, periodKey]) {
+                if replace {
+                    try db.execute(sql: "DELETE FROM batch WHERE id = ?", arguments: [earlier])
+                } else {
+                    throw WellBeingError(.badData, "The store already has population margins for \(survey) "
+                        + (period.map { "period \($0)" } ?? "(all periods)") + " in batch \(earlier); nothing was "
+                        + "written. Use --replace to replace them, or 'wellbeing undo \(earlier)'.")
+                }
+            }
+            let batchID = try insertBatch(db, kind: .population, survey: survey, instrumentID: nil, fileName: table.fileName,
+                                          sha256: table.sha256, rowCount: population.cells.count, rejectedCount: 0,
+                                          periods: period.map { [$0.rawValue] } ?? [], encoding: table.encoding.displayName,
+                                          options: population.marginSpec)
+            let fields = population.fields.joined(separator: ",")
+            let insert = try db.makeStatement(sql: """
+                INSERT INTO populationCell (batchId, surveyId, period, fields, cell, count) VALUES (?, ?, ?, ?, ?, ?)
+                """)
+            for cell in population.cells {
+                try insert.execute(arguments: [batchID, survey.rawValue, periodKey, fields,
+                                               cell.values.joined(separator: StoredRespondent.attributeSeparator), cell.count])
+            }
+            return SmallImportOutcome(batchID: batchID, fileName: table.fileName, rowCount: population.cells.count,
+                                      periods: period.map { [$0] } ?? [],
+                                      detail: "margins \(population.marginSpec), total \(Int(population.total.rounded()))")
+        }
+    }
+
+    /// Imports reference figures (`indicator,mean,sd,source`) for one period or all.
+    public func importReference(path: String, survey requested: String?, period: PeriodLabel?, encoding: TextEncoding?,
+                                replace: Bool) throws -> SmallImportOutcome {
+        let survey = try resolveSurvey(requested)
+        let instrument = try instrument(for: survey).instrument
+        let kpiIDs = try read { db in
+            Set(try String.fetchAll(db, sql: "SELECT DISTINCT kpiId FROM kpiDefinition WHERE surveyId = ?",
+                                    arguments: [survey.rawValue]))
+        }
+        let table = try TableFile.read(path: path, encoding: encoding)
+        let figures = try ObjectiveDataParser.referenceFigures(table, instrument: instrument, kpiIDs: kpiIDs)
+        let periodKey = period?.rawValue ?? ""
+        return try write { db in
+            try handleRepeatedFile(db, kind: .reference, survey: survey, sha256: table.sha256, fileName: table.fileName,
+                                   replace: replace)
+            let existing = try Row.fetchAll(db, sql: "SELECT indicator, batchId FROM referenceFigure WHERE surveyId = ? AND period = ?",
+                                            arguments: [survey.rawValue, periodKey])
+            let clashing = existing.filter { row in figures.contains { $0.indicator == row[0] as String } }
+            if !clashing.isEmpty {
+                if replace {
+                    for row in clashing {
+                        try db.execute(sql: "DELETE FROM referenceFigure WHERE surveyId = ? AND period = ? AND indicator = ?",
+                                       arguments: [survey.rawValue, periodKey, row[0] as String])
+                    }
+                } else {
+                    let list = clashing.map { "\($0[0] as String) (batch \($0[1] as Int64))" }.joined(separator: ", ")
+                    throw WellBeingError(.badData, "The store already has reference figures for \(list); nothing was "
+                        + "written. Use --replace to replace them.")
+                }
+            }
+            let batchID = try insertBatch(db, kind: .reference, survey: survey, instrumentID: nil, fileName: table.fileName,
+                                          sha256: table.sha256, rowCount: figures.count, rejectedCount: 0,
+                                          periods: period.map { [$0.rawValue] } ?? [], encoding: table.encoding.displayName,
+                                          options: "")
+            for figure in figures {
+                try db.execute(sql: """
+                    INSERT INTO referenceFigure (batchId, surveyId, period, indicator, mean, sd, source) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [batchID, survey.rawValue, periodKey, figure.indicator, figure.mean,
+                                     figure.standardDeviation, figure.source])
+            }
+            return SmallImportOutcome(batchID: batchID, fileName: table.fileName, rowCount: figures.count,
+                                      periods: period.map { [$0] } ?? [], detail: "")
+        }
+    }
+
+    /// The KPI catalogue of `survey` (each KPI as last imported).
+    public func kpiCatalog(survey: SurveyID) throws -> KPICatalog {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT * FROM kpiDefinition WHERE surveyId = ? AND batchId = (
+                    SELECT max(batchId) FROM kpiDefinition AS latest WHERE latest.surveyId = kpiDefinition.surveyId
+                    AND latest.kpiId = kpiDefinition.kpiId)
+                ORDER BY category, kpiId
+                """, arguments: [survey.rawValue])
+            return KPICatalog(survey: survey, kpis: rows.map { row in
+                KPIDefinition(id: KPIID(row["kpiId"] as String), name: LocalizedText(ja: row["nameJa"], en: row["nameEn"]),
+                              category: IndicatorID(row["category"] as String), direction: row["direction"],
+                              unit: row["unit"], source: row["source"])
+            })
+        }
+    }
+
+    /// The KPI values of `survey` for `period`.
+    public func kpiValues(survey: SurveyID, period: PeriodLabel) throws -> [KPIValue] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT kpiId, groupName, value FROM kpiValue WHERE surveyId = ? AND period = ? ORDER BY kpiId, groupName",
+                             arguments: [survey.rawValue, period.rawValue]).map {
+                KPIValue(kpi: KPIID($0[0] as String), group: GroupName($0[1] as String), period: period, value: $0[2])
+            }
+        }
+    }
+
+    /// The population table for `survey` in `period` (a period-specific one before one for all periods).
+    public func population(survey: SurveyID, period: PeriodLabel) throws -> PopulationTable? {
+        try read { db in
+            for key in [period.rawValue, ""] {
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT populationCell.fields, populationCell.cell, populationCell.count, batch.options
+                    FROM populationCell JOIN batch ON batch.id = populationCell.batchId
+                    WHERE populationCell.surveyId = ? AND populationCell.period = ? ORDER BY populationCell.rowid
+                    """, arguments: [survey.rawValue, key])
+                guard let first = rows.first else { continue }
+                let fields = (first[0] as String).components(separatedBy: ",")
+                let cells = rows.map {
+                    PopulationTable.Cell(values: ($0[1] as String).components(separatedBy: StoredRespondent.attributeSeparator),
+                                         count: $0[2])
+                }
+                let margins = try ObjectiveDataParser.parseMargins(first[3] as String, fields: fields, fileName: "store")
+                return PopulationTable(fields: fields, cells: cells, margins: margins)
+            }
+            return nil
+        }
+    }
+
+    /// Reference figures for `survey` in `period` (period-specific ones win over those for all periods).
+    public func referenceFigures(survey: SurveyID, period: PeriodLabel) throws -> [String: ReferenceFigure] {
+        try read { db in
+            var figures: [String: ReferenceFigure] = [:]
+            for key in ["", period.rawValue] {
+                for row in try Row.fetchAll(db, sql: "SELECT indicator, mean, sd, source FROM referenceFigure WHERE surveyId = ? AND period = ?",
+                                            arguments: [survey.rawValue, key]) {
+                    figures[row[0]] = ReferenceFigure(indicator: row[0], mean: row[1], standardDeviation: row[2], source: row[3])
+                }
+            }
+            return figures
+        }
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import WellBeingCore
+import WellBeingIngest
+
+/// How stored respondents lay out their text fields.
+public enum StoredRespondent {
+    /// Separates attribute values in the `attributes` column (U+001F, the unit separator).
+    public static let attributeSeparator = "\u{1F}"
+}
+
+/// A survey in the store, with its periods and respondent counts.
+public struct StoredSurvey: Sendable, Hashable {
+    public var id: SurveyID
+    public var instrumentVersion: String
+    public var periods: [PeriodLabel: Int]
+}
+
+extension SurveyStore {
+    /// Every survey with responses, and the respondents per period.
+    public func surveys() throws -> [StoredSurvey] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT surveyId, period, count(*) AS n FROM respondent GROUP BY surveyId, period ORDER BY surveyId, period
+                """)
+            var surveys: [SurveyID: StoredSurvey] = [:]
+            for row in rows {
+                let id = SurveyID(row["surveyId"] as String)
+                let version = try String.fetchOne(db, sql: """
+                    SELECT instrument.version FROM batch JOIN instrument ON instrument.id = batch.instrumentId
+                    WHERE batch.surveyId = ? ORDER BY batch.id DESC LIMIT 1
+                    """, arguments: [id.rawValue]) ?? "?"
+                surveys[id, default: StoredSurvey(id: id, instrumentVersion: version, periods: [:])]
+                    .periods[PeriodLabel(row["period"] as String)] = row["n"]
+            }
+            return surveys.values.sorted { $0.id < $1.id }
+        }
+    }
+
+    /// The survey a command means: `requested`, or the only survey in the store.
+    public func resolveSurvey(_ requested: String?) throws -> SurveyID {
+        let known = try read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT surveyId FROM instrument ORDER BY surveyId")
+        }
+        if let requested {
+            guard known.contains(requested) else {
+                throw WellBeingError(.usage, "The store has no survey '\(requested)'"
+                    + (known.isEmpty ? "; import responses first." : "; it has \(known.joined(separator: ", "))."))
+            }
+            return SurveyID(requested)
+        }
+        switch known.count {
+        case 0: throw WellBeingError(.usage, "The store holds no survey yet. Import responses first: "
+                    + "wellbeing import responses FILE --instrument Surveys/lwc.yaml --period 2025")
+        case 1: return SurveyID(known[0])
+        default: throw WellBeingError(.usage, "The store holds several surveys (\(known.joined(separator: ", "))); "
+                    + "say which with --survey.")
+        }
+    }
+
+    /// The instrument most recently imported for `survey`.
+    public func instrument(for survey: SurveyID) throws -> LoadedInstrument {
+        let row = try read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT instrument.yaml, instrument.fileName FROM instrument
+                LEFT JOIN batch ON batch.instrumentId = instrument.id
+                WHERE instrument.surveyId = ? ORDER BY batch.id DESC, instrument.id DESC LIMIT 1
+                """, arguments: [survey.rawValue])
+        }
+        guard let row else {
+            throw WellBeingError(.usage, "The store has no instrument for the survey '\(survey)'.")
+        }
+        return try InstrumentLoader.parse(row["yaml"], fileName: row["fileName"])
+    }
+
+    /// Loads every respondent of `survey` in `period` into compact columns.
+    ///
+    /// Rows imported with another version of the instrument are mapped onto the current one by item id;
+    /// items the older version lacked count as missing.
+    public func responses(survey: SurveyID, period: PeriodLabel) throws -> ResponseMatrix {
+        let current = try instrument(for: survey).instrument
+        let itemCount = current.items.count
+        return try read { db in
+            // Layout of every instrument version used in this period, mapped onto the current items.
+            var layouts: [Int64: [Int]] = [:]
+            let batchInstruments = try Row.fetchAll(db, sql: """
+                SELECT batch.id, instrument.yaml, instrument.fileName FROM batch JOIN instrument ON instrument.id = batch.instrumentId
+                WHERE batch.surveyId = ? AND batch.kind = 'responses'
+                """, arguments: [survey.rawValue])
+            for row in batchInstruments {
+                let old = try InstrumentLoader.parse(row[1], fileName: row[2]).instrument
+                let oldIndex = old.itemIndex
+                layouts[row[0]] = current.items.map { oldIndex[$0.id] ?? -1 }
+            }
+            let identity = Array(0..<itemCount)
+
+            var groupLookup: [String: Int32] = [:]
+            var groupNames: [String] = []
+            let attributeCount = current.respondent.attributes.count
+            var attributeLookup = [[String: Int32]](repeating: [:], count: attributeCount)
+            var attributeNames = [[String]](repeating: [], count: attributeCount)
+            var groupCodes: [Int32] = []
+            var attributeCodes = [[Int32]](repeating: [], count: attributeCount)
+            var weights: [Double] = []
+            var allWeighted = true
+            var answers: [UInt8] = []
+            var count = 0
+
+            let statement = try db.makeStatement(sql: """
+                SELECT batchId, groupName, attributes, designWeight, answers FROM respondent
+                WHERE surveyId = ? AND period = ? ORDER BY id
+                """)
+            try statement.setArguments([survey.rawValue, period.rawValue])
+            let handle = statement.sqliteStatement
+            var lastAttributes = ""
+            var lastAttributeCodes = [Int32](repeating: 0, count: attributeCount)
+            while true {
+                let status = sqlite3_step(handle)
+                if status == SQLITE_DONE { break }
+                guard status == SQLITE_ROW else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: status),
+                                        message: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))))
+                }
+                let batchID = sqlite3_column_int64(handle, 0)
+                let group = String(cString: sqlite3_column_text(handle, 1))
+                if let code = groupLookup[group] {
+                    groupCodes.append(code)
+                } else {
+                    let code = Int32(groupNames.count)
+                    groupLookup[group] = code
+                    groupNames.append(group)
+                    groupCodes.append(code)
+                }
+                let attributes = String(cString: sqlite3_column_text(handle, 2))
+                if attributes != lastAttributes || count == 0 {
+                    let values = attributeCount == 1 ? [attributes]
+                        : attributes.components(separatedBy: StoredRespondent.attributeSeparator)
+                    for position in 0..<attributeCount {
+                        let value = position < values.count ? values[position] : ""
+                        if let code = attributeLookup[position][value] {
+                            lastAttributeCodes[position] = code
+                        } else {
+                            let code = Int32(attributeNames[position].count)
+                            attributeLookup[position][value] = code
+                            attributeNames[position].append(value)
+                            lastAttributeCodes[position] = code
+                        }
+                    }
+                    lastAttributes = attributes
+                }
+                for position in 0..<attributeCount { attributeCodes[position].append(lastAttributeCodes[position]) }
+                if sqlite3_column_type(handle, 3) == SQLITE_NULL {
+                    allWeighted = false
+                } else {
+                    weights.append(sqlite3_column_double(handle, 3))
+                }
+                let blobLength = Int(sqlite3_column_bytes(handle, 4))
+                let blob = sqlite3_column_blob(handle, 4)?.assumingMemoryBound(to: UInt8.self)
+                let layout = layouts[batchID] ?? identity
+                if layout == identity && blobLength == itemCount, let blob {
+                    answers.append(contentsOf: UnsafeBufferPointer(start: blob, count: itemCount))
+                } else {
+                    for old in layout {
+                        answers.append(old >= 0 && old < blobLength ? blob![old] : 0)
+                    }
+                }
+                count += 1
+            }
+            // Report order: the instrument's listed groups first, then any others by name.
+            let listed = current.respondent.group.values.map(\.rawValue)
+            let ordered = listed.filter { groupLookup[$0] != nil } + groupNames.filter { !listed.contains($0) }.sorted()
+            let position = Dictionary(uniqueKeysWithValues: ordered.enumerated().map { ($0.element, Int32($0.offset)) })
+            let remap = groupNames.map { position[$0]! }
+            groupCodes = groupCodes.map { remap[Int($0)] }
+            // Attribute values sorted, codes remapped.
+            for attribute in 0..<attributeCount {
+                let sorted = attributeNames[attribute].sorted()
+                let sortedPosition = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($0.element, Int32($0.offset)) })
+                let attributeRemap = attributeNames[attribute].map { sortedPosition[$0]! }
+                attributeCodes[attribute] = attributeCodes[attribute].map { attributeRemap[Int($0)] }
+                attributeNames[attribute] = sorted
+            }
+            return ResponseMatrix(instrument: current, period: period, groups: ordered.map { GroupName($0) },
+                                  groupCodes: groupCodes, attributeValues: attributeNames, attributeCodes: attributeCodes,
+                                  designWeights: allWeighted && count > 0 ? weights : nil, answers: answers,
+                                  respondentCount: count)
+        }
+    }
+
+    /// Free-text answers of `survey` in `period`, with the respondent's group, in import order.
+    public func freeText(survey: SurveyID, period: PeriodLabel) throws -> [(group: GroupName, field: String, text: String)] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT respondent.groupName, freeText.field, freeText.text FROM freeText
+                JOIN respondent ON respondent.id = freeText.respondentId
+                WHERE respondent.surveyId = ? AND respondent.period = ? ORDER BY freeText.rowid
+                """, arguments: [survey.rawValue, period.rawValue]).map {
+                (GroupName($0[0] as String), $0[1] as String, $0[2] as String)
+            }
+        }
+    }
+}

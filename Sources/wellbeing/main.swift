@@ -1,0 +1,3 @@
+import WellBeingCLI
+
+WellBeingCommand.main()

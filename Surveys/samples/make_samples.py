@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""Rebuilds the synthetic sample data in this folder. Every file here is made up; none is real data.
+
+    python3 Surveys/samples/make_samples.py [path/to/gen_survey.py]
+
+- citizen-2024-sjis.csv, citizen-2025.csv, population.csv: the citizen survey from the project's
+  generator (shared/tools/gen_survey.py --n 2000 --seed 20251001 --waves 2 --split-periods); the 2024
+  file is re-encoded as Excel on Windows saves CSV (Shift_JIS/CP932, CRLF), the 2025 file as UTF-8 with BOM.
+- kpis.csv: KPI values (Surveys/kpis-lwc.yaml) for the 13 districts and both periods, drawn from a fixed seed.
+- reference.csv: made-up "national" means and SDs of the category scores, for deviation scores.
+- staff-dx-2025.csv: a staff DX survey laid out as a Microsoft Forms export (question text as headers,
+  answers as labels), 300 staff across the five tiers (Surveys/staff-dx.yaml).
+- staff-population.csv: staff counts per tier, for raking the staff survey.
+Only the standard library and numpy are used; the output is the same on every run.
+"""
+import csv
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DISTRICTS = ["片瀬", "鵠沼", "辻堂", "村岡", "藤沢", "明治", "善行", "湘南大庭", "六会", "湘南台", "遠藤", "長後", "御所見"]
+
+
+def citizen(generator):
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([sys.executable, generator, "--n", "2000", "--seed", "20251001", "--out", tmp,
+                        "--waves", "2", "--split-periods"], check=True)
+        with open(os.path.join(tmp, "responses_2024.csv"), encoding="utf-8", newline="") as f:
+            text = f.read()
+        with open(os.path.join(HERE, "citizen-2024-sjis.csv"), "wb") as f:
+            f.write(text.replace("\r\n", "\n").replace("\n", "\r\n").encode("cp932"))
+        with open(os.path.join(tmp, "responses_2025.csv"), encoding="utf-8", newline="") as f:
+            text = f.read()
+        with open(os.path.join(HERE, "citizen-2025.csv"), "w", encoding="utf-8-sig", newline="") as f:
+            f.write(text)
+        shutil.copy(os.path.join(tmp, "population.csv"), os.path.join(HERE, "population.csv"))
+
+
+# kpi id, base value, spread across districts, change per year, decimals
+KPIS = [
+    ("medical_walk_coverage", 82.0, 9.0, 0.4, 1),
+    ("welfare_facilities_per_1000_elderly", 3.1, 0.8, 0.05, 2),
+    ("commercial_walk_coverage", 78.0, 12.0, 0.2, 1),
+    ("floor_area_per_dwelling", 88.0, 14.0, 0.3, 1),
+    ("station_bus_walk_coverage", 86.0, 10.0, 0.3, 1),
+    ("car_km_per_capita", 2900.0, 700.0, -40.0, 0),
+    ("childcare_waiting_per_1000_children", 4.0, 2.5, -0.6, 2),
+    ("real_debt_service_ratio", 3.4, 0.0, -0.2, 1),
+    ("online_procedure_rate", 38.0, 6.0, 7.0, 1),
+    ("park_walk_coverage", 74.0, 13.0, 0.5, 1),
+    ("recycling_rate", 31.0, 3.0, 0.6, 1),
+    ("crimes_per_1000", 4.2, 1.5, -0.2, 2),
+    ("traffic_accidents_per_1000", 2.6, 0.7, -0.1, 2),
+    ("elderly_single_household_share", 11.0, 3.5, 0.4, 1),
+    ("healthy_life_expectancy", 73.2, 0.9, 0.1, 1),
+    ("unemployment_rate", 3.1, 0.7, -0.1, 1),
+    ("new_business_rate", 4.4, 1.2, 0.2, 2),
+]
+
+
+def kpis():
+    rng = np.random.default_rng(20251002)
+    rows = []
+    for kpi, base, spread, change, decimals in KPIS:
+        offsets = rng.normal(0, 1, len(DISTRICTS))
+        for year_index, period in enumerate(["2024", "2025"]):
+            for district, offset in zip(DISTRICTS, offsets):
+                value = base + spread * offset + change * year_index + rng.normal(0, spread * 0.05 + 1e-9)
+                rows.append([kpi, district, period, f"{value:.{decimals}f}"])
+    with open(os.path.join(HERE, "kpis.csv"), "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["kpi", "group", "period", "value"])
+        writer.writerows(rows)
+
+
+def reference():
+    rng = np.random.default_rng(20251003)
+    with open(os.path.join(HERE, "reference.csv"), "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["indicator", "mean", "sd", "source"])
+        for k in range(1, 25):
+            writer.writerow([f"c{k:02d}", f"{rng.uniform(2.9, 3.6):.3f}", f"{rng.uniform(0.12, 0.25):.3f}",
+                             "架空の全国値（サンプル）"])
+        writer.writerow(["life_satisfaction", "6.20", "0.35", "架空の全国値（サンプル）"])
+        writer.writerow(["happiness", "6.50", "0.33", "架空の全国値（サンプル）"])
+
+
+TIERS = ["第1階層", "第2階層", "第3階層", "第4階層", "第5階層"]
+TIER_STAFF = [40, 160, 260, 520, 1400]
+TIER_SAMPLE = [20, 40, 60, 80, 100]
+DEPARTMENTS = ["総務部", "企画政策部", "福祉健康部", "都市整備部", "教育部", "環境部"]
+LABELS = ["全くそう思わない", "あまりそう思わない", "どちらともいえない", "ややそう思う", "とてもそう思う"]
+
+
+def staff_survey():
+    # Question texts must equal those in Surveys/staff-dx.yaml (Forms exports use them as headers).
+    questions = read_staff_questions()
+    rng = np.random.default_rng(20251004)
+    header = ["ID", "開始時刻", "完了時刻", "メール", "名前", "職員番号", "階層", "所属部門"] + [text for _, text, _ in questions] + [
+        "DXの取り組みについてご意見があればお書きください"]
+    rows = []
+    number = 0
+    comments = ["研修の時間を確保してほしい。", "紙の決裁を減らせば、もっと早く進むと思う。",
+                "チャットツールで相談しやすくなった", "現場の声を聞いてから、システムを選んでほしい。", ""]
+    for tier_index, (tier, count) in enumerate(zip(TIERS, TIER_SAMPLE)):
+        for _ in range(count):
+            number += 1
+            base = rng.normal(0, 0.6)
+            cells = [str(number), f"2025/07/{1 + number % 20:02d} 9:{number % 60:02d}",
+                     f"2025/07/{1 + number % 20:02d} 9:{(number + 7) % 60:02d}",
+                     f"staff{number:04d}@city.example.jp", f"職員{number:04d}", f"S{number:05d}", tier,
+                     DEPARTMENTS[int(rng.integers(len(DEPARTMENTS)))]]
+            for item_id, _, target in questions:
+                if item_id == "dx_engagement":
+                    value = int(np.clip(round(6 + 1.5 * base + rng.normal(0, 1.5)), 0, 10))
+                    cells.append(str(value))
+                    continue
+                lift = 0.7 if target == tier else (0.25 if target and abs(TIERS.index(target) - tier_index) == 1 else 0)
+                if target is None:
+                    lift = 0.3 - 0.1 * tier_index
+                score = int(np.clip(round(3 + base + lift + rng.normal(0, 0.8)), 1, 5))
+                cells.append("無回答" if rng.random() < 0.02 else LABELS[score - 1])
+            cells.append(comments[int(rng.integers(len(comments)))] if rng.random() < 0.3 else "")
+            rows.append(cells)
+    with open(os.path.join(HERE, "staff-dx-2025.csv"), "w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    with open(os.path.join(HERE, "staff-population.csv"), "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["tier", "count"])
+        for tier, count in zip(TIERS, TIER_STAFF):
+            writer.writerow([tier, count])
+
+
+def read_staff_questions():
+    """(item id, Japanese question text, target tier or None) from staff-dx.yaml, read without a YAML library."""
+    path = os.path.join(HERE, "..", "staff-dx.yaml")
+    questions, target = [], None
+    for line in open(path, encoding="utf-8"):
+        stripped = line.strip()
+        if stripped.startswith("- id:") and "text" not in stripped:
+            target = None
+        if stripped.startswith("targets:"):
+            target = stripped.split("[", 1)[1].split("]", 1)[0].strip() or None
+        if stripped.startswith("- {id:") and "text:" in stripped:
+            item_id = stripped.split("id:", 1)[1].split(",", 1)[0].strip()
+            text = stripped.split("text: {ja:", 1)[1].split(", en:", 1)[0].strip()
+            questions.append((item_id, text, target))
+    return questions
+
+
+if __name__ == "__main__":
+    generator = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "..", "shared", "tools", "gen_survey.py")
+    citizen(generator)
+    kpis()
+    reference()
+    staff_survey()
