@@ -16,6 +16,8 @@ struct AnswerReader {
     private let texts: [String: UInt8]
     private let numericMissing: Set<Int>
     private let scaleDescription: String
+    /// For every number 0…999: the stored byte (0 for a missing code), or −1 when out of range.
+    private let codeOfNumber: [Int16]
 
     init(scale: AnswerScale) {
         minimum = scale.minimum
@@ -32,6 +34,10 @@ struct AnswerReader {
         }
         self.texts = texts
         self.numericMissing = numericMissing
+        codeOfNumber = (0..<1000).map { value in
+            if numericMissing.contains(value) { return 0 }
+            return (scale.minimum...scale.maximum).contains(value) ? Int16(value + 1) : -1
+        }
         let labelled = scale.labels.keys.sorted().compactMap { value in scale.labels[value].map { "\(value) \($0.ja)" } }
         scaleDescription = "\(scale.minimum)–\(scale.maximum)"
             + (labelled.isEmpty ? "" : " (" + labelled.joined(separator: ", ") + ")")
@@ -53,7 +59,10 @@ struct AnswerReader {
                 if byte &- 0x30 > 9 { allDigits = false; break }
                 parsed = parsed * 10 + Int(byte &- 0x30)
             }
-            if allDigits { return number(parsed) }
+            if allDigits {
+                let code = codeOfNumber[parsed]
+                return code >= 0 ? .value(UInt8(code)) : .invalid("is outside \(minimum)–\(maximum)")
+            }
         }
         return readText(String(decoding: bytes, as: UTF8.self))
     }

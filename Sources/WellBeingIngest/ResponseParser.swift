@@ -2,14 +2,17 @@ import Foundation
 import WellBeingCore
 
 /// One validated respondent, in the compact form the store keeps.
+///
+/// The period, group and attributes are codes into the parser's value lists (`periodValues`,
+/// `groupValues`, `attributeValues`), which only grow while a file is read.
 public struct RespondentRow: Sendable {
     /// The physical line the row starts on.
     public var line: Int
     public var respondentKey: String
-    public var group: String
-    public var period: String
-    /// Attribute values in the instrument's attribute order ("" when the cell was empty).
-    public var attributes: [String]
+    public var periodCode: Int
+    public var groupCode: Int
+    /// One code per instrument attribute ("" is a value too: an empty cell).
+    public var attributeCodes: [Int]
     public var designWeight: Double?
     /// One byte per item in the instrument's item order: 0 = missing, otherwise the answer + 1.
     public var answers: [UInt8]
@@ -54,9 +57,19 @@ public final class ResponseParser {
     private let reader: CSVReader
     private let fixedPeriod: PeriodLabel?
     private let itemReaders: [AnswerReader]
+    private let periods: FieldInterner
+    private let groups: FieldInterner
+    private let attributes: [FieldInterner]
 
     /// Tells whether a respondent id is already stored for a period: returns where (for the message) or nil.
     public var storedRespondent: ((_ period: String, _ key: String) -> String?)?
+
+    /// The periods seen so far; `RespondentRow.periodCode` indexes this list.
+    public var periodValues: [String] { periods.values }
+    /// The groups seen so far; `RespondentRow.groupCode` indexes this list.
+    public var groupValues: [String] { groups.values }
+    /// For each attribute, the values seen so far; `RespondentRow.attributeCodes` index these lists.
+    public var attributeValues: [[String]] { attributes.map(\.values) }
 
     /// - Parameter fixedPeriod: the `--period` value; when nil the instrument's period column is read.
     public init(instrument: Instrument, reader: CSVReader, fixedPeriod: PeriodLabel?) {
@@ -64,6 +77,32 @@ public final class ResponseParser {
         self.reader = reader
         self.fixedPeriod = fixedPeriod
         itemReaders = instrument.items.map { AnswerReader(scale: instrument.scale(of: $0)) }
+        let derivation = instrument.respondent.period?.derivation ?? .value
+        periods = FieldInterner { text in
+            if text.isEmpty { return "the period is empty" }
+            if derivation == .year && !(text.utf8.count == 4 && text.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }) {
+                return "does not start with a four-digit year"
+            }
+            return nil
+        }
+        let group = instrument.respondent.group
+        let allowedGroups = Set(group.values.map(\.rawValue))
+        groups = FieldInterner { text in
+            if text.isEmpty { return "the \(group.label.ja) (group) is empty" }
+            if !allowedGroups.isEmpty && !allowedGroups.contains(text) {
+                return "is not one of the instrument's groups: " + group.values.map(\.rawValue).joined(separator: ", ")
+            }
+            return nil
+        }
+        attributes = instrument.respondent.attributes.map { attribute in
+            let allowed = Set(attribute.values)
+            return FieldInterner { text in
+                if !text.isEmpty && !allowed.isEmpty && !allowed.contains(text) {
+                    return "is not one of: " + attribute.values.joined(separator: ", ")
+                }
+                return nil
+            }
+        }
     }
 
     /// Reads every row; calls `accept` for each valid row and `reject` for each invalid one.
@@ -75,13 +114,19 @@ public final class ResponseParser {
     ) throws -> ResponseParseSummary {
         var summary = ResponseParseSummary()
         var layout: ColumnLayout?
-        var seenKeys: [String: Int] = [:]
-        var row = RespondentRow(line: 0, respondentKey: "", group: "", period: "", attributes: [],
+        var seenKeys = KeyRegistry()
+        var row = RespondentRow(line: 0, respondentKey: "", periodCode: 0, groupCode: 0,
+                                attributeCodes: Array(repeating: 0, count: attributes.count),
                                 designWeight: nil, answers: [], freeText: [])
         var rowProblems: [DataProblem] = []
         let fileName = reader.displayName
-        let groupValues = Set(instrument.respondent.group.values.map(\.rawValue))
-        let attributeValues = instrument.respondent.attributes.map { Set($0.values) }
+        let encodingName = reader.sourceEncoding.displayName
+        var periodFromColumn = true
+        if let fixedPeriod {
+            periodFromColumn = false
+            _ = Array(fixedPeriod.rawValue.utf8).withUnsafeBufferPointer { periods.code(of: $0) }
+        }
+        let derivation = instrument.respondent.period?.derivation ?? .value
 
         try reader.forEachRecord { record in
             guard let columns = layout else {
@@ -96,22 +141,23 @@ public final class ResponseParser {
             if record.isBlank { summary.blankRows += 1; return }
             rowProblems.removeAll(keepingCapacity: true)
             func problem(_ column: Int?, _ value: String?, _ reason: String) {
-                let name = column.map { columns.header[$0] }
                 rowProblems.append(DataProblem(
-                    location: SourceLocation(file: fileName, line: record.line, column: name,
+                    location: SourceLocation(file: fileName, line: record.line, column: column.map { columns.header[$0] },
                                              columnNumber: column.map { $0 + 1 }),
                     value: value, reason: reason))
             }
-            func text(_ column: Int) -> String? {
-                guard let value = record.string(column) else {
-                    problem(column, record.displayString(column), "is not valid \(reader.sourceEncoding.displayName) text")
+            /// The code of a column's value in `interner`, or nil after recording a problem.
+            func code(_ interner: FieldInterner, _ column: Int, prefix: Int? = nil) -> Int? {
+                var bytes = record.bytes(column).trimmingBlanks()
+                if let prefix, bytes.count > prefix { bytes = UnsafeBufferPointer(rebasing: bytes[0..<prefix]) }
+                switch interner.code(of: bytes) {
+                case .notText:
+                    problem(column, record.displayString(column), "is not valid \(encodingName) text")
                     return nil
+                case let .known(code, refusal):
+                    if let refusal { problem(column, interner.values[code], refusal) }
+                    return code
                 }
-                if value.utf8.contains(0) {
-                    problem(column, nil, "contains a NUL byte; the file looks damaged")
-                    return nil
-                }
-                return value.trimmingCharacters(in: .whitespaces)
             }
 
             if record.fieldCount != columns.header.count {
@@ -123,45 +169,36 @@ public final class ResponseParser {
                             "has text after its closing quote; quote the whole value and double any quote inside it")
                 }
                 row.line = record.line
-                row.respondentKey = text(columns.id) ?? ""
-                if row.respondentKey.isEmpty && rowProblems.isEmpty {
+                let keyBytes = record.bytes(columns.id).trimmingBlanks()
+                if keyBytes.isEmpty {
                     problem(columns.id, nil, "the respondent id is empty")
-                } else if let first = seenKeys[row.respondentKey] {
-                    problem(columns.id, row.respondentKey, "appears twice in this file (first on line \(first))")
-                }
-                row.group = text(columns.group) ?? ""
-                if row.group.isEmpty {
-                    problem(columns.group, nil, "the \(instrument.respondent.group.label.ja) (group) is empty")
-                } else if !groupValues.isEmpty && !groupValues.contains(row.group) {
-                    problem(columns.group, row.group, "is not one of the instrument's groups: "
-                            + instrument.respondent.group.values.map(\.rawValue).joined(separator: ", "))
-                }
-                if let fixedPeriod {
-                    row.period = fixedPeriod.rawValue
-                } else if let periodColumn = columns.period, let periodText = text(periodColumn) {
-                    row.period = derivePeriod(periodText)
-                    if row.period.isEmpty {
-                        problem(periodColumn, periodText, instrument.respondent.period?.derivation == .year
-                                ? "does not start with a four-digit year" : "the period is empty")
+                    row.respondentKey = ""
+                } else if let key = String(validating: keyBytes, as: UTF8.self),
+                          !keyBytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+                    row.respondentKey = key
+                    if let first = seenKeys.insert(keyBytes, line: record.line) {
+                        problem(columns.id, key, "appears twice in this file (first on line \(first))")
                     }
+                } else {
+                    problem(columns.id, record.displayString(columns.id),
+                            "is not a usable respondent id (invalid text or a control character)")
+                    row.respondentKey = ""
                 }
-                if !row.respondentKey.isEmpty, !row.period.isEmpty,
-                   let holder = storedRespondent?(row.period, row.respondentKey) {
+                row.groupCode = code(groups, columns.group) ?? 0
+                if periodFromColumn, let periodColumn = columns.period {
+                    row.periodCode = code(periods, periodColumn, prefix: derivation == .year ? 4 : nil) ?? 0
+                }
+                if !row.respondentKey.isEmpty, let storedRespondent,
+                   let holder = storedRespondent(periods.values.isEmpty ? "" : periods.values[row.periodCode], row.respondentKey) {
                     problem(columns.id, row.respondentKey,
-                            "was already imported for \(instrument.id) \(row.period) \(holder)")
+                            "was already imported for \(instrument.id) \(periods.values[row.periodCode]) \(holder)")
                 }
-                row.attributes.removeAll(keepingCapacity: true)
                 for (position, column) in columns.attributes.enumerated() {
-                    let value = text(column) ?? ""
-                    if !value.isEmpty, !attributeValues[position].isEmpty, !attributeValues[position].contains(value) {
-                        problem(column, value, "is not one of: " + instrument.respondent.attributes[position].values
-                                .joined(separator: ", "))
-                    }
-                    row.attributes.append(value)
+                    row.attributeCodes[position] = code(attributes[position], column) ?? 0
                 }
                 row.designWeight = nil
                 if let weightColumn = columns.weight {
-                    let weightText = text(weightColumn) ?? ""
+                    let weightText = record.string(weightColumn)?.trimmingCharacters(in: .whitespaces) ?? ""
                     if let weight = Double(weightText), weight.isFinite, weight >= 0 {
                         row.designWeight = weight
                     } else {
@@ -183,12 +220,17 @@ public final class ResponseParser {
                 }
                 row.freeText.removeAll(keepingCapacity: true)
                 for (position, column) in columns.freeText.enumerated() {
-                    if let value = text(column), !value.isEmpty { row.freeText.append((position, value)) }
+                    let bytes = record.bytes(column).trimmingBlanks()
+                    if bytes.isEmpty { continue }
+                    if let text = String(validating: bytes, as: UTF8.self) {
+                        row.freeText.append((position, text))
+                    } else {
+                        problem(column, record.displayString(column), "is not valid \(encodingName) text")
+                    }
                 }
             }
             if rowProblems.isEmpty {
-                seenKeys[row.respondentKey] = record.line
-                summary.periods.insert(row.period)
+                summary.periods.insert(periods.values[row.periodCode])
                 summary.acceptedRows += 1
                 try accept(row)
             } else {
@@ -208,21 +250,10 @@ public final class ResponseParser {
         }
         return summary
     }
-
-    private func derivePeriod(_ text: String) -> String {
-        guard let source = instrument.respondent.period else { return text }
-        switch source.derivation {
-        case .value:
-            return text
-        case .year:
-            let year = text.prefix(4)
-            return year.count == 4 && year.allSatisfy(\.isASCII) && year.allSatisfy(\.isNumber) ? String(year) : ""
-        }
-    }
 }
 
 /// Which CSV column holds which instrument field.
-struct ColumnLayout {
+final class ColumnLayout {
     var header: [String]
     var id: Int
     var group: Int
@@ -267,6 +298,8 @@ struct ColumnLayout {
                 throw WellBeingError(.usage, "The instrument '\(instrument.id)' has no period column, so give the "
                     + "period with --period (for example --period 2025).")
             }
+        } else if let source = respondent.period {
+            _ = find(source.column, required: false)  // known, though --period overrides it
         }
         attributes = respondent.attributes.map { find($0.column) ?? 0 }
         weight = respondent.weightColumn.flatMap { find($0) }

@@ -23,6 +23,7 @@ public final class TextSource {
     private let descriptor: Int32
     private var hasher = SHA256()
     private var pending: [UInt8] = []
+    private var scratch = [UInt8](repeating: 0, count: TextSource.chunkSize)
     private var converter: IconvConverter?
     private var reachedEnd = false
     private var outputNewlines = 0
@@ -66,33 +67,41 @@ public final class TextSource {
         while !reachedEnd { _ = try readRaw() }
     }
 
+    /// Converts (or copies) raw bytes to UTF-8 at the end of `buffer`.
+    private func deliver(_ raw: ArraySlice<UInt8>, into buffer: inout [UInt8]) throws {
+        guard let converter else {
+            buffer.append(contentsOf: raw)
+            return
+        }
+        let before = buffer.count
+        do {
+            try converter.convert(Array(raw), appendingTo: &buffer)
+        } catch let failure as IconvConverter.Failure {
+            throw badByte(failure.bytes, outputSoFar: buffer[before...])
+        }
+        countNewlines(buffer[before...])
+    }
+
     /// Appends the next chunk of UTF-8 text to `buffer`.
     ///
     /// - Returns: `false` once the whole file has been delivered.
     public func read(into buffer: inout [UInt8]) throws -> Bool {
-        if pending.isEmpty {
-            if reachedEnd { return false }
-            pending = try readRaw()
-            if pending.isEmpty && reachedEnd {
-                if let converter, converter.hasLeftover {
-                    throw badByte(converter.leftoverBytes, outputSoFar: [])
-                }
-                return false
-            }
+        if !pending.isEmpty {
+            let raw = pending
+            pending = []
+            try deliver(raw[...], into: &buffer)
+            return true
         }
-        let raw = pending
-        pending = []
-        if let converter {
-            let before = buffer.count
-            do {
-                try converter.convert(raw, appendingTo: &buffer)
-            } catch let failure as IconvConverter.Failure {
-                throw badByte(failure.bytes, outputSoFar: buffer[before...])
+        if reachedEnd {
+            if let converter, converter.hasLeftover {
+                let leftover = converter.leftoverBytes
+                converter.discardLeftover()
+                throw badByte(leftover, outputSoFar: [])
             }
-            countNewlines(buffer[before...])
-        } else {
-            buffer.append(contentsOf: raw)
+            return false
         }
+        let count = try readRaw()
+        if count > 0 { try deliver(scratch[0..<count], into: &buffer) }
         return true
     }
 
@@ -110,11 +119,11 @@ public final class TextSource {
         return .badData("Cannot read '\(displayName)' as \(encoding.displayName).", problems: [problem])
     }
 
-    private func readRaw() throws -> [UInt8] {
-        var chunk = [UInt8](repeating: 0, count: TextSource.chunkSize)
+    /// Reads the next chunk of the file into `scratch` and hashes it; returns how many bytes it read.
+    private func readRaw() throws -> Int {
         var filled = 0
-        while filled < chunk.count {
-            let got = chunk.withUnsafeMutableBytes { raw in
+        while filled < scratch.count {
+            let got = scratch.withUnsafeMutableBytes { raw in
                 Glibc.read(descriptor, raw.baseAddress! + filled, raw.count - filled)
             }
             if got < 0 {
@@ -124,14 +133,13 @@ public final class TextSource {
             if got == 0 { reachedEnd = true; break }
             filled += got
         }
-        chunk.removeSubrange(filled...)
-        hasher.update(data: chunk)
+        scratch.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<filled])) }
         rawBytesRead += filled
-        return chunk
+        return filled
     }
 
     private func detectEncoding(forced: TextEncoding?) throws {
-        pending = try readRaw()
+        pending = Array(scratch[0..<(try readRaw())])
         if pending.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
             throw WellBeingError(.badData, "'\(displayName)' is an Excel workbook or another ZIP file, not CSV. "
                 + "Open it in Excel and save it as 'CSV UTF-8 (comma delimited)', then import that file.")
@@ -139,7 +147,7 @@ public final class TextSource {
         var detection = EncodingDetector.detect(pending, isWholeFile: reachedEnd)
         // A pure-ASCII start says nothing yet: look further, up to 8 MiB, for the first non-ASCII text.
         while detection == nil && !reachedEnd && pending.count < 8 << 20 {
-            pending += try readRaw()
+            pending += scratch[0..<(try readRaw())]
             detection = EncodingDetector.detect(pending, isWholeFile: reachedEnd)
         }
         let found = detection ?? EncodingDetector.Detection(encoding: .utf8, byteOrderMarkLength: 0)
@@ -181,6 +189,7 @@ final class IconvConverter {
     deinit { iconv_close(handle) }
 
     var hasLeftover: Bool { !leftover.isEmpty }
+    func discardLeftover() { leftover = [] }
     var leftoverBytes: [UInt8] { leftover }
 
     /// Converts `input` (after any leftover from the previous call) and appends UTF-8 to `output`.

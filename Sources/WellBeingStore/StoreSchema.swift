@@ -35,27 +35,41 @@ enum StoreSchema {
                 t.column("toolVersion", .text).notNull()
             }
             try db.create(index: "batch_file", on: "batch", columns: ["kind", "surveyId", "sha256"], unique: true)
-            // One row per respondent; answers are one byte per item (0 = missing, else answer + 1).
-            try db.create(table: "respondent") { t in
+            // Respondents in blocks of up to `RespondentBlock.capacity`, stored column-wise: ids joined by
+            // U+001F, groups and attribute values as two-byte codes into the block's own value lists,
+            // answers one byte each (0 = missing, else answer + 1), design weights as 8-byte doubles.
+            try db.create(table: "respondentBlock") { t in
                 t.autoIncrementedPrimaryKey("id")
                 t.column("batchId", .integer).notNull().references("batch", onDelete: .cascade)
                 t.column("surveyId", .text).notNull()
                 t.column("period", .text).notNull()
-                t.column("respondentKey", .text).notNull()
-                t.column("groupName", .text).notNull()
-                t.column("attributes", .text).notNull()
-                t.column("designWeight", .double).check { $0 >= 0 }
+                t.column("rowCount", .integer).notNull().check { $0 > 0 }
+                t.column("itemCount", .integer).notNull().check { $0 > 0 }
+                t.column("attributeCount", .integer).notNull().check { $0 >= 0 }
+                t.column("respondentKeys", .text).notNull()
+                t.column("groupNames", .text).notNull()
+                t.column("groupCodes", .blob).notNull()
+                t.column("attributeValues", .text).notNull()
+                t.column("attributeCodes", .blob).notNull()
+                t.column("designWeights", .blob)
                 t.column("answers", .blob).notNull()
+                t.check(sql: "length(groupCodes) = 2 * rowCount")
+                t.check(sql: "length(attributeCodes) = 2 * rowCount * attributeCount")
+                t.check(sql: "designWeights IS NULL OR length(designWeights) = 8 * rowCount")
+                t.check(sql: "length(answers) = rowCount * itemCount")
             }
-            try db.create(index: "respondent_key", on: "respondent",
-                          columns: ["surveyId", "period", "respondentKey"], unique: true)
+            try db.create(index: "respondentBlock_period", on: "respondentBlock", columns: ["surveyId", "period"])
+            try db.create(index: "respondentBlock_batch", on: "respondentBlock", columns: ["batchId"])
             try db.create(table: "freeText") { t in
                 t.column("batchId", .integer).notNull().references("batch", onDelete: .cascade)
-                t.column("respondentId", .integer).notNull()
+                t.column("surveyId", .text).notNull()
+                t.column("period", .text).notNull()
+                t.column("groupName", .text).notNull()
                 t.column("field", .text).notNull()
                 t.column("text", .text).notNull()
             }
             try db.create(index: "freeText_batch", on: "freeText", columns: ["batchId"])
+            try db.create(index: "freeText_period", on: "freeText", columns: ["surveyId", "period"])
             try db.create(table: "kpiDefinition") { t in
                 t.column("batchId", .integer).notNull().references("batch", onDelete: .cascade)
                 t.column("surveyId", .text).notNull()

@@ -98,7 +98,7 @@ extension SurveyStore {
                 """)
             for cell in population.cells {
                 try insert.execute(arguments: [batchID, survey.rawValue, periodKey, fields,
-                                               cell.values.joined(separator: StoredRespondent.attributeSeparator), cell.count])
+                                               cell.values.joined(separator: StoredBlockFormat.valueSeparator), cell.count])
             }
             return SmallImportOutcome(batchID: batchID, fileName: table.fileName, rowCount: population.cells.count,
                                       periods: period.map { [$0] } ?? [],
@@ -190,7 +190,7 @@ extension SurveyStore {
                 guard let first = rows.first else { continue }
                 let fields = (first[0] as String).components(separatedBy: ",")
                 let cells = rows.map {
-                    PopulationTable.Cell(values: ($0[1] as String).components(separatedBy: StoredRespondent.attributeSeparator),
+                    PopulationTable.Cell(values: ($0[1] as String).components(separatedBy: StoredBlockFormat.valueSeparator),
                                          count: $0[2])
                 }
                 let margins = try ObjectiveDataParser.parseMargins(first[3] as String, fields: fields, fileName: "store")

@@ -1,14 +1,7 @@
 import Foundation
 import GRDB
-import GRDBSQLite
 import WellBeingCore
 import WellBeingIngest
-
-/// How stored respondents lay out their text fields.
-public enum StoredRespondent {
-    /// Separates attribute values in the `attributes` column (U+001F, the unit separator).
-    public static let attributeSeparator = "\u{1F}"
-}
 
 /// A survey in the store, with its periods and respondent counts.
 public struct StoredSurvey: Sendable, Hashable {
@@ -22,7 +15,8 @@ extension SurveyStore {
     public func surveys() throws -> [StoredSurvey] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT surveyId, period, count(*) AS n FROM respondent GROUP BY surveyId, period ORDER BY surveyId, period
+                SELECT surveyId, period, sum(rowCount) AS n FROM respondentBlock GROUP BY surveyId, period
+                ORDER BY surveyId, period
                 """)
             var surveys: [SurveyID: StoredSurvey] = [:]
             for row in rows {
@@ -107,65 +101,75 @@ extension SurveyStore {
             var answers: [UInt8] = []
             var count = 0
 
-            let statement = try db.makeStatement(sql: """
-                SELECT batchId, groupName, attributes, designWeight, answers FROM respondent
-                WHERE surveyId = ? AND period = ? ORDER BY id
-                """)
-            try statement.setArguments([survey.rawValue, period.rawValue])
-            let handle = statement.sqliteStatement
-            var lastAttributes = ""
-            var lastAttributeCodes = [Int32](repeating: 0, count: attributeCount)
-            while true {
-                let status = sqlite3_step(handle)
-                if status == SQLITE_DONE { break }
-                guard status == SQLITE_ROW else {
-                    throw DatabaseError(resultCode: ResultCode(rawValue: status),
-                                        message: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))))
-                }
-                let batchID = sqlite3_column_int64(handle, 0)
-                let group = String(cString: sqlite3_column_text(handle, 1))
-                if let code = groupLookup[group] {
-                    groupCodes.append(code)
-                } else {
+            let blocks = try Row.fetchCursor(db, sql: """
+                SELECT batchId, rowCount, itemCount, attributeCount, groupNames, groupCodes, attributeValues,
+                       attributeCodes, designWeights, answers
+                FROM respondentBlock WHERE surveyId = ? AND period = ? ORDER BY id
+                """, arguments: [survey.rawValue, period.rawValue])
+            while let block = try blocks.next() {
+                let batchID: Int64 = block[0]
+                let rows: Int = block[1]
+                let storedItems: Int = block[2]
+                let storedAttributes: Int = block[3]
+                // Block-local codes → codes of this matrix.
+                let localGroups = StoredBlockFormat.split(block[4], by: StoredBlockFormat.valueSeparator).map { name -> Int32 in
+                    if let code = groupLookup[name] { return code }
                     let code = Int32(groupNames.count)
-                    groupLookup[group] = code
-                    groupNames.append(group)
-                    groupCodes.append(code)
+                    groupLookup[name] = code
+                    groupNames.append(name)
+                    return code
                 }
-                let attributes = String(cString: sqlite3_column_text(handle, 2))
-                if attributes != lastAttributes || count == 0 {
-                    let values = attributeCount == 1 ? [attributes]
-                        : attributes.components(separatedBy: StoredRespondent.attributeSeparator)
-                    for position in 0..<attributeCount {
-                        let value = position < values.count ? values[position] : ""
-                        if let code = attributeLookup[position][value] {
-                            lastAttributeCodes[position] = code
-                        } else {
-                            let code = Int32(attributeNames[position].count)
-                            attributeLookup[position][value] = code
-                            attributeNames[position].append(value)
-                            lastAttributeCodes[position] = code
+                let lists = StoredBlockFormat.split(block[6], by: StoredBlockFormat.listSeparator)
+                var localAttributes: [[Int32]] = []
+                for attribute in 0..<attributeCount {
+                    let values = attribute < lists.count && attribute < storedAttributes
+                        ? StoredBlockFormat.split(lists[attribute], by: StoredBlockFormat.valueSeparator) : [""]
+                    localAttributes.append(values.map { value in
+                        if let code = attributeLookup[attribute][value] { return code }
+                        let code = Int32(attributeNames[attribute].count)
+                        attributeLookup[attribute][value] = code
+                        attributeNames[attribute].append(value)
+                        return code
+                    })
+                }
+                let groupData: Data = block[5]
+                groupData.withUnsafeBytes { raw in
+                    for row in 0..<rows { groupCodes.append(localGroups[Int(raw.loadUnaligned(fromByteOffset: row * 2, as: UInt16.self))]) }
+                }
+                let attributeData: Data = block[7]
+                attributeData.withUnsafeBytes { raw in
+                    for attribute in 0..<attributeCount {
+                        if attribute >= storedAttributes {
+                            attributeCodes[attribute].append(contentsOf: repeatElement(localAttributes[attribute][0], count: rows))
+                            continue
+                        }
+                        for row in 0..<rows {
+                            let offset = (row * storedAttributes + attribute) * 2
+                            attributeCodes[attribute].append(localAttributes[attribute][Int(raw.loadUnaligned(fromByteOffset: offset, as: UInt16.self))])
                         }
                     }
-                    lastAttributes = attributes
                 }
-                for position in 0..<attributeCount { attributeCodes[position].append(lastAttributeCodes[position]) }
-                if sqlite3_column_type(handle, 3) == SQLITE_NULL {
+                if let weightData = block[8] as Data? {
+                    weightData.withUnsafeBytes { raw in
+                        for row in 0..<rows { weights.append(raw.loadUnaligned(fromByteOffset: row * 8, as: Double.self)) }
+                    }
+                } else {
                     allWeighted = false
-                } else {
-                    weights.append(sqlite3_column_double(handle, 3))
                 }
-                let blobLength = Int(sqlite3_column_bytes(handle, 4))
-                let blob = sqlite3_column_blob(handle, 4)?.assumingMemoryBound(to: UInt8.self)
+                let answerData: Data = block[9]
                 let layout = layouts[batchID] ?? identity
-                if layout == identity && blobLength == itemCount, let blob {
-                    answers.append(contentsOf: UnsafeBufferPointer(start: blob, count: itemCount))
+                if layout == identity && storedItems == itemCount {
+                    answers.append(contentsOf: answerData)
                 } else {
-                    for old in layout {
-                        answers.append(old >= 0 && old < blobLength ? blob![old] : 0)
+                    answerData.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+                        for row in 0..<rows {
+                            for old in layout {
+                                answers.append(old >= 0 && old < storedItems ? raw[row * storedItems + old] : 0)
+                            }
+                        }
                     }
                 }
-                count += 1
+                count += rows
             }
             // Report order: the instrument's listed groups first, then any others by name.
             let listed = current.respondent.group.values.map(\.rawValue)
@@ -192,9 +196,7 @@ extension SurveyStore {
     public func freeText(survey: SurveyID, period: PeriodLabel) throws -> [(group: GroupName, field: String, text: String)] {
         try read { db in
             try Row.fetchAll(db, sql: """
-                SELECT respondent.groupName, freeText.field, freeText.text FROM freeText
-                JOIN respondent ON respondent.id = freeText.respondentId
-                WHERE respondent.surveyId = ? AND respondent.period = ? ORDER BY freeText.rowid
+                SELECT groupName, field, text FROM freeText WHERE surveyId = ? AND period = ? ORDER BY rowid
                 """, arguments: [survey.rawValue, period.rawValue]).map {
                 (GroupName($0[0] as String), $0[1] as String, $0[2] as String)
             }

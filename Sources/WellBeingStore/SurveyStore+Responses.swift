@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import GRDBSQLite
 import WellBeingCore
 import WellBeingIngest
 
@@ -62,6 +61,18 @@ public struct ImportOutcome: Sendable {
 
 private struct DryRunFinished: Error { var outcome: ImportOutcome }
 
+/// What the reading thread hands to the writing one.
+private enum ImportEvent: Sendable {
+    case block(RespondentBlock)
+    case finished(ResponseParseSummary)
+}
+
+/// Carries values that are handed from one thread to another and used by one thread at a time.
+struct Unchecked<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
 extension SurveyStore {
     /// Imports a survey CSV in one transaction: all rows or none (unless `.skip`), streaming.
     ///
@@ -86,20 +97,43 @@ extension SurveyStore {
                                               fileName: fileName, sha256: "", rowCount: 0, rejectedCount: 0,
                                               periods: [], encoding: source.encoding.displayName,
                                               options: "instrument \(instrument.id) \(instrument.version)")
-                let inserter = try RespondentInserter(db: db, batchID: batchID, instrument: instrument, fileName: fileName)
+                let writer = try StoredBlockFormat.Writer(db: db, batchID: batchID, instrument: instrument)
                 let stored = try storedRespondents(db, survey: instrument.id)
                 if !stored.isEmpty { parser.storedRespondent = { period, key in stored[period + "\u{1F}" + key] } }
-                var rowsSinceProgress = 0
-                let summary = try parser.parse(accept: { row in
-                    try inserter.insert(row)
-                    rowsSinceProgress += 1
-                    if rowsSinceProgress == 8192, let progress = request.onProgress {
-                        rowsSinceProgress = 0
-                        progress(source.rawBytesRead, source.fileSize)
+                // Reading and validating run on a second thread; this one writes the blocks as they come.
+                let work = Unchecked((parser, instrument, source, request))
+                let producer = BackgroundProducer<ImportEvent> { yield in
+                    let (parser, instrument, source, request) = work.value
+                    let builder = RespondentBlockBuilder(parser: parser, instrument: instrument) { try yield(.block($0)) }
+                    var rowsSinceProgress = 0
+                    let summary = try parser.parse(accept: { row in
+                        try builder.append(row)
+                        rowsSinceProgress += 1
+                        if rowsSinceProgress == 8192, let progress = request.onProgress {
+                            rowsSinceProgress = 0
+                            progress(source.rawBytesRead, source.fileSize)
+                        }
+                    }, reject: { rejected in
+                        if request.errorPolicy == .skip { try request.onReject?(rejected) }
+                    })
+                    try builder.finish()
+                    try yield(.finished(summary))
+                }
+                var parsed: ResponseParseSummary?
+                do {
+                    while let event = try producer.next() {
+                        switch event {
+                        case let .block(block): try writer.write(block)
+                        case let .finished(summary): parsed = summary
+                        }
                     }
-                }, reject: { rejected in
-                    if request.errorPolicy == .skip { try request.onReject?(rejected) }
-                })
+                } catch {
+                    producer.cancel()
+                    throw error
+                }
+                guard let summary = parsed else {
+                    throw WellBeingError(.internalFailure, "Reading '\(fileName)' stopped without a result.")
+                }
                 try source.hashRemainder()
                 let sha256 = source.sha256Hex
                 try handleRepeatedFile(db, kind: .responses, survey: instrument.id, sha256: sha256, fileName: fileName,
@@ -136,14 +170,16 @@ extension SurveyStore {
     /// Every stored respondent id of `survey`, keyed `period + U+001F + id`, with where it came from.
     func storedRespondents(_ db: Database, survey: SurveyID) throws -> [String: String] {
         var stored: [String: String] = [:]
-        let batchNames = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, fileName FROM batch").map {
-            ($0[0] as Int64, $0[1] as String)
-        })
-        let rows = try Row.fetchCursor(db, sql: "SELECT period, respondentKey, batchId FROM respondent WHERE surveyId = ?",
-                                       arguments: [survey.rawValue])
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT respondentBlock.period, respondentBlock.respondentKeys, batch.id, batch.fileName
+            FROM respondentBlock JOIN batch ON batch.id = respondentBlock.batchId WHERE respondentBlock.surveyId = ?
+            """, arguments: [survey.rawValue])
         while let row = try rows.next() {
-            let batch: Int64 = row[2]
-            stored[(row[0] as String) + "\u{1F}" + (row[1] as String)] = "in batch \(batch) ('\(batchNames[batch] ?? "?")')"
+            let period: String = row[0]
+            let holder = "in batch \(row[2] as Int64) ('\(row[3] as String)')"
+            for key in StoredBlockFormat.split(row[1], by: StoredBlockFormat.valueSeparator) {
+                stored[period + "\u{1F}" + key] = holder
+            }
         }
         return stored
     }
@@ -157,75 +193,6 @@ extension SurveyStore {
                        arguments: [loaded.instrument.id.rawValue, loaded.instrument.version, loaded.sha256, fileName,
                                    loaded.yaml, Self.timestamp()])
         return db.lastInsertedRowID
-    }
-}
-
-/// Inserts respondents through one prepared statement with raw SQLite binding (the fast path measured in
-/// FINDINGS.md), and reports a respondent id that already exists instead of failing.
-private final class RespondentInserter {
-    private let db: Database
-    private let statement: Statement
-    private let freeTextStatement: Statement
-    private let batchID: Int64
-    private let surveyID: String
-    private let freeTextNames: [String]
-    private let fileName: String
-    private var attributeText = ""
-
-    init(db: Database, batchID: Int64, instrument: Instrument, fileName: String) throws {
-        self.db = db
-        self.batchID = batchID
-        self.fileName = fileName
-        surveyID = instrument.id.rawValue
-        freeTextNames = instrument.respondent.freeTextColumns.map(\.name)
-        statement = try db.makeStatement(sql: """
-            INSERT INTO respondent (batchId, surveyId, period, respondentKey, groupName, attributes, designWeight, answers)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        freeTextStatement = try db.makeStatement(sql: "INSERT INTO freeText (batchId, respondentId, field, text) VALUES (?, ?, ?, ?)")
-    }
-
-    /// Inserts one row. The parser has already refused ids the store holds, so a clash here means another
-    /// writer slipped in, which the immediate transaction rules out; it is still reported clearly.
-    func insert(_ row: RespondentRow) throws {
-        let handle = statement.sqliteStatement
-        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-        sqlite3_reset(handle)
-        sqlite3_bind_int64(handle, 1, batchID)
-        sqlite3_bind_text(handle, 2, surveyID, -1, transient)
-        sqlite3_bind_text(handle, 3, row.period, -1, transient)
-        sqlite3_bind_text(handle, 4, row.respondentKey, -1, transient)
-        sqlite3_bind_text(handle, 5, row.group, -1, transient)
-        if row.attributes.count == 1 {
-            sqlite3_bind_text(handle, 6, row.attributes[0], -1, transient)
-        } else {
-            attributeText = row.attributes.joined(separator: StoredRespondent.attributeSeparator)
-            sqlite3_bind_text(handle, 6, attributeText, -1, transient)
-        }
-        if let weight = row.designWeight { sqlite3_bind_double(handle, 7, weight) } else { sqlite3_bind_null(handle, 7) }
-        row.answers.withUnsafeBytes { bytes in
-            _ = sqlite3_bind_blob(handle, 8, bytes.baseAddress, Int32(bytes.count), transient)
-        }
-        let status = sqlite3_step(handle)
-        if status == SQLITE_DONE {
-            if !row.freeText.isEmpty { try insertFreeText(row, respondentID: db.lastInsertedRowID) }
-            return
-        }
-        if status == SQLITE_CONSTRAINT {
-            sqlite3_reset(handle)
-            throw WellBeingError.badData("A respondent id clashes with one already stored; nothing was imported.", problems: [
-                DataProblem(location: SourceLocation(file: fileName, line: row.line), value: row.respondentKey,
-                            reason: "is already stored for \(surveyID) \(row.period)")])
-        }
-        let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(handle)))
-        sqlite3_reset(handle)
-        throw DatabaseError(resultCode: ResultCode(rawValue: status), message: message)
-    }
-
-    private func insertFreeText(_ row: RespondentRow, respondentID: Int64) throws {
-        for (field, text) in row.freeText {
-            try freeTextStatement.execute(arguments: [batchID, respondentID, freeTextNames[field], text])
-        }
     }
 }
 

@@ -107,7 +107,7 @@ public final class SurveyStore: @unchecked Sendable {
                 return .commit
             }
             return result!
-        } catch {
+        } catch let error as DatabaseError {
             throw Self.translate(error, path: path)
         }
     }
@@ -121,7 +121,7 @@ public final class SurveyStore: @unchecked Sendable {
                 return .commit
             }
             return result!
-        } catch {
+        } catch let error as DatabaseError {
             throw Self.translate(error, path: path)
         }
     }

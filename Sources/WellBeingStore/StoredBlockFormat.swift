@@ -1,0 +1,61 @@
+import Foundation
+import GRDB
+import WellBeingCore
+import WellBeingIngest
+
+/// How a `RespondentBlock` is laid out in the `respondentBlock` table: ids and value lists as text joined
+/// by control characters (validation keeps those out of values), codes as little-endian two-byte
+/// integers, weights as eight-byte doubles, answers one byte each.
+enum StoredBlockFormat {
+    /// Separates values inside a text column (U+001F).
+    static let valueSeparator = "\u{1F}"
+    /// Separates the value lists of different attributes (U+001E).
+    static let listSeparator = "\u{1E}"
+
+    /// Splits a stored value list; an empty text is one empty value.
+    static func split(_ text: String, by separator: String) -> [String] {
+        text.components(separatedBy: separator)
+    }
+
+    /// Writes blocks and their free-text answers through two prepared statements.
+    final class Writer {
+        private let batchID: Int64
+        private let survey: SurveyID
+        private let itemCount: Int
+        private let attributeCount: Int
+        private let insertBlock: Statement
+        private let insertFreeText: Statement
+
+        init(db: Database, batchID: Int64, instrument: Instrument) throws {
+            self.batchID = batchID
+            survey = instrument.id
+            itemCount = instrument.items.count
+            attributeCount = instrument.respondent.attributes.count
+            insertBlock = try db.makeStatement(sql: """
+                INSERT INTO respondentBlock (batchId, surveyId, period, rowCount, itemCount, attributeCount,
+                    respondentKeys, groupNames, groupCodes, attributeValues, attributeCodes, designWeights, answers)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            insertFreeText = try db.makeStatement(sql: """
+                INSERT INTO freeText (batchId, surveyId, period, groupName, field, text) VALUES (?, ?, ?, ?, ?, ?)
+                """)
+        }
+
+        func write(_ block: RespondentBlock) throws {
+            try insertBlock.execute(arguments: [
+                batchID, survey.rawValue, block.period, block.count, itemCount, attributeCount,
+                block.respondentKeys.joined(separator: valueSeparator),
+                block.groupNames.joined(separator: valueSeparator),
+                block.groupCodes.withUnsafeBytes { Data($0) },
+                block.attributeValues.map { $0.joined(separator: valueSeparator) }.joined(separator: listSeparator),
+                block.attributeCodes.withUnsafeBytes { Data($0) },
+                block.designWeights.map { weights in weights.withUnsafeBytes { Data($0) } },
+                Data(block.answers),
+            ])
+            for entry in block.freeText {
+                try insertFreeText.execute(arguments: [batchID, survey.rawValue, block.period, entry.group, entry.field,
+                                                       entry.text])
+            }
+        }
+    }
+}
