@@ -71,8 +71,9 @@ public struct Instrument: Sendable, Hashable {
 
 /// The respondent-level columns of a CSV export.
 public struct RespondentFields: Sendable, Hashable {
-    /// The column holding a respondent's id, unique within a survey and period.
-    public var idColumn: FieldColumn
+    /// The column holding a respondent's id, unique within a survey and period. Without one, a respondent
+    /// is known by the line it stands on (`#12`), and repeats can only be caught file by file.
+    public var idColumn: FieldColumn?
     /// The column holding the group a report compares (a district, a staff tier).
     public var group: GroupField
     /// Where the period comes from when `--period` is not given.
@@ -85,7 +86,7 @@ public struct RespondentFields: Sendable, Hashable {
     public var freeTextColumns: [FieldColumn]
 
     public init(
-        idColumn: FieldColumn, group: GroupField, period: PeriodSource?, attributes: [AttributeField],
+        idColumn: FieldColumn?, group: GroupField, period: PeriodSource?, attributes: [AttributeField],
         weightColumn: FieldColumn?, freeTextColumns: [FieldColumn]
     ) {
         self.idColumn = idColumn

@@ -98,7 +98,6 @@ private struct InstrumentReader {
         guard cursor.requireMapping("the respondent section") else { return nil }
         cursor.checkKeys(["id", "group", "period", "attributes", "weight", "free_text"])
         let idColumn = column(cursor["id"], "the respondent id column")
-        if !cursor["id"].isPresent { cursor["id"].problem("the respondent id column is missing") }
         let group = readGroup(cursor["group"])
         var period: PeriodSource?
         let periodCursor = cursor["period"]
@@ -143,7 +142,7 @@ private struct InstrumentReader {
         for element in cursor["free_text"].elements("free_text") {
             if let field = column(element, "a free-text column") { freeText.append(field) }
         }
-        guard let idColumn, let group else { return nil }
+        guard let group else { return nil }
         return RespondentFields(idColumn: idColumn, group: group, period: period, attributes: attributes,
                                 weightColumn: weight, freeTextColumns: freeText)
     }
@@ -366,7 +365,7 @@ private struct InstrumentReader {
                 }
             }
         }
-        claim(respondent.idColumn, by: "respondent.id")
+        if let idColumn = respondent.idColumn { claim(idColumn, by: "respondent.id") }
         claim(respondent.group.column, by: "respondent.group")
         if let period = respondent.period { claim(period.column, by: "respondent.period") }
         for attribute in respondent.attributes { claim(attribute.column, by: "attribute \(attribute.column.name)") }

@@ -169,28 +169,32 @@ public final class ResponseParser {
                             "has text after its closing quote; quote the whole value and double any quote inside it")
                 }
                 row.line = record.line
-                let keyBytes = record.bytes(columns.id).trimmingBlanks()
-                if keyBytes.isEmpty {
-                    problem(columns.id, nil, "the respondent id is empty")
-                    row.respondentKey = ""
-                } else if let key = String(validating: keyBytes, as: UTF8.self),
-                          !keyBytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
-                    row.respondentKey = key
-                    if let first = seenKeys.insert(keyBytes, line: record.line) {
-                        problem(columns.id, key, "appears twice in this file (first on line \(first))")
+                if let idColumn = columns.id {
+                    let keyBytes = record.bytes(idColumn).trimmingBlanks()
+                    if keyBytes.isEmpty {
+                        problem(idColumn, nil, "the respondent id is empty")
+                        row.respondentKey = ""
+                    } else if let key = String(validating: keyBytes, as: UTF8.self),
+                              !keyBytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+                        row.respondentKey = key
+                        if let first = seenKeys.insert(keyBytes, line: record.line) {
+                            problem(idColumn, key, "appears twice in this file (first on line \(first))")
+                        }
+                    } else {
+                        problem(idColumn, record.displayString(idColumn),
+                                "is not a usable respondent id (invalid text or a control character)")
+                        row.respondentKey = ""
                     }
                 } else {
-                    problem(columns.id, record.displayString(columns.id),
-                            "is not a usable respondent id (invalid text or a control character)")
-                    row.respondentKey = ""
+                    row.respondentKey = "#\(record.line)"
                 }
                 row.groupCode = code(groups, columns.group) ?? 0
                 if periodFromColumn, let periodColumn = columns.period {
                     row.periodCode = code(periods, periodColumn, prefix: derivation == .year ? 4 : nil) ?? 0
                 }
-                if !row.respondentKey.isEmpty, let storedRespondent,
+                if let idColumn = columns.id, !row.respondentKey.isEmpty, let storedRespondent,
                    let holder = storedRespondent(periods.values.isEmpty ? "" : periods.values[row.periodCode], row.respondentKey) {
-                    problem(columns.id, row.respondentKey,
+                    problem(idColumn, row.respondentKey,
                             "was already imported for \(instrument.id) \(periods.values[row.periodCode]) \(holder)")
                 }
                 for (position, column) in columns.attributes.enumerated() {
@@ -255,7 +259,7 @@ public final class ResponseParser {
 /// Which CSV column holds which instrument field.
 final class ColumnLayout {
     var header: [String]
-    var id: Int
+    var id: Int?
     var group: Int
     var period: Int?
     var attributes: [Int]
@@ -289,7 +293,7 @@ final class ColumnLayout {
         }
 
         let respondent = instrument.respondent
-        id = find(respondent.idColumn) ?? 0
+        id = respondent.idColumn.map { find($0) ?? 0 }
         group = find(respondent.group.column) ?? 0
         if needsPeriodColumn {
             if let source = respondent.period {

@@ -161,7 +161,8 @@ public final class TextSource {
         }
         if encoding != .utf8 {
             converter = try IconvConverter(from: encoding.iconvName)
-        } else if let nul = pending.firstIndex(of: 0) {
+        }
+        if encoding != .utf16LE && encoding != .utf16BE, let nul = pending.firstIndex(of: 0) {
             let line = pending[..<nul].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
             let problem = DataProblem(location: SourceLocation(file: displayName, line: line),
                                       reason: "contains a NUL byte: this looks like a binary file, not CSV text")

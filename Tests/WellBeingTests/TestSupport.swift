@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+@testable import WellBeingCore
+@testable import WellBeingIngest
+@testable import WellBeingStore
+
+/// Paths of the repository, its fixtures and the shared data beside it.
+enum Paths {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+    static let fixtures = (root as NSString).appendingPathComponent("Tests/WellBeingTests/Fixtures")
+    static let surveys = (root as NSString).appendingPathComponent("Surveys")
+    static let shared = ((root as NSString).appendingPathComponent("../shared") as NSString).standardizingPath
+    static let lwc3000 = (shared as NSString).appendingPathComponent("fixtures/lwc-3000")
+
+    static func fixture(_ name: String) -> String { (fixtures as NSString).appendingPathComponent(name) }
+    static func survey(_ name: String) -> String { (surveys as NSString).appendingPathComponent(name) }
+    static func lwc(_ name: String) -> String { (lwc3000 as NSString).appendingPathComponent(name) }
+    static func sharedData(_ name: String) -> String { (shared as NSString).appendingPathComponent("data/\(name)") }
+}
+
+/// A fresh folder per test, removed afterwards.
+final class TemporaryFolder {
+    let path: String
+
+    init() throws {
+        path = (NSTemporaryDirectory() as NSString).appendingPathComponent("wellbeing-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> String {
+        try write(name, bytes: Array(text.utf8))
+    }
+
+    @discardableResult
+    func write(_ name: String, bytes: [UInt8]) throws -> String {
+        let target = file(name)
+        try Data(bytes).write(to: URL(fileURLWithPath: target))
+        return target
+    }
+}
+
+/// Reads every record of `text` (or bytes) as arrays of strings.
+func records(of bytes: [UInt8], delimiter: UInt8? = nil, in folder: TemporaryFolder) throws -> [(line: Int, fields: [String])] {
+    let path = try folder.write("input-\(UUID().uuidString).csv", bytes: bytes)
+    let reader = CSVReader(source: try TextSource(path: path), delimiter: delimiter)
+    var result: [(Int, [String])] = []
+    try reader.forEachRecord { record in
+        result.append((record.line, (0..<record.fieldCount).map { record.string($0) ?? "<invalid>" }))
+    }
+    return result
+}
+
+/// The mini test instrument.
+func miniInstrument() throws -> LoadedInstrument {
+    try InstrumentLoader.load(path: Paths.fixture("mini.yaml"))
+}
+
+/// Imports `path` into `store` with the mini instrument (or another).
+@discardableResult
+func importResponses(_ store: SurveyStore, _ path: String, instrument: LoadedInstrument? = nil, period: String? = "2025",
+                     policy: ErrorPolicy = .abort, dryRun: Bool = false, replace: Bool = false,
+                     encoding: TextEncoding? = nil,
+                     onReject: ((RejectedRow) throws -> Void)? = nil) throws -> ImportOutcome {
+    let loaded = try instrument ?? miniInstrument()
+    return try store.importResponses(ResponseImportRequest(
+        path: path, instrument: loaded, instrumentFileName: "test.yaml", period: period.map { PeriodLabel($0) },
+        encoding: encoding, errorPolicy: policy, dryRun: dryRun, replace: replace, onReject: onReject))
+}
+
+/// The error a throwing call raised, as a `WellBeingError`.
+func wellBeingError(_ body: () throws -> Void) -> WellBeingError? {
+    do {
+        try body()
+        return nil
+    } catch let error as WellBeingError {
+        return error
+    } catch {
+        Issue.record("unexpected error type: \(error)")
+        return nil
+    }
+}
+
+/// How many respondents the store holds for a survey and period.
+func respondentCount(_ store: SurveyStore, survey: String = "mini", period: String = "2025") throws -> Int {
+    try store.surveys().first { $0.id.rawValue == survey }?.periods[PeriodLabel(period)] ?? 0
+}
