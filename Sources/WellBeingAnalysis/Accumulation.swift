@@ -1,0 +1,261 @@
+import Foundation
+import WellBeingCore
+
+/// The sufficient statistics of one pass over the answers, from which every estimate follows.
+///
+/// For each indicator, group and joint calibration cell it keeps seven sums over the respondents who
+/// answered, with y centred on the scale's midpoint: n, Σy, Σw, Σwy, Σw², Σw²y, Σw²y². Means, fixed-weight
+/// variances and the calibration-adjusted (raked) variances are exact functions of these sums.
+struct Accumulation {
+    static let stride = 7
+    private let groupCount: Int
+    private let cellCount: Int
+    private let respondentCount: Int
+    /// [indicator][group][cell][7]
+    private var sums: [Double]
+    /// [indicator][group][2]: Σw over top-box answers, count of top-box answers.
+    private var topBox: [Double]
+    /// Domain-independent per-cell totals over every respondent: count, Σw, Σw².
+    private var cellCounts: [Double]
+    private var cellWeights: [Double]
+    private var cellSquaredWeights: [Double]
+    /// Per category (complete cases, unweighted): count, then per item Σx, Σx², then Σtotal, Σtotal².
+    private var alpha: [[Double]]
+    /// Per indicator, with the outcome: count, Σw, Σwx, Σwy, Σwx², Σwy², Σwxy.
+    private var driver: [[Double]]
+    /// [item][group][3]: count answered, Σw, Σw over top-box scores.
+    private var items: [Double]
+    private let itemIDs: [ItemID]
+    /// Each indicator's scale midpoint, subtracted from y in the sums.
+    private let centres: [Double]
+
+    init(matrix: ResponseMatrix, layout: IndicatorLayout, weights: [Double], cells: CalibrationCells) {
+        groupCount = matrix.groups.count
+        cellCount = cells.cellCount
+        respondentCount = matrix.respondentCount
+        itemIDs = matrix.instrument.items.map(\.id)
+        centres = layout.indicators.map(\.center)
+        let indicatorCount = layout.indicators.count
+        sums = [Double](repeating: 0, count: indicatorCount * groupCount * cellCount * Self.stride)
+        topBox = [Double](repeating: 0, count: indicatorCount * groupCount * 2)
+        cellCounts = [Double](repeating: 0, count: cellCount)
+        cellWeights = [Double](repeating: 0, count: cellCount)
+        cellSquaredWeights = [Double](repeating: 0, count: cellCount)
+        alpha = layout.indicators.map { [Double](repeating: 0, count: 3 + 2 * $0.items.count) }
+        driver = layout.indicators.map { _ in [Double](repeating: 0, count: 7) }
+        let instrument = matrix.instrument
+        let itemCount = layout.itemCount
+        items = [Double](repeating: 0, count: itemCount * groupCount * 3)
+
+        // Per item: reversal and top-box threshold on the item's score.
+        let itemReversed = instrument.items.map(\.isReversed)
+        let itemTop = instrument.items.map { instrument.scale(of: $0).topBoxFrom }
+        let itemSum = instrument.items.map { Double(instrument.scale(of: $0).minimum + instrument.scale(of: $0).maximum) }
+        var scores = [Double](repeating: .nan, count: indicatorCount)
+        let indicators = layout.indicators
+        let outcome = layout.outcome
+
+        matrix.answers.withUnsafeBufferPointer { answers in
+            sums.withUnsafeMutableBufferPointer { sums in
+                topBox.withUnsafeMutableBufferPointer { topBox in
+                    items.withUnsafeMutableBufferPointer { itemSums in
+                        for row in 0..<matrix.respondentCount {
+                            let w = weights[row]
+                            let w2 = w * w
+                            let group = Int(matrix.groupCodes[row])
+                            let cell = Int(cells.cellOfRespondent[row])
+                            cellCounts[cell] += 1
+                            cellWeights[cell] += w
+                            cellSquaredWeights[cell] += w2
+                            let base = row * itemCount
+                            // Items: top-box shares on scores.
+                            for item in 0..<itemCount {
+                                let code = answers[base + item]
+                                if code == 0 { continue }
+                                var score = Double(code) - 1
+                                if itemReversed[item] { score = itemSum[item] - score }
+                                let slot = (item * groupCount + group) * 3
+                                itemSums[slot] += 1
+                                itemSums[slot + 1] += w
+                                if score >= itemTop[item] { itemSums[slot + 2] += w }
+                            }
+                            for (position, indicator) in indicators.enumerated() {
+                                var total = 0.0
+                                var answered = 0
+                                for (item, reversed) in indicator.items {
+                                    let code = answers[base + item]
+                                    if code == 0 { continue }
+                                    let value = Double(code) - 1
+                                    total += reversed ? indicator.minimum + indicator.maximum - value : value
+                                    answered += 1
+                                }
+                                if answered == 0 {
+                                    scores[position] = .nan
+                                    continue
+                                }
+                                let y = total / Double(answered)
+                                scores[position] = y
+                                let centred = y - indicator.center
+                                let slot = ((position * groupCount + group) * cellCount + cell) * Self.stride
+                                sums[slot] += 1
+                                sums[slot + 1] += centred
+                                sums[slot + 2] += w
+                                sums[slot + 3] += w * centred
+                                sums[slot + 4] += w2
+                                sums[slot + 5] += w2 * centred
+                                sums[slot + 6] += w2 * centred * centred
+                                if y >= indicator.topBoxFrom {
+                                    let topSlot = (position * groupCount + group) * 2
+                                    topBox[topSlot] += w
+                                    topBox[topSlot + 1] += 1
+                                }
+                                if answered == indicator.items.count && indicator.items.count >= 2 {
+                                    alpha[position][0] += 1
+                                    var sum = 0.0
+                                    for (offset, (item, reversed)) in indicator.items.enumerated() {
+                                        let value = Double(answers[base + item]) - 1
+                                        let scored = (reversed ? indicator.minimum + indicator.maximum - value : value) - indicator.center
+                                        alpha[position][1 + 2 * offset] += scored
+                                        alpha[position][2 + 2 * offset] += scored * scored
+                                        sum += scored
+                                    }
+                                    alpha[position][1 + 2 * indicator.items.count] += sum
+                                    alpha[position][2 + 2 * indicator.items.count] += sum * sum
+                                }
+                            }
+                            if let outcome, !scores[outcome].isNaN {
+                                let y = scores[outcome] - indicators[outcome].center
+                                for position in indicators.indices where position != outcome && !scores[position].isNaN {
+                                    let x = scores[position] - indicators[position].center
+                                    driver[position][0] += 1
+                                    driver[position][1] += w
+                                    driver[position][2] += w * x
+                                    driver[position][3] += w * y
+                                    driver[position][4] += w * x * x
+                                    driver[position][5] += w * y * y
+                                    driver[position][6] += w * x * y
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The estimate of indicator `indicator` in group `group` (nil: the whole area).
+    func estimate(indicator: Int, id: IndicatorID, group: Int?, raked: Bool, cells: CalibrationCells,
+                  options: AnalysisOptions, groups: [GroupName]) -> IndicatorEstimate {
+        // Per-cell sums of the domain.
+        var cell = [[Double]](repeating: [Double](repeating: 0, count: Self.stride), count: cellCount)
+        let domainGroups = group.map { [$0] } ?? Array(0..<groupCount)
+        var top = 0.0
+        for g in domainGroups {
+            for k in 0..<cellCount {
+                let slot = ((indicator * groupCount + g) * cellCount + k) * Self.stride
+                for s in 0..<Self.stride { cell[k][s] += sums[slot + s] }
+            }
+            top += topBox[(indicator * groupCount + g) * 2]
+        }
+        var total = [Double](repeating: 0, count: Self.stride)
+        for k in 0..<cellCount { for s in 0..<Self.stride { total[s] += cell[k][s] } }
+        let n = Int(total[0])
+        var estimate = IndicatorEstimate(
+            group: group.map { groups[$0] }, indicator: id, n: n, mean: nil, standardError: nil, confidenceLow: nil,
+            confidenceHigh: nil, topBoxShare: nil, deviation: nil, suppressed: n < options.minimumN,
+            unstable: n < AnalysisOptions.unstableBelow, sumOfWeights: total[2])
+        let weightSum = total[2]
+        guard n > 0, weightSum > 0, !estimate.suppressed else { return estimate }
+        let centre = centres[indicator]
+        let meanCentred = total[3] / weightSum
+        estimate.mean = meanCentred + centre
+        estimate.topBoxShare = top / weightSum
+        let periodN = Double(respondentCount)
+        guard respondentCount > 1 else { return estimate }
+        var variance: Double
+        if raked && cellCount > 0 && !cells.marginPopulation.isEmpty {
+            // u_i = (y_i − ȳ)/W for the domain's respondents, 0 otherwise; residuals after projecting u on
+            // the margins' cell indicators; z = w·(u − fit); variance n/(n−1)·Σ(z − z̄)².
+            var cellSums = [Double](repeating: 0, count: cellCount)
+            for k in 0..<cellCount { cellSums[k] = (cell[k][1] - meanCentred * cell[k][0]) / weightSum }
+            let fitted = cells.calibrationFit(cellSums: cellSums, cellCounts: cellCounts)
+            var sumZ = 0.0, sumZ2 = 0.0
+            for k in 0..<cellCount {
+                let sumWU = (cell[k][3] - meanCentred * cell[k][2]) / weightSum
+                let sumW2U = (cell[k][5] - meanCentred * cell[k][4]) / weightSum
+                let sumW2U2 = (cell[k][6] - 2 * meanCentred * cell[k][5] + meanCentred * meanCentred * cell[k][4])
+                    / (weightSum * weightSum)
+                let c = fitted[k]
+                sumZ += sumWU - c * cellWeights[k]
+                sumZ2 += sumW2U2 - 2 * c * sumW2U + c * c * cellSquaredWeights[k]
+            }
+            variance = periodN / (periodN - 1) * (sumZ2 - sumZ * sumZ / periodN)
+        } else {
+            let squares = total[6] - 2 * meanCentred * total[5] + meanCentred * meanCentred * total[4]
+            variance = periodN / (periodN - 1) * squares / (weightSum * weightSum)
+        }
+        variance = max(0, variance)
+        let se = variance.squareRoot()
+        estimate.standardError = se
+        estimate.confidenceLow = estimate.mean! - AnalysisOptions.z975 * se
+        estimate.confidenceHigh = estimate.mean! + AnalysisOptions.z975 * se
+        return estimate
+    }
+
+    /// Cronbach's α per category with at least two items.
+    func reliability(layout: IndicatorLayout) -> [Reliability] {
+        layout.indicators.enumerated().compactMap { position, indicator in
+            guard indicator.isCategory, indicator.items.count >= 2 else { return nil }
+            let values = alpha[position]
+            let n = values[0]
+            let k = Double(indicator.items.count)
+            var itemVariances = 0.0
+            for offset in 0..<indicator.items.count {
+                itemVariances += Self.sampleVariance(n: n, sum: values[1 + 2 * offset], squares: values[2 + 2 * offset])
+            }
+            let totalVariance = Self.sampleVariance(n: n, sum: values[1 + 2 * indicator.items.count],
+                                                    squares: values[2 + 2 * indicator.items.count])
+            let value: Double? = n >= 2 && totalVariance > 0 ? k / (k - 1) * (1 - itemVariances / totalVariance) : nil
+            return Reliability(indicator: indicator.id, items: indicator.items.count, n: Int(n), alpha: value)
+        }
+    }
+
+    /// The weighted correlation of each category with the outcome.
+    func drivers(layout: IndicatorLayout) -> [DriverCorrelation] {
+        guard let outcome = layout.outcome else { return [] }
+        return layout.indicators.enumerated().compactMap { position, indicator in
+            guard indicator.isCategory, position != outcome else { return nil }
+            let d = driver[position]
+            let n = Int(d[0])
+            guard d[1] > 0, n >= 3 else { return DriverCorrelation(indicator: indicator.id, n: n, r: nil) }
+            let meanX = d[2] / d[1], meanY = d[3] / d[1]
+            let varianceX = d[4] / d[1] - meanX * meanX
+            let varianceY = d[5] / d[1] - meanY * meanY
+            let covariance = d[6] / d[1] - meanX * meanY
+            guard varianceX > 0, varianceY > 0 else { return DriverCorrelation(indicator: indicator.id, n: n, r: nil) }
+            return DriverCorrelation(indicator: indicator.id, n: n, r: covariance / (varianceX * varianceY).squareRoot())
+        }
+    }
+
+    /// Each item's top-box share, whole area then by group.
+    func itemShares(groups: [GroupName]) -> [ItemShare] {
+        var shares: [ItemShare] = []
+        for (item, id) in itemIDs.enumerated() {
+            for domain in [nil] + Array(0..<groupCount) {
+                var count = 0.0, weight = 0.0, top = 0.0
+                for g in domain.map({ [$0] }) ?? Array(0..<groupCount) {
+                    let slot = (item * groupCount + g) * 3
+                    count += items[slot]; weight += items[slot + 1]; top += items[slot + 2]
+                }
+                shares.append(ItemShare(group: domain.map { groups[$0] }, item: id, n: Int(count),
+                                        share: weight > 0 ? top / weight : nil))
+            }
+        }
+        return shares
+    }
+
+    private static func sampleVariance(n: Double, sum: Double, squares: Double) -> Double {
+        guard n >= 2 else { return 0 }
+        return (squares - sum * sum / n) / (n - 1)
+    }
+}

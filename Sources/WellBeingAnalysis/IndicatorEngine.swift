@@ -1,0 +1,159 @@
+import Foundation
+import WellBeingCore
+
+/// Choices for computing indicators.
+public struct AnalysisOptions: Sendable {
+    /// nil: raked when margins exist, else design weights when the instrument has them, else none.
+    public var weighting: Weighting?
+    /// Estimates from fewer respondents are withheld.
+    public var minimumN: Int
+    /// The normal quantile for 95 % confidence intervals, qnorm(0.975).
+    public static let z975 = 1.959963984540054
+    /// Below this many respondents an estimate is marked unstable.
+    public static let unstableBelow = 30
+
+    public init(weighting: Weighting? = nil, minimumN: Int = 10) {
+        self.weighting = weighting
+        self.minimumN = minimumN
+    }
+}
+
+/// Computes every indicator of one survey and period in one pass over the answers: weighted means with
+/// standard errors as R's `survey` computes them (fixed weights, or raked with calibration residuals),
+/// confidence intervals, top-box shares, deviation scores, Cronbach's α and driver correlations.
+public struct IndicatorEngine: Sendable {
+    public var matrix: ResponseMatrix
+    public var population: PopulationTable?
+    /// Reference figures by indicator id; when present they are the basis of that indicator's deviation scores.
+    public var references: [String: ReferenceFigure]
+    public var options: AnalysisOptions
+
+    public init(matrix: ResponseMatrix, population: PopulationTable?, references: [String: ReferenceFigure] = [:],
+                options: AnalysisOptions = AnalysisOptions()) {
+        self.matrix = matrix
+        self.population = population
+        self.references = references
+        self.options = options
+    }
+
+    /// The weighting that will be used, the weights, and the calibration cells.
+    public func resolveWeights() throws -> (weighting: Weighting, weights: [Double], sweeps: Int) {
+        let (weighting, weights, _, sweeps) = try weightsAndCells()
+        return (weighting, weights, sweeps)
+    }
+
+    func weightsAndCells() throws -> (Weighting, [Double], CalibrationCells, Int) {
+        let count = matrix.respondentCount
+        guard count > 0 else {
+            throw WellBeingError(.usage, "There are no responses of \(matrix.instrument.id) for period \(matrix.period).")
+        }
+        let weighting = options.weighting ?? Weighting.automatic(hasPopulation: population != nil,
+                                                                 hasDesignWeights: matrix.designWeights != nil)
+        switch weighting {
+        case .none:
+            return (.none, Array(repeating: 1, count: count), .single(count: count), 0)
+        case .design:
+            guard let weights = matrix.designWeights else {
+                throw WellBeingError(.usage, "The survey '\(matrix.instrument.id)' has no design weights "
+                    + "(its instrument names no weight column); use --weights none or raked.")
+            }
+            guard weights.contains(where: { $0 > 0 }) else {
+                throw WellBeingError(.badData, "Every design weight of \(matrix.instrument.id) \(matrix.period) is zero.")
+            }
+            return (.design, weights, .single(count: count), 0)
+        case .raked:
+            guard let population else {
+                throw WellBeingError(.usage, "There are no population margins for \(matrix.instrument.id) "
+                    + "\(matrix.period) to rake to. Import them (wellbeing import population FILE), or use --weights "
+                    + (matrix.designWeights == nil ? "none." : "design or none."))
+            }
+            let cells = try CalibrationCells(matrix: matrix, population: population)
+            let base = matrix.designWeights ?? Array(repeating: 1, count: count)
+            let (weights, sweeps) = try cells.rake(baseWeights: base)
+            return (.raked, weights, cells, sweeps)
+        }
+    }
+
+    /// Computes every estimate.
+    public func run() throws -> IndicatorResults {
+        let (weighting, weights, cells, sweeps) = try weightsAndCells()
+        let layout = IndicatorLayout(instrument: matrix.instrument)
+        let sums = Accumulation(matrix: matrix, layout: layout, weights: weights, cells: cells)
+        var notes: [String] = []
+        let groupCount = matrix.groups.count
+        var estimates: [IndicatorEstimate] = []
+        for (position, indicator) in layout.indicators.enumerated() {
+            for domain in [nil] + Array(0..<groupCount) {
+                estimates.append(sums.estimate(indicator: position, id: indicator.id, group: domain,
+                                               raked: weighting == .raked, cells: cells, options: options,
+                                               groups: matrix.groups))
+            }
+        }
+        var basis: [IndicatorID: String] = [:]
+        estimates = DeviationScores.apply(to: estimates, references: references, basis: &basis, notes: &notes)
+        // Whole-area estimates first, then group by group, indicators in instrument order.
+        let order = Dictionary(uniqueKeysWithValues: layout.indicators.enumerated().map { ($0.element.id, $0.offset) })
+        let groupOrder = Dictionary(uniqueKeysWithValues: matrix.groups.enumerated().map { ($0.element, $0.offset) })
+        estimates.sort { a, b in
+            let ga = a.group.map { groupOrder[$0]! + 1 } ?? 0, gb = b.group.map { groupOrder[$0]! + 1 } ?? 0
+            return ga != gb ? ga < gb : order[a.indicator]! < order[b.indicator]!
+        }
+        let totalWeight = weights.reduce(0, +)
+        let squaredWeight = weights.reduce(0) { $0 + $1 * $1 }
+        if totalWeight <= 0 {
+            throw WellBeingError(.badData, "Every weight of \(matrix.instrument.id) \(matrix.period) is zero.")
+        }
+        return IndicatorResults(
+            survey: matrix.instrument.id, period: matrix.period, weighting: weighting, minimumN: options.minimumN,
+            respondentCount: matrix.respondentCount,
+            kishDesignEffect: Double(matrix.respondentCount) * squaredWeight / (totalWeight * totalWeight),
+            estimates: estimates, reliability: sums.reliability(layout: layout), drivers: sums.drivers(layout: layout),
+            itemShares: sums.itemShares(groups: matrix.groups), groups: matrix.groups, deviationBasis: basis,
+            notes: notes, rakingSweeps: sweeps)
+    }
+}
+
+/// How each indicator is computed from the answer bytes.
+struct IndicatorLayout: Sendable {
+    struct Indicator: Sendable {
+        var id: IndicatorID
+        /// Positions of the items in the answer row, and whether each is reverse-scored.
+        var items: [(position: Int, reversed: Bool)]
+        var minimum: Double
+        var maximum: Double
+        var topBoxFrom: Double
+        /// Subtracted before summing squares, for numerical accuracy.
+        var center: Double
+        var isCategory: Bool
+    }
+
+    var indicators: [Indicator]
+    /// The position of the outcome indicator, if any.
+    var outcome: Int?
+    var itemCount: Int
+
+    init(instrument: Instrument) {
+        let index = instrument.itemIndex
+        var indicators: [Indicator] = []
+        for category in instrument.categories {
+            let first = instrument.items[index[category.itemIDs[0]]!]
+            let scale = instrument.scale(of: first)
+            indicators.append(Indicator(
+                id: category.id,
+                items: category.itemIDs.map { (index[$0]!, instrument.items[index[$0]!].isReversed) },
+                minimum: Double(scale.minimum), maximum: Double(scale.maximum), topBoxFrom: scale.topBoxFrom,
+                center: Double(scale.minimum + scale.maximum) / 2, isCategory: true))
+        }
+        for headline in instrument.headlines {
+            let position = index[headline.itemID]!
+            let scale = instrument.scale(of: instrument.items[position])
+            indicators.append(Indicator(
+                id: IndicatorID(headline.itemID.rawValue), items: [(position, false)],
+                minimum: Double(scale.minimum), maximum: Double(scale.maximum), topBoxFrom: scale.topBoxFrom,
+                center: Double(scale.minimum + scale.maximum) / 2, isCategory: false))
+        }
+        self.indicators = indicators
+        outcome = instrument.outcome.flatMap { outcome in indicators.firstIndex { $0.id.rawValue == outcome.itemID.rawValue } }
+        itemCount = instrument.items.count
+    }
+}

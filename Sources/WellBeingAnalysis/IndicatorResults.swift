@@ -1,0 +1,143 @@
+import Foundation
+import WellBeingCore
+
+/// One estimate: an indicator in a group (or the whole area) for a period.
+public struct IndicatorEstimate: Sendable, Hashable, Encodable {
+    /// The group, or nil for the whole area.
+    public var group: GroupName?
+    public var indicator: IndicatorID
+    /// Respondents with an answer (unweighted).
+    public var n: Int
+    /// The weighted mean; nil when withheld or nobody answered.
+    public var mean: Double?
+    /// The standard error of the mean.
+    public var standardError: Double?
+    public var confidenceLow: Double?
+    public var confidenceHigh: Double?
+    /// The weighted share of top-box answers (score ≥ the scale's `topBoxFrom`).
+    public var topBoxShare: Double?
+    /// The deviation score (偏差値) among groups, or against a reference figure.
+    public var deviation: Double?
+    /// Withheld because fewer than `min_n` respondents answered.
+    public var suppressed: Bool
+    /// Fewer than 30 respondents: shown, but to be read with care.
+    public var unstable: Bool
+    /// The sum of the weights of the respondents who answered (not printed).
+    public var sumOfWeights: Double
+
+    enum CodingKeys: String, CodingKey {
+        case group, indicator, n, mean, se, ciLow = "ci_low", ciHigh = "ci_high", top2, deviation, suppressed, unstable
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(group?.rawValue, forKey: .group)
+        try container.encode(indicator.rawValue, forKey: .indicator)
+        try container.encode(n, forKey: .n)
+        try container.encode(mean, forKey: .mean)
+        try container.encode(standardError, forKey: .se)
+        try container.encode(confidenceLow, forKey: .ciLow)
+        try container.encode(confidenceHigh, forKey: .ciHigh)
+        try container.encode(topBoxShare, forKey: .top2)
+        try container.encode(deviation, forKey: .deviation)
+        try container.encode(suppressed, forKey: .suppressed)
+        try container.encode(unstable, forKey: .unstable)
+    }
+}
+
+/// Cronbach's α of one category (unweighted, respondents who answered every item).
+public struct Reliability: Sendable, Hashable, Encodable {
+    public var indicator: IndicatorID
+    public var items: Int
+    public var n: Int
+    public var alpha: Double?
+
+    enum CodingKeys: String, CodingKey { case indicator, items, n, alpha }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(indicator.rawValue, forKey: .indicator)
+        try container.encode(items, forKey: .items)
+        try container.encode(n, forKey: .n)
+        try container.encode(alpha, forKey: .alpha)
+    }
+}
+
+/// The weighted Pearson correlation of a category score with the outcome item, over the whole area.
+public struct DriverCorrelation: Sendable, Hashable, Encodable {
+    public var indicator: IndicatorID
+    public var n: Int
+    public var r: Double?
+
+    enum CodingKeys: String, CodingKey { case indicator, n, r }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(indicator.rawValue, forKey: .indicator)
+        try container.encode(n, forKey: .n)
+        try container.encode(r, forKey: .r)
+    }
+}
+
+/// The top-box share of one item (on its score, so a reverse-worded item counts its low answers).
+public struct ItemShare: Sendable, Hashable {
+    public var group: GroupName?
+    public var item: ItemID
+    public var n: Int
+    public var share: Double?
+}
+
+/// Everything `wellbeing indicators` reports for one survey and period.
+public struct IndicatorResults: Sendable {
+    public var survey: SurveyID
+    public var period: PeriodLabel
+    public var weighting: Weighting
+    public var minimumN: Int
+    /// Respondents in the period.
+    public var respondentCount: Int
+    /// Kish's design effect of the weights, n·Σw²/(Σw)².
+    public var kishDesignEffect: Double
+    /// Whole-area estimates first, then each group's, indicators in instrument order.
+    public var estimates: [IndicatorEstimate]
+    public var reliability: [Reliability]
+    public var drivers: [DriverCorrelation]
+    public var itemShares: [ItemShare]
+    /// The groups in report order.
+    public var groups: [GroupName]
+    /// Where each indicator's deviation scores come from: "groups" or "reference".
+    public var deviationBasis: [IndicatorID: String]
+    /// Things the reader should know (a deviation left out and why, …).
+    public var notes: [String]
+    /// The sweeps raking took (0 when not raked).
+    public var rakingSweeps: Int
+
+    /// The estimate of `indicator` in `group` (nil group: the whole area).
+    public func estimate(_ indicator: IndicatorID, group: GroupName?) -> IndicatorEstimate? {
+        estimates.first { $0.indicator == indicator && $0.group == group }
+    }
+}
+
+extension IndicatorResults: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case survey, period, weighting, minN = "min_n", design, estimates, reliability, drivers, notes
+    }
+
+    struct Design: Encodable {
+        var n: Int
+        var kishDeff: Double
+        enum CodingKeys: String, CodingKey { case n, kishDeff = "kish_deff" }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(survey.rawValue, forKey: .survey)
+        try container.encode(period.rawValue, forKey: .period)
+        try container.encode(weighting.rawValue, forKey: .weighting)
+        try container.encode(minimumN, forKey: .minN)
+        try container.encode(Design(n: respondentCount, kishDeff: kishDesignEffect), forKey: .design)
+        try container.encode(estimates, forKey: .estimates)
+        try container.encode(reliability, forKey: .reliability)
+        try container.encode(drivers, forKey: .drivers)
+        try container.encode(notes, forKey: .notes)
+    }
+}

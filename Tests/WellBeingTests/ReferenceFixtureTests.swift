@@ -1,0 +1,212 @@
+import Foundation
+import Testing
+@testable import WellBeingAnalysis
+@testable import WellBeingCore
+@testable import WellBeingIngest
+@testable import WellBeingStore
+
+/// Every figure of `../shared/fixtures/lwc-3000/reference.json` that its mapping table lists, for both
+/// periods, every district and the whole city: 1e-9 relative for unweighted, 1e-6 for weighted figures.
+@Suite struct ReferenceFixtureTests {
+    /// The fixture imported once: both periods, population margins `age_band*sex,region`.
+    struct Fixture: @unchecked Sendable {
+        let store: SurveyStore
+        let reference: [String: Any]
+        let regions: [String]
+
+        static let shared: Result<Fixture, Error> = Result {
+            let store = try SurveyStore()
+            let instrument = try InstrumentLoader.load(path: Paths.survey("lwc.yaml"))
+            try importResponses(store, Paths.lwc("responses.csv"), instrument: instrument, period: nil)
+            _ = try store.importPopulation(path: Paths.lwc("population.csv"), survey: "lwc", period: nil,
+                                           marginSpec: "age_band*sex,region", encoding: nil, replace: false)
+            let data = try Data(contentsOf: URL(fileURLWithPath: Paths.lwc("reference.json")))
+            let reference = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+            let regions = (reference["meta"] as! [String: Any])["regions"] as! [String]
+            return Fixture(store: store, reference: reference, regions: regions)
+        }
+
+        func period(_ label: String) -> [String: Any] {
+            (reference["periods"] as! [String: Any])[label] as! [String: Any]
+        }
+
+        func results(_ label: String, weighting: Weighting, designWeights: [Double]? = nil) throws -> IndicatorResults {
+            var matrix = try store.responses(survey: SurveyID("lwc"), period: PeriodLabel(label))
+            if let designWeights { matrix.designWeights = designWeights }
+            let population = try store.population(survey: SurveyID("lwc"), period: PeriodLabel(label))
+            return try IndicatorEngine(matrix: matrix, population: population,
+                                       options: AnalysisOptions(weighting: weighting, minimumN: 10)).run()
+        }
+    }
+
+    /// Compares and records every mismatch with its place.
+    final class Checker {
+        var compared = 0
+        var failures: [String] = []
+
+        func check(_ actual: Double?, _ expected: Any?, tolerance: Double, _ place: @autoclosure () -> String) {
+            compared += 1
+            let wanted = expected as? Double ?? (expected as? NSNumber)?.doubleValue
+            switch (actual, wanted) {
+            case (nil, nil): return
+            case let (a?, e?):
+                let scale = max(abs(e), 1e-12)
+                if abs(a - e) / scale > tolerance && abs(a - e) > 1e-14 {
+                    failures.append("\(place()): \(a) ≠ \(e) (relative \(abs(a - e) / scale))")
+                }
+            default:
+                failures.append("\(place()): \(String(describing: actual)) ≠ \(String(describing: wanted))")
+            }
+        }
+
+        func report() {
+            let shown = failures.prefix(30).joined(separator: "\n")
+            #expect(failures.isEmpty, "\(failures.count) of \(compared) figures differ:\n\(shown)")
+            #expect(compared > 0)
+        }
+    }
+
+    static let periods = ["2024", "2025"]
+
+    @Test(arguments: periods)
+    func meansStandardErrorsAndIntervals(_ label: String) throws {
+        let fixture = try Fixture.shared.get()
+        let reference = fixture.period(label)
+        let means = reference["means"] as! [String: [String: Any]]
+        let unweighted = try fixture.results(label, weighting: .none)
+        let raked = try fixture.results(label, weighting: .raked)
+        let rakedWeights = try IndicatorEngine(
+            matrix: try fixture.store.responses(survey: SurveyID("lwc"), period: PeriodLabel(label)),
+            population: try fixture.store.population(survey: SurveyID("lwc"), period: PeriodLabel(label)),
+            options: AnalysisOptions(weighting: .raked)).resolveWeights().weights
+        let design = try fixture.results(label, weighting: .design, designWeights: rakedWeights)
+        let checker = Checker()
+        for (indicator, domains) in means {
+            var places: [(GroupName?, [String: Any])] = [(nil, domains["overall"] as! [String: Any])]
+            for (region, values) in domains["regions"] as! [String: [String: Any]] { places.append((GroupName(region), values)) }
+            for (group, expected) in places {
+                let place = "\(label) \(indicator) \(group?.rawValue ?? "overall")"
+                let n = expected["n"] as! Int
+                let none = try #require(unweighted.estimate(IndicatorID(indicator), group: group))
+                #expect(none.n == n, "\(place) n")
+                if n < 10 {
+                    #expect(none.suppressed && none.mean == nil, "\(place) should be withheld")
+                    continue
+                }
+                checker.check(none.mean, expected["mean_unweighted"], tolerance: 1e-9, "\(place) mean_unweighted")
+                checker.check(none.standardError, expected["se_equalw"], tolerance: 1e-9, "\(place) se_equalw")
+                let ciEqual = expected["ci_equalw"] as! [Double]
+                checker.check(none.confidenceLow, ciEqual[0], tolerance: 1e-9, "\(place) ci_equalw low")
+                checker.check(none.confidenceHigh, ciEqual[1], tolerance: 1e-9, "\(place) ci_equalw high")
+                checker.check(none.topBoxShare, expected["top2_unweighted"], tolerance: 1e-9, "\(place) top2_unweighted")
+                let rakedEstimate = try #require(raked.estimate(IndicatorID(indicator), group: group))
+                checker.check(rakedEstimate.mean, expected["mean_weighted"], tolerance: 1e-6, "\(place) mean_weighted")
+                checker.check(rakedEstimate.standardError, expected["se_raked"], tolerance: 1e-6, "\(place) se_raked")
+                let ciRaked = expected["ci_raked"] as! [Double]
+                checker.check(rakedEstimate.confidenceLow, ciRaked[0], tolerance: 1e-6, "\(place) ci_raked low")
+                checker.check(rakedEstimate.confidenceHigh, ciRaked[1], tolerance: 1e-6, "\(place) ci_raked high")
+                checker.check(rakedEstimate.topBoxShare, expected["top2_weighted"], tolerance: 1e-6, "\(place) top2_weighted")
+                checker.check(rakedEstimate.sumOfWeights, expected["sum_w"], tolerance: 1e-6, "\(place) sum_w")
+                let fixed = try #require(design.estimate(IndicatorID(indicator), group: group))
+                checker.check(fixed.mean, expected["mean_weighted"], tolerance: 1e-6, "\(place) design mean")
+                checker.check(fixed.standardError, expected["se_fixedw"], tolerance: 1e-6, "\(place) se_fixedw")
+                let ciFixed = expected["ci_fixedw"] as! [Double]
+                checker.check(fixed.confidenceLow, ciFixed[0], tolerance: 1e-6, "\(place) ci_fixedw low")
+            }
+        }
+        checker.report()
+        let raking = reference["raking"] as! [String: Any]
+        let check = Checker()
+        check.check(raked.kishDesignEffect, raking["kish_deff"], tolerance: 1e-6, "\(label) kish_deff")
+        check.check(rakedWeights.reduce(0, +), raking["weight_sum"], tolerance: 1e-9, "\(label) weight_sum")
+        check.check(rakedWeights.min(), raking["weight_min"], tolerance: 1e-6, "\(label) weight_min")
+        check.check(rakedWeights.max(), raking["weight_max"], tolerance: 1e-6, "\(label) weight_max")
+        check.report()
+    }
+
+    @Test(arguments: periods)
+    func deviationScoresAmongDistrictsWithEnoughRespondents(_ label: String) throws {
+        let fixture = try Fixture.shared.get()
+        let deviations = fixture.period(label)["deviation_scores"] as! [String: [String: Any]]
+        let raked = try fixture.results(label, weighting: .raked)
+        let unweighted = try fixture.results(label, weighting: .none)
+        let checker = Checker()
+        for (indicator, sets) in deviations {
+            for (setName, results, tolerance) in [("weighted_min_n10", raked, 1e-6), ("unweighted_min_n10", unweighted, 1e-9)] {
+                let set = sets[setName] as! [String: Any]
+                for (region, score) in set["scores"] as! [String: Any] {
+                    let estimate = results.estimate(IndicatorID(indicator), group: GroupName(region))
+                    checker.check(estimate?.deviation, score is NSNull ? nil : score, tolerance: tolerance,
+                                  "\(label) \(indicator) \(region) \(setName)")
+                }
+            }
+        }
+        checker.report()
+    }
+
+    @Test(arguments: periods)
+    func reliabilityDriversAndItemShares(_ label: String) throws {
+        let fixture = try Fixture.shared.get()
+        let reference = fixture.period(label)
+        let raked = try fixture.results(label, weighting: .raked)
+        let unweighted = try fixture.results(label, weighting: .none)
+        let checker = Checker()
+        for (indicator, values) in reference["cronbach_alpha"] as! [String: [String: Any]] {
+            let reliability = try #require(raked.reliability.first { $0.indicator.rawValue == indicator })
+            #expect(reliability.n == values["n_complete_pairs"] as? Int, "\(label) \(indicator) α n")
+            checker.check(reliability.alpha, values["raw_alpha_complete_cases"], tolerance: 1e-9, "\(label) \(indicator) α")
+        }
+        let correlations = (reference["correlations"] as! [String: Any])["life_satisfaction"] as! [String: [String: Any]]
+        for (indicator, values) in correlations {
+            let weighted = try #require(raked.drivers.first { $0.indicator.rawValue == indicator })
+            let plain = try #require(unweighted.drivers.first { $0.indicator.rawValue == indicator })
+            #expect(weighted.n == values["n"] as? Int, "\(label) \(indicator) r n")
+            checker.check(weighted.r, values["r_weighted"], tolerance: 1e-6, "\(label) \(indicator) r_weighted")
+            checker.check(plain.r, values["r"], tolerance: 1e-9, "\(label) \(indicator) r")
+        }
+        let reversed: Set<String> = ["q08", "q30", "q32", "q40"]
+        for (item, domains) in reference["top2box"] as! [String: [String: Any]] {
+            var places: [(GroupName?, [String: Any])] = [(nil, domains["overall"] as! [String: Any])]
+            for (region, values) in domains["regions"] as! [String: [String: Any]] { places.append((GroupName(region), values)) }
+            for (group, expected) in places {
+                let place = "\(label) \(item) \(group?.rawValue ?? "overall")"
+                let suffix = reversed.contains(item) ? "share_recoded_" : "share_"
+                let weightedShare = raked.itemShares.first { $0.item.rawValue == item && $0.group == group }
+                let plainShare = unweighted.itemShares.first { $0.item.rawValue == item && $0.group == group }
+                #expect(weightedShare?.n == expected["n"] as? Int, "\(place) n")
+                checker.check(weightedShare?.share, expected[suffix + "weighted"], tolerance: 1e-6, "\(place) weighted")
+                checker.check(plainShare?.share, expected[suffix + "unweighted"], tolerance: 1e-9, "\(place) unweighted")
+            }
+        }
+        checker.report()
+    }
+
+    @Test func trendsBetweenThePeriods() throws {
+        let fixture = try Fixture.shared.get()
+        let trends = (fixture.reference["trends"] as! [String: Any])["2024->2025"] as! [String: [String: Any]]
+        let rakedRows = TrendAnalysis.compare(from: try fixture.results("2024", weighting: .raked),
+                                              to: try fixture.results("2025", weighting: .raked))
+        let plainRows = TrendAnalysis.compare(from: try fixture.results("2024", weighting: .none),
+                                              to: try fixture.results("2025", weighting: .none))
+        let checker = Checker()
+        for (indicator, domains) in trends {
+            var places: [(GroupName?, [String: Any])] = [(nil, domains["overall"] as! [String: Any])]
+            for (region, values) in domains["regions"] as! [String: [String: Any]] { places.append((GroupName(region), values)) }
+            for (group, expected) in places {
+                let place = "\(indicator) \(group?.rawValue ?? "overall")"
+                let raked = rakedRows.first { $0.indicator.rawValue == indicator && $0.group == group }
+                let plain = plainRows.first { $0.indicator.rawValue == indicator && $0.group == group }
+                if group?.rawValue == "遠藤" {
+                    #expect(raked?.difference == nil, "\(place): withheld in both periods")
+                    continue
+                }
+                checker.check(raked?.difference, expected["diff_weighted"], tolerance: 1e-6, "\(place) diff")
+                checker.check(raked?.standardError, expected["se_raked"], tolerance: 1e-6, "\(place) se_raked")
+                #expect(raked?.significant == expected["significant_raked"] as? Bool, "\(place) significant")
+                checker.check(plain?.difference, expected["diff_unweighted"], tolerance: 1e-9, "\(place) diff_unweighted")
+                checker.check(plain?.standardError, expected["se_equalw"], tolerance: 1e-9, "\(place) se_equalw")
+            }
+        }
+        checker.report()
+    }
+}
