@@ -1,0 +1,231 @@
+import ArgumentParser
+import Foundation
+import WellBeingAnalysis
+import WellBeingCore
+import WellBeingReport
+import WellBeingStore
+
+extension Weighting: ExpressibleByArgument {}
+extension Language: ExpressibleByArgument {}
+
+/// Options shared by the commands that compute indicators.
+struct AnalysisSelection: ParsableArguments {
+    @Option(help: ArgumentHelp("The survey (needed only when the store holds several).", valueName: "id"))
+    var survey: String?
+
+    @Option(help: ArgumentHelp("none, design or raked (default: raked when population margins exist, else design "
+                               + "weights when the survey has them, else none).", valueName: "weighting"))
+    var weights: Weighting?
+
+    @Option(name: .customLong("min-n"), help: ArgumentHelp("Withhold estimates from fewer respondents.", valueName: "n"))
+    var minimumN: Int = 10
+
+    @Option(help: "table, csv or json.")
+    var format: OutputFormat = .table
+
+    @Flag(inversion: .prefixedNo, help: "Start CSV output with a byte-order mark, so that Excel reads it as UTF-8.")
+    var bom = true
+
+    @Option(help: "Language of indicator names in tables: ja or en.")
+    var lang: Language = .ja
+
+    func validate() throws {
+        if minimumN < 1 { throw ValidationError("--min-n must be at least 1.") }
+    }
+
+    var options: AnalysisOptions { AnalysisOptions(weighting: weights, minimumN: minimumN) }
+}
+
+/// Loads a period's answers and everything that goes with them, and computes its indicators.
+struct PeriodAnalysis {
+    var instrument: Instrument
+    var results: IndicatorResults
+    var references: [String: ReferenceFigure]
+
+    init(store: SurveyStore, survey requested: String?, period: String, options: AnalysisOptions) throws {
+        let survey = try store.resolveSurvey(requested)
+        let label = PeriodLabel(period)
+        let known = try store.surveys().first { $0.id == survey }?.periods.keys.sorted() ?? []
+        guard known.contains(label) else {
+            throw WellBeingError(.usage, "The store has no responses of \(survey) for period \(period)"
+                + (known.isEmpty ? "." : "; it has \(known.map(\.rawValue).joined(separator: ", ")).")
+                + " Import them first, or give another --period.")
+        }
+        let matrix = try store.responses(survey: survey, period: label)
+        references = try store.referenceFigures(survey: survey, period: label)
+        results = try IndicatorEngine(matrix: matrix, population: try store.population(survey: survey, period: label),
+                                      references: references, options: options).run()
+        instrument = matrix.instrument
+    }
+
+    /// One line for standard error: how the figures were weighted.
+    var summary: String {
+        "\(results.survey) \(results.period): \(results.respondentCount) respondents, weighting \(results.weighting.rawValue)"
+            + (results.weighting == .none ? "" : String(format: ", Kish design effect %.2f", results.kishDesignEffect))
+            + ", estimates from fewer than \(results.minimumN) respondents withheld"
+    }
+}
+
+/// Prints a result in the chosen format.
+func emit<T: Encodable>(_ json: T, text: ResultTable, csv: ResultTable, selection: AnalysisSelection) throws {
+    switch selection.format {
+    case .json: Console.output(try JSONOutput.encode(json))
+    case .csv: Console.output(csv.renderCSV(byteOrderMark: selection.bom))
+    case .table: Console.output(text.renderText())
+    }
+}
+
+struct Indicators: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Weighted category and headline estimates per group and for the whole area.",
+        discussion: """
+            For each group and the whole area: respondents, weighted mean, standard error, 95 % confidence
+            interval, top-2 share and deviation score; estimates from fewer than --min-n respondents are
+            withheld. With --format json also reliability (Cronbach's α) and driver correlations.
+
+            Examples:
+              wellbeing indicators --period 2025
+              wellbeing indicators --period 2025 --weights none --format csv > indicators.csv
+            """)
+
+    @OptionGroup var storeOptions: StoreOptions
+    @Option(help: ArgumentHelp("The period.", valueName: "label")) var period: String
+    @OptionGroup var selection: AnalysisSelection
+
+    func run() throws {
+        try reportingFailures {
+            let analysis = try PeriodAnalysis(store: try storeOptions.openExisting(), survey: selection.survey,
+                                              period: period, options: selection.options)
+            Console.message(analysis.summary)
+            for note in analysis.results.notes { Console.message("note: " + note) }
+            try emit(analysis.results,
+                     text: ResultTables.indicatorsText(analysis.results, instrument: analysis.instrument, language: selection.lang),
+                     csv: ResultTables.indicatorsCSV(analysis.results), selection: selection)
+        }
+    }
+}
+
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Citizens' (subjective) scores beside the KPIs' (objective) scores, per group and category.",
+        discussion: """
+            Both sides are deviation scores (50 ± 10). A KPI is scored across the groups (or against its
+            reference figure), lower-is-better KPIs turned round; a category's objective score is the mean of
+            its KPIs'. Rows whose gap is 10 or more are flagged.
+
+            Example:
+              wellbeing compare --period 2025
+            """)
+
+    @OptionGroup var storeOptions: StoreOptions
+    @Option(help: ArgumentHelp("The period.", valueName: "label")) var period: String
+    @OptionGroup var selection: AnalysisSelection
+
+    struct Output: Encodable {
+        var period: String
+        var rows: [ComparisonRow]
+        var notes: [String]
+    }
+
+    func run() throws {
+        try reportingFailures {
+            let store = try storeOptions.openExisting()
+            let analysis = try PeriodAnalysis(store: store, survey: selection.survey, period: period, options: selection.options)
+            let survey = analysis.results.survey
+            let catalog = try store.kpiCatalog(survey: survey)
+            if catalog.kpis.isEmpty {
+                throw WellBeingError(.usage, "The store has no KPIs for \(survey). Import them first: "
+                    + "wellbeing import kpis FILE --catalog Surveys/kpis-lwc.yaml")
+            }
+            let values = try store.kpiValues(survey: survey, period: PeriodLabel(period))
+            if values.isEmpty {
+                throw WellBeingError(.usage, "The store has no KPI values of \(survey) for period \(period).")
+            }
+            let comparison = ObjectiveComparison.compare(
+                results: analysis.results, categories: analysis.instrument.categories.map(\.id), catalog: catalog,
+                values: values, references: analysis.references)
+            Console.message(analysis.summary)
+            let notes = analysis.results.notes + comparison.notes
+            for note in notes { Console.message("note: " + note) }
+            try emit(Output(period: period, rows: comparison.rows, notes: notes),
+                     text: ResultTables.compareText(comparison.rows, instrument: analysis.instrument, language: selection.lang),
+                     csv: ResultTables.compareCSV(comparison.rows), selection: selection)
+        }
+    }
+}
+
+struct Drivers: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "What moves the outcome (life satisfaction): each category's correlation and score.",
+        discussion: """
+            The weighted Pearson correlation of each category score with the instrument's outcome item, and
+            the quadrant when importance and score are split at their means: priority (important, low score:
+            act here first), strength, maintain, monitor.
+
+            Example:
+              wellbeing drivers --period 2025
+            """)
+
+    @OptionGroup var storeOptions: StoreOptions
+    @Option(help: ArgumentHelp("The period.", valueName: "label")) var period: String
+    @OptionGroup var selection: AnalysisSelection
+
+    struct Output: Encodable {
+        var period: String
+        var outcome: String?
+        var rows: [DriverRow]
+    }
+
+    func run() throws {
+        try reportingFailures {
+            let analysis = try PeriodAnalysis(store: try storeOptions.openExisting(), survey: selection.survey,
+                                              period: period, options: selection.options)
+            guard let outcome = analysis.instrument.outcome else {
+                throw WellBeingError(.usage, "The instrument of \(analysis.results.survey) marks no headline item as the "
+                    + "outcome (outcome: true), so there is nothing to correlate with.")
+            }
+            let rows = DriverAnalysis.rows(from: analysis.results).rows
+            Console.message(analysis.summary)
+            try emit(Output(period: period, outcome: outcome.itemID.rawValue, rows: rows),
+                     text: ResultTables.driversText(rows, instrument: analysis.instrument, language: selection.lang),
+                     csv: ResultTables.driversCSV(rows), selection: selection)
+        }
+    }
+}
+
+struct Trend: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "What changed between two periods, and whether the change is larger than chance.",
+        discussion: """
+            The difference of each estimate between the periods, its standard error √(SE₁² + SE₂²), and
+            whether |difference| > 1.96·SE. Withheld estimates give no difference.
+
+            Example:
+              wellbeing trend --from 2024 --to 2025
+            """)
+
+    @OptionGroup var storeOptions: StoreOptions
+    @Option(help: ArgumentHelp("The earlier period.", valueName: "label")) var from: String
+    @Option(help: ArgumentHelp("The later period.", valueName: "label")) var to: String
+    @OptionGroup var selection: AnalysisSelection
+
+    struct Output: Encodable {
+        var from: String
+        var to: String
+        var rows: [TrendRow]
+    }
+
+    func run() throws {
+        try reportingFailures {
+            let store = try storeOptions.openExisting()
+            let earlier = try PeriodAnalysis(store: store, survey: selection.survey, period: from, options: selection.options)
+            let later = try PeriodAnalysis(store: store, survey: selection.survey, period: to, options: selection.options)
+            let rows = TrendAnalysis.compare(from: earlier.results, to: later.results)
+            Console.message(earlier.summary)
+            Console.message(later.summary)
+            try emit(Output(from: from, to: to, rows: rows),
+                     text: ResultTables.trendText(rows, instrument: later.instrument, language: selection.lang),
+                     csv: ResultTables.trendCSV(rows), selection: selection)
+        }
+    }
+}

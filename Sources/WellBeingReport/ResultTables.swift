@@ -1,0 +1,99 @@
+import Foundation
+import WellBeingAnalysis
+import WellBeingCore
+
+/// The tables that `indicators`, `compare`, `drivers` and `trend` print: one layout for people (`table`),
+/// and one with exactly the JSON fields for machines (`csv`).
+public enum ResultTables {
+    static func groupText(_ group: GroupName?, whole: String = "(all)") -> String { group?.rawValue ?? whole }
+
+    // MARK: indicators
+
+    /// The JSON fields of each estimate, one row each.
+    public static func indicatorsCSV(_ results: IndicatorResults) -> ResultTable {
+        ResultTable(headers: ["group", "indicator", "n", "mean", "se", "ci_low", "ci_high", "top2", "deviation",
+                              "suppressed", "unstable"],
+                    rows: results.estimates.map { e in
+                        [.text(e.group?.rawValue ?? ""), .text(e.indicator.rawValue), .integer(e.n), .number(e.mean, decimals: 3),
+                         .number(e.standardError, decimals: 3), .number(e.confidenceLow, decimals: 3),
+                         .number(e.confidenceHigh, decimals: 3), .number(e.topBoxShare, decimals: 3),
+                         .number(e.deviation, decimals: 1), .flag(e.suppressed), .flag(e.unstable)]
+                    })
+    }
+
+    /// Estimates for a terminal: names, rounded figures, the interval in one column, and a note.
+    public static func indicatorsText(_ results: IndicatorResults, instrument: Instrument, language: Language) -> ResultTable {
+        ResultTable(headers: ["group", "indicator", "name", "n", "mean", "se", "95% CI", "top2 %", "dev", "note"],
+                    rows: results.estimates.map { e in
+                        let interval = e.confidenceLow.flatMap { low in
+                            e.confidenceHigh.map { "\(ResultTable.fixed(low, decimals: 2))–\(ResultTable.fixed($0, decimals: 2))" }
+                        } ?? "—"
+                        let note = e.suppressed ? "withheld (n < \(results.minimumN))" : (e.unstable ? "unstable (n < 30)" : "")
+                        return [.text(groupText(e.group)), .text(e.indicator.rawValue),
+                                .text(instrument.indicatorName(e.indicator, in: language)), .integer(e.n),
+                                .number(e.mean, decimals: 2), .number(e.standardError, decimals: 3), .text(interval),
+                                .number(e.topBoxShare.map { $0 * 100 }, decimals: 1), .number(e.deviation, decimals: 1),
+                                .text(note)]
+                    })
+    }
+
+    // MARK: compare
+
+    public static func compareCSV(_ rows: [ComparisonRow]) -> ResultTable {
+        ResultTable(headers: ["group", "indicator", "subjective", "objective", "gap", "flagged", "kpis"],
+                    rows: rows.map { row in
+                        [.text(row.group.rawValue), .text(row.indicator.rawValue), .number(row.subjective, decimals: 1),
+                         .number(row.objective, decimals: 1), .number(row.gap, decimals: 1), .flag(row.flagged), .integer(row.kpis)]
+                    })
+    }
+
+    public static func compareText(_ rows: [ComparisonRow], instrument: Instrument, language: Language) -> ResultTable {
+        ResultTable(headers: ["group", "indicator", "name", "subjective", "objective", "gap", "KPIs", ""],
+                    rows: rows.map { row in
+                        [.text(row.group.rawValue), .text(row.indicator.rawValue),
+                         .text(instrument.indicatorName(row.indicator, in: language)), .number(row.subjective, decimals: 1),
+                         .number(row.objective, decimals: 1), .number(row.gap, decimals: 1), .integer(row.kpis),
+                         .text(row.flagged ? "⚑ gap ≥ 10" : "")]
+                    })
+    }
+
+    // MARK: drivers
+
+    public static func driversCSV(_ rows: [DriverRow]) -> ResultTable {
+        ResultTable(headers: ["indicator", "n", "r", "mean", "quadrant"],
+                    rows: rows.map { row in
+                        [.text(row.indicator.rawValue), .integer(row.n), .number(row.r, decimals: 3),
+                         .number(row.mean, decimals: 3), .text(row.quadrant?.rawValue ?? "")]
+                    })
+    }
+
+    public static func driversText(_ rows: [DriverRow], instrument: Instrument, language: Language) -> ResultTable {
+        let sorted = rows.sorted { ($0.r ?? -2) > ($1.r ?? -2) }
+        return ResultTable(headers: ["indicator", "name", "n", "r", "mean", "quadrant"],
+                           rows: sorted.map { row in
+                               [.text(row.indicator.rawValue), .text(instrument.indicatorName(row.indicator, in: language)),
+                                .integer(row.n), .number(row.r, decimals: 3), .number(row.mean, decimals: 2),
+                                .text(row.quadrant?.rawValue ?? "—")]
+                           })
+    }
+
+    // MARK: trend
+
+    public static func trendCSV(_ rows: [TrendRow]) -> ResultTable {
+        ResultTable(headers: ["group", "indicator", "diff", "se", "significant"],
+                    rows: rows.map { row in
+                        [.text(row.group?.rawValue ?? ""), .text(row.indicator.rawValue), .number(row.difference, decimals: 3),
+                         .number(row.standardError, decimals: 3), .flag(row.significant)]
+                    })
+    }
+
+    public static func trendText(_ rows: [TrendRow], instrument: Instrument, language: Language) -> ResultTable {
+        ResultTable(headers: ["group", "indicator", "name", "from", "to", "diff", "se", ""],
+                    rows: rows.map { row in
+                        [.text(groupText(row.group)), .text(row.indicator.rawValue),
+                         .text(instrument.indicatorName(row.indicator, in: language)), .number(row.fromMean, decimals: 2),
+                         .number(row.toMean, decimals: 2), .number(row.difference, decimals: 3),
+                         .number(row.standardError, decimals: 3), .text(row.significant == true ? "significant" : "")]
+                    })
+    }
+}
