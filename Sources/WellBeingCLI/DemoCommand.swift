@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WellBeingAnalysis
 import WellBeingCore
 import WellBeingIngest
 import WellBeingReport
@@ -68,7 +69,17 @@ struct Demo: ParsableCommand {
             }
             Console.output(TextTable(headers: ["survey", "instrument", "period", "respondents"],
                                      alignments: [.left, .left, .left, .right], rows: rows).render())
-            Console.output("\nTry: wellbeing batches --store \(storePath)\n")
+            for survey in try store.surveys() {
+                guard let period = survey.periods.keys.max() else { continue }
+                let analysis = try PeriodAnalysis(store: store, survey: survey.id.rawValue, period: period.rawValue,
+                                                  options: AnalysisOptions())
+                Console.output("\nHeadline indicators, \(analysis.summary):\n")
+                let headline = Set(analysis.instrument.headlines.map { IndicatorID($0.itemID.rawValue) })
+                var results = analysis.results
+                results.estimates = results.estimates.filter { $0.group == nil && headline.contains($0.indicator) }
+                Console.output(ResultTables.indicatorsText(results, instrument: analysis.instrument, language: .ja).renderText())
+            }
+            Console.output("\nTry: wellbeing indicators --period 2025 --survey lwc --store \(storePath)\n")
         }
     }
 

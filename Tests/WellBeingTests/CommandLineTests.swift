@@ -152,7 +152,8 @@ import Testing
 
     @Test func everyCommandHasAnExampleInItsHelp() throws {
         let commands: [any ParsableCommand.Type] = [ImportResponses.self, ImportKPIs.self, ImportPopulation.self,
-                                                    ImportReference.self, Batches.self, Undo.self, Demo.self]
+                                                    ImportReference.self, Batches.self, Undo.self, Demo.self,
+                                                    Indicators.self, Compare.self, Drivers.self, Trend.self]
         for command in commands {
             #expect(command.helpMessage().contains("Example"), "\(command)")
         }

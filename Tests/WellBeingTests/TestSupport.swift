@@ -20,7 +20,7 @@ enum Paths {
 }
 
 /// A fresh folder per test, removed afterwards.
-final class TemporaryFolder {
+final class TemporaryFolder: @unchecked Sendable {
     let path: String
 
     init() throws {

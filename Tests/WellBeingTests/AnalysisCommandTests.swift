@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+@testable import WellBeingCore
+
+/// `indicators`, `compare`, `drivers` and `trend` through the built executable, on the demo samples.
+@Suite(.serialized) struct AnalysisCommandTests {
+    /// A demo store built once for this suite.
+    static let demo: Result<(folder: TemporaryFolder, store: String), Error> = Result {
+        let folder = try TemporaryFolder()
+        let run = try CommandLineTests.run(["demo", "--out", folder.file("demo"), "--surveys", Paths.surveys], in: folder.path)
+        guard run.status == 0 else { throw WellBeingError(.internalFailure, run.errors) }
+        return (folder, folder.file("demo/wellbeing.sqlite"))
+    }
+
+    static func run(_ arguments: [String]) throws -> CommandLineTests.Run {
+        let (folder, store) = try demo.get()
+        return try CommandLineTests.run(arguments + ["--store", store], in: folder.path)
+    }
+
+    static func json(_ arguments: [String]) throws -> [String: Any] {
+        let run = try run(arguments + ["--format", "json"])
+        #expect(run.status == 0, "\(run.errors)")
+        return try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as! [String: Any]
+    }
+
+    @Test func indicatorsJSONHasTheDesignedShape() throws {
+        let object = try Self.json(["indicators", "--period", "2025", "--survey", "lwc"])
+        #expect(object["survey"] as? String == "lwc")
+        #expect(object["period"] as? String == "2025")
+        #expect(object["weighting"] as? String == "raked")
+        #expect(object["min_n"] as? Int == 10)
+        let design = try #require(object["design"] as? [String: Any])
+        #expect(design["n"] as? Int == 1091)
+        #expect((design["kish_deff"] as? Double ?? 0) > 1)
+        let estimates = try #require(object["estimates"] as? [[String: Any]])
+        #expect(estimates.count == 26 * 14)
+        let keys: Set<String> = ["group", "indicator", "n", "mean", "se", "ci_low", "ci_high", "top2", "deviation", "suppressed", "unstable"]
+        #expect(estimates.allSatisfy { Set($0.keys) == keys })
+        let whole = try #require(estimates.first { $0["group"] is NSNull && $0["indicator"] as? String == "c01" })
+        #expect(whole["deviation"] is NSNull)
+        let withheld = estimates.filter { $0["suppressed"] as? Bool == true }
+        #expect(!withheld.isEmpty)  // 遠藤 is tiny in the samples
+        #expect(withheld.allSatisfy { $0["mean"] is NSNull && $0["se"] is NSNull && $0["deviation"] is NSNull })
+        let reliability = try #require(object["reliability"] as? [[String: Any]])
+        #expect(reliability.count == 24)
+        let drivers = try #require(object["drivers"] as? [[String: Any]])
+        #expect(drivers.count == 24 && drivers.allSatisfy { Set($0.keys) == ["indicator", "n", "r"] })
+    }
+
+    @Test func weightingCanBeChosen() throws {
+        let none = try Self.json(["indicators", "--period", "2025", "--survey", "lwc", "--weights", "none", "--min-n", "30"])
+        #expect(none["weighting"] as? String == "none")
+        #expect(none["min_n"] as? Int == 30)
+        let design = try Self.run(["indicators", "--period", "2025", "--survey", "lwc", "--weights", "design"])
+        #expect(design.status == 64)
+        #expect(design.errors.contains("no design weights"))
+    }
+
+    @Test func indicatorsCSVIsForExcel() throws {
+        let run = try Self.run(["indicators", "--period", "2024", "--survey", "lwc", "--format", "csv"])
+        #expect(run.status == 0)
+        #expect(run.output.hasPrefix("\u{FEFF}group,indicator,n,mean,se,ci_low,ci_high,top2,deviation,suppressed,unstable\r\n"))
+        #expect(run.output.components(separatedBy: "\r\n").count == 26 * 14 + 2)
+        let plain = try Self.run(["indicators", "--period", "2024", "--survey", "lwc", "--format", "csv", "--no-bom"])
+        #expect(plain.output.hasPrefix("group,"))
+    }
+
+    @Test func tableShowsNamesAndWithheldCells() throws {
+        let run = try Self.run(["indicators", "--period", "2025", "--survey", "lwc"])
+        #expect(run.status == 0)
+        #expect(run.output.contains("医療・福祉"))
+        #expect(run.output.contains("withheld (n < 10)"))
+        #expect(run.errors.contains("weighting raked"))
+        let english = try Self.run(["indicators", "--period", "2025", "--survey", "lwc", "--lang", "en"])
+        #expect(english.output.contains("Medical care and welfare"))
+    }
+
+    @Test func compareJSON() throws {
+        let object = try Self.json(["compare", "--period", "2025", "--survey", "lwc"])
+        #expect(object["period"] as? String == "2025")
+        let rows = try #require(object["rows"] as? [[String: Any]])
+        #expect(rows.count == 13 * 24)
+        #expect(rows.allSatisfy { Set($0.keys) == ["group", "indicator", "subjective", "objective", "gap", "flagged", "kpis"] })
+        #expect(rows.contains { $0["flagged"] as? Bool == true })
+        let notes = try #require(object["notes"] as? [String])
+        #expect(notes.contains { $0.contains("real_debt_service_ratio") })  // the same value in every district
+    }
+
+    @Test func compareNeedsKPIs() throws {
+        let run = try Self.run(["compare", "--period", "2025", "--survey", "staff-dx"])
+        #expect(run.status == 64)
+        #expect(run.errors.contains("no KPIs"))
+    }
+
+    @Test func driversJSON() throws {
+        let object = try Self.json(["drivers", "--period", "2025", "--survey", "lwc"])
+        #expect(object["outcome"] as? String == "life_satisfaction")
+        let rows = try #require(object["rows"] as? [[String: Any]])
+        #expect(rows.count == 24)
+        let quadrants = Set(rows.compactMap { $0["quadrant"] as? String })
+        #expect(quadrants.isSubset(of: ["priority", "strength", "maintain", "monitor"]) && quadrants.count >= 3)
+    }
+
+    @Test func trendJSON() throws {
+        let object = try Self.json(["trend", "--from", "2024", "--to", "2025", "--survey", "lwc"])
+        #expect(object["from"] as? String == "2024" && object["to"] as? String == "2025")
+        let rows = try #require(object["rows"] as? [[String: Any]])
+        #expect(rows.count == 26 * 14)
+        #expect(rows.allSatisfy { Set($0.keys) == ["group", "indicator", "diff", "se", "significant"] })
+        for row in rows {
+            if let diff = row["diff"] as? Double, let se = row["se"] as? Double {
+                #expect((row["significant"] as? Bool) == (abs(diff) > 1.96 * se))
+            }
+        }
+    }
+
+    @Test func aPeriodWithoutDataIsNamed() throws {
+        let run = try Self.run(["indicators", "--period", "2031", "--survey", "lwc"])
+        #expect(run.status == 64)
+        #expect(run.errors.contains("no responses of lwc for period 2031; it has 2024, 2025"))
+        let several = try Self.run(["indicators", "--period", "2025"])
+        #expect(several.status == 64)
+        #expect(several.errors.contains("--survey"))
+    }
+
+    @Test func staffTiersAreGroupsToo() throws {
+        let object = try Self.json(["indicators", "--period", "2025", "--survey", "staff-dx"])
+        let estimates = try #require(object["estimates"] as? [[String: Any]])
+        let groups = Set(estimates.compactMap { $0["group"] as? String })
+        #expect(groups == ["第1階層", "第2階層", "第3階層", "第4階層", "第5階層"])
+    }
+}
