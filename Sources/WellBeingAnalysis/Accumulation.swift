@@ -19,15 +19,22 @@ struct Accumulation {
     private var cellCounts: [Double]
     private var cellWeights: [Double]
     private var cellSquaredWeights: [Double]
-    /// Per category (complete cases, unweighted): count, then per item Σx, Σx², then Σtotal, Σtotal².
-    private var alpha: [[Double]]
-    /// Per indicator, with the outcome: count, Σw, Σwx, Σwy, Σwx², Σwy², Σwxy.
-    private var driver: [[Double]]
+    /// Per indicator from `alphaOffsets` (complete cases, unweighted): count, per item Σx, Σx², then Σtotal, Σtotal².
+    private var alpha: [Double]
+    private let alphaOffsets: [Int]
+    /// Per indicator, 7 sums with the outcome: count, Σw, Σwx, Σwy, Σwx², Σwy², Σwxy.
+    private var driver: [Double]
     /// [item][group][3]: count answered, Σw, Σw over top-box scores.
     private var items: [Double]
     private let itemIDs: [ItemID]
     /// Each indicator's scale midpoint, subtracted from y in the sums.
     private let centres: [Double]
+
+    /// The sums of every array, for merging the partial passes.
+    private struct Partial {
+        var sums: [Double], topBox: [Double], cellCounts: [Double], cellWeights: [Double], cellSquaredWeights: [Double]
+        var alpha: [Double], driver: [Double], items: [Double]
+    }
 
     init(matrix: ResponseMatrix, layout: IndicatorLayout, weights: [Double], cells: CalibrationCells) {
         groupCount = matrix.groups.count
@@ -35,112 +42,185 @@ struct Accumulation {
         respondentCount = matrix.respondentCount
         itemIDs = matrix.instrument.items.map(\.id)
         centres = layout.indicators.map(\.center)
+        var offsets: [Int] = []
+        var alphaSize = 0
+        for indicator in layout.indicators {
+            offsets.append(alphaSize)
+            alphaSize += 3 + 2 * indicator.items.count
+        }
+        alphaOffsets = offsets
+        // Two passes over halves of the respondents, one per core, then their sums added.
+        let count = matrix.respondentCount
+        let parts = count >= 20_000 ? 2 : 1
+        let boundaries = (0...parts).map { $0 * count / parts }
+        let results = UnsafeMutableBufferPointer<Partial?>.allocate(capacity: parts)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        let sizes = (groupCount: groupCount, cellCount: cellCount, alphaSize: alphaSize)
+        let sendableResults = UncheckedPointer(results)
+        let offsetsCopy = offsets
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            sendableResults.buffer[part] = Self.pass(rows: boundaries[part]..<boundaries[part + 1], matrix: matrix, layout: layout,
+                                                      weights: weights, cells: cells, sizes: sizes, alphaOffsets: offsetsCopy)
+        }
+        var total = results[0]!
+        for part in 1..<parts {
+            let other = results[part]!
+            Self.add(&total.sums, other.sums)
+            Self.add(&total.topBox, other.topBox)
+            Self.add(&total.cellCounts, other.cellCounts)
+            Self.add(&total.cellWeights, other.cellWeights)
+            Self.add(&total.cellSquaredWeights, other.cellSquaredWeights)
+            Self.add(&total.alpha, other.alpha)
+            Self.add(&total.driver, other.driver)
+            Self.add(&total.items, other.items)
+        }
+        sums = total.sums
+        topBox = total.topBox
+        cellCounts = total.cellCounts
+        cellWeights = total.cellWeights
+        cellSquaredWeights = total.cellSquaredWeights
+        alpha = total.alpha
+        driver = total.driver
+        items = total.items
+    }
+
+    private static func add(_ target: inout [Double], _ source: [Double]) {
+        for index in target.indices { target[index] += source[index] }
+    }
+
+    /// One pass over `rows`, with every loop over plain arrays.
+    // swiftlint:disable:next function_body_length
+    private static func pass(rows: Range<Int>, matrix: ResponseMatrix, layout: IndicatorLayout, weights: [Double],
+                             cells: CalibrationCells, sizes: (groupCount: Int, cellCount: Int, alphaSize: Int),
+                             alphaOffsets: [Int]) -> Partial {
+        let (groupCount, cellCount, alphaSize) = sizes
         let indicatorCount = layout.indicators.count
-        sums = [Double](repeating: 0, count: indicatorCount * groupCount * cellCount * Self.stride)
-        topBox = [Double](repeating: 0, count: indicatorCount * groupCount * 2)
-        cellCounts = [Double](repeating: 0, count: cellCount)
-        cellWeights = [Double](repeating: 0, count: cellCount)
-        cellSquaredWeights = [Double](repeating: 0, count: cellCount)
-        alpha = layout.indicators.map { [Double](repeating: 0, count: 3 + 2 * $0.items.count) }
-        driver = layout.indicators.map { _ in [Double](repeating: 0, count: 7) }
         let instrument = matrix.instrument
         let itemCount = layout.itemCount
-        items = [Double](repeating: 0, count: itemCount * groupCount * 3)
+        var sums = [Double](repeating: 0, count: indicatorCount * groupCount * cellCount * Self.stride)
+        var topBox = [Double](repeating: 0, count: indicatorCount * groupCount * 2)
+        var cellCounts = [Double](repeating: 0, count: cellCount)
+        var cellWeights = [Double](repeating: 0, count: cellCount)
+        var cellSquaredWeights = [Double](repeating: 0, count: cellCount)
+        var alpha = [Double](repeating: 0, count: alphaSize)
+        var driver = [Double](repeating: 0, count: indicatorCount * 7)
+        var itemSums = [Double](repeating: 0, count: itemCount * groupCount * 3)
 
-        // Per item: reversal and top-box threshold on the item's score.
+        // Flat descriptions of items and indicators.
         let itemReversed = instrument.items.map(\.isReversed)
         let itemTop = instrument.items.map { instrument.scale(of: $0).topBoxFrom }
         let itemSum = instrument.items.map { Double(instrument.scale(of: $0).minimum + instrument.scale(of: $0).maximum) }
+        var indicatorStart: [Int] = [], indicatorItems: [Int] = [], indicatorReversed: [Bool] = []
+        for indicator in layout.indicators {
+            indicatorStart.append(indicatorItems.count)
+            for (position, reversed) in indicator.items {
+                indicatorItems.append(position)
+                indicatorReversed.append(reversed)
+            }
+        }
+        indicatorStart.append(indicatorItems.count)
+        let minPlusMax = layout.indicators.map { $0.minimum + $0.maximum }
+        let centre = layout.indicators.map(\.center)
+        let topFrom = layout.indicators.map(\.topBoxFrom)
+        let outcome = layout.outcome ?? -1
         var scores = [Double](repeating: .nan, count: indicatorCount)
-        let indicators = layout.indicators
-        let outcome = layout.outcome
 
         matrix.answers.withUnsafeBufferPointer { answers in
-            sums.withUnsafeMutableBufferPointer { sums in
-                topBox.withUnsafeMutableBufferPointer { topBox in
-                    items.withUnsafeMutableBufferPointer { itemSums in
-                        for row in 0..<matrix.respondentCount {
-                            let w = weights[row]
-                            let w2 = w * w
-                            let group = Int(matrix.groupCodes[row])
-                            let cell = Int(cells.cellOfRespondent[row])
-                            cellCounts[cell] += 1
-                            cellWeights[cell] += w
-                            cellSquaredWeights[cell] += w2
-                            let base = row * itemCount
-                            // Items: top-box shares on scores.
-                            for item in 0..<itemCount {
-                                let code = answers[base + item]
-                                if code == 0 { continue }
-                                var score = Double(code) - 1
-                                if itemReversed[item] { score = itemSum[item] - score }
-                                let slot = (item * groupCount + group) * 3
-                                itemSums[slot] += 1
-                                itemSums[slot + 1] += w
-                                if score >= itemTop[item] { itemSums[slot + 2] += w }
-                            }
-                            for (position, indicator) in indicators.enumerated() {
-                                var total = 0.0
-                                var answered = 0
-                                for (item, reversed) in indicator.items {
-                                    let code = answers[base + item]
-                                    if code == 0 { continue }
-                                    let value = Double(code) - 1
-                                    total += reversed ? indicator.minimum + indicator.maximum - value : value
-                                    answered += 1
-                                }
-                                if answered == 0 {
-                                    scores[position] = .nan
-                                    continue
-                                }
-                                let y = total / Double(answered)
-                                scores[position] = y
-                                let centred = y - indicator.center
-                                let slot = ((position * groupCount + group) * cellCount + cell) * Self.stride
-                                sums[slot] += 1
-                                sums[slot + 1] += centred
-                                sums[slot + 2] += w
-                                sums[slot + 3] += w * centred
-                                sums[slot + 4] += w2
-                                sums[slot + 5] += w2 * centred
-                                sums[slot + 6] += w2 * centred * centred
-                                if y >= indicator.topBoxFrom {
-                                    let topSlot = (position * groupCount + group) * 2
-                                    topBox[topSlot] += w
-                                    topBox[topSlot + 1] += 1
-                                }
-                                if answered == indicator.items.count && indicator.items.count >= 2 {
-                                    alpha[position][0] += 1
-                                    var sum = 0.0
-                                    for (offset, (item, reversed)) in indicator.items.enumerated() {
-                                        let value = Double(answers[base + item]) - 1
-                                        let scored = (reversed ? indicator.minimum + indicator.maximum - value : value) - indicator.center
-                                        alpha[position][1 + 2 * offset] += scored
-                                        alpha[position][2 + 2 * offset] += scored * scored
-                                        sum += scored
-                                    }
-                                    alpha[position][1 + 2 * indicator.items.count] += sum
-                                    alpha[position][2 + 2 * indicator.items.count] += sum * sum
-                                }
-                            }
-                            if let outcome, !scores[outcome].isNaN {
-                                let y = scores[outcome] - indicators[outcome].center
-                                for position in indicators.indices where position != outcome && !scores[position].isNaN {
-                                    let x = scores[position] - indicators[position].center
-                                    driver[position][0] += 1
-                                    driver[position][1] += w
-                                    driver[position][2] += w * x
-                                    driver[position][3] += w * y
-                                    driver[position][4] += w * x * x
-                                    driver[position][5] += w * y * y
-                                    driver[position][6] += w * x * y
-                                }
-                            }
+        sums.withUnsafeMutableBufferPointer { sums in
+        topBox.withUnsafeMutableBufferPointer { topBox in
+        itemSums.withUnsafeMutableBufferPointer { itemSums in
+        alpha.withUnsafeMutableBufferPointer { alpha in
+        driver.withUnsafeMutableBufferPointer { driver in
+        scores.withUnsafeMutableBufferPointer { scores in
+        matrix.groupCodes.withUnsafeBufferPointer { groupCodes in
+        cells.cellOfRespondent.withUnsafeBufferPointer { cellOfRespondent in
+        weights.withUnsafeBufferPointer { weights in
+            for row in rows {
+                let w = weights[row]
+                let w2 = w * w
+                let group = Int(groupCodes[row])
+                let cell = Int(cellOfRespondent[row])
+                cellCounts[cell] += 1
+                cellWeights[cell] += w
+                cellSquaredWeights[cell] += w2
+                let base = row * itemCount
+                for item in 0..<itemCount {
+                    let code = answers[base + item]
+                    if code == 0 { continue }
+                    var score = Double(code) - 1
+                    if itemReversed[item] { score = itemSum[item] - score }
+                    let slot = (item * groupCount + group) * 3
+                    itemSums[slot] += 1
+                    itemSums[slot + 1] += w
+                    if score >= itemTop[item] { itemSums[slot + 2] += w }
+                }
+                for position in 0..<indicatorCount {
+                    var total = 0.0
+                    var answered = 0
+                    let first = indicatorStart[position], last = indicatorStart[position + 1]
+                    for index in first..<last {
+                        let code = answers[base + indicatorItems[index]]
+                        if code == 0 { continue }
+                        let value = Double(code) - 1
+                        total += indicatorReversed[index] ? minPlusMax[position] - value : value
+                        answered += 1
+                    }
+                    if answered == 0 {
+                        scores[position] = .nan
+                        continue
+                    }
+                    let y = total / Double(answered)
+                    scores[position] = y
+                    let centred = y - centre[position]
+                    let slot = ((position * groupCount + group) * cellCount + cell) * Self.stride
+                    sums[slot] += 1
+                    sums[slot + 1] += centred
+                    sums[slot + 2] += w
+                    sums[slot + 3] += w * centred
+                    sums[slot + 4] += w2
+                    sums[slot + 5] += w2 * centred
+                    sums[slot + 6] += w2 * centred * centred
+                    if y >= topFrom[position] {
+                        let topSlot = (position * groupCount + group) * 2
+                        topBox[topSlot] += w
+                        topBox[topSlot + 1] += 1
+                    }
+                    let itemsHere = last - first
+                    if answered == itemsHere && itemsHere >= 2 {
+                        let offset = alphaOffsets[position]
+                        alpha[offset] += 1
+                        var sum = 0.0
+                        for index in first..<last {
+                            let value = Double(answers[base + indicatorItems[index]]) - 1
+                            let scored = (indicatorReversed[index] ? minPlusMax[position] - value : value) - centre[position]
+                            let local = index - first
+                            alpha[offset + 1 + 2 * local] += scored
+                            alpha[offset + 2 + 2 * local] += scored * scored
+                            sum += scored
                         }
+                        alpha[offset + 1 + 2 * itemsHere] += sum
+                        alpha[offset + 2 + 2 * itemsHere] += sum * sum
+                    }
+                }
+                if outcome >= 0 && !scores[outcome].isNaN {
+                    let y = scores[outcome] - centre[outcome]
+                    for position in 0..<indicatorCount where position != outcome && !scores[position].isNaN {
+                        let x = scores[position] - centre[position]
+                        let slot = position * 7
+                        driver[slot] += 1
+                        driver[slot + 1] += w
+                        driver[slot + 2] += w * x
+                        driver[slot + 3] += w * y
+                        driver[slot + 4] += w * x * x
+                        driver[slot + 5] += w * y * y
+                        driver[slot + 6] += w * x * y
                     }
                 }
             }
-        }
+        }}}}}}}}}}
+        return Partial(sums: sums, topBox: topBox, cellCounts: cellCounts, cellWeights: cellWeights,
+                       cellSquaredWeights: cellSquaredWeights, alpha: alpha, driver: driver, items: itemSums)
     }
 
     /// The estimate of indicator `indicator` in group `group` (nil: the whole area).
@@ -206,7 +286,7 @@ struct Accumulation {
     func reliability(layout: IndicatorLayout) -> [Reliability] {
         layout.indicators.enumerated().compactMap { position, indicator in
             guard indicator.isCategory, indicator.items.count >= 2 else { return nil }
-            let values = alpha[position]
+            let values = Array(alpha[alphaOffsets[position]..<(alphaOffsets[position] + 3 + 2 * indicator.items.count)])
             let n = values[0]
             let k = Double(indicator.items.count)
             var itemVariances = 0.0
@@ -225,7 +305,7 @@ struct Accumulation {
         guard let outcome = layout.outcome else { return [] }
         return layout.indicators.enumerated().compactMap { position, indicator in
             guard indicator.isCategory, position != outcome else { return nil }
-            let d = driver[position]
+            let d = Array(driver[(position * 7)..<(position * 7 + 7)])
             let n = Int(d[0])
             guard d[1] > 0, n >= 3 else { return DriverCorrelation(indicator: indicator.id, n: n, r: nil) }
             let meanX = d[2] / d[1], meanY = d[3] / d[1]
@@ -245,7 +325,9 @@ struct Accumulation {
                 var count = 0.0, weight = 0.0, top = 0.0
                 for g in domain.map({ [$0] }) ?? Array(0..<groupCount) {
                     let slot = (item * groupCount + g) * 3
-                    count += items[slot]; weight += items[slot + 1]; top += items[slot + 2]
+                    count += items[slot]
+                    weight += items[slot + 1]
+                    top += items[slot + 2]
                 }
                 shares.append(ItemShare(group: domain.map { groups[$0] }, item: id, n: Int(count),
                                         share: weight > 0 ? top / weight : nil))
@@ -258,4 +340,10 @@ struct Accumulation {
         guard n >= 2 else { return 0 }
         return (squares - sum * sum / n) / (n - 1)
     }
+}
+
+/// A buffer pointer handed to the concurrent passes, each writing only its own slot.
+private struct UncheckedPointer<Element>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<Element>
+    init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
 }
