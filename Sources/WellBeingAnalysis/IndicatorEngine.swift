@@ -103,13 +103,37 @@ public struct IndicatorEngine: Sendable {
         if totalWeight <= 0 {
             throw WellBeingError(.badData, "Every weight of \(matrix.instrument.id) \(matrix.period) is zero.")
         }
-        return IndicatorResults(
+        var results = IndicatorResults(
             survey: matrix.instrument.id, period: matrix.period, weighting: weighting, minimumN: options.minimumN,
             respondentCount: matrix.respondentCount,
             kishDesignEffect: Double(matrix.respondentCount) * squaredWeight / (totalWeight * totalWeight),
             estimates: estimates, reliability: sums.reliability(layout: layout), drivers: sums.drivers(layout: layout),
             itemShares: sums.itemShares(groups: matrix.groups), groups: matrix.groups, deviationBasis: basis,
             notes: notes, rakingSweeps: sweeps)
+        results.distributions = distributions(weights: weights)
+        return results
+    }
+
+    /// The weighted share of each answer value of every headline item.
+    func distributions(weights: [Double]) -> [AnswerDistribution] {
+        let instrument = matrix.instrument
+        let index = instrument.itemIndex
+        let itemCount = instrument.items.count
+        return instrument.headlines.map { headline in
+            let position = index[headline.itemID]!
+            let scale = instrument.scale(of: instrument.items[position])
+            var totals = [Double](repeating: 0, count: scale.maximum - scale.minimum + 1)
+            var n = 0
+            for row in 0..<matrix.respondentCount {
+                let code = Int(matrix.answers[row * itemCount + position])
+                if code == 0 { continue }
+                totals[code - 1 - scale.minimum] += weights[row]
+                n += 1
+            }
+            let sum = totals.reduce(0, +)
+            return AnswerDistribution(indicator: IndicatorID(headline.itemID.rawValue), values: Array(scale.minimum...scale.maximum),
+                                      shares: totals.map { sum > 0 ? $0 / sum : 0 }, n: n)
+        }
     }
 }
 

@@ -87,6 +87,16 @@ public struct ItemShare: Sendable, Hashable {
     public var share: Double?
 }
 
+/// The weighted distribution of a headline item's answers over the whole area.
+public struct AnswerDistribution: Sendable, Hashable {
+    public var indicator: IndicatorID
+    /// The answer values, from the scale's minimum to its maximum.
+    public var values: [Int]
+    /// The weighted share of each value among those who answered.
+    public var shares: [Double]
+    public var n: Int
+}
+
 /// Everything `wellbeing indicators` reports for one survey and period.
 public struct IndicatorResults: Sendable {
     public var survey: SurveyID
@@ -110,6 +120,8 @@ public struct IndicatorResults: Sendable {
     public var notes: [String]
     /// The sweeps raking took (0 when not raked).
     public var rakingSweeps: Int
+    /// The answer distribution of each headline item.
+    public var distributions: [AnswerDistribution] = []
 
     /// The estimate of `indicator` in `group` (nil group: the whole area).
     public func estimate(_ indicator: IndicatorID, group: GroupName?) -> IndicatorEstimate? {

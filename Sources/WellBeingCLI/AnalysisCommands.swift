@@ -20,13 +20,7 @@ struct AnalysisSelection: ParsableArguments {
     @Option(name: .customLong("min-n"), help: ArgumentHelp("Withhold estimates from fewer respondents.", valueName: "n"))
     var minimumN: Int = 10
 
-    @Option(help: "table, csv or json.")
-    var format: OutputFormat = .table
-
-    @Flag(inversion: .prefixedNo, help: "Start CSV output with a byte-order mark, so that Excel reads it as UTF-8.")
-    var bom = true
-
-    @Option(help: "Language of indicator names in tables: ja or en.")
+    @Option(help: "Language of names: ja or en.")
     var lang: Language = .ja
 
     func validate() throws {
@@ -34,6 +28,15 @@ struct AnalysisSelection: ParsableArguments {
     }
 
     var options: AnalysisOptions { AnalysisOptions(weighting: weights, minimumN: minimumN) }
+}
+
+/// How the analysis commands print their results.
+struct OutputOptions: ParsableArguments {
+    @Option(help: "table, csv or json.")
+    var format: OutputFormat = .table
+
+    @Flag(inversion: .prefixedNo, help: "Start CSV output with a byte-order mark, so that Excel reads it as UTF-8.")
+    var bom = true
 }
 
 /// Loads a period's answers and everything that goes with them, and computes its indicators.
@@ -67,10 +70,10 @@ struct PeriodAnalysis {
 }
 
 /// Prints a result in the chosen format.
-func emit<T: Encodable>(_ json: T, text: ResultTable, csv: ResultTable, selection: AnalysisSelection) throws {
-    switch selection.format {
+func emit<T: Encodable>(_ json: T, text: ResultTable, csv: ResultTable, output: OutputOptions) throws {
+    switch output.format {
     case .json: Console.output(try JSONOutput.encode(json))
-    case .csv: Console.output(csv.renderCSV(byteOrderMark: selection.bom))
+    case .csv: Console.output(csv.renderCSV(byteOrderMark: output.bom))
     case .table: Console.output(text.renderText())
     }
 }
@@ -91,6 +94,7 @@ struct Indicators: ParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
     @Option(help: ArgumentHelp("The period.", valueName: "label")) var period: String
     @OptionGroup var selection: AnalysisSelection
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         try reportingFailures {
@@ -100,7 +104,7 @@ struct Indicators: ParsableCommand {
             for note in analysis.results.notes { Console.message("note: " + note) }
             try emit(analysis.results,
                      text: ResultTables.indicatorsText(analysis.results, instrument: analysis.instrument, language: selection.lang),
-                     csv: ResultTables.indicatorsCSV(analysis.results), selection: selection)
+                     csv: ResultTables.indicatorsCSV(analysis.results), output: output)
         }
     }
 }
@@ -120,6 +124,7 @@ struct Compare: ParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
     @Option(help: ArgumentHelp("The period.", valueName: "label")) var period: String
     @OptionGroup var selection: AnalysisSelection
+    @OptionGroup var output: OutputOptions
 
     struct Output: Encodable {
         var period: String
@@ -149,7 +154,7 @@ struct Compare: ParsableCommand {
             for note in notes { Console.message("note: " + note) }
             try emit(Output(period: period, rows: comparison.rows, notes: notes),
                      text: ResultTables.compareText(comparison.rows, instrument: analysis.instrument, language: selection.lang),
-                     csv: ResultTables.compareCSV(comparison.rows), selection: selection)
+                     csv: ResultTables.compareCSV(comparison.rows), output: output)
         }
     }
 }
@@ -169,6 +174,7 @@ struct Drivers: ParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
     @Option(help: ArgumentHelp("The period.", valueName: "label")) var period: String
     @OptionGroup var selection: AnalysisSelection
+    @OptionGroup var output: OutputOptions
 
     struct Output: Encodable {
         var period: String
@@ -188,7 +194,7 @@ struct Drivers: ParsableCommand {
             Console.message(analysis.summary)
             try emit(Output(period: period, outcome: outcome.itemID.rawValue, rows: rows),
                      text: ResultTables.driversText(rows, instrument: analysis.instrument, language: selection.lang),
-                     csv: ResultTables.driversCSV(rows), selection: selection)
+                     csv: ResultTables.driversCSV(rows), output: output)
         }
     }
 }
@@ -208,6 +214,7 @@ struct Trend: ParsableCommand {
     @Option(help: ArgumentHelp("The earlier period.", valueName: "label")) var from: String
     @Option(help: ArgumentHelp("The later period.", valueName: "label")) var to: String
     @OptionGroup var selection: AnalysisSelection
+    @OptionGroup var output: OutputOptions
 
     struct Output: Encodable {
         var from: String
@@ -225,7 +232,7 @@ struct Trend: ParsableCommand {
             Console.message(later.summary)
             try emit(Output(from: from, to: to, rows: rows),
                      text: ResultTables.trendText(rows, instrument: later.instrument, language: selection.lang),
-                     csv: ResultTables.trendCSV(rows), selection: selection)
+                     csv: ResultTables.trendCSV(rows), output: output)
         }
     }
 }

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import WellBeingAnalysis
+import WellBeingCore
+import WellBeingReport
+import WellBeingStore
+
+extension ReportFormat: ExpressibleByArgument {}
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the periodic well-being report (HTML and/or Markdown with SVG charts).",
+        discussion: """
+            One self-contained HTML file (no network needed, prints on A4) and/or a Markdown file with its
+            charts as SVG files beside it. Japanese by default, English with --lang en. Free-text answers
+            appear only with --comments, with e-mail addresses and phone numbers masked.
+
+            Examples:
+              wellbeing report --period 2025 --previous 2024
+              wellbeing report --period 2025 --lang en --format md --out Reports/council
+            """)
+
+    @OptionGroup var storeOptions: StoreOptions
+    @Option(help: ArgumentHelp("The period to report.", valueName: "label")) var period: String
+    @Option(help: ArgumentHelp("The earlier period to compare with.", valueName: "label")) var previous: String?
+    @Option(help: "html, md or both.") var format: ReportFormat = .both
+    @Option(help: ArgumentHelp("The folder to write into.", valueName: "dir")) var out: String = "Reports"
+    @Flag(help: "Include free-text answers (e-mail addresses and phone numbers masked).") var comments = false
+    @OptionGroup var selection: AnalysisSelection
+
+    func run() throws {
+        try reportingFailures {
+            let store = try storeOptions.openExisting()
+            let written = try ReportJob.write(store: store, survey: selection.survey, period: period, previous: previous,
+                                              options: selection.options, language: selection.lang, format: format,
+                                              folder: out, includeComments: comments)
+            for path in written { Console.message("wrote \(path)") }
+        }
+    }
+}
+
+/// Gathers what a report needs from the store and writes it.
+enum ReportJob {
+    static func write(store: SurveyStore, survey requested: String?, period: String, previous: String?,
+                      options: AnalysisOptions, language: Language, format: ReportFormat, folder: String,
+                      includeComments: Bool) throws -> [String] {
+        let current = try PeriodAnalysis(store: store, survey: requested, period: period, options: options)
+        let survey = current.results.survey
+        let earlier = try previous.map { try PeriodAnalysis(store: store, survey: survey.rawValue, period: $0, options: options) }
+        var comparison: [ComparisonRow]?
+        var comparisonNotes: [String] = []
+        let catalog = try store.kpiCatalog(survey: survey)
+        let values = try store.kpiValues(survey: survey, period: PeriodLabel(period))
+        if !catalog.kpis.isEmpty && !values.isEmpty {
+            let result = ObjectiveComparison.compare(results: current.results, categories: current.instrument.categories.map(\.id),
+                                                     catalog: catalog, values: values, references: current.references)
+            comparison = result.rows
+            comparisonNotes = result.notes
+        }
+        let periods = Set([period] + (previous.map { [$0] } ?? []))
+        let provenance = try store.batches().filter { batch in
+            batch.survey == survey && (batch.periods.isEmpty || batch.periods.contains { periods.contains($0.rawValue) })
+        }.map { batch in
+            ProvenanceEntry(batch: batch.id, kind: batch.kind.rawValue, fileName: batch.fileName, sha256: batch.sha256,
+                            rows: batch.rowCount, periods: batch.periods.isEmpty ? "*" : batch.periods.map(\.rawValue).joined(separator: ","))
+        }
+        let comments = includeComments
+            ? try store.freeText(survey: survey, period: PeriodLabel(period)).map { (group: $0.group, text: $0.text) } : nil
+        let input = ReportInput(
+            instrument: current.instrument, instrumentSHA256: try store.instrument(for: survey).sha256,
+            results: current.results, previous: earlier?.results, comparison: comparison, comparisonNotes: comparisonNotes,
+            provenance: provenance, comments: comments, language: language, toolVersion: ToolVersion.current)
+        let document = ReportBuilder(input: input).build()
+        let baseName = "\(survey.rawValue)-\(period)" + (language == .ja ? "" : "-\(language.rawValue)")
+        return try ReportFiles.write(document, folder: folder, baseName: Self.safeFileName(baseName), format: format)
+    }
+
+    /// Keeps a file name to letters, digits, '-', '_' and '.'.
+    static func safeFileName(_ name: String) -> String {
+        String(name.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" })
+    }
+}

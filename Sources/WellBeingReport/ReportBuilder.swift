@@ -1,0 +1,460 @@
+import Foundation
+import WellBeingAnalysis
+import WellBeingCore
+
+/// One imported file, as the provenance section lists it.
+public struct ProvenanceEntry: Sendable, Hashable {
+    public var batch: Int64
+    public var kind: String
+    public var fileName: String
+    public var sha256: String
+    public var rows: Int
+    public var periods: String
+
+    public init(batch: Int64, kind: String, fileName: String, sha256: String, rows: Int, periods: String) {
+        self.batch = batch
+        self.kind = kind
+        self.fileName = fileName
+        self.sha256 = sha256
+        self.rows = rows
+        self.periods = periods
+    }
+}
+
+/// Everything a report shows, computed beforehand; building the report does no I/O and no statistics.
+public struct ReportInput: Sendable {
+    public var instrument: Instrument
+    public var instrumentSHA256: String
+    public var results: IndicatorResults
+    /// The previous period's results, for the changes section.
+    public var previous: IndicatorResults?
+    public var comparison: [ComparisonRow]?
+    public var comparisonNotes: [String]
+    public var provenance: [ProvenanceEntry]
+    /// Free-text answers to include (already chosen by the user); they are masked here.
+    public var comments: [(group: GroupName, text: String)]?
+    public var language: Language
+    public var toolVersion: String
+
+    public init(instrument: Instrument, instrumentSHA256: String, results: IndicatorResults, previous: IndicatorResults?,
+                comparison: [ComparisonRow]?, comparisonNotes: [String], provenance: [ProvenanceEntry],
+                comments: [(group: GroupName, text: String)]?, language: Language, toolVersion: String) {
+        self.instrument = instrument
+        self.instrumentSHA256 = instrumentSHA256
+        self.results = results
+        self.previous = previous
+        self.comparison = comparison
+        self.comparisonNotes = comparisonNotes
+        self.provenance = provenance
+        self.comments = comments
+        self.language = language
+        self.toolVersion = toolVersion
+    }
+}
+
+/// A report as a sequence of blocks, rendered to HTML or Markdown.
+public struct ReportDocument: Sendable {
+    /// One piece of a report.
+    public enum Block: Sendable {
+        case heading(level: Int, text: String, anchor: String)
+        case paragraph(String)
+        case bullets([String])
+        /// A table; `shaded` tables colour deviation scores (HTML only; the numbers are always printed).
+        case table(ResultTable, caption: String, shaded: Bool)
+        case chart(SVGChart)
+        /// Several charts side by side (small multiples).
+        case chartGrid([SVGChart])
+        case note(String)
+    }
+
+    public var title: String
+    public var subtitle: String
+    public var language: Language
+    public var blocks: [Block]
+
+    /// Every chart of the document, in order.
+    public var charts: [SVGChart] {
+        blocks.flatMap { block -> [SVGChart] in
+            switch block {
+            case let .chart(chart): return [chart]
+            case let .chartGrid(charts): return charts
+            default: return []
+            }
+        }
+    }
+}
+
+/// Turns computed results into the periodic report: summary, method, headline well-being, profiles, the
+/// group × category table, subjective-versus-objective gaps, drivers, changes, staff targets, reliability,
+/// comments and provenance.
+public struct ReportBuilder {
+    let input: ReportInput
+    let t: ReportText
+
+    public init(input: ReportInput) {
+        self.input = input
+        t = ReportText(language: input.language)
+    }
+
+    var results: IndicatorResults { input.results }
+    var instrument: Instrument { input.instrument }
+    var language: Language { input.language }
+
+    func name(_ indicator: IndicatorID) -> String { instrument.indicatorName(indicator, in: language) }
+    func groupName(_ group: GroupName?) -> String { group?.rawValue ?? t.wholeArea }
+    var categories: [IndicatorID] { instrument.categories.map(\.id) }
+    var headlineIDs: [IndicatorID] { instrument.headlines.map { IndicatorID($0.itemID.rawValue) } }
+
+    public func build() -> ReportDocument {
+        var blocks: [ReportDocument.Block] = []
+        blocks += summary()
+        blocks += method()
+        blocks += headline()
+        blocks += profiles()
+        blocks += groupTable()
+        blocks += targets()
+        blocks += gaps()
+        blocks += drivers()
+        blocks += changes()
+        blocks += reliability()
+        blocks += comments()
+        blocks += provenance()
+        let title = "\(instrument.title.text(in: language)) \(results.period)"
+        let subtitle = t("地域幸福度（Well-Being）指標レポート", "Local well-being indicators report")
+        return ReportDocument(title: title, subtitle: subtitle, language: language, blocks: blocks)
+    }
+
+    // MARK: Summary
+
+    func summary() -> [ReportDocument.Block] {
+        var points: [String] = []
+        points.append(t("回答者 \(results.respondentCount) 人、\(instrument.respondent.group.label.ja) \(results.groups.count) 区分。",
+                        "\(results.respondentCount) respondents in \(results.groups.count) \(instrument.respondent.group.label.text(in: .en).lowercased()) groups."))
+        if let outcome = instrument.outcome, let estimate = results.estimate(IndicatorID(outcome.itemID.rawValue), group: nil),
+           let mean = estimate.mean {
+            let scale = instrument.scale(of: instrument.items[instrument.itemIndex[outcome.itemID]!])
+            points.append(t("\(outcome.name.ja)は平均 \(ReportText.number(mean, 2))（\(scale.rangeText)、95% 信頼区間 \(ReportText.number(estimate.confidenceLow, 2))–\(ReportText.number(estimate.confidenceHigh, 2))）、\(ReportText.number(scale.topBoxFrom, 0)) 以上の割合は \(ReportText.percent(estimate.topBoxShare))。",
+                            "\(outcome.name.text(in: .en)) averages \(ReportText.number(mean, 2)) on \(scale.rangeText) (95% CI \(ReportText.number(estimate.confidenceLow, 2))–\(ReportText.number(estimate.confidenceHigh, 2))); \(ReportText.percent(estimate.topBoxShare)) answer \(ReportText.number(scale.topBoxFrom, 0)) or more."))
+        }
+        let ranked = categories.compactMap { id in results.estimate(id, group: nil)?.mean.map { (id, $0) } }.sorted { $0.1 > $1.1 }
+        if ranked.count >= 6 {
+            let strong = ranked.prefix(3).map { "\(name($0.0))（\(ReportText.number($0.1, 2))）" }
+            let weak = ranked.suffix(3).reversed().map { "\(name($0.0))（\(ReportText.number($0.1, 2))）" }
+            points.append(t("評価が高い因子: \(strong.joined(separator: "、"))。低い因子: \(weak.joined(separator: "、"))。",
+                            "Highest-rated categories: \(strong.joined(separator: ", ")). Lowest: \(weak.joined(separator: ", "))."))
+        }
+        if let comparison = input.comparison {
+            let flagged = comparison.filter(\.flagged).sorted { abs($0.gap!) > abs($1.gap!) }
+            if flagged.isEmpty {
+                points.append(t("主観と客観の偏差値の差が 10 以上の組み合わせはありません。", "No group and category has a subjective–objective gap of 10 or more."))
+            } else {
+                let shown = flagged.prefix(3).map { row in
+                    "\(row.group.rawValue)・\(name(row.indicator))（\(ReportText.number(row.subjective, 1)) / \(ReportText.number(row.objective, 1))）"
+                }
+                points.append(t("主観（アンケート）と客観（KPI）の偏差値の差が 10 以上: \(flagged.count) 件。大きいもの: \(shown.joined(separator: "、"))。KPI で良好でも実感が伴わない（またはその逆の）領域です。",
+                                "\(flagged.count) group–category pairs differ by 10 or more between the survey (subjective) and the KPIs (objective); the largest: \(shown.joined(separator: ", ")). What the KPIs call fine may not feel fine, or the reverse."))
+            }
+        }
+        if let previous = input.previous {
+            let rows = TrendAnalysis.compare(from: previous, to: results).filter { $0.group == nil && $0.significant == true }
+            let shown = rows.sorted { abs($0.difference!) > abs($1.difference!) }.prefix(4).map {
+                "\(name($0.indicator)) \(String(format: "%+.2f", $0.difference!))"
+            }
+            points.append(rows.isEmpty
+                ? t("\(previous.period) 年からの全体の変化に、統計的に有意なものはありません。", "No whole-area change since \(previous.period) is statistically significant.")
+                : t("\(previous.period) からの有意な変化（全体）: \(shown.joined(separator: "、"))。", "Significant whole-area changes since \(previous.period): \(shown.joined(separator: ", "))."))
+        }
+        return [.heading(level: 2, text: t.summary, anchor: "summary"), .bullets(points), .note(t.caution)]
+    }
+
+    // MARK: Method
+
+    func method() -> [ReportDocument.Block] {
+        let alphas = results.reliability.compactMap(\.alpha)
+        var lines: [String] = []
+        lines.append(t("調査: \(instrument.title.ja)（調査票 \(instrument.id) 版 \(instrument.version)）。対象期間 \(results.period)、回答者 \(results.respondentCount) 人。",
+                       "Survey: \(instrument.title.text(in: .en)) (instrument \(instrument.id), version \(instrument.version)). Period \(results.period), \(results.respondentCount) respondents."))
+        lines.append(t("重み付け: \(t.weightingName(results.weighting.rawValue))。キッシュのデザイン効果 \(ReportText.number(results.kishDesignEffect, 2))。",
+                       "Weighting: \(t.weightingName(results.weighting.rawValue)). Kish design effect \(ReportText.number(results.kishDesignEffect, 2))."))
+        lines.append(t("標準誤差は R の survey パッケージと同じ線形化法（レイキング時は較正を考慮）、95% 信頼区間は平均 ± 1.96 × 標準誤差。",
+                       "Standard errors by linearisation as R's survey package computes them (calibration-adjusted when raked); 95% intervals are mean ± 1.96 × SE."))
+        lines.append(t("回答者 \(results.minimumN) 人未満の推定値は秘匿し、30 人未満は参考値（不安定）とします。",
+                       "Estimates from fewer than \(results.minimumN) respondents are withheld; fewer than 30 are marked unstable."))
+        lines.append(t("偏差値は、秘匿されていない\(instrument.respondent.group.label.ja)の推定値の平均と標準偏差（母標準偏差）に対する 50 + 10 ×（x − 平均）/ 標準偏差" + (results.deviationBasis.values.contains("reference") ? "、参照値を取り込んだ指標は参照値に対するもの。" : "。"),
+                       "Deviation scores are 50 + 10 × (x − mean) / SD over the non-withheld group estimates (population SD)" + (results.deviationBasis.values.contains("reference") ? ", or against imported reference figures where present." : ".")))
+        if let low = alphas.min(), let high = alphas.max() {
+            lines.append(t("因子の内的一貫性（クロンバックの α、全項目回答者）は \(ReportText.number(low, 2))–\(ReportText.number(high, 2))。",
+                           "Internal consistency (Cronbach's α, complete cases) ranges \(ReportText.number(low, 2))–\(ReportText.number(high, 2))."))
+        }
+        return [.heading(level: 2, text: t.method, anchor: "method"), .bullets(lines)] + results.notes.map { .note($0) }
+    }
+
+    // MARK: Headline well-being
+
+    func headline() -> [ReportDocument.Block] {
+        var blocks: [ReportDocument.Block] = [.heading(level: 2, text: t.headline, anchor: "headline")]
+        for headline in instrument.headlines {
+            let id = IndicatorID(headline.itemID.rawValue)
+            let scale = instrument.scale(of: instrument.items[instrument.itemIndex[headline.itemID]!])
+            let places: [GroupName?] = [nil] + results.groups
+            let estimates = places.map { results.estimate(id, group: $0) }
+            let title = t("\(headline.name.ja)（\(instrument.respondent.group.label.ja)別、95% 信頼区間）",
+                          "\(headline.name.text(in: .en)) by \(instrument.respondent.group.label.text(in: .en).lowercased()), with 95% intervals")
+            let table = ResultTable(headers: [instrument.respondent.group.label.text(in: language), "n", t("平均", "mean"),
+                                              t("下限", "low"), t("上限", "high"), t("\(ReportText.number(scale.topBoxFrom, 0)) 以上", "≥ \(ReportText.number(scale.topBoxFrom, 0))")],
+                                    rows: zip(places, estimates).map { place, estimate in
+                                        [.text(groupName(place)), .integer(estimate?.n), .number(estimate?.mean, decimals: 2),
+                                         .number(estimate?.confidenceLow, decimals: 2), .number(estimate?.confidenceHigh, decimals: 2),
+                                         .text(ReportText.percent(estimate?.topBoxShare))]
+                                    })
+            let svg = ChartDrawing.whiskers(
+                id: "chart-\(id.rawValue)-groups", title: title,
+                description: t("点は平均、横線は 95% 信頼区間。秘匿された区分は「秘匿」と表示。", "Dots are means, bars 95% intervals; withheld groups say so."),
+                labels: places.map(groupName), values: estimates.map { ($0?.mean, $0?.confidenceLow, $0?.confidenceHigh) },
+                domain: Double(scale.minimum)...Double(scale.maximum), missingText: t.withheld,
+                reference: results.estimate(id, group: nil)?.mean)
+            blocks.append(.chart(SVGChart(id: "\(id.rawValue)-groups", title: title, description: "", svg: svg, table: table)))
+            if let distribution = results.distributions.first(where: { $0.indicator == id }) {
+                let distributionTitle = t("\(headline.name.ja)の回答分布（全体、重み付き）", "Distribution of \(headline.name.text(in: .en)) (all, weighted)")
+                let distributionSVG = ChartDrawing.histogram(
+                    id: "chart-\(id.rawValue)-distribution", title: distributionTitle,
+                    description: t("各回答値の重み付き割合。", "The weighted share of each answer."),
+                    labels: distribution.values.map(String.init), shares: distribution.shares)
+                let distributionTable = ResultTable(headers: [t("回答", "answer"), t("割合", "share")],
+                                                    rows: zip(distribution.values, distribution.shares).map { [.integer($0), .text(ReportText.percent($1))] })
+                blocks.append(.chart(SVGChart(id: "\(id.rawValue)-distribution", title: distributionTitle, description: "",
+                                              svg: distributionSVG, table: distributionTable)))
+            }
+        }
+        return blocks
+    }
+
+    // MARK: Profiles
+
+    func profiles() -> [ReportDocument.Block] {
+        guard instrument.categories.count >= 3, results.groups.count >= 2, results.groups.count <= 30 else { return [] }
+        let axes = instrument.categories.map { $0.name.text(in: language) }
+        var charts: [SVGChart] = []
+        for (index, group) in results.groups.enumerated() {
+            let subjective = categories.map { results.estimate($0, group: group)?.deviation }
+            if subjective.allSatisfy({ $0 == nil }) { continue }
+            var series: [(name: String, values: [Double?])] = [(t("主観（アンケート）", "Subjective (survey)"), subjective)]
+            var headers = [t("因子", "category"), t("主観", "subjective")]
+            if let comparison = input.comparison {
+                let objective = categories.map { id in comparison.first { $0.group == group && $0.indicator == id }?.objective }
+                if objective.contains(where: { $0 != nil }) {
+                    series.append((t("客観（KPI）", "Objective (KPIs)"), objective))
+                    headers.append(t("客観", "objective"))
+                }
+            }
+            let title = t("\(group.rawValue): 因子別偏差値", "\(group.rawValue): deviation scores by category")
+            let svg = ChartDrawing.radar(
+                id: "chart-radar-\(index)", title: title,
+                description: t("円の中心から 20、外周が 80。実線・黒丸が主観、破線・白四角が客観。欠けた軸は秘匿または KPI なし。",
+                               "Centre 20, rim 80. Solid line with dots: subjective; dashed with squares: objective. Gaps are withheld or have no KPIs."),
+                axes: axes, series: series)
+            let table = ResultTable(headers: headers, rows: categories.indices.map { position in
+                [.text(axes[position])] + series.map { .number($0.values[position], decimals: 1) }
+            })
+            charts.append(SVGChart(id: "radar-\(index)", title: title, description: "", svg: svg, table: table))
+        }
+        guard !charts.isEmpty else { return [] }
+        return [.heading(level: 2, text: t.profile, anchor: "profile"),
+                .paragraph(t("各\(instrument.respondent.group.label.ja)の 因子別偏差値（50 が\(instrument.respondent.group.label.ja)間の平均）。", "Each group's deviation scores by category (50 is the average of the groups).")),
+                .chartGrid(charts)]
+    }
+
+    // MARK: Group × category
+
+    func groupTable() -> [ReportDocument.Block] {
+        let indicators = categories + headlineIDs
+        var rows: [[ResultTable.Cell]] = []
+        for id in indicators {
+            var row: [ResultTable.Cell] = [.text(name(id)), .number(results.estimate(id, group: nil)?.mean, decimals: 2)]
+            for group in results.groups {
+                guard let estimate = results.estimate(id, group: group) else { row.append(.text("—")); continue }
+                if estimate.suppressed { row.append(.text(t.withheld)) } else { row.append(.number(estimate.deviation, decimals: 1)) }
+            }
+            rows.append(row)
+        }
+        let table = ResultTable(headers: [t("指標", "indicator"), t("全体平均", "mean (all)")] + results.groups.map(\.rawValue), rows: rows)
+        return [.heading(level: 2, text: t.groupTable, anchor: "groups"),
+                .paragraph(t("数値は\(instrument.respondent.group.label.ja)間の偏差値（50 が平均、60 以上は目立って高く 40 以下は目立って低い）。「秘匿」は回答者 \(results.minimumN) 人未満。",
+                             "Deviation scores among the groups (50 is average; 60 or more stands out high, 40 or less low). \"withheld\": fewer than \(results.minimumN) respondents.")),
+                .table(table, caption: t.groupTable, shaded: true)]
+    }
+
+    // MARK: Staff targets
+
+    func targets() -> [ReportDocument.Block] {
+        let targeted = instrument.categories.filter { !$0.targetGroups.isEmpty }
+        guard !targeted.isEmpty else { return [] }
+        var blocks: [ReportDocument.Block] = [.heading(level: 2, text: t.targets, anchor: "targets"),
+            .paragraph(t("各スキルの平均点（1–5）。◎ はそのスキルを担うべき目標階層。目標階層で平均が全体を下回るものに注意。",
+                         "Mean score of each skill (1–5). ◎ marks the tier expected to hold it; watch targets scoring below the whole staff."))]
+        var rows: [[ResultTable.Cell]] = []
+        var shortfalls: [String] = []
+        for category in targeted {
+            let whole = results.estimate(category.id, group: nil)?.mean
+            var row: [ResultTable.Cell] = [.text(category.name.text(in: language)), .number(whole, decimals: 2)]
+            for group in results.groups {
+                let estimate = results.estimate(category.id, group: group)
+                let mark = category.targetGroups.contains(group) ? "◎ " : ""
+                let value = estimate?.suppressed == true ? t.withheld : ReportText.number(estimate?.mean, 2)
+                row.append(.text(mark + value))
+                if category.targetGroups.contains(group), let mean = estimate?.mean, let whole, mean < whole {
+                    shortfalls.append("\(category.name.text(in: language))（\(group.rawValue)）")
+                }
+            }
+            rows.append(row)
+        }
+        blocks.append(.table(ResultTable(headers: [t("スキル", "skill"), t("全体", "all")] + results.groups.map(\.rawValue), rows: rows),
+                             caption: t.targets, shaded: false))
+        blocks.append(.paragraph(shortfalls.isEmpty
+            ? t("すべてのスキルで、目標階層の平均は全体平均以上です。", "In every skill the target tier scores at or above the whole staff.")
+            : t("目標階層が全体平均を下回るスキル: \(shortfalls.joined(separator: "、"))。", "Skills where the target tier scores below the whole staff: \(shortfalls.joined(separator: ", "))."))) 
+        let mindset = instrument.categories.filter { $0.targetGroups.isEmpty }
+        if !mindset.isEmpty {
+            let mindsetRows: [[ResultTable.Cell]] = results.groups.map { group in
+                [.text(group.rawValue)] + mindset.map { category in
+                    let estimate = results.estimate(category.id, group: group)
+                    return estimate?.suppressed == true ? .text(t.withheld) : .number(estimate?.mean, decimals: 2)
+                } + [.text(ReportText.percent(mindset.compactMap { results.estimate($0.id, group: group)?.topBoxShare }.average))]
+            }
+            blocks.append(.heading(level: 3, text: t.mindset, anchor: "mindset"))
+            blocks.append(.table(ResultTable(headers: [instrument.respondent.group.label.text(in: language)]
+                                             + mindset.map { $0.name.text(in: language) } + [t("肯定的回答の割合（平均）", "positive answers (mean share)")],
+                                             rows: mindsetRows), caption: t.mindset, shaded: false))
+        }
+        return blocks
+    }
+
+    // MARK: Gaps
+
+    func gaps() -> [ReportDocument.Block] {
+        guard let comparison = input.comparison else { return [] }
+        var blocks: [ReportDocument.Block] = [.heading(level: 2, text: t.gaps, anchor: "gaps"),
+            .paragraph(t("アンケートによる主観的な評価（偏差値）と、その因子に対応する KPI から算出した客観的な評価（偏差値）の差。差が 10 以上の組み合わせを示します。KPI の方向（高いほど良い／低いほど良い）は反映済みです。",
+                         "The survey's subjective score beside the objective score from the category's KPIs, both as deviation scores (KPI directions applied). Pairs differing by 10 or more are shown."))]
+        let flagged = comparison.filter(\.flagged).sorted { abs($0.gap!) > abs($1.gap!) }
+        if flagged.isEmpty {
+            blocks.append(.paragraph(t("差が 10 以上の組み合わせはありません。", "No pair differs by 10 or more.")))
+        } else {
+            let table = ResultTable(headers: [instrument.respondent.group.label.text(in: language), t("因子", "category"), t("主観", "subjective"),
+                                              t("客観", "objective"), t("差", "gap"), t("KPI 数", "KPIs")],
+                                    rows: flagged.map { row in
+                                        [.text(row.group.rawValue), .text(name(row.indicator)), .number(row.subjective, decimals: 1),
+                                         .number(row.objective, decimals: 1), .number(row.gap, decimals: 1), .integer(row.kpis)]
+                                    })
+            blocks.append(.table(table, caption: t.gaps, shaded: false))
+        }
+        blocks += input.comparisonNotes.map { .note($0) }
+        return blocks
+    }
+
+    // MARK: Drivers
+
+    func drivers() -> [ReportDocument.Block] {
+        guard let outcome = instrument.outcome else { return [] }
+        let (rows, meanR, meanScore) = DriverAnalysis.rows(from: results)
+        let points = rows.compactMap { row in row.r.flatMap { r in row.mean.map { (label: name(row.indicator), r: r, mean: $0) } } }
+        guard let meanR, let meanScore, points.count >= 3 else { return [] }
+        let title = t("重要度（\(outcome.name.ja)との相関）× 満足度（平均点）", "Importance (correlation with \(outcome.name.text(in: .en))) × score (mean)")
+        let svg = ChartDrawing.quadrants(
+            id: "chart-drivers", title: title,
+            description: t("横軸は相関係数 r、縦軸は平均点。破線は平均。右下（重要度が高く満足度が低い）が重点改善領域。",
+                           "x: correlation r; y: mean score; dashed lines at their means. Lower right (important, low score) is where to act first."),
+            points: points, splitR: meanR, splitMean: meanScore,
+            names: (t.quadrantName("priority"), t.quadrantName("strength"), t.quadrantName("maintain"), t.quadrantName("monitor")),
+            axisNames: (t("重要度（相関係数 r）", "importance (r)"), t("満足度（平均）", "score (mean)")))
+        let table = ResultTable(headers: [t("因子", "category"), "n", "r", t("平均", "mean"), t("区分", "quadrant")],
+                                rows: rows.sorted { ($0.r ?? -2) > ($1.r ?? -2) }.map { row in
+                                    [.text(name(row.indicator)), .integer(row.n), .number(row.r, decimals: 3), .number(row.mean, decimals: 2),
+                                     .text(row.quadrant.map { t.quadrantName($0.rawValue) } ?? "—")]
+                                })
+        let priority = rows.filter { $0.quadrant == .priority }.sorted { ($0.r ?? 0) > ($1.r ?? 0) }.map { name($0.indicator) }
+        return [.heading(level: 2, text: t.drivers, anchor: "drivers"),
+                .paragraph(priority.isEmpty ? t("重点改善に当たる因子はありません。", "No category falls in the priority quadrant.")
+                           : t("重点改善（重要度が高く満足度が低い）: \(priority.joined(separator: "、"))。", "Priority (important, low score): \(priority.joined(separator: ", ")).")),
+                .chart(SVGChart(id: "drivers", title: title, description: "", svg: svg, table: table))]
+    }
+
+    // MARK: Changes
+
+    func changes() -> [ReportDocument.Block] {
+        guard let previous = input.previous else { return [] }
+        let rows = TrendAnalysis.compare(from: previous, to: results)
+        let whole = rows.filter { $0.group == nil }
+        let title = t("\(previous.period) → \(results.period) の変化（全体、95% 信頼区間）", "Change \(previous.period) → \(results.period) (all, 95% intervals)")
+        let svg = ChartDrawing.changes(
+            id: "chart-changes", title: title,
+            description: t("四角は差、横線は 95% 信頼区間。★ と塗りつぶしは統計的に有意な変化（|差| > 1.96 × 標準誤差）。",
+                           "Squares are differences, bars 95% intervals; ★ and filled squares mark significant changes (|diff| > 1.96 SE)."),
+            labels: whole.map { name($0.indicator) },
+            rows: whole.map { ($0.difference, $0.standardError, $0.significant == true) }, missingText: t.withheld)
+        let table = ResultTable(headers: [t("指標", "indicator"), previous.period.rawValue, results.period.rawValue, t("差", "diff"),
+                                          t("標準誤差", "SE"), t("有意", "significant")],
+                                rows: whole.map { row in
+                                    [.text(name(row.indicator)), .number(row.fromMean, decimals: 2), .number(row.toMean, decimals: 2),
+                                     .number(row.difference, decimals: 3), .number(row.standardError, decimals: 3),
+                                     .text(row.significant == true ? "★" : "")]
+                                })
+        var blocks: [ReportDocument.Block] = [.heading(level: 2, text: t.changes, anchor: "changes"),
+                                              .chart(SVGChart(id: "changes", title: title, description: "", svg: svg, table: table))]
+        let groupChanges = rows.filter { $0.group != nil && $0.significant == true }
+            .sorted { abs($0.difference!) > abs($1.difference!) }
+        if !groupChanges.isEmpty {
+            let groupTable = ResultTable(headers: [instrument.respondent.group.label.text(in: language), t("指標", "indicator"),
+                                                   t("差", "diff"), t("標準誤差", "SE")],
+                                         rows: groupChanges.map { row in
+                                             [.text(row.group!.rawValue), .text(name(row.indicator)), .number(row.difference, decimals: 3),
+                                              .number(row.standardError, decimals: 3)]
+                                         })
+            blocks.append(.paragraph(t("\(instrument.respondent.group.label.ja)別の有意な変化:", "Significant changes by group:")))
+            blocks.append(.table(groupTable, caption: t.changes, shaded: false))
+        }
+        return blocks
+    }
+
+    // MARK: Reliability, comments, provenance
+
+    func reliability() -> [ReportDocument.Block] {
+        guard !results.reliability.isEmpty else { return [] }
+        let table = ResultTable(headers: [t("因子", "category"), t("項目数", "items"), "n", "α"],
+                                rows: results.reliability.map { row in
+                                    [.text(name(row.indicator)), .integer(row.items), .integer(row.n), .number(row.alpha, decimals: 2)]
+                                })
+        return [.heading(level: 2, text: t.reliability, anchor: "reliability"),
+                .paragraph(t("全項目に回答した人による重み付けなしの α。2 項目の因子では 0.5 前後でも珍しくありません。",
+                             "Unweighted α over respondents who answered every item; with two items, values around 0.5 are common.")),
+                .table(table, caption: t.reliability, shaded: false)]
+    }
+
+    func comments() -> [ReportDocument.Block] {
+        guard let comments = input.comments else { return [] }
+        let items = comments.map { "\($0.group.rawValue): \(PersonalDataMask.mask($0.text))" }
+        return [.heading(level: 2, text: t.comments, anchor: "comments"),
+                .paragraph(t("メールアドレスと電話番号は伏せてあります（\(items.count) 件）。", "E-mail addresses and telephone numbers are masked (\(items.count) comments).")),
+                .bullets(items)]
+    }
+
+    func provenance() -> [ReportDocument.Block] {
+        let table = ResultTable(headers: [t("バッチ", "batch"), t("種類", "kind"), t("ファイル", "file"), t("行数", "rows"),
+                                          t("期間", "periods"), "SHA-256"],
+                                rows: input.provenance.map { entry in
+                                    [.integer(Int(entry.batch)), .text(entry.kind), .text(entry.fileName), .integer(entry.rows),
+                                     .text(entry.periods), .text(entry.sha256)]
+                                })
+        return [.heading(level: 2, text: t.provenance, anchor: "provenance"),
+                .bullets([
+                    t("調査票: \(instrument.id) 版 \(instrument.version)（SHA-256 \(input.instrumentSHA256)）", "Instrument: \(instrument.id) version \(instrument.version) (SHA-256 \(input.instrumentSHA256))"),
+                    t("集計: wellbeing \(input.toolVersion)、重み付け \(results.weighting.rawValue)、秘匿基準 n < \(results.minimumN)", "Computed by wellbeing \(input.toolVersion); weighting \(results.weighting.rawValue); withheld below n = \(results.minimumN)"),
+                ]),
+                .table(table, caption: t.provenance, shaded: false)]
+    }
+}
+
+extension Array where Element == Double {
+    /// The mean, or nil for an empty array.
+    var average: Double? { isEmpty ? nil : reduce(0, +) / Double(count) }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import WellBeingCore
+
+/// The fixed wording of reports in Japanese and English.
+struct ReportText {
+    let language: Language
+
+    func callAsFunction(_ ja: String, _ en: String) -> String { language == .ja ? ja : en }
+
+    var summary: String { self("概要", "Summary") }
+    var method: String { self("データと方法", "Data and method") }
+    var headline: String { self("主観的幸福感", "Headline well-being") }
+    var profile: String { self("因子別プロフィール（レーダーチャート）", "Category profile (radar charts)") }
+    var groupTable: String { self("地区 × 因子の偏差値", "Deviation scores by group and category") }
+    var gaps: String { self("主観と客観のギャップ", "Subjective versus objective") }
+    var drivers: String { self("重要度 × 満足度", "Importance × satisfaction") }
+    var changes: String { self("前回調査からの変化", "Changes since the previous survey") }
+    var reliability: String { self("信頼性（クロンバックの α）", "Reliability (Cronbach's α)") }
+    var targets: String { self("目標階層とスキル", "Skills and their target tiers") }
+    var mindset: String { self("DXマインドの階層別概況", "DX mindset by tier") }
+    var comments: String { self("自由記述", "Free-text comments") }
+    var provenance: String { self("出典と処理の記録", "Provenance") }
+    var wholeArea: String { self("全体", "All") }
+    var withheld: String { self("秘匿", "withheld") }
+    var caution: String {
+        self("これらの数値は地域の特徴を表すものであり、地区の順位付けではありません。回答者数が少ない地区の推定値は幅をもって読んでください。",
+             "These figures describe the character of each area; they are not a ranking. Read estimates from few respondents with their intervals.")
+    }
+
+    func weightingName(_ weighting: String) -> String {
+        switch weighting {
+        case "raked": return self("レイキング（人口構成に合わせた重み付け）", "raked to the population margins")
+        case "design": return self("設計ウェイト", "design weights")
+        default: return self("重み付けなし", "unweighted")
+        }
+    }
+
+    func quadrantName(_ quadrant: String) -> String {
+        switch quadrant {
+        case "priority": return self("重点改善", "Priority")
+        case "strength": return self("強み", "Strength")
+        case "maintain": return self("維持", "Maintain")
+        default: return self("経過観察", "Monitor")
+        }
+    }
+
+    /// A number with fixed decimals, as every report prints it.
+    static func number(_ value: Double?, _ decimals: Int) -> String {
+        value.map { ResultTable.fixed($0, decimals: decimals) } ?? "—"
+    }
+
+    static func percent(_ value: Double?) -> String {
+        value.map { ResultTable.fixed($0 * 100, decimals: 1) + "%" } ?? "—"
+    }
+}
+
+/// Hides e-mail addresses and telephone numbers in free text.
+public enum PersonalDataMask {
+    /// `taro@example.jp` → `[メール]`, `090-1234-5678` / `0466(25)1111` / `+81 466 25 1111` → `[電話番号]`.
+    public static func mask(_ text: String) -> String {
+        let normalized = text
+        var masked = normalized.replacingOccurrences(
+            of: #"[A-Za-z0-9._%+\-]+(@|＠)[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"#, with: "[メール]", options: .regularExpression)
+        masked = masked.replacingOccurrences(
+            of: #"(\+?\d[\d\-‐−ー－() （）]{8,}\d)|([0-9０-９][0-9０-９\-‐−ー－() （）]{8,}[0-9０-９])"#, with: "[電話番号]",
+            options: .regularExpression)
+        return masked
+    }
+}

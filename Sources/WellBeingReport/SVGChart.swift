@@ -1,0 +1,251 @@
+import Foundation
+
+/// A chart as inline SVG, with the table of the numbers it shows.
+///
+/// Charts are drawn by this code, not by a script: no JavaScript, no external resources, coordinates
+/// rounded to 0.1 so that the same figures give the same bytes. Every chart has a `<title>` and a `<desc>`,
+/// and tells its series apart by line style and marker shape as well as colour, so it reads in grayscale.
+public struct SVGChart: Sendable {
+    /// Used for file names (Markdown) and element ids (HTML).
+    public var id: String
+    public var title: String
+    public var description: String
+    public var svg: String
+    public var table: ResultTable
+}
+
+/// Escapes text for XML and HTML (element content and attribute values).
+public func escapeMarkup(_ text: String) -> String {
+    var escaped = ""
+    escaped.reserveCapacity(text.count)
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "&": escaped += "&amp;"
+        case "<": escaped += "&lt;"
+        case ">": escaped += "&gt;"
+        case "\"": escaped += "&quot;"
+        case "'": escaped += "&#39;"
+        default:
+            // Control characters other than tab and newline are not allowed in XML.
+            if scalar.value < 0x20 && scalar != "\t" && scalar != "\n" { escaped += " " } else { escaped.unicodeScalars.append(scalar) }
+        }
+    }
+    return escaped
+}
+
+/// Builds the SVG markup of the report's charts.
+enum ChartDrawing {
+    static let ink = "#222", grid = "#bbb", accent = "#1f5fa8", second = "#b3541e", faint = "#e6e6e6"
+
+    static func f(_ value: Double) -> String {
+        let rounded = (value * 10).rounded() / 10
+        return rounded == rounded.rounded() ? String(Int(rounded)) : String(format: "%.1f", rounded)
+    }
+
+    static func open(width: Double, height: Double, id: String, title: String, description: String) -> String {
+        """
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(f(width)) \(f(height))" width="\(f(width))" height="\(f(height))" \
+        role="img" aria-labelledby="\(id)-title \(id)-desc" font-family="sans-serif" font-size="11">
+        <title id="\(id)-title">\(escapeMarkup(title))</title>
+        <desc id="\(id)-desc">\(escapeMarkup(description))</desc>
+
+        """
+    }
+
+    static func text(_ x: Double, _ y: Double, _ content: String, anchor: String = "start", size: Double? = nil,
+                     weight: String? = nil) -> String {
+        var attributes = "x=\"\(f(x))\" y=\"\(f(y))\" text-anchor=\"\(anchor)\" fill=\"\(ink)\""
+        if let size { attributes += " font-size=\"\(f(size))\"" }
+        if let weight { attributes += " font-weight=\"\(weight)\"" }
+        return "<text \(attributes)>\(escapeMarkup(content))</text>\n"
+    }
+
+    static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String = grid, width: Double = 1,
+                     dash: String? = nil) -> String {
+        "<line x1=\"\(f(x1))\" y1=\"\(f(y1))\" x2=\"\(f(x2))\" y2=\"\(f(y2))\" stroke=\"\(stroke)\" stroke-width=\"\(f(width))\""
+            + (dash.map { " stroke-dasharray=\"\($0)\"" } ?? "") + "/>\n"
+    }
+
+    static func marker(_ x: Double, _ y: Double, square: Bool, colour: String, filled: Bool) -> String {
+        let fill = filled ? colour : "#fff"
+        if square {
+            return "<rect x=\"\(f(x - 3.5))\" y=\"\(f(y - 3.5))\" width=\"7\" height=\"7\" fill=\"\(fill)\" stroke=\"\(colour)\" stroke-width=\"1.5\"/>\n"
+        }
+        return "<circle cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"3.5\" fill=\"\(fill)\" stroke=\"\(colour)\" stroke-width=\"1.5\"/>\n"
+    }
+
+    /// A radar of deviation scores (30–70 rings) with up to two series: solid with dots, dashed with squares.
+    static func radar(id: String, title: String, description: String, axes: [String],
+                      series: [(name: String, values: [Double?])], size: Double = 300) -> String {
+        let labelMargin = 70.0
+        let width = size + 2 * labelMargin, height = size + 60
+        let centre = (x: width / 2, y: size / 2 + 20)
+        let radius = size / 2 - 10
+        func point(_ axis: Int, _ score: Double) -> (Double, Double) {
+            let angle = -Double.pi / 2 + 2 * Double.pi * Double(axis) / Double(max(axes.count, 1))
+            let r = radius * (min(max(score, 20), 80) - 20) / 60
+            return (centre.x + r * cos(angle), centre.y + r * sin(angle))
+        }
+        var svg = open(width: width, height: height, id: id, title: title, description: description)
+        for ring in [30.0, 40, 50, 60, 70] {
+            let points = axes.indices.map { point($0, ring) }.map { "\(f($0.0)),\(f($0.1))" }.joined(separator: " ")
+            svg += "<polygon points=\"\(points)\" fill=\"none\" stroke=\"\(ring == 50 ? "#888" : grid)\" stroke-width=\"\(ring == 50 ? 1.2 : 0.6)\"/>\n"
+        }
+        for (axis, name) in axes.enumerated() {
+            let (x, y) = point(axis, 80)
+            svg += line(centre.x, centre.y, point(axis, 70).0, point(axis, 70).1, width: 0.5)
+            let anchor = abs(x - centre.x) < 5 ? "middle" : (x > centre.x ? "start" : "end")
+            svg += text(x, y + 4, name, anchor: anchor, size: 9)
+        }
+        let styles: [(colour: String, dash: String?, square: Bool, filled: Bool)] = [(accent, nil, false, true), (second, "5 3", true, false)]
+        for (index, entry) in series.enumerated() {
+            let style = styles[index % styles.count]
+            let present = entry.values.enumerated().compactMap { axis, value in value.map { point(axis, $0) } }
+            if present.count >= 3 && present.count == entry.values.count {
+                let points = present.map { "\(f($0.0)),\(f($0.1))" }.joined(separator: " ")
+                svg += "<polygon points=\"\(points)\" fill=\"none\" stroke=\"\(style.colour)\" stroke-width=\"1.8\""
+                    + (style.dash.map { " stroke-dasharray=\"\($0)\"" } ?? "") + "/>\n"
+            }
+            for (x, y) in present { svg += marker(x, y, square: style.square, colour: style.colour, filled: style.filled) }
+            // Legend.
+            let legendY = height - 18 + Double(index) * 0 , legendX = 10 + Double(index) * 170
+            svg += line(legendX, legendY, legendX + 24, legendY, stroke: style.colour, width: 1.8, dash: style.dash)
+            svg += marker(legendX + 12, legendY, square: style.square, colour: style.colour, filled: style.filled)
+            svg += text(legendX + 30, legendY + 4, entry.name)
+        }
+        return svg + "</svg>\n"
+    }
+
+    /// Horizontal dots with confidence whiskers, one row per label; missing values say so.
+    static func whiskers(id: String, title: String, description: String, labels: [String],
+                         values: [(mean: Double?, low: Double?, high: Double?)], domain: ClosedRange<Double>,
+                         missingText: String, reference: Double? = nil) -> String {
+        let rowHeight = 20.0, labelWidth = 120.0, plotWidth = 380.0, top = 10.0
+        let height = top + rowHeight * Double(labels.count) + 30
+        let width = labelWidth + plotWidth + 20
+        func x(_ value: Double) -> Double {
+            labelWidth + plotWidth * (min(max(value, domain.lowerBound), domain.upperBound) - domain.lowerBound)
+                / (domain.upperBound - domain.lowerBound)
+        }
+        var svg = open(width: width, height: height, id: id, title: title, description: description)
+        let axisY = top + rowHeight * Double(labels.count) + 5
+        for tick in stride(from: domain.lowerBound, through: domain.upperBound, by: niceStep(domain)) {
+            svg += line(x(tick), top, x(tick), axisY, stroke: faint)
+            svg += text(x(tick), axisY + 14, f(tick), anchor: "middle", size: 9)
+        }
+        if let reference { svg += line(x(reference), top, x(reference), axisY, stroke: "#666", dash: "4 3") }
+        for (index, label) in labels.enumerated() {
+            let y = top + rowHeight * (Double(index) + 0.5)
+            svg += text(labelWidth - 6, y + 4, label, anchor: "end")
+            let value = values[index]
+            guard let mean = value.mean else {
+                svg += text(labelWidth + 4, y + 4, missingText, size: 9)
+                continue
+            }
+            if let low = value.low, let high = value.high {
+                svg += line(x(low), y, x(high), y, stroke: ink, width: 1.2)
+                svg += line(x(low), y - 4, x(low), y + 4, stroke: ink, width: 1.2)
+                svg += line(x(high), y - 4, x(high), y + 4, stroke: ink, width: 1.2)
+            }
+            svg += marker(x(mean), y, square: false, colour: accent, filled: true)
+        }
+        return svg + "</svg>\n"
+    }
+
+    /// Vertical bars of shares over the values of a scale.
+    static func histogram(id: String, title: String, description: String, labels: [String], shares: [Double]) -> String {
+        let width = 520.0, height = 220.0, left = 40.0, bottom = 190.0, top = 15.0
+        let barWidth = (width - left - 10) / Double(max(labels.count, 1))
+        let peak = max(shares.max() ?? 0, 0.01)
+        let scaleTop = (peak * 10).rounded(.up) / 10
+        var svg = open(width: width, height: height, id: id, title: title, description: description)
+        for tick in stride(from: 0.0, through: scaleTop + 1e-9, by: scaleTop / 4) {
+            let y = bottom - (bottom - top) * tick / scaleTop
+            svg += line(left, y, width - 10, y, stroke: faint)
+            svg += text(left - 4, y + 4, "\(f(tick * 100))%", anchor: "end", size: 9)
+        }
+        for (index, share) in shares.enumerated() {
+            let barHeight = (bottom - top) * share / scaleTop
+            let x = left + Double(index) * barWidth
+            svg += "<rect x=\"\(f(x + 3))\" y=\"\(f(bottom - barHeight))\" width=\"\(f(barWidth - 6))\" height=\"\(f(barHeight))\" fill=\"\(accent)\" stroke=\"\(ink)\" stroke-width=\"0.6\"/>\n"
+            svg += text(x + barWidth / 2, bottom + 14, labels[index], anchor: "middle", size: 10)
+        }
+        svg += line(left, bottom, width - 10, bottom, stroke: ink)
+        return svg + "</svg>\n"
+    }
+
+    /// Importance (x: r) against score (y: mean), split at the means into four named quadrants.
+    static func quadrants(id: String, title: String, description: String, points: [(label: String, r: Double, mean: Double)],
+                          splitR: Double, splitMean: Double, names: (priority: String, strength: String, maintain: String, monitor: String),
+                          axisNames: (x: String, y: String)) -> String {
+        let width = 560.0, height = 420.0, left = 50.0, right = 20.0, top = 20.0, bottom = 50.0
+        let rs = points.map(\.r) + [splitR], means = points.map(\.mean) + [splitMean]
+        let xRange = padded((rs.min() ?? 0)...(rs.max() ?? 1)), yRange = padded((means.min() ?? 0)...(means.max() ?? 1))
+        func x(_ value: Double) -> Double { left + (width - left - right) * (value - xRange.lowerBound) / (xRange.upperBound - xRange.lowerBound) }
+        func y(_ value: Double) -> Double { height - bottom - (height - top - bottom) * (value - yRange.lowerBound) / (yRange.upperBound - yRange.lowerBound) }
+        var svg = open(width: width, height: height, id: id, title: title, description: description)
+        svg += "<rect x=\"\(f(x(splitR)))\" y=\"\(f(y(splitMean)))\" width=\"\(f(x(xRange.upperBound) - x(splitR)))\" height=\"\(f(y(yRange.lowerBound) - y(splitMean)))\" fill=\"#f3e3da\"/>\n"
+        svg += line(x(splitR), top, x(splitR), height - bottom, stroke: "#666", dash: "4 3")
+        svg += line(left, y(splitMean), width - right, y(splitMean), stroke: "#666", dash: "4 3")
+        svg += text(width - right - 4, height - bottom - 6, names.priority, anchor: "end", weight: "bold")
+        svg += text(width - right - 4, top + 12, names.strength, anchor: "end", weight: "bold")
+        svg += text(left + 4, top + 12, names.maintain, weight: "bold")
+        svg += text(left + 4, height - bottom - 6, names.monitor, weight: "bold")
+        svg += line(left, height - bottom, width - right, height - bottom, stroke: ink)
+        svg += line(left, top, left, height - bottom, stroke: ink)
+        svg += text((left + width - right) / 2, height - 12, axisNames.x, anchor: "middle")
+        svg += "<text x=\"14\" y=\"\(f((top + height - bottom) / 2))\" text-anchor=\"middle\" fill=\"\(ink)\" transform=\"rotate(-90 14 \(f((top + height - bottom) / 2)))\">\(escapeMarkup(axisNames.y))</text>\n"
+        for tick in [xRange.lowerBound, splitR, xRange.upperBound] {
+            svg += text(x(tick), height - bottom + 14, String(format: "%.2f", tick), anchor: "middle", size: 9)
+        }
+        for tick in [yRange.lowerBound, splitMean, yRange.upperBound] {
+            svg += text(left - 4, y(tick) + 4, String(format: "%.2f", tick), anchor: "end", size: 9)
+        }
+        for point in points {
+            svg += marker(x(point.r), y(point.mean), square: false, colour: accent, filled: true)
+            svg += text(x(point.r) + 6, y(point.mean) - 5, point.label, size: 9)
+        }
+        return svg + "</svg>\n"
+    }
+
+    /// Changes with 95 % intervals around zero; significant ones drawn filled and marked ★.
+    static func changes(id: String, title: String, description: String, labels: [String],
+                        rows: [(difference: Double?, se: Double?, significant: Bool)], missingText: String) -> String {
+        let spans = rows.compactMap { row in row.difference.flatMap { d in row.se.map { abs(d) + 1.96 * $0 } } }
+        let extent = max((spans.max() ?? 0.1) * 1.1, 0.05)
+        let rowHeight = 20.0, labelWidth = 130.0, plotWidth = 360.0, top = 10.0
+        let height = top + rowHeight * Double(labels.count) + 30
+        let width = labelWidth + plotWidth + 30
+        func x(_ value: Double) -> Double { labelWidth + plotWidth * (value + extent) / (2 * extent) }
+        var svg = open(width: width, height: height, id: id, title: title, description: description)
+        let axisY = top + rowHeight * Double(labels.count) + 5
+        svg += line(x(0), top, x(0), axisY, stroke: "#666")
+        for tick in [-extent, -extent / 2, 0, extent / 2, extent] {
+            svg += text(x(tick), axisY + 14, String(format: "%+.2f", tick).replacingOccurrences(of: "+0.00", with: "0"),
+                        anchor: "middle", size: 9)
+        }
+        for (index, label) in labels.enumerated() {
+            let y = top + rowHeight * (Double(index) + 0.5)
+            let row = rows[index]
+            svg += text(labelWidth - 6, y + 4, (row.significant ? "★ " : "") + label, anchor: "end")
+            guard let difference = row.difference, let se = row.se else {
+                svg += text(x(0) + 4, y + 4, missingText, size: 9)
+                continue
+            }
+            svg += line(x(difference - 1.96 * se), y, x(difference + 1.96 * se), y, stroke: ink, width: 1.2)
+            svg += marker(x(difference), y, square: true, colour: row.significant ? second : ink, filled: row.significant)
+        }
+        return svg + "</svg>\n"
+    }
+
+    static func padded(_ range: ClosedRange<Double>) -> ClosedRange<Double> {
+        let span = max(range.upperBound - range.lowerBound, 0.01)
+        return (range.lowerBound - span * 0.08)...(range.upperBound + span * 0.08)
+    }
+
+    static func niceStep(_ domain: ClosedRange<Double>) -> Double {
+        let span = domain.upperBound - domain.lowerBound
+        for step in [0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 20] where span / step <= 10 { return step }
+        return span / 10
+    }
+}
