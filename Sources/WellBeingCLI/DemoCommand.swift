@@ -12,7 +12,8 @@ struct Demo: ParsableCommand {
         abstract: "Build a fresh store from the bundled samples (Surveys/samples) and show what it holds.",
         discussion: """
             Imports the synthetic citizen survey (two periods, one of them Shift_JIS), its population margins
-            and KPIs, and the staff DX survey, into a new store.
+            and KPIs, and the staff DX survey, into a new store, prints the headline indicators, and writes
+            the citizen and staff reports (Japanese and English, HTML and Markdown) into Reports/demo/.
 
             Examples:
               swift run wellbeing demo
@@ -24,6 +25,9 @@ struct Demo: ParsableCommand {
 
     @Option(help: ArgumentHelp("The folder with the instruments and samples/.", valueName: "dir"))
     var surveys: String = "Surveys"
+
+    @Option(help: ArgumentHelp("Where to write the sample reports.", valueName: "dir"))
+    var reports: String = "Reports/demo"
 
     func run() throws {
         try reportingFailures {
@@ -79,6 +83,16 @@ struct Demo: ParsableCommand {
                 results.estimates = results.estimates.filter { $0.group == nil && headline.contains($0.indicator) }
                 Console.output(ResultTables.indicatorsText(results, instrument: analysis.instrument, language: .ja).renderText())
             }
+            var written: [String] = []
+            for language in [Language.ja, .en] {
+                written += try ReportJob.write(store: store, survey: "lwc", period: "2025", previous: "2024",
+                                               options: AnalysisOptions(), language: language, format: .both,
+                                               folder: reports, includeComments: false)
+                written += try ReportJob.write(store: store, survey: "staff-dx", period: "2025", previous: nil,
+                                               options: AnalysisOptions(), language: language, format: .both,
+                                               folder: reports, includeComments: false)
+            }
+            Console.output("\nReports:\n" + written.map { "  \($0)\n" }.joined())
             Console.output("\nTry: wellbeing indicators --period 2025 --survey lwc --store \(storePath)\n")
         }
     }

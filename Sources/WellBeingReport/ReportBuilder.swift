@@ -203,7 +203,10 @@ public struct ReportBuilder {
             let table = ResultTable(headers: [instrument.respondent.group.label.text(in: language), "n", t("平均", "mean"),
                                               t("下限", "low"), t("上限", "high"), t("\(ReportText.number(scale.topBoxFrom, 0)) 以上", "≥ \(ReportText.number(scale.topBoxFrom, 0))")],
                                     rows: zip(places, estimates).map { place, estimate in
-                                        [.text(groupName(place)), .integer(estimate?.n), .number(estimate?.mean, decimals: 2),
+                                        if estimate?.suppressed == true {
+                                            return [.text(groupName(place)), .integer(estimate?.n), .text(t.withheld), .text(""), .text(""), .text("")]
+                                        }
+                                        return [.text(groupName(place)), .integer(estimate?.n), .number(estimate?.mean, decimals: 2),
                                          .number(estimate?.confidenceLow, decimals: 2), .number(estimate?.confidenceHigh, decimals: 2),
                                          .text(ReportText.percent(estimate?.topBoxShare))]
                                     })
@@ -211,7 +214,9 @@ public struct ReportBuilder {
                 id: "chart-\(id.rawValue)-groups", title: title,
                 description: t("点は平均、横線は 95% 信頼区間。秘匿された区分は「秘匿」と表示。", "Dots are means, bars 95% intervals; withheld groups say so."),
                 labels: places.map(groupName), values: estimates.map { ($0?.mean, $0?.confidenceLow, $0?.confidenceHigh) },
-                domain: Double(scale.minimum)...Double(scale.maximum), missingText: t.withheld,
+                domain: Self.zoomedDomain(estimates.flatMap { [$0?.confidenceLow, $0?.confidenceHigh] }.compactMap { $0 },
+                                          scale: Double(scale.minimum)...Double(scale.maximum)),
+                missingText: t.withheld,
                 reference: results.estimate(id, group: nil)?.mean)
             blocks.append(.chart(SVGChart(id: "\(id.rawValue)-groups", title: title, description: "", svg: svg, table: table)))
             if let distribution = results.distributions.first(where: { $0.indicator == id }) {
@@ -451,6 +456,18 @@ public struct ReportBuilder {
                     t("集計: wellbeing \(input.toolVersion)、重み付け \(results.weighting.rawValue)、秘匿基準 n < \(results.minimumN)", "Computed by wellbeing \(input.toolVersion); weighting \(results.weighting.rawValue); withheld below n = \(results.minimumN)"),
                 ]),
                 .table(table, caption: t.provenance, shaded: false)]
+    }
+}
+
+extension ReportBuilder {
+    /// A chart range around `values` with a margin, on round numbers, within the scale.
+    static func zoomedDomain(_ values: [Double], scale: ClosedRange<Double>) -> ClosedRange<Double> {
+        guard let low = values.min(), let high = values.max() else { return scale }
+        let span = max(high - low, (scale.upperBound - scale.lowerBound) * 0.05)
+        let step = span > 2 ? 1.0 : (span > 0.8 ? 0.5 : 0.2)
+        let lower = max(scale.lowerBound, ((low - span * 0.1) / step).rounded(.down) * step)
+        let upper = min(scale.upperBound, ((high + span * 0.1) / step).rounded(.up) * step)
+        return lower < upper ? lower...upper : scale
     }
 }
 

@@ -48,7 +48,9 @@ public enum HTMLRenderer {
     }
 
     static func figure(_ chart: SVGChart) -> String {
-        "<figure id=\"\(escapeMarkup(chart.id))\">\n<figcaption>\(escapeMarkup(chart.title))</figcaption>\n\(chart.svg)"
+        // Inline SVG in HTML needs no namespace attribute (a URI that a reader might take for a request).
+        let svg = chart.svg.replacingOccurrences(of: " xmlns=\"http://www.w3.org/2000/svg\"", with: "")
+        return "<figure id=\"\(escapeMarkup(chart.id))\">\n<figcaption>\(escapeMarkup(chart.title))</figcaption>\n\(svg)"
             + renderTable(chart.table, caption: chart.title, shaded: false, className: "data") + "</figure>\n"
     }
 

@@ -54,16 +54,49 @@ struct ReportText {
     }
 }
 
-/// Hides e-mail addresses and telephone numbers in free text.
+/// Hides e-mail addresses and telephone numbers in free text, full-width forms included.
 public enum PersonalDataMask {
-    /// `taro@example.jp` → `[メール]`, `090-1234-5678` / `0466(25)1111` / `+81 466 25 1111` → `[電話番号]`.
+    private static let email = try! NSRegularExpression(pattern: #"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"#)
+    private static let phone = try! NSRegularExpression(pattern: #"\+?\d[\d\-‐−ー() ]{7,}\d"#)
+
+    /// `taro@example.jp` → `[メール]`; a run of 10 or more digits with phone separators (`090-1234-5678`,
+    /// `0466(25)1111`, `+81 466 25 1111`, `０９０－１２３４－５６７８`) → `[電話番号]`. Dates and short numbers stay.
     public static func mask(_ text: String) -> String {
-        let normalized = text
-        var masked = normalized.replacingOccurrences(
-            of: #"[A-Za-z0-9._%+\-]+(@|＠)[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"#, with: "[メール]", options: .regularExpression)
-        masked = masked.replacingOccurrences(
-            of: #"(\+?\d[\d\-‐−ー－() （）]{8,}\d)|([0-9０-９][0-9０-９\-‐−ー－() （）]{8,}[0-9０-９])"#, with: "[電話番号]",
-            options: .regularExpression)
-        return masked
+        // Match on the compatibility-normalised text (full-width → half-width), replace in the original.
+        let characters = Array(text)
+        var normalized = ""
+        var starts: [Int] = []
+        for character in characters {
+            starts.append(normalized.utf16.count)
+            normalized += String(character).precomposedStringWithCompatibilityMapping
+        }
+        starts.append(normalized.utf16.count)
+        let whole = NSRange(location: 0, length: normalized.utf16.count)
+        var spans: [(range: Range<Int>, replacement: String)] = []
+        for match in email.matches(in: normalized, range: whole) {
+            spans.append((match.range.location..<(match.range.location + match.range.length), "[メール]"))
+        }
+        let source = normalized as NSString
+        for match in phone.matches(in: normalized, range: whole) {
+            let range = match.range.location..<(match.range.location + match.range.length)
+            let digits = source.substring(with: match.range).filter(\.isNumber).count
+            if digits >= 10 && !spans.contains(where: { $0.range.overlaps(range) }) { spans.append((range, "[電話番号]")) }
+        }
+        guard !spans.isEmpty else { return text }
+        spans.sort { $0.range.lowerBound < $1.range.lowerBound }
+        var output = ""
+        var index = 0
+        var next = 0
+        while index < characters.count {
+            if next < spans.count && starts[index] >= spans[next].range.lowerBound {
+                output += spans[next].replacement
+                while index < characters.count && starts[index] < spans[next].range.upperBound { index += 1 }
+                next += 1
+                continue
+            }
+            output.append(characters[index])
+            index += 1
+        }
+        return output
     }
 }
