@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Indicators (raked, calibrated SEs) and a full report for a store of N respondents (default 1,000,000).
+#   Benchmarks/indicators-and-report.sh [N]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-1000000}
+data=Benchmarks/data/store-$n
+mkdir -p "$data"
+[ -f "$data/responses.csv" ] || python3 ../shared/tools/gen_survey.py --n "$n" --waves 1 --out "$data" >/dev/null
+swift build -c release --product wellbeing >/dev/null
+store="$data/store.sqlite"
+if [ ! -f "$store" ]; then
+  .build/release/wellbeing import responses "$data/responses.csv" --instrument Surveys/lwc.yaml --store "$store" 2>/dev/null
+  .build/release/wellbeing import population "$data/population.csv" --margins 'age_band*sex,region' --store "$store" 2>/dev/null
+fi
+period=$(.build/release/wellbeing batches --store "$store" --format csv | awk -F, 'NR==2 {print $7}')
+for run in 1 2 3; do
+  /usr/bin/time -f "indicators --format json (run $run): %e s, peak %M KB" .build/release/wellbeing indicators \
+    --period "$period" --format json --store "$store" 2>&1 >/dev/null | tail -1
+done
+for run in 1 2 3; do
+  /usr/bin/time -f "report --format both (run $run): %e s, peak %M KB" .build/release/wellbeing report \
+    --period "$period" --format both --out "$data/reports" --store "$store" 2>&1 >/dev/null | tail -1
+done
