@@ -61,6 +61,16 @@ struct PeriodAnalysis {
         instrument = matrix.instrument
     }
 
+    /// The survey beside its KPIs for this period, or nil when the store has no KPI values for it.
+    func comparison(store: SurveyStore) throws -> (rows: [ComparisonRow], scores: [KPIScore], notes: [String])? {
+        let survey = results.survey
+        let catalog = try store.kpiCatalog(survey: survey)
+        let values = try store.kpiValues(survey: survey, period: results.period)
+        guard !catalog.kpis.isEmpty, !values.isEmpty else { return nil }
+        return ObjectiveComparison.compare(results: results, categories: instrument.categories.map(\.id), catalog: catalog,
+                                           values: values, references: references)
+    }
+
     /// One line for standard error: how the figures were weighted.
     var summary: String {
         "\(results.survey) \(results.period): \(results.respondentCount) respondents, weighting \(results.weighting.rawValue)"
@@ -136,19 +146,10 @@ struct Compare: ParsableCommand {
         try reportingFailures {
             let store = try storeOptions.openExisting()
             let analysis = try PeriodAnalysis(store: store, survey: selection.survey, period: period, options: selection.options)
-            let survey = analysis.results.survey
-            let catalog = try store.kpiCatalog(survey: survey)
-            if catalog.kpis.isEmpty {
-                throw WellBeingError(.usage, "The store has no KPIs for \(survey). Import them first: "
-                    + "wellbeing import kpis FILE --catalog Surveys/kpis-lwc.yaml")
+            guard let comparison = try analysis.comparison(store: store) else {
+                throw WellBeingError(.usage, "The store has no KPI values of \(analysis.results.survey) for period \(period). "
+                    + "Import them first: wellbeing import kpis FILE --catalog Surveys/kpis-lwc.yaml")
             }
-            let values = try store.kpiValues(survey: survey, period: PeriodLabel(period))
-            if values.isEmpty {
-                throw WellBeingError(.usage, "The store has no KPI values of \(survey) for period \(period).")
-            }
-            let comparison = ObjectiveComparison.compare(
-                results: analysis.results, categories: analysis.instrument.categories.map(\.id), catalog: catalog,
-                values: values, references: analysis.references)
             Console.message(analysis.summary)
             let notes = analysis.results.notes + comparison.notes
             for note in notes { Console.message("note: " + note) }

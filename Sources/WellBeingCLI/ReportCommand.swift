@@ -47,16 +47,7 @@ enum ReportJob {
         let current = try PeriodAnalysis(store: store, survey: requested, period: period, options: options)
         let survey = current.results.survey
         let earlier = try previous.map { try PeriodAnalysis(store: store, survey: survey.rawValue, period: $0, options: options) }
-        var comparison: [ComparisonRow]?
-        var comparisonNotes: [String] = []
-        let catalog = try store.kpiCatalog(survey: survey)
-        let values = try store.kpiValues(survey: survey, period: PeriodLabel(period))
-        if !catalog.kpis.isEmpty && !values.isEmpty {
-            let result = ObjectiveComparison.compare(results: current.results, categories: current.instrument.categories.map(\.id),
-                                                     catalog: catalog, values: values, references: current.references)
-            comparison = result.rows
-            comparisonNotes = result.notes
-        }
+        let comparison = try current.comparison(store: store)
         let periods = Set([period] + (previous.map { [$0] } ?? []))
         let provenance = try store.batches().filter { batch in
             batch.survey == survey && (batch.periods.isEmpty || batch.periods.contains { periods.contains($0.rawValue) })
@@ -68,7 +59,8 @@ enum ReportJob {
             ? try store.freeText(survey: survey, period: PeriodLabel(period)).map { (group: $0.group, text: $0.text) } : nil
         let input = ReportInput(
             instrument: current.instrument, instrumentSHA256: try store.instrument(for: survey).sha256,
-            results: current.results, previous: earlier?.results, comparison: comparison, comparisonNotes: comparisonNotes,
+            results: current.results, previous: earlier?.results, comparison: comparison?.rows,
+            comparisonNotes: comparison?.notes ?? [],
             provenance: provenance, comments: comments, language: language, toolVersion: ToolVersion.current)
         let document = ReportBuilder(input: input).build()
         let baseName = "\(survey.rawValue)-\(period)" + (language == .ja ? "" : "-\(language.rawValue)")

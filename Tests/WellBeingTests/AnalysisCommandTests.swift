@@ -89,7 +89,7 @@ import Testing
     @Test func compareNeedsKPIs() throws {
         let run = try Self.run(["compare", "--period", "2025", "--survey", "staff-dx"])
         #expect(run.status == 64)
-        #expect(run.errors.contains("no KPIs"))
+        #expect(run.errors.contains("no KPI values of staff-dx"))
     }
 
     @Test func driversJSON() throws {
