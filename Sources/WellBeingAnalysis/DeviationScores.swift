@@ -16,7 +16,7 @@ public enum DeviationScores {
     /// Sets each estimate's deviation score: against the indicator's reference figure when one was imported
     /// (every estimate, the whole area included), otherwise among the groups whose estimate is not withheld.
     static func apply(to estimates: [IndicatorEstimate], references: [String: ReferenceFigure],
-                      basis: inout [IndicatorID: String], notes: inout [String]) -> [IndicatorEstimate] {
+                      basis: inout [IndicatorID: String], notes: inout [AnalysisNote]) -> [IndicatorEstimate] {
         var result = estimates
         let byIndicator = Dictionary(grouping: result.indices, by: { result[$0].indicator })
         for (indicator, positions) in byIndicator.sorted(by: { $0.key < $1.key }) {
@@ -32,8 +32,7 @@ public enum DeviationScores {
             basis[indicator] = "groups"
             let groupPositions = positions.filter { result[$0].group != nil && result[$0].mean != nil }
             guard let scored = scores(groupPositions.map { result[$0].mean! }) else {
-                notes.append("\(indicator): no deviation scores, since fewer than two groups have an estimate that is "
-                             + "not withheld, or their estimates are all equal")
+                notes.append(.noDeviationScores(indicator))
                 continue
             }
             for (position, score) in zip(groupPositions, scored.scores) { result[position].deviation = score }

@@ -79,7 +79,7 @@ public struct IndicatorEngine: Sendable {
         let (weighting, weights, cells, sweeps) = try weightsAndCells()
         let layout = IndicatorLayout(instrument: matrix.instrument)
         let sums = Accumulation(matrix: matrix, layout: layout, weights: weights, cells: cells)
-        var notes: [String] = []
+        var notes: [AnalysisNote] = []
         let groupCount = matrix.groups.count
         var estimates: [IndicatorEstimate] = []
         for (position, indicator) in layout.indicators.enumerated() {

@@ -117,7 +117,7 @@ public struct IndicatorResults: Sendable {
     /// Where each indicator's deviation scores come from: "groups" or "reference".
     public var deviationBasis: [IndicatorID: String]
     /// Things the reader should know (a deviation left out and why, …).
-    public var notes: [String]
+    public var notes: [AnalysisNote]
     /// The sweeps raking took (0 when not raked).
     public var rakingSweeps: Int
     /// The answer distribution of each headline item.

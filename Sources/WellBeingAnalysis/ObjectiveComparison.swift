@@ -51,8 +51,8 @@ public enum ObjectiveComparison {
     ///   and notes on KPIs that could not be scored.
     public static func compare(results: IndicatorResults, categories: [IndicatorID], catalog: KPICatalog,
                                values: [KPIValue], references: [String: ReferenceFigure])
-        -> (rows: [ComparisonRow], scores: [KPIScore], notes: [String]) {
-        var notes: [String] = []
+        -> (rows: [ComparisonRow], scores: [KPIScore], notes: [AnalysisNote]) {
+        var notes: [AnalysisNote] = []
         var scores: [KPIScore] = []
         let groups = results.groups
         let knownGroups = Set(groups)
@@ -73,9 +73,7 @@ public enum ObjectiveComparison {
                                            score: 50 + direction * (score - 50)))
                 }
             } else {
-                notes.append(own.count < 2
-                    ? "KPI \(kpi.id) (\(kpi.name.ja)) has a value for only one group, so it cannot be scored across groups"
-                    : "KPI \(kpi.id) (\(kpi.name.ja)) has the same value in every group, so it says nothing about differences; left out")
+                notes.append(own.count < 2 ? .kpiInOneGroupOnly(kpi.id, name: kpi.name) : .kpiWithoutVariation(kpi.id, name: kpi.name))
                 for value in own { scores.append(KPIScore(kpi: kpi.id, group: value.group, value: value.value, score: nil)) }
             }
         }

@@ -62,7 +62,7 @@ struct PeriodAnalysis {
     }
 
     /// The survey beside its KPIs for this period, or nil when the store has no KPI values for it.
-    func comparison(store: SurveyStore) throws -> (rows: [ComparisonRow], scores: [KPIScore], notes: [String])? {
+    func comparison(store: SurveyStore) throws -> (rows: [ComparisonRow], scores: [KPIScore], notes: [AnalysisNote])? {
         let survey = results.survey
         let catalog = try store.kpiCatalog(survey: survey)
         let values = try store.kpiValues(survey: survey, period: results.period)
@@ -111,7 +111,7 @@ struct Indicators: ParsableCommand {
             let analysis = try PeriodAnalysis(store: try storeOptions.openExisting(), survey: selection.survey,
                                               period: period, options: selection.options)
             Console.message(analysis.summary)
-            for note in analysis.results.notes { Console.message("note: " + note) }
+            for note in analysis.results.notes { Console.message("note: " + note.text(in: selection.lang, instrument: analysis.instrument)) }
             try emit(analysis.results,
                      text: ResultTables.indicatorsText(analysis.results, instrument: analysis.instrument, language: selection.lang),
                      csv: ResultTables.indicatorsCSV(analysis.results), output: output)
@@ -139,7 +139,7 @@ struct Compare: ParsableCommand {
     struct Output: Encodable {
         var period: String
         var rows: [ComparisonRow]
-        var notes: [String]
+        var notes: [AnalysisNote]
     }
 
     func run() throws {
@@ -152,7 +152,7 @@ struct Compare: ParsableCommand {
             }
             Console.message(analysis.summary)
             let notes = analysis.results.notes + comparison.notes
-            for note in notes { Console.message("note: " + note) }
+            for note in notes { Console.message("note: " + note.text(in: selection.lang, instrument: analysis.instrument)) }
             try emit(Output(period: period, rows: comparison.rows, notes: notes),
                      text: ResultTables.compareText(comparison.rows, instrument: analysis.instrument, language: selection.lang),
                      csv: ResultTables.compareCSV(comparison.rows), output: output)

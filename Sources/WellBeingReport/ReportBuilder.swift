@@ -29,7 +29,7 @@ public struct ReportInput: Sendable {
     /// The previous period's results, for the changes section.
     public var previous: IndicatorResults?
     public var comparison: [ComparisonRow]?
-    public var comparisonNotes: [String]
+    public var comparisonNotes: [AnalysisNote]
     public var provenance: [ProvenanceEntry]
     /// Free-text answers to include (already chosen by the user); they are masked here.
     public var comments: [(group: GroupName, text: String)]?
@@ -37,7 +37,7 @@ public struct ReportInput: Sendable {
     public var toolVersion: String
 
     public init(instrument: Instrument, instrumentSHA256: String, results: IndicatorResults, previous: IndicatorResults?,
-                comparison: [ComparisonRow]?, comparisonNotes: [String], provenance: [ProvenanceEntry],
+                comparison: [ComparisonRow]?, comparisonNotes: [AnalysisNote], provenance: [ProvenanceEntry],
                 comments: [(group: GroupName, text: String)]?, language: Language, toolVersion: String) {
         self.instrument = instrument
         self.instrumentSHA256 = instrumentSHA256
@@ -186,7 +186,7 @@ public struct ReportBuilder {
             lines.append(t("因子の内的一貫性（クロンバックの α、全項目回答者）は \(ReportText.number(low, 2))–\(ReportText.number(high, 2))。",
                            "Internal consistency (Cronbach's α, complete cases) ranges \(ReportText.number(low, 2))–\(ReportText.number(high, 2))."))
         }
-        return [.heading(level: 2, text: t.method, anchor: "method"), .bullets(lines)] + results.notes.map { .note($0) }
+        return [.heading(level: 2, text: t.method, anchor: "method"), .bullets(lines)] + results.notes.map { .note($0.text(in: language, instrument: instrument)) }
     }
 
     // MARK: Headline well-being
@@ -353,7 +353,7 @@ public struct ReportBuilder {
                                     })
             blocks.append(.table(table, caption: t.gaps, shaded: false))
         }
-        blocks += input.comparisonNotes.map { .note($0) }
+        blocks += input.comparisonNotes.map { .note($0.text(in: language, instrument: instrument)) }
         return blocks
     }
 

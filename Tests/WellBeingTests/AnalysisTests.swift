@@ -83,7 +83,8 @@ import Testing
         let rows: [(Int, Int, [Int?])] = (0..<20).map { (0, $0 % 2, [$0 % 5 + 1, 2, 3, 4, 6]) }
         let results = try IndicatorEngine(matrix: Self.matrix(rows, groups: ["全庁"]), population: nil).run()
         #expect(results.estimates.allSatisfy { $0.deviation == nil })
-        #expect(results.notes.contains { $0.contains("fewer than two groups") })
+        #expect(results.notes.contains { $0.text(in: .en).contains("fewer than two groups") })
+        #expect(results.notes.first?.text(in: .ja).contains("偏差値を算出していません") == true)
     }
 
     @Test func allDesignWeightsZeroIsAClearError() throws {
@@ -138,7 +139,7 @@ import Testing
         ] }
         let comparison = ObjectiveComparison.compare(results: results, categories: [IndicatorID("c1"), IndicatorID("c2")],
                                                      catalog: catalog, values: values, references: [:])
-        #expect(comparison.notes.count == 1 && comparison.notes[0].contains("flat"))
+        #expect(comparison.notes == [.kpiWithoutVariation(KPIID("flat"), name: LocalizedText(ja: "一定"))])
         let first = try #require(comparison.rows.first { $0.group.rawValue == "髙島" && $0.indicator.rawValue == "c1" })
         // crime is lower-is-better: the group with the fewest crimes scores highest.
         #expect(first.kpis == 1)

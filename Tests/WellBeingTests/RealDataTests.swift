@@ -73,7 +73,7 @@ import Testing
                                                    deviation: nil, suppressed: false, unstable: false, sumOfWeights: 100))
             }
         }
-        var basis: [IndicatorID: String] = [:], notes: [String] = []
+        var basis: [IndicatorID: String] = [:], notes: [AnalysisNote] = []
         estimates = DeviationScores.apply(to: estimates, references: [:], basis: &basis, notes: &notes)
         let results = IndicatorResults(survey: SurveyID("oecd"), period: PeriodLabel("2016"), weighting: .none, minimumN: 10,
                                        respondentCount: 100, kishDesignEffect: 1, estimates: estimates, reliability: [],

@@ -1,0 +1,36 @@
+import WellBeingCore
+
+/// Something a reader of the results should know, worded for the terminal or a report in either language.
+public enum AnalysisNote: Sendable, Hashable, Encodable {
+    /// Fewer than two groups have a non-withheld estimate, or they are all equal.
+    case noDeviationScores(IndicatorID)
+    /// The KPI has a value for one group only.
+    case kpiInOneGroupOnly(KPIID, name: LocalizedText)
+    /// The KPI has the same value in every group.
+    case kpiWithoutVariation(KPIID, name: LocalizedText)
+
+    /// The note in `language`, naming indicators as `instrument` does.
+    public func text(in language: Language, instrument: Instrument? = nil) -> String {
+        switch self {
+        case let .noDeviationScores(indicator):
+            let name = instrument?.indicatorName(indicator, in: language) ?? indicator.rawValue
+            return language == .ja
+                ? "\(name): 秘匿されていない推定値が 2 区分未満か、すべて同じ値のため、偏差値を算出していません。"
+                : "\(name): no deviation scores, since fewer than two groups have an estimate that is not withheld, or their estimates are all equal."
+        case let .kpiInOneGroupOnly(kpi, name):
+            return language == .ja
+                ? "KPI「\(name.ja)」（\(kpi)）は 1 区分にしか値がないため、区分間で評価できず除外しました。"
+                : "KPI \(kpi) (\(name.text(in: .en))) has a value for only one group, so it cannot be scored across groups; left out."
+        case let .kpiWithoutVariation(kpi, name):
+            return language == .ja
+                ? "KPI「\(name.ja)」（\(kpi)）はすべての区分で同じ値のため、差を表さず除外しました。"
+                : "KPI \(kpi) (\(name.text(in: .en))) has the same value in every group, so it says nothing about differences; left out."
+        }
+    }
+
+    /// Encoded as its English text.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(text(in: .en))
+    }
+}
