@@ -78,7 +78,8 @@ struct AnswerReader {
         if text.isEmpty { return .value(0) }
         if let code = texts[text] { return .value(code) }
         if let integer = Int(text) { return number(integer) }
-        if let real = Double(text), real.isFinite {
+        // Plain decimals only ("3.0" from Excel); no exponents, hex or infinities.
+        if text.range(of: #"^[+-]?[0-9]+\.[0-9]+$"#, options: .regularExpression) != nil, let real = Double(text) {
             if real == real.rounded() && abs(real) < 1e6 { return number(Int(real)) }
             return .invalid("is not a whole number on the scale \(minimum)–\(maximum)")
         }

@@ -191,11 +191,13 @@ public enum ObjectiveDataParser {
             throw WellBeingError.badData("'\(table.fileName)' has \(problems.count) problem(s); nothing was imported:",
                                          problems: problems)
         }
-        let table = PopulationTable(fields: fields, cells: cells, margins: margins)
-        if table.total <= 0 {
-            throw WellBeingError(.badData, "'\(table.fields.joined(separator: ","))' population counts add up to zero; nothing was imported.")
+        let population = PopulationTable(fields: fields, cells: cells, margins: margins)
+        if population.total <= 0 {
+            throw WellBeingError.badData("'\(table.fileName)' holds no people; nothing was imported.", problems: [
+                DataProblem(location: SourceLocation(file: table.fileName, line: 1),
+                            reason: "the population counts add up to zero; give at least one cell a count above 0")])
         }
-        return table
+        return population
     }
 
     /// Parses `age_band*sex,region`; without a spec, one margin per field in column order.

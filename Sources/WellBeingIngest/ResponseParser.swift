@@ -45,6 +45,8 @@ public struct ResponseParseSummary: Sendable {
     /// Header cells that no instrument field claimed (timestamps, e-mail addresses, …).
     public var ignoredColumns: [String] = []
     public var header: [String] = []
+    /// The physical line the header stands on.
+    public var headerLine = 1
 }
 
 /// Turns a survey CSV into validated respondent rows, streaming, with every problem located by file,
@@ -130,8 +132,14 @@ public final class ResponseParser {
 
         try reader.forEachRecord { record in
             guard let columns = layout else {
+                if let malformed = record.malformedField {
+                    throw WellBeingError.badData("The header of '\(fileName)' is not well-formed CSV:", problems: [
+                        DataProblem(location: SourceLocation(file: fileName, line: record.line, columnNumber: malformed + 1),
+                                    reason: "a header cell has text after its closing quote; quote the whole name")])
+                }
                 let header = (0..<record.fieldCount).map { record.displayString($0) }
                 summary.header = header
+                summary.headerLine = record.line
                 let found = try ColumnLayout(header: header, instrument: instrument, fileName: fileName,
                                              needsPeriodColumn: fixedPeriod == nil, line: record.line)
                 summary.ignoredColumns = found.ignored

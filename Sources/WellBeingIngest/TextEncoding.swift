@@ -65,8 +65,31 @@ public enum EncodingDetector {
         if bytes.starts(with: [0xFE, 0xFF]) { return Detection(encoding: .utf16BE, byteOrderMarkLength: 2) }
         if let utf16 = utf16WithoutMark(bytes) { return Detection(encoding: utf16, byteOrderMarkLength: 0) }
         guard bytes.contains(where: { $0 >= 0x80 }) else { return nil }
-        return Detection(encoding: isValidUTF8(bytes, allowTruncatedEnd: !isWholeFile) ? .utf8 : .cp932,
-                         byteOrderMarkLength: 0)
+        if isValidUTF8(bytes, allowTruncatedEnd: !isWholeFile) { return Detection(encoding: .utf8, byteOrderMarkLength: 0) }
+        // Text that reads as UTF-8 for a while and then breaks is a UTF-8 file with damaged bytes (reported
+        // later with their line), not Shift_JIS: Japanese Shift_JIS text almost never forms valid UTF-8.
+        return Detection(encoding: validMultibyteSequencesBeforeFirstError(bytes) >= 3 ? .utf8 : .cp932, byteOrderMarkLength: 0)
+    }
+
+    /// How many well-formed multi-byte UTF-8 sequences precede the first malformed byte.
+    static func validMultibyteSequencesBeforeFirstError(_ bytes: [UInt8]) -> Int {
+        var index = 0, sequences = 0
+        while index < bytes.count {
+            let lead = bytes[index]
+            if lead < 0x80 { index += 1; continue }
+            let length: Int
+            switch lead {
+            case 0xC2...0xDF: length = 2
+            case 0xE0...0xEF: length = 3
+            case 0xF0...0xF4: length = 4
+            default: return sequences
+            }
+            if index + length > bytes.count { return sequences }
+            for offset in 1..<length where bytes[index + offset] & 0xC0 != 0x80 { return sequences }
+            sequences += 1
+            index += length
+        }
+        return sequences
     }
 
     /// UTF-16 without a byte-order mark shows as ASCII text with a NUL beside every character.

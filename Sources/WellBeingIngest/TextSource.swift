@@ -141,8 +141,10 @@ public final class TextSource {
     private func detectEncoding(forced: TextEncoding?) throws {
         pending = Array(scratch[0..<(try readRaw())])
         if pending.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
-            throw WellBeingError(.badData, "'\(displayName)' is an Excel workbook or another ZIP file, not CSV. "
-                + "Open it in Excel and save it as 'CSV UTF-8 (comma delimited)', then import that file.")
+            throw WellBeingError.badData("'\(displayName)' is not a CSV file.", problems: [
+                DataProblem(location: SourceLocation(file: displayName, line: 1),
+                            reason: "this is an Excel workbook or another ZIP file; open it in Excel and save it as "
+                                + "'CSV UTF-8 (comma delimited)', then import that file")])
         }
         var detection = EncodingDetector.detect(pending, isWholeFile: reachedEnd)
         // A pure-ASCII start says nothing yet: look further, up to 8 MiB, for the first non-ASCII text.

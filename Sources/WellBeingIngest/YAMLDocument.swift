@@ -7,9 +7,11 @@ struct YAMLCursor {
     let node: Node?
     let path: String
     let context: YAMLContext
+    /// For a key that is absent: the line of the mapping that lacks it.
+    var fallbackLine: Int?
 
-    /// The line of this node in the file, counting from 1.
-    var line: Int? { node?.mark?.line }
+    /// The line of this node in the file (or of its parent, when absent), counting from 1.
+    var line: Int? { node?.mark?.line ?? fallbackLine }
 
     func problem(_ reason: String, value: String? = nil) {
         context.problems.append(DataProblem(
@@ -20,9 +22,11 @@ struct YAMLCursor {
     /// The child at `key` of a mapping (an absent cursor when missing).
     subscript(key: String) -> YAMLCursor {
         let childPath = path.isEmpty ? key : "\(path).\(key)"
-        guard let mapping = node?.mapping else { return YAMLCursor(node: nil, path: childPath, context: context) }
+        guard let mapping = node?.mapping else {
+            return YAMLCursor(node: nil, path: childPath, context: context, fallbackLine: line)
+        }
         let child = mapping.first(where: { $0.key.string == key })?.value
-        return YAMLCursor(node: child, path: childPath, context: context)
+        return YAMLCursor(node: child, path: childPath, context: context, fallbackLine: line)
     }
 
     var isPresent: Bool {

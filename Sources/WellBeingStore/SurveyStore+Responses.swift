@@ -146,8 +146,12 @@ extension SurveyStore {
                         problems: summary.problems)
                 }
                 if summary.acceptedRows == 0 {
+                    let problems = summary.problems.isEmpty
+                        ? [DataProblem(location: SourceLocation(file: fileName, line: summary.headerLine),
+                                       reason: "the file has a header line but no data rows")]
+                        : summary.problems
                     throw WellBeingError.badData("'\(fileName)' has no valid respondent rows; nothing was imported.",
-                                                 problems: summary.problems)
+                                                 problems: problems)
                 }
                 let periods = summary.periods.sorted()
                 try db.execute(sql: "UPDATE batch SET sha256 = ?, rowCount = ?, rejectedCount = ?, periods = ? WHERE id = ?",

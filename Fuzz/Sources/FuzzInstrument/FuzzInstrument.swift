@@ -1,0 +1,32 @@
+import Foundation
+import WellBeingCore
+import WellBeingIngest
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let text = String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
+    do {
+        let loaded = try InstrumentLoader.parse(text, fileName: "fuzz.yaml")
+        // A loaded instrument must be usable: every item's scale exists, every category has items.
+        for item in loaded.instrument.items { _ = loaded.instrument.scale(of: item) }
+        precondition(loaded.instrument.categories.allSatisfy { !$0.itemIDs.isEmpty })
+        _ = loaded.instrument.indicatorIDs
+    } catch is WellBeingError {
+    } catch {
+        fatalError("unexpected error type: \(error)")
+    }
+    return 0
+}
+
+// SwiftPM links an executable's entry point as `FuzzInstrument_main`; hand control to libFuzzer's driver.
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(_ argc: UnsafeMutablePointer<Int32>,
+                     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                     _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
+
+@_cdecl("FuzzInstrument_main")
+func fuzzerMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
+    var count = argc
+    var arguments: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = argv
+    return runFuzzerDriver(&count, &arguments, fuzz)
+}
