@@ -73,7 +73,10 @@ public final class SurveyStore: @unchecked Sendable {
                     + "Update wellbeing to open it; the store was not changed.")
             }
         }
-        try migrator.migrate(queue)
+        // Migrating takes the write lock; a store that is up to date is only read, so that a report can
+        // open it while another process imports.
+        let upToDate = try queue.read { try migrator.hasCompletedMigrations($0) }
+        if !upToDate { try migrator.migrate(queue) }
     }
 
     /// Maps SQLite failures to the tool's error kinds (busy → exit 75, I/O → 74).
