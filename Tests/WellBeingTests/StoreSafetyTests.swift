@@ -61,3 +61,33 @@ import WellBeingIngest
         #expect(matrix.groups.first?.rawValue == "x'); DROP TABLE batch; --")
     }
 }
+
+/// Every schema that has shipped, as a store file written by it (`Fixtures/stores/schema-NNN.sqlite`), must
+/// open with the current version, migrate, and keep every batch readable. Add a file here with each new
+/// migration.
+@Suite struct SchemaHistoryTests {
+    static let shippedSchemas = ["schema-001.sqlite"]
+
+    @Test(arguments: shippedSchemas)
+    func anEarlierStoreOpensAndKeepsItsData(_ name: String) throws {
+        let folder = try TemporaryFolder()
+        let path = folder.file(name)
+        try FileManager.default.copyItem(atPath: Paths.fixture("stores/\(name)"), toPath: path)
+        let store = try SurveyStore(path: path)
+        #expect(try store.batches().map(\.kind) == [.responses, .kpis, .population, .reference])
+        let matrix = try store.responses(survey: SurveyID("mini"), period: PeriodLabel("2025"))
+        #expect(matrix.respondentCount == 3)
+        #expect(matrix.answer(row: 1, item: 0) == 5)
+        #expect(try store.kpiValues(survey: SurveyID("mini"), period: PeriodLabel("2025")).count == 2)
+        #expect(try store.population(survey: SurveyID("mini"), period: PeriodLabel("2025"))?.total == 477)
+        #expect(try store.referenceFigures(survey: SurveyID("mini"), period: PeriodLabel("2025"))["c1"]?.mean == 3.2)
+        // And it takes new imports.
+        let more = try folder.write("more.csv", "id,地区,sex,q1,q2,q3,q4,ls,comment\nZ1,北区,女性,4,2,5,3,7,\n")
+        #expect(try importResponses(store, more, period: "2026").importedRows == 1)
+    }
+
+    @Test func everyMigrationHasAStoreFixture() throws {
+        let identifiers = StoreSchema.migrator.migrations
+        #expect(identifiers.count == Self.shippedSchemas.count, "add Fixtures/stores/schema-NNN.sqlite for the new migration")
+    }
+}

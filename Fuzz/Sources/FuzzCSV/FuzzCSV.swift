@@ -2,28 +2,10 @@ import Foundation
 import WellBeingCore
 import WellBeingIngest
 
-/// The instrument every input is read against: every kind of field (id, group with values, period from a
-/// date, attribute, weight, free text) and both kinds of scale.
-let instrumentText = """
-    id: fuzz
-    version: "1"
-    title: fuzz
-    respondent:
-      id: id
-      group: {column: g, values: [北区, 南区, ①番町]}
-      period: {column: when, from: year}
-      attributes: [{column: sex, values: [男性, 女性]}]
-      weight: w
-      free_text: [comment]
-    scales:
-      a5: {range: [1, 5], labels: {1: 全くそう思わない, 5: とてもそう思う}, missing: [9, 無回答]}
-      r10: {range: [0, 10], missing: [99]}
-    categories:
-      - {id: c1, name: c, items: [{id: q1, text: 質問, scale: a5}, {id: q2, text: 逆, scale: a5, reverse: true}]}
-    headline:
-      - {id: ls, text: 満足, scale: r10, outcome: true}
-    """
-let instrument = try! InstrumentLoader.parse(instrumentText, fileName: "fuzz.yaml").instrument
+/// The instrument every input is read against (`Fuzz/fuzz.yaml`, shared with the replay test).
+let instrument = try! InstrumentLoader.load(
+    path: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("fuzz.yaml").path).instrument
 let path = "/dev/shm/wellbeing-fuzz-csv-\(getpid()).csv"
 
 @_cdecl("LLVMFuzzerTestOneInput")
