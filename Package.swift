@@ -48,6 +48,6 @@ let package = Package(
             "WellBeingCore", "WellBeingIngest", "WellBeingStore", "WellBeingAnalysis", "WellBeingReport",
             "WellBeingCLI",
             .product(name: "GRDB", package: "GRDB.swift"),
-        ], resources: [.copy("Fixtures")]),
+        ], exclude: ["Fixtures", "Snapshots"]),
     ]
 )
