@@ -259,3 +259,29 @@ import Testing
         #expect(mismatches == 0)
     }
 }
+
+/// A survey whose instrument changes between imports: stored answers are matched to the current
+/// instrument by item id.
+@Suite struct InstrumentVersionTests {
+    @Test func olderBatchesAreReadThroughTheNewInstrument() throws {
+        let store = try SurveyStore()
+        try importResponses(store, Paths.fixture("mini-utf8.csv"))
+        // Version 2 drops q4 from c2 and adds q5.
+        let yaml = try String(contentsOfFile: Paths.fixture("mini.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "version: \"1\"", with: "version: \"2\"")
+            .replacingOccurrences(of: "{id: q4, text: 地域活動に参加している}", with: "{id: q5, text: 近所に知り合いが多い}")
+        let second = try InstrumentLoader.parse(yaml, fileName: "mini-v2.yaml")
+        let folder = try TemporaryFolder()
+        let path = try folder.write("v2.csv", "id,地区,sex,q1,q2,q3,q5,ls,comment\nB1,北区,女性,2,4,1,5,3,\n")
+        try importResponses(store, path, instrument: second)
+        let matrix = try store.responses(survey: SurveyID("mini"), period: PeriodLabel("2025"))
+        #expect(matrix.instrument.version == "2")
+        #expect(matrix.respondentCount == 4)
+        let q5 = try #require(matrix.instrument.itemIndex[ItemID("q5")])
+        let q1 = try #require(matrix.instrument.itemIndex[ItemID("q1")])
+        // Old rows: q1 kept, q5 unknown (missing); the new row has both.
+        #expect(matrix.answer(row: 0, item: q1) == 4 && matrix.answer(row: 0, item: q5) == nil)
+        #expect(matrix.answer(row: 3, item: q1) == 2 && matrix.answer(row: 3, item: q5) == 5)
+        #expect(try store.batches().map(\.instrumentVersion) == ["1", "2"])
+    }
+}
