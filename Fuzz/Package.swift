@@ -9,11 +9,14 @@ let package = Package(
     name: "wellbeing-fuzz",
     dependencies: [.package(name: "wellbeing", path: "../")],
     targets: [
+        .target(name: "FuzzSupport"),
         .executableTarget(name: "FuzzCSV", dependencies: [
+            "FuzzSupport",
             .product(name: "WellBeingCore", package: "wellbeing"),
             .product(name: "WellBeingIngest", package: "wellbeing"),
         ]),
         .executableTarget(name: "FuzzInstrument", dependencies: [
+            "FuzzSupport",
             .product(name: "WellBeingCore", package: "wellbeing"),
             .product(name: "WellBeingIngest", package: "wellbeing"),
         ]),

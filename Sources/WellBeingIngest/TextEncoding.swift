@@ -71,27 +71,6 @@ public enum EncodingDetector {
         return Detection(encoding: validMultibyteSequencesBeforeFirstError(bytes) >= 3 ? .utf8 : .cp932, byteOrderMarkLength: 0)
     }
 
-    /// How many well-formed multi-byte UTF-8 sequences precede the first malformed byte.
-    static func validMultibyteSequencesBeforeFirstError(_ bytes: [UInt8]) -> Int {
-        var index = 0, sequences = 0
-        while index < bytes.count {
-            let lead = bytes[index]
-            if lead < 0x80 { index += 1; continue }
-            let length: Int
-            switch lead {
-            case 0xC2...0xDF: length = 2
-            case 0xE0...0xEF: length = 3
-            case 0xF0...0xF4: length = 4
-            default: return sequences
-            }
-            if index + length > bytes.count { return sequences }
-            for offset in 1..<length where bytes[index + offset] & 0xC0 != 0x80 { return sequences }
-            sequences += 1
-            index += length
-        }
-        return sequences
-    }
-
     /// UTF-16 without a byte-order mark shows as ASCII text with a NUL beside every character.
     private static func utf16WithoutMark(_ bytes: [UInt8]) -> TextEncoding? {
         let sample = bytes.prefix(512)
@@ -108,9 +87,22 @@ public enum EncodingDetector {
 
     /// Whether `bytes` are well-formed UTF-8; a sequence cut off by the end of the sample may be allowed.
     public static func isValidUTF8(_ bytes: [UInt8], allowTruncatedEnd: Bool) -> Bool {
-        var index = 0
-        let count = bytes.count
-        while index < count {
+        let scan = scanUTF8(bytes)
+        return scan.end == .complete || (scan.end == .truncated && allowTruncatedEnd)
+    }
+
+    /// How many well-formed multi-byte UTF-8 sequences precede the first malformed byte.
+    static func validMultibyteSequencesBeforeFirstError(_ bytes: [UInt8]) -> Int {
+        scanUTF8(bytes).multibyteSequences
+    }
+
+    /// How a UTF-8 scan ended.
+    enum ScanEnd { case complete, truncated, malformed }
+
+    /// Reads `bytes` as UTF-8 up to the first malformed or cut-off sequence.
+    static func scanUTF8(_ bytes: [UInt8]) -> (end: ScanEnd, multibyteSequences: Int) {
+        var index = 0, sequences = 0
+        while index < bytes.count {
             let lead = bytes[index]
             if lead < 0x80 { index += 1; continue }
             let length: Int
@@ -118,12 +110,13 @@ public enum EncodingDetector {
             case 0xC2...0xDF: length = 2
             case 0xE0...0xEF: length = 3
             case 0xF0...0xF4: length = 4
-            default: return false
+            default: return (.malformed, sequences)
             }
-            if index + length > count { return allowTruncatedEnd }
-            for offset in 1..<length where bytes[index + offset] & 0xC0 != 0x80 { return false }
+            if index + length > bytes.count { return (.truncated, sequences) }
+            for offset in 1..<length where bytes[index + offset] & 0xC0 != 0x80 { return (.malformed, sequences) }
+            sequences += 1
             index += length
         }
-        return true
+        return (.complete, sequences)
     }
 }

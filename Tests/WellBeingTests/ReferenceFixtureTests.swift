@@ -68,6 +68,12 @@ import Testing
 
     static let periods = ["2024", "2025"]
 
+    /// The whole area (nil) and each region, with the reference values of each.
+    static func places(_ domains: [String: Any]) -> [(GroupName?, [String: Any])] {
+        [(nil, domains["overall"] as! [String: Any])]
+            + (domains["regions"] as! [String: [String: Any]]).map { (GroupName($0.key), $0.value) }
+    }
+
     @Test(arguments: periods)
     func meansStandardErrorsAndIntervals(_ label: String) throws {
         let fixture = try Fixture.shared.get()
@@ -82,8 +88,7 @@ import Testing
         let design = try fixture.results(label, weighting: .design, designWeights: rakedWeights)
         let checker = Checker()
         for (indicator, domains) in means {
-            var places: [(GroupName?, [String: Any])] = [(nil, domains["overall"] as! [String: Any])]
-            for (region, values) in domains["regions"] as! [String: [String: Any]] { places.append((GroupName(region), values)) }
+            let places = Self.places(domains)
             for (group, expected) in places {
                 let place = "\(label) \(indicator) \(group?.rawValue ?? "overall")"
                 let n = expected["n"] as! Int
@@ -166,8 +171,7 @@ import Testing
         }
         let reversed: Set<String> = ["q08", "q30", "q32", "q40"]
         for (item, domains) in reference["top2box"] as! [String: [String: Any]] {
-            var places: [(GroupName?, [String: Any])] = [(nil, domains["overall"] as! [String: Any])]
-            for (region, values) in domains["regions"] as! [String: [String: Any]] { places.append((GroupName(region), values)) }
+            let places = Self.places(domains)
             for (group, expected) in places {
                 let place = "\(label) \(item) \(group?.rawValue ?? "overall")"
                 let suffix = reversed.contains(item) ? "share_recoded_" : "share_"
@@ -190,8 +194,7 @@ import Testing
                                               to: try fixture.results("2025", weighting: .none))
         let checker = Checker()
         for (indicator, domains) in trends {
-            var places: [(GroupName?, [String: Any])] = [(nil, domains["overall"] as! [String: Any])]
-            for (region, values) in domains["regions"] as! [String: [String: Any]] { places.append((GroupName(region), values)) }
+            let places = Self.places(domains)
             for (group, expected) in places {
                 let place = "\(indicator) \(group?.rawValue ?? "overall")"
                 let raked = rakedRows.first { $0.indicator.rawValue == indicator && $0.group == group }
