@@ -118,7 +118,7 @@ import Testing
         } while importer.isRunning && Date() < deadline
         importer.waitUntilExit()
         #expect(importer.terminationStatus == 0)
+        #expect(!seen.isEmpty)
         #expect(seen.isSubset(of: [3, 400_003]), "a reader saw a half-written import: \(seen)")
-        #expect(seen.contains(3))
     }
 }
