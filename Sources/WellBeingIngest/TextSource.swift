@@ -7,10 +7,67 @@ import Glibc
 
 /// Streams a text file as UTF-8 bytes, whatever its encoding, and hashes its raw bytes on the way.
 ///
-/// The file is read in chunks, never whole. The encoding is detected from the first bytes (see
-/// `EncodingDetector`) unless forced; a byte-order mark is skipped. An undecodable byte is reported with
-/// the physical line it stands on.
-public final class TextSource {
+/// The file is read in chunks, never whole, by a thread of its own a few chunks ahead of the consumer
+/// (reading, hashing and decoding overlap with parsing); one consumer calls `read(into:)`. The encoding is
+/// detected from the first bytes (see `EncodingDetector`) unless forced; a byte-order mark is skipped. An
+/// undecodable byte is reported with the physical line it stands on.
+public final class TextSource: @unchecked Sendable {
+    private let decoder: FileDecoder
+    private var prefetcher: BackgroundProducer<[UInt8]>?
+
+    /// Opens `path` and detects its encoding.
+    ///
+    /// - Throws: `inputMissing` when the file cannot be opened; `badData` for a binary file or an Excel
+    ///   workbook.
+    public init(path: String, displayName: String? = nil, encoding forced: TextEncoding? = nil) throws {
+        decoder = try FileDecoder(path: path, displayName: displayName, encoding: forced)
+    }
+
+    deinit { prefetcher?.cancel() }
+
+    /// The file name used in messages.
+    public var displayName: String { decoder.displayName }
+    /// The encoding the file is read in.
+    public var encoding: TextEncoding { decoder.encoding }
+    /// The file's size in bytes, for progress display.
+    public var fileSize: Int { decoder.fileSize }
+    /// Raw bytes read so far, for progress display.
+    public var rawBytesRead: Int { decoder.rawBytesRead }
+    /// The SHA-256 of every raw byte read so far, in lower-case hex; complete once reading reached the end.
+    public var sha256Hex: String { decoder.sha256Hex }
+
+    /// Appends the next chunk of UTF-8 text to `buffer`.
+    ///
+    /// - Returns: `false` once the whole file has been delivered.
+    public func read(into buffer: inout [UInt8]) throws -> Bool {
+        if prefetcher == nil {
+            let decoder = self.decoder
+            prefetcher = BackgroundProducer(capacity: 4) { yield in
+                while true {
+                    var chunk: [UInt8] = []
+                    chunk.reserveCapacity(FileDecoder.chunkSize * 3 + 64)
+                    guard try decoder.read(into: &chunk) else { return }
+                    if !chunk.isEmpty { try yield(chunk) }
+                }
+            }
+        }
+        guard let chunk = try prefetcher!.next() else { return false }
+        buffer.append(contentsOf: chunk)
+        return true
+    }
+
+    /// Reads the rest of the file, so that `sha256Hex` covers the whole file.
+    public func hashRemainder() throws {
+        if let prefetcher {
+            while try prefetcher.next() != nil {}
+        } else {
+            try decoder.hashRemainder()
+        }
+    }
+}
+
+/// Reads, hashes and decodes a file chunk by chunk; used by one thread at a time.
+final class FileDecoder: @unchecked Sendable {
     /// The file name used in messages.
     public let displayName: String
     /// The encoding the file is read in.
@@ -18,16 +75,22 @@ public final class TextSource {
     /// The file's size in bytes, for progress display.
     public let fileSize: Int
     /// Raw bytes consumed so far, for progress display.
-    public private(set) var rawBytesRead = 0
+    public var rawBytesRead: Int {
+        progressLock.lock()
+        defer { progressLock.unlock() }
+        return bytesRead
+    }
+    private var bytesRead = 0
+    private let progressLock = NSLock()
 
     private let descriptor: Int32
     private var hasher = SHA256()
     private var pending: [UInt8] = []
-    private var scratch = [UInt8](repeating: 0, count: TextSource.chunkSize)
+    private var scratch = [UInt8](repeating: 0, count: FileDecoder.chunkSize)
     private var converter: IconvConverter?
     private var reachedEnd = false
     private var outputNewlines = 0
-    private static let chunkSize = 1 << 20
+    static let chunkSize = 1 << 20
 
     /// Opens `path` and detects its encoding.
     ///
@@ -63,7 +126,7 @@ public final class TextSource {
     }
 
     /// Reads the rest of the file without decoding, so that `sha256Hex` covers the whole file.
-    public func hashRemainder() throws {
+    func hashRemainder() throws {
         while !reachedEnd { _ = try readRaw() }
     }
 
@@ -82,10 +145,8 @@ public final class TextSource {
         countNewlines(buffer[before...])
     }
 
-    /// Appends the next chunk of UTF-8 text to `buffer`.
-    ///
-    /// - Returns: `false` once the whole file has been delivered.
-    public func read(into buffer: inout [UInt8]) throws -> Bool {
+    /// Reads, hashes and decodes the next chunk, appending UTF-8 to `buffer`; `false` at the end.
+    func read(into buffer: inout [UInt8]) throws -> Bool {
         if !pending.isEmpty {
             let raw = pending
             pending = []
@@ -134,7 +195,9 @@ public final class TextSource {
             filled += got
         }
         scratch.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<filled])) }
-        rawBytesRead += filled
+        progressLock.lock()
+        bytesRead += filled
+        progressLock.unlock()
         return filled
     }
 
