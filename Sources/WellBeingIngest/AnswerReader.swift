@@ -17,7 +17,7 @@ struct AnswerReader {
     private let numericMissing: Set<Int>
     private let scaleDescription: String
     /// For every number 0…999: the stored byte (0 for a missing code), or −1 when out of range.
-    private let codeOfNumber: [Int16]
+    let codeOfNumber: [Int16]
 
     init(scale: AnswerScale) {
         minimum = scale.minimum
@@ -73,7 +73,8 @@ struct AnswerReader {
         return .value(UInt8(value + 1))
     }
 
-    private func readText(_ raw: String) -> Outcome {
+    /// Reads a cell that is not one to three ASCII digits.
+    func readText(_ raw: String) -> Outcome {
         let text = Self.normalize(raw)
         if text.isEmpty { return .value(0) }
         if let code = texts[text] { return .value(code) }

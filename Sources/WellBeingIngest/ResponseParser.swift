@@ -59,6 +59,8 @@ public final class ResponseParser {
     private let reader: CSVReader
     private let fixedPeriod: PeriodLabel?
     private let itemReaders: [AnswerReader]
+    /// Every item's `codeOfNumber` table, one after the other (1,000 entries each), for the fast path.
+    private let numberCodes: [Int16]
     private let periods: FieldInterner
     private let groups: FieldInterner
     private let attributes: [FieldInterner]
@@ -79,6 +81,7 @@ public final class ResponseParser {
         self.reader = reader
         self.fixedPeriod = fixedPeriod
         itemReaders = instrument.items.map { AnswerReader(scale: instrument.scale(of: $0)) }
+        numberCodes = itemReaders.flatMap(\.codeOfNumber)
         let derivation = instrument.respondent.period?.derivation ?? .value
         periods = FieldInterner { text in
             if text.isEmpty { return "the period is empty" }
@@ -221,13 +224,35 @@ public final class ResponseParser {
                 if row.answers.count != columns.items.count {
                     row.answers = [UInt8](repeating: 0, count: columns.items.count)
                 }
-                for (position, column) in columns.items.enumerated() {
-                    switch itemReaders[position].read(record.bytes(column)) {
-                    case let .value(code):
-                        row.answers[position] = code
-                    case let .invalid(reason):
-                        row.answers[position] = 0
-                        problem(column, record.displayString(column), reason)
+                numberCodes.withUnsafeBufferPointer { numberCodes in
+                    row.answers.withUnsafeMutableBufferPointer { answers in
+                        for (position, column) in columns.items.enumerated() {
+                            // Fast path: empty, or one to three ASCII digits looked up in the item's table.
+                            let bytes = record.bytes(column)
+                            if bytes.isEmpty { answers[position] = 0; continue }
+                            if bytes.count <= 3 {
+                                var value = 0
+                                var digits = true
+                                for byte in bytes {
+                                    if byte &- 0x30 > 9 { digits = false; break }
+                                    value = value * 10 + Int(byte &- 0x30)
+                                }
+                                if digits {
+                                    let code = numberCodes[position * 1000 + value]
+                                    if code >= 0 {
+                                        answers[position] = UInt8(code)
+                                        continue
+                                    }
+                                }
+                            }
+                            switch itemReaders[position].read(bytes) {
+                            case let .value(code):
+                                answers[position] = code
+                            case let .invalid(reason):
+                                answers[position] = 0
+                                problem(column, record.displayString(column), reason)
+                            }
+                        }
                     }
                 }
                 row.freeText.removeAll(keepingCapacity: true)

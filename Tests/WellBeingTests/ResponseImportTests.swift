@@ -285,3 +285,31 @@ import Testing
         #expect(try store.batches().map(\.instrumentVersion) == ["1", "2"])
     }
 }
+
+/// The respondent-id registry: ascending ids without a table, then hashing once the order breaks.
+@Suite struct KeyRegistryTests {
+    func insert(_ registry: inout KeyRegistry, _ key: String, _ line: Int) -> Int? {
+        Array(key.utf8).withUnsafeBufferPointer { registry.insert($0, line: line) }
+    }
+
+    @Test func findsEveryRepeatWhateverTheOrder() {
+        var registry = KeyRegistry()
+        #expect(insert(&registry, "R001", 2) == nil)
+        #expect(insert(&registry, "R002", 3) == nil)
+        #expect(insert(&registry, "R002", 4) == 3)      // repeat of the last, still ascending
+        #expect(insert(&registry, "R0021", 5) == nil)   // a longer id sorts after its prefix
+        #expect(insert(&registry, "Q999", 6) == nil)    // order breaks: the table is built
+        #expect(insert(&registry, "R001", 7) == 2)      // an early id found through the table
+        #expect(insert(&registry, "Q999", 8) == 6)
+        #expect(insert(&registry, "", 9) == nil)
+        #expect(insert(&registry, "", 10) == 9)
+    }
+
+    @Test func manyShuffledIds() {
+        var registry = KeyRegistry()
+        var generator = SystemRandomNumberGenerator()
+        let ids = (0..<20_000).map { "id\($0)" }.shuffled(using: &generator)
+        for (line, id) in ids.enumerated() { #expect(insert(&registry, id, line + 2) == nil) }
+        for (line, id) in ids.enumerated().prefix(100) { #expect(insert(&registry, id, 0) == line + 2) }
+    }
+}
