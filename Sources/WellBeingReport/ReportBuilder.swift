@@ -240,9 +240,12 @@ public struct ReportBuilder {
         guard instrument.categories.count >= 3, results.groups.count >= 2, results.groups.count <= 30 else { return [] }
         let axes = instrument.categories.map { $0.name.text(in: language) }
         var charts: [SVGChart] = []
-        for (index, group) in results.groups.enumerated() {
+        // The whole area has deviation scores only against imported reference figures; then it leads.
+        let places: [GroupName?] = [nil] + results.groups.map { Optional($0) }
+        for (index, group) in places.enumerated() {
             let subjective = categories.map { results.estimate($0, group: group)?.deviation }
             if subjective.allSatisfy({ $0 == nil }) { continue }
+            let chartID = group == nil ? "radar-all" : "radar-\(index - 1)"
             var series: [(name: String, values: [Double?])] = [(t("主観（アンケート）", "Subjective (survey)"), subjective)]
             var headers = [t("因子", "category"), t("主観", "subjective")]
             if let comparison = input.comparison {
@@ -252,16 +255,18 @@ public struct ReportBuilder {
                     headers.append(t("客観", "objective"))
                 }
             }
-            let title = t("\(group.rawValue): 因子別偏差値", "\(group.rawValue): deviation scores by category")
+            let title = group == nil
+                ? t("全体: 参照値（全国等）に対する因子別偏差値", "All: deviation scores against the reference figures")
+                : t("\(groupName(group)): 因子別偏差値", "\(groupName(group)): deviation scores by category")
             let svg = ChartDrawing.radar(
-                id: "chart-radar-\(index)", title: title,
+                id: "chart-\(chartID)", title: title,
                 description: t("円の中心から 20、外周が 80。実線・黒丸が主観、破線・白四角が客観。欠けた軸は秘匿または KPI なし。",
                                "Centre 20, rim 80. Solid line with dots: subjective; dashed with squares: objective. Gaps are withheld or have no KPIs."),
                 axes: axes, series: series)
             let table = ResultTable(headers: headers, rows: categories.indices.map { position in
                 [.text(axes[position])] + series.map { .number($0.values[position], decimals: 1) }
             })
-            charts.append(SVGChart(id: "radar-\(index)", title: title, description: "", svg: svg, table: table))
+            charts.append(SVGChart(id: chartID, title: title, description: "", svg: svg, table: table))
         }
         guard !charts.isEmpty else { return [] }
         return [.heading(level: 2, text: t.profile, anchor: "profile"),

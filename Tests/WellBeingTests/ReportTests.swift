@@ -192,3 +192,19 @@ import Testing
         #expect(pages >= 5, "A4 pages: \(pages)")
     }
 }
+
+extension ReportTests {
+    @Test func referenceFiguresAddAWholeAreaRadar() throws {
+        let store = try SurveyStore()
+        try importResponses(store, Paths.lwc("responses_2025.csv"), instrument: try InstrumentLoader.load(path: Paths.survey("lwc.yaml")),
+                            period: "2025")
+        _ = try store.importReference(path: Paths.survey("samples/reference.csv"), survey: nil, period: nil, encoding: nil, replace: false)
+        let folder = try TemporaryFolder()
+        _ = try ReportJob.write(store: store, survey: "lwc", period: "2025", previous: nil, options: AnalysisOptions(),
+                                language: .en, format: .md, folder: folder.path, includeComments: false)
+        let markdown = try String(contentsOfFile: folder.file("lwc-2025-en.md"), encoding: .utf8)
+        #expect(markdown.contains("All: deviation scores against the reference figures"))
+        #expect(FileManager.default.fileExists(atPath: folder.file("lwc-2025-en-charts/radar-all.svg")))
+        #expect(markdown.contains("or against imported reference figures"))
+    }
+}
