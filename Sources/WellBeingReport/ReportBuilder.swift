@@ -120,7 +120,8 @@ public struct ReportBuilder {
         blocks += comments()
         blocks += provenance()
         let title = "\(instrument.title.text(in: language)) \(results.period)"
-        let subtitle = t("地域幸福度（Well-Being）指標レポート", "Local well-being indicators report")
+        let groupLabel = instrument.respondent.group.label
+        let subtitle = t("\(groupLabel.ja)別の指標レポート", "Indicators by \(groupLabel.text(in: .en).lowercased())")
         return ReportDocument(title: title, subtitle: subtitle, language: language, blocks: blocks)
     }
 
@@ -138,8 +139,11 @@ public struct ReportBuilder {
         }
         let ranked = categories.compactMap { id in results.estimate(id, group: nil)?.mean.map { (id, $0) } }.sorted { $0.1 > $1.1 }
         if ranked.count >= 6 {
-            let strong = ranked.prefix(3).map { "\(name($0.0))（\(ReportText.number($0.1, 2))）" }
-            let weak = ranked.suffix(3).reversed().map { "\(name($0.0))（\(ReportText.number($0.1, 2))）" }
+            func entry(_ item: (IndicatorID, Double)) -> String {
+                language == .ja ? "\(name(item.0))（\(ReportText.number(item.1, 2))）" : "\(name(item.0)) (\(ReportText.number(item.1, 2)))"
+            }
+            let strong = ranked.prefix(3).map(entry)
+            let weak = ranked.suffix(3).reversed().map(entry)
             points.append(t("評価が高い因子: \(strong.joined(separator: "、"))。低い因子: \(weak.joined(separator: "、"))。",
                             "Highest-rated categories: \(strong.joined(separator: ", ")). Lowest: \(weak.joined(separator: ", "))."))
         }
@@ -149,7 +153,9 @@ public struct ReportBuilder {
                 points.append(t("主観と客観の偏差値の差が 10 以上の組み合わせはありません。", "No group and category has a subjective–objective gap of 10 or more."))
             } else {
                 let shown = flagged.prefix(3).map { row in
-                    "\(row.group.rawValue)・\(name(row.indicator))（\(ReportText.number(row.subjective, 1)) / \(ReportText.number(row.objective, 1))）"
+                    language == .ja
+                        ? "\(row.group.rawValue)・\(name(row.indicator))（\(ReportText.number(row.subjective, 1)) / \(ReportText.number(row.objective, 1))）"
+                        : "\(row.group.rawValue), \(name(row.indicator)) (\(ReportText.number(row.subjective, 1)) / \(ReportText.number(row.objective, 1)))"
                 }
                 points.append(t("主観（アンケート）と客観（KPI）の偏差値の差が 10 以上: \(flagged.count) 件。大きいもの: \(shown.joined(separator: "、"))。KPI で良好でも実感が伴わない（またはその逆の）領域です。",
                                 "\(flagged.count) group–category pairs differ by 10 or more between the survey (subjective) and the KPIs (objective); the largest: \(shown.joined(separator: ", ")). What the KPIs call fine may not feel fine, or the reverse."))
@@ -164,7 +170,8 @@ public struct ReportBuilder {
                 ? t("\(previous.period) 年からの全体の変化に、統計的に有意なものはありません。", "No whole-area change since \(previous.period) is statistically significant.")
                 : t("\(previous.period) からの有意な変化（全体）: \(shown.joined(separator: "、"))。", "Significant whole-area changes since \(previous.period): \(shown.joined(separator: ", "))."))
         }
-        return [.heading(level: 2, text: t.summary, anchor: "summary"), .bullets(points), .note(t.caution)]
+        return [.heading(level: 2, text: t.summary, anchor: "summary"), .bullets(points),
+                .note(t.caution(groupLabel: instrument.respondent.group.label))]
     }
 
     // MARK: Method

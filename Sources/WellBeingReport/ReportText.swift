@@ -9,7 +9,7 @@ struct ReportText {
 
     var summary: String { self("概要", "Summary") }
     var method: String { self("データと方法", "Data and method") }
-    var headline: String { self("主観的幸福感", "Headline well-being") }
+    var headline: String { self("総合指標（主観的評価）", "Headline indicators") }
     var profile: String { self("因子別プロフィール（レーダーチャート）", "Category profile (radar charts)") }
     var groupTable: String { self("地区 × 因子の偏差値", "Deviation scores by group and category") }
     var gaps: String { self("主観と客観のギャップ", "Subjective versus objective") }
@@ -22,9 +22,10 @@ struct ReportText {
     var provenance: String { self("出典と処理の記録", "Provenance") }
     var wholeArea: String { self("全体", "All") }
     var withheld: String { self("秘匿", "withheld") }
-    var caution: String {
-        self("これらの数値は地域の特徴を表すものであり、地区の順位付けではありません。回答者数が少ない地区の推定値は幅をもって読んでください。",
-             "These figures describe the character of each area; they are not a ranking. Read estimates from few respondents with their intervals.")
+    /// The reminder that figures describe, not rank, worded for what the groups are (districts, staff tiers).
+    func caution(groupLabel: LocalizedText) -> String {
+        self("これらの数値は各\(groupLabel.ja)の特徴を表すものであり、順位付けではありません。回答者数が少ない\(groupLabel.ja)の推定値は信頼区間の幅をもって読んでください。",
+             "These figures describe the character of each \(groupLabel.text(in: .en).lowercased()); they are not a ranking. Read estimates from few respondents with their intervals.")
     }
 
     func weightingName(_ weighting: String) -> String {

@@ -77,7 +77,7 @@ enum ChartDrawing {
     /// A radar of deviation scores (30–70 rings) with up to two series: solid with dots, dashed with squares.
     static func radar(id: String, title: String, description: String, axes: [String],
                       series: [(name: String, values: [Double?])], size: Double = 300) -> String {
-        let labelMargin = 70.0
+        let labelMargin = 120.0
         let width = size + 2 * labelMargin, height = size + 60
         let centre = (x: width / 2, y: size / 2 + 20)
         let radius = size / 2 - 10

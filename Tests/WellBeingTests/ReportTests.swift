@@ -84,11 +84,11 @@ import Testing
             #expect(markdown.contains("](lwc-2025-en-charts/\(chart))"), "\(chart) is not linked")
         }
         #expect(markdown.contains("| --- |"))
-        for section in ["Summary", "Data and method", "Headline well-being", "Subjective versus objective",
+        for section in ["Summary", "Data and method", "Headline indicators", "Subjective versus objective",
                         "Importance × satisfaction", "Changes since the previous survey", "Reliability", "Provenance"] {
             #expect(markdown.contains("## \(section)"), "\(section)")
         }
-        #expect(markdown.contains("not a ranking"))
+        #expect(markdown.contains("describe the character of each district; they are not a ranking"))
     }
 
     @Test func hostileNamesAreEscaped() throws {
