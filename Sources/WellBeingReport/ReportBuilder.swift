@@ -59,11 +59,12 @@ public struct ReportDocument: Sendable {
         case heading(level: Int, text: String, anchor: String)
         case paragraph(String)
         case bullets([String])
-        /// A table; `shaded` tables colour deviation scores (HTML only; the numbers are always printed).
-        case table(ResultTable, caption: String, shaded: Bool)
+        /// A table; numbers from column `shadedFrom` on are deviation scores, coloured in HTML (the numbers
+        /// are always printed).
+        case table(ResultTable, caption: String, shadedFrom: Int?)
         case chart(SVGChart)
-        /// Several charts side by side (small multiples).
-        case chartGrid([SVGChart])
+        /// Several charts side by side (small multiples), with one table holding all their numbers.
+        case chartGrid([SVGChart], table: ResultTable, caption: String)
         case note(String)
     }
 
@@ -77,7 +78,7 @@ public struct ReportDocument: Sendable {
         blocks.flatMap { block -> [SVGChart] in
             switch block {
             case let .chart(chart): return [chart]
-            case let .chartGrid(charts): return charts
+            case let .chartGrid(charts, _, _): return charts
             default: return []
             }
         }
@@ -247,6 +248,7 @@ public struct ReportBuilder {
         guard instrument.categories.count >= 3, results.groups.count >= 2, results.groups.count <= 30 else { return [] }
         let axes = instrument.categories.map { $0.name.text(in: language) }
         var charts: [SVGChart] = []
+        var columns: [(name: String, values: [String])] = []
         // The whole area has deviation scores only against imported reference figures; then it leads.
         let places: [GroupName?] = [nil] + results.groups.map { Optional($0) }
         for (index, group) in places.enumerated() {
@@ -274,11 +276,21 @@ public struct ReportBuilder {
                 [.text(axes[position])] + series.map { .number($0.values[position], decimals: 1) }
             })
             charts.append(SVGChart(id: chartID, title: title, description: "", svg: svg, table: table))
+            columns.append((groupName(group), categories.indices.map { position in
+                series.map { ReportText.number($0.values[position], 1) }.joined(separator: " / ")
+            }))
         }
         guard !charts.isEmpty else { return [] }
+        let combined = ResultTable(headers: [t("因子", "category")] + columns.map(\.name),
+                                   rows: categories.indices.map { position in
+                                       [.text(axes[position])] + columns.map { .text($0.values[position]) }
+                                   })
+        let caption = input.comparison == nil
+            ? t("レーダーチャートの数値（偏差値）", "The radar charts' numbers (deviation scores)")
+            : t("レーダーチャートの数値（主観 / 客観の偏差値）", "The radar charts' numbers (subjective / objective deviation scores)")
         return [.heading(level: 2, text: t.profile, anchor: "profile"),
-                .paragraph(t("各\(instrument.respondent.group.label.ja)の 因子別偏差値（50 が\(instrument.respondent.group.label.ja)間の平均）。", "Each group's deviation scores by category (50 is the average of the groups).")),
-                .chartGrid(charts)]
+                .paragraph(t("各\(instrument.respondent.group.label.ja)の因子別偏差値（50 が\(instrument.respondent.group.label.ja)間の平均）。", "Each group's deviation scores by category (50 is the average of the groups).")),
+                .chartGrid(charts, table: combined, caption: caption)]
     }
 
     // MARK: Group × category
@@ -298,7 +310,7 @@ public struct ReportBuilder {
         return [.heading(level: 2, text: t.groupTable, anchor: "groups"),
                 .paragraph(t("数値は\(instrument.respondent.group.label.ja)間の偏差値（50 が平均、60 以上は目立って高く 40 以下は目立って低い）。「秘匿」は回答者 \(results.minimumN) 人未満。",
                              "Deviation scores among the groups (50 is average; 60 or more stands out high, 40 or less low). \"withheld\": fewer than \(results.minimumN) respondents.")),
-                .table(table, caption: t.groupTable, shaded: true)]
+                .table(table, caption: t.groupTable, shadedFrom: 2)]
     }
 
     // MARK: Staff targets
@@ -326,7 +338,7 @@ public struct ReportBuilder {
             rows.append(row)
         }
         blocks.append(.table(ResultTable(headers: [t("スキル", "skill"), t("全体", "all")] + results.groups.map(\.rawValue), rows: rows),
-                             caption: t.targets, shaded: false))
+                             caption: t.targets, shadedFrom: nil))
         blocks.append(.paragraph(shortfalls.isEmpty
             ? t("すべてのスキルで、目標階層の平均は全体平均以上です。", "In every skill the target tier scores at or above the whole staff.")
             : t("目標階層が全体平均を下回るスキル: \(shortfalls.joined(separator: "、"))。", "Skills where the target tier scores below the whole staff: \(shortfalls.joined(separator: ", "))."))) 
@@ -341,7 +353,7 @@ public struct ReportBuilder {
             blocks.append(.heading(level: 3, text: t.mindset, anchor: "mindset"))
             blocks.append(.table(ResultTable(headers: [instrument.respondent.group.label.text(in: language)]
                                              + mindset.map { $0.name.text(in: language) } + [t("肯定的回答の割合（平均）", "positive answers (mean share)")],
-                                             rows: mindsetRows), caption: t.mindset, shaded: false))
+                                             rows: mindsetRows), caption: t.mindset, shadedFrom: nil))
         }
         return blocks
     }
@@ -363,7 +375,7 @@ public struct ReportBuilder {
                                         [.text(row.group.rawValue), .text(name(row.indicator)), .number(row.subjective, decimals: 1),
                                          .number(row.objective, decimals: 1), .number(row.gap, decimals: 1), .integer(row.kpis)]
                                     })
-            blocks.append(.table(table, caption: t.gaps, shaded: false))
+            blocks.append(.table(table, caption: t.gaps, shadedFrom: nil))
         }
         blocks += input.comparisonNotes.map { .note($0.text(in: language, instrument: instrument)) }
         return blocks
@@ -428,7 +440,7 @@ public struct ReportBuilder {
                                               .number(row.standardError, decimals: 3)]
                                          })
             blocks.append(.paragraph(t("\(instrument.respondent.group.label.ja)別の有意な変化:", "Significant changes by group:")))
-            blocks.append(.table(groupTable, caption: t.changes, shaded: false))
+            blocks.append(.table(groupTable, caption: t.changes, shadedFrom: nil))
         }
         return blocks
     }
@@ -444,7 +456,7 @@ public struct ReportBuilder {
         return [.heading(level: 2, text: t.reliability, anchor: "reliability"),
                 .paragraph(t("全項目に回答した人による重み付けなしの α。2 項目の因子では 0.5 前後でも珍しくありません。",
                              "Unweighted α over respondents who answered every item; with two items, values around 0.5 are common.")),
-                .table(table, caption: t.reliability, shaded: false)]
+                .table(table, caption: t.reliability, shadedFrom: nil)]
     }
 
     func comments() -> [ReportDocument.Block] {
@@ -467,7 +479,7 @@ public struct ReportBuilder {
                     t("調査票: \(instrument.id) 版 \(instrument.version)（SHA-256 \(input.instrumentSHA256)）", "Instrument: \(instrument.id) version \(instrument.version) (SHA-256 \(input.instrumentSHA256))"),
                     t("集計: wellbeing \(input.toolVersion)、重み付け \(results.weighting.rawValue)、秘匿基準 n < \(results.minimumN)", "Computed by wellbeing \(input.toolVersion); weighting \(results.weighting.rawValue); withheld below n = \(results.minimumN)"),
                 ]),
-                .table(table, caption: t.provenance, shaded: false)]
+                .table(table, caption: t.provenance, shadedFrom: nil)]
     }
 }
 

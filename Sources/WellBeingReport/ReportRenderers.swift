@@ -38,23 +38,24 @@ public enum HTMLRenderer {
             return "<ul>\n" + items.map { "<li>\(escapeMarkup($0))</li>\n" }.joined() + "</ul>\n"
         case let .note(text):
             return "<p class=\"note\">\(escapeMarkup(text))</p>\n"
-        case let .table(table, caption, shaded):
-            return "<div class=\"table-wrap\">" + renderTable(table, caption: caption, shaded: shaded) + "</div>\n"
+        case let .table(table, caption, shadedFrom):
+            return "<div class=\"table-wrap\">" + renderTable(table, caption: caption, shadedFrom: shadedFrom) + "</div>\n"
         case let .chart(chart):
             return figure(chart)
-        case let .chartGrid(charts):
-            return "<div class=\"grid\">\n" + charts.map(figure).joined() + "</div>\n"
+        case let .chartGrid(charts, table, caption):
+            return "<div class=\"grid\">\n" + charts.map { figure($0, withTable: false) }.joined() + "</div>\n"
+                + "<div class=\"table-wrap\">" + renderTable(table, caption: caption, shadedFrom: nil, className: "data") + "</div>\n"
         }
     }
 
-    static func figure(_ chart: SVGChart) -> String {
+    static func figure(_ chart: SVGChart, withTable: Bool = true) -> String {
         // Inline SVG in HTML needs no namespace attribute (a URI that a reader might take for a request).
         let svg = chart.svg.replacingOccurrences(of: " xmlns=\"http://www.w3.org/2000/svg\"", with: "")
         return "<figure id=\"\(escapeMarkup(chart.id))\">\n<figcaption>\(escapeMarkup(chart.title))</figcaption>\n\(svg)"
-            + renderTable(chart.table, caption: chart.title, shaded: false, className: "data") + "</figure>\n"
+            + (withTable ? renderTable(chart.table, caption: chart.title, shadedFrom: nil, className: "data") : "") + "</figure>\n"
     }
 
-    static func renderTable(_ table: ResultTable, caption: String, shaded: Bool, className: String = "results") -> String {
+    static func renderTable(_ table: ResultTable, caption: String, shadedFrom: Int?, className: String = "results") -> String {
         var html = "<table class=\"\(className)\"><caption>\(escapeMarkup(caption))</caption>\n<thead><tr>"
         html += table.headers.map { "<th scope=\"col\">\(escapeMarkup($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
         for row in table.rows {
@@ -63,7 +64,7 @@ public enum HTMLRenderer {
                 let text = escapeMarkup(ResultTable.display(cell))
                 var classes: [String] = []
                 if case .text = cell {} else { classes.append("num") }
-                if shaded, case let .number(value?, _) = cell { classes.append(shade(value)) }
+                if let shadedFrom, index >= shadedFrom, case let .number(value?, _) = cell { classes.append(shade(value)) }
                 if case let .text(value) = cell, value == "秘匿" || value == "withheld" { classes.append("withheld") }
                 let attribute = classes.isEmpty ? "" : " class=\"\(classes.joined(separator: " "))\""
                 html += index == 0 ? "<th scope=\"row\"\(attribute)>\(text)</th>" : "<td\(attribute)>\(text)</td>"
@@ -129,12 +130,12 @@ public enum MarkdownRenderer {
     public static func render(_ document: ReportDocument, chartFolder: String) -> (markdown: String, charts: [(path: String, svg: String)]) {
         var lines = ["# \(escape(document.title))", "", escape(document.subtitle), ""]
         var charts: [(String, String)] = []
-        func chart(_ chart: SVGChart) {
+        func chart(_ chart: SVGChart, withTable: Bool = true) {
             let path = "\(chartFolder)/\(chart.id).svg"
             charts.append((path, chart.svg))
             lines.append("![\(escape(chart.title))](\(path))")
             lines.append("")
-            lines.append(chart.table.renderMarkdown())
+            if withTable { lines.append(chart.table.renderMarkdown()) }
         }
         for block in document.blocks {
             switch block {
@@ -154,8 +155,11 @@ public enum MarkdownRenderer {
                 lines.append(table.renderMarkdown())
             case let .chart(item):
                 chart(item)
-            case let .chartGrid(items):
-                items.forEach(chart)
+            case let .chartGrid(items, table, caption):
+                for item in items { chart(item, withTable: false) }
+                lines.append("**\(escape(caption))**")
+                lines.append("")
+                lines.append(table.renderMarkdown())
             }
         }
         return (lines.joined(separator: "\n"), charts)
