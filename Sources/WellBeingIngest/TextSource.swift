@@ -13,7 +13,15 @@ import Glibc
 /// undecodable byte is reported with the physical line it stands on.
 public final class TextSource: @unchecked Sendable {
     private let decoder: FileDecoder
-    private var prefetcher: BackgroundProducer<[UInt8]>?
+    /// Decoded chunks, each with the raw bytes read up to its end.
+    private var prefetcher: BackgroundProducer<Chunk>?
+    private var consumedRawBytes = 0
+    private let progressLock = NSLock()
+
+    private struct Chunk: Sendable {
+        var text: [UInt8]
+        var rawEnd: Int
+    }
 
     /// Opens `path` and detects its encoding.
     ///
@@ -31,8 +39,12 @@ public final class TextSource: @unchecked Sendable {
     public var encoding: TextEncoding { decoder.encoding }
     /// The file's size in bytes, for progress display.
     public var fileSize: Int { decoder.fileSize }
-    /// Raw bytes read so far, for progress display.
-    public var rawBytesRead: Int { decoder.rawBytesRead }
+    /// Raw bytes handed to the consumer so far (not those read ahead), for progress display.
+    public var rawBytesRead: Int {
+        progressLock.lock()
+        defer { progressLock.unlock() }
+        return consumedRawBytes
+    }
     /// The SHA-256 of every raw byte read so far, in lower-case hex; complete once reading reached the end.
     public var sha256Hex: String { decoder.sha256Hex }
 
@@ -47,12 +59,15 @@ public final class TextSource: @unchecked Sendable {
                     var chunk: [UInt8] = []
                     chunk.reserveCapacity(FileDecoder.chunkSize * 3 + 64)
                     guard try decoder.read(into: &chunk) else { return }
-                    if !chunk.isEmpty { try yield(chunk) }
+                    if !chunk.isEmpty { try yield(Chunk(text: chunk, rawEnd: decoder.rawBytesRead)) }
                 }
             }
         }
         guard let chunk = try prefetcher!.next() else { return false }
-        buffer.append(contentsOf: chunk)
+        buffer.append(contentsOf: chunk.text)
+        progressLock.lock()
+        consumedRawBytes = chunk.rawEnd
+        progressLock.unlock()
         return true
     }
 
