@@ -22,12 +22,7 @@ public struct ResultTable: Sendable {
 
     /// Aligned text for a terminal; numbers right-aligned and rounded, missing values as "—".
     public func renderText() -> String {
-        let alignments: [TextTable.Alignment] = headers.indices.map { column in
-            rows.contains { row in
-                if case .text = row[column] { return true }
-                return false
-            } ? .left : .right
-        }
+        let alignments: [TextTable.Alignment] = headers.indices.map { isTextColumn($0) ? .left : .right }
         return TextTable(headers: headers, alignments: alignments, rows: rows.map { $0.map(Self.display) }).render()
     }
 
@@ -62,11 +57,19 @@ public struct ResultTable: Sendable {
             return escaped
         }
         var lines = ["| " + headers.map(escape).joined(separator: " | ") + " |"]
-        lines.append("|" + headers.indices.map { column in
-            rows.contains { if case .text = $0[column] { return true } else { return false } } ? " --- |" : " ---: |"
-        }.joined())
+        lines.append("|" + headers.indices.map { isTextColumn($0) ? " --- |" : " ---: |" }.joined())
         for row in rows { lines.append("| " + row.map { escape(Self.display($0)) }.joined(separator: " | ") + " |") }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Whether most cells of a column are text (left-aligned) rather than figures (right-aligned); a
+    /// figures column keeps its alignment when a few cells say "withheld".
+    func isTextColumn(_ column: Int) -> Bool {
+        let texts = rows.filter { row in
+            if case .text = row[column] { return true }
+            return false
+        }.count
+        return texts * 2 > rows.count
     }
 
     /// A cell as people read it.
