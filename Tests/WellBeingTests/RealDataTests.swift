@@ -110,3 +110,31 @@ import Testing
         #expect(flagged > 0)
     }
 }
+
+/// Raking from unequal design weights against R's `rake()` (`Fixtures/r-reference/raked_design.R`).
+@Suite struct RakedDesignWeightTests {
+    @Test func calibratedStandardErrorsFromUnequalStartingWeights() throws {
+        let reference = try RealDataTests.json("raked_design.json")
+        let store = try SurveyStore()
+        try importResponses(store, Paths.lwc("responses_2025.csv"), instrument: try InstrumentLoader.load(path: Paths.survey("lwc.yaml")),
+                            period: "2025")
+        _ = try store.importPopulation(path: Paths.lwc("population.csv"), survey: "lwc", period: nil,
+                                       marginSpec: "age_band*sex,region", encoding: nil, replace: false)
+        var matrix = try store.responses(survey: SurveyID("lwc"), period: PeriodLabel("2025"))
+        // The same starting weights as the R script: 1 + (row number mod 3) × 0.5, rows counted from 1.
+        matrix.designWeights = (1...matrix.respondentCount).map { 1 + Double($0 % 3) * 0.5 }
+        let results = try IndicatorEngine(matrix: matrix, population: try store.population(survey: SurveyID("lwc"), period: PeriodLabel("2025")),
+                                          options: AnalysisOptions(weighting: .raked, minimumN: 1)).run()
+        var compared = 0
+        for (indicator, places) in reference as! [String: [String: [String: Double]]] {
+            for (place, expected) in places {
+                let estimate = try #require(results.estimate(IndicatorID(indicator), group: place == "overall" ? nil : GroupName(place)))
+                #expect(RealDataTests.close(estimate.mean, expected["mean"], 1e-6), "\(indicator) \(place) mean")
+                #expect(RealDataTests.close(estimate.standardError, expected["se"], 1e-6),
+                        "\(indicator) \(place) se \(estimate.standardError ?? 0) vs \(expected["se"]!)")
+                compared += 1
+            }
+        }
+        #expect(compared == 4 * 14)
+    }
+}
