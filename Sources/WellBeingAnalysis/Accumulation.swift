@@ -90,7 +90,6 @@ struct Accumulation {
     }
 
     /// One pass over `rows`, with every loop over plain arrays.
-    // swiftlint:disable:next function_body_length
     private static func pass(rows: Range<Int>, matrix: ResponseMatrix, layout: IndicatorLayout, weights: [Double],
                              cells: CalibrationCells, sizes: (groupCount: Int, cellCount: Int, alphaSize: Int),
                              alphaOffsets: [Int]) -> Partial {

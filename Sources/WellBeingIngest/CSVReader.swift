@@ -132,7 +132,6 @@ public final class CSVReader {
         capacity = newCapacity
     }
 
-    // swiftlint:disable:next cyclomatic_complexity function_body_length
     private func scanRecord() throws -> ScanOutcome {
         let quote: UInt8 = 0x22, cr: UInt8 = 0x0D, lf: UInt8 = 0x0A
         let delimiter = self.delimiter
