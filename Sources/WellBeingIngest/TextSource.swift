@@ -125,15 +125,13 @@ final class FileDecoder: @unchecked Sendable {
         guard descriptor >= 0 else {
             throw WellBeingError(.inputMissing, "Cannot open '\(path)': \(String(cString: strerror(errno))).")
         }
-        do {
-            try detectEncoding(forced: forced)
-        } catch {
-            close(descriptor)
-            throw error
-        }
+        // If detection throws, deinit still runs (the instance is fully initialised) and closes the file once.
+        try detectEncoding(forced: forced)
     }
 
-    deinit { close(descriptor) }
+    deinit {
+        if descriptor >= 0 { close(descriptor) }
+    }
 
     /// The SHA-256 of every raw byte read so far, in lower-case hex; complete once reading reached the end.
     public var sha256Hex: String {

@@ -95,3 +95,31 @@ import Testing
         #expect(TextEncoding(userText: text) == expected)
     }
 }
+
+/// Files are closed exactly once, also when reading is refused half-way: no leaked and no doubly closed
+/// descriptors (a double close can close another thread's file).
+@Suite(.serialized) struct FileDescriptorTests {
+    static func openDescriptors() -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0
+    }
+
+    @Test func refusedAndAbandonedFilesAreClosedOnce() throws {
+        let folder = try TemporaryFolder()
+        let workbook = try folder.write("book.csv", bytes: [0x50, 0x4B, 0x03, 0x04] + [UInt8](repeating: 0, count: 64))
+        let big = try folder.write("big.csv", String(repeating: "a,b,c\n", count: 600_000))
+        let before = Self.openDescriptors()
+        for _ in 0..<200 {
+            #expect(throws: WellBeingError.self) { _ = try TextSource(path: workbook) }
+        }
+        for _ in 0..<20 {
+            // Abandoned after one chunk while the prefetching thread is still reading ahead.
+            let source = try TextSource(path: big)
+            var buffer: [UInt8] = []
+            _ = try source.read(into: &buffer)
+        }
+        #expect(Self.openDescriptors() <= before + 2)
+        // A descriptor opened now must still be usable after all those closes.
+        let probe = try folder.write("probe.txt", "still here")
+        #expect(try String(contentsOfFile: probe, encoding: .utf8) == "still here")
+    }
+}
