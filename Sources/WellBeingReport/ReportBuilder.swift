@@ -182,8 +182,11 @@ public struct ReportBuilder {
         var lines: [String] = []
         lines.append(t("調査: \(instrument.title.ja)（調査票 \(instrument.id) 版 \(instrument.version)）。対象期間 \(results.period)、回答者 \(results.respondentCount) 人。",
                        "Survey: \(instrument.title.text(in: .en)) (instrument \(instrument.id), version \(instrument.version)). Period \(results.period), \(results.respondentCount) respondents."))
-        lines.append(t("重み付け: \(t.weightingName(results.weighting.rawValue))。キッシュのデザイン効果 \(ReportText.number(results.kishDesignEffect, 2))。",
-                       "Weighting: \(t.weightingName(results.weighting.rawValue)). Kish design effect \(ReportText.number(results.kishDesignEffect, 2))."))
+        let sweeps = results.rakingSweeps > 0
+            ? t("（反復比例当てはめ \(results.rakingSweeps) 回で全周辺合計が 1e-10 以内に収束）", " (iterative proportional fitting converged in \(results.rakingSweeps) sweeps, every margin within 1e-10)")
+            : ""
+        lines.append(t("重み付け: \(t.weightingName(results.weighting.rawValue))\(sweeps)。キッシュのデザイン効果 \(ReportText.number(results.kishDesignEffect, 2))。",
+                       "Weighting: \(t.weightingName(results.weighting.rawValue))\(sweeps). Kish design effect \(ReportText.number(results.kishDesignEffect, 2))."))
         lines.append(t("標準誤差は R の survey パッケージと同じ線形化法（レイキング時は較正を考慮）、95% 信頼区間は平均 ± 1.96 × 標準誤差。",
                        "Standard errors by linearisation as R's survey package computes them (calibration-adjusted when raked); 95% intervals are mean ± 1.96 × SE."))
         lines.append(t("回答者 \(results.minimumN) 人未満の推定値は秘匿し、30 人未満は参考値（不安定）とします。",

@@ -51,14 +51,6 @@ extension SurveyStore {
         }
     }
 
-    /// The batches that hold data of `survey` for `period` (responses of that period; KPI values of that
-    /// period; population and reference data for it or for every period).
-    public func batches(survey: SurveyID, period: PeriodLabel) throws -> [Batch] {
-        try batches().filter { batch in
-            batch.survey == survey && (batch.periods.isEmpty || batch.periods.contains(period))
-        }
-    }
-
     /// Deletes a batch and everything imported with it, in one transaction.
     ///
     /// - Returns: the deleted batch.
