@@ -22,22 +22,20 @@ struct Batches: ParsableCommand {
             case .json:
                 Console.output(try JSONOutput.encode(["batches": batches]))
             case .table, .csv:
-                let headers = ["batch", "kind", "survey", "file", "rows", "rejected", "periods", "encoding", "imported", "sha256"]
-                let rows = batches.map { batch in
-                    [String(batch.id), batch.kind.rawValue, batch.survey.rawValue, batch.fileName, String(batch.rowCount),
-                     String(batch.rejectedCount), batch.periods.isEmpty ? "all" : batch.periods.map(\.rawValue).joined(separator: ","),
-                     batch.encoding, batch.importedAt, String(batch.sha256.prefix(format == .table ? 12 : 64))]
-                }
+                let table = ResultTable(
+                    headers: ["batch", "kind", "survey", "file", "rows", "rejected", "periods", "encoding", "imported", "sha256"],
+                    rows: batches.map { batch in
+                        [.integer(Int(batch.id)), .text(batch.kind.rawValue), .text(batch.survey.rawValue), .text(batch.fileName),
+                         .integer(batch.rowCount), .integer(batch.rejectedCount),
+                         .text(batch.periods.isEmpty ? "all" : batch.periods.map(\.rawValue).joined(separator: ",")),
+                         .text(batch.encoding), .text(batch.importedAt), .text(String(batch.sha256.prefix(format == .table ? 12 : 64)))]
+                    })
                 if format == .csv {
-                    var writer = CSVWriter()
-                    writer.append(texts: headers)
-                    for row in rows { writer.append(texts: row) }
-                    Console.output(writer.document)
-                } else if rows.isEmpty {
+                    Console.output(table.renderCSV())
+                } else if batches.isEmpty {
                     Console.message("The store holds no batches yet.")
                 } else {
-                    Console.output(TextTable(headers: headers, alignments: [.right, .left, .left, .left, .right, .right, .left, .left, .left, .left],
-                                             rows: rows).render())
+                    Console.output(table.renderText())
                 }
             }
         }

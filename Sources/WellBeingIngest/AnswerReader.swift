@@ -52,19 +52,23 @@ struct AnswerReader {
     func read(_ bytes: UnsafeBufferPointer<UInt8>) -> Outcome {
         // Fast path: one to three ASCII digits.
         if bytes.isEmpty { return .value(0) }
-        if bytes.count <= 3 {
-            var parsed = 0
-            var allDigits = true
-            for byte in bytes {
-                if byte &- 0x30 > 9 { allDigits = false; break }
-                parsed = parsed * 10 + Int(byte &- 0x30)
-            }
-            if allDigits {
-                let code = codeOfNumber[parsed]
-                return code >= 0 ? .value(UInt8(code)) : .invalid("is outside \(minimum)–\(maximum)")
-            }
+        if let parsed = Self.smallNumber(bytes) {
+            let code = codeOfNumber[parsed]
+            return code >= 0 ? .value(UInt8(code)) : .invalid("is outside \(minimum)–\(maximum)")
         }
         return readText(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// The value of one to three ASCII digits (an index into `codeOfNumber`), or nil for anything else.
+    @inline(__always)
+    static func smallNumber(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard bytes.count >= 1 && bytes.count <= 3 else { return nil }
+        var parsed = 0
+        for byte in bytes {
+            if byte &- 0x30 > 9 { return nil }
+            parsed = parsed * 10 + Int(byte &- 0x30)
+        }
+        return parsed
     }
 
     private func number(_ value: Int) -> Outcome {

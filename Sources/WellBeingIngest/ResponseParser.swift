@@ -230,19 +230,11 @@ public final class ResponseParser {
                             // Fast path: empty, or one to three ASCII digits looked up in the item's table.
                             let bytes = record.bytes(column)
                             if bytes.isEmpty { answers[position] = 0; continue }
-                            if bytes.count <= 3 {
-                                var value = 0
-                                var digits = true
-                                for byte in bytes {
-                                    if byte &- 0x30 > 9 { digits = false; break }
-                                    value = value * 10 + Int(byte &- 0x30)
-                                }
-                                if digits {
-                                    let code = numberCodes[position * 1000 + value]
-                                    if code >= 0 {
-                                        answers[position] = UInt8(code)
-                                        continue
-                                    }
+                            if let value = AnswerReader.smallNumber(bytes) {
+                                let code = numberCodes[position * 1000 + value]
+                                if code >= 0 {
+                                    answers[position] = UInt8(code)
+                                    continue
                                 }
                             }
                             switch itemReaders[position].read(bytes) {

@@ -79,13 +79,18 @@ extension SurveyStore {
             // Layout of every instrument version used in this period, mapped onto the current items.
             var layouts: [Int64: [Int]] = [:]
             let batchInstruments = try Row.fetchAll(db, sql: """
-                SELECT batch.id, instrument.yaml, instrument.fileName FROM batch JOIN instrument ON instrument.id = batch.instrumentId
+                SELECT batch.id, instrument.id, instrument.yaml, instrument.fileName FROM batch
+                JOIN instrument ON instrument.id = batch.instrumentId
                 WHERE batch.surveyId = ? AND batch.kind = 'responses'
                 """, arguments: [survey.rawValue])
+            var layoutOfInstrument: [Int64: [Int]] = [:]  // each stored version parsed once
             for row in batchInstruments {
-                let old = try InstrumentLoader.parse(row[1], fileName: row[2]).instrument
-                let oldIndex = old.itemIndex
-                layouts[row[0]] = current.items.map { oldIndex[$0.id] ?? -1 }
+                let instrumentID: Int64 = row[1]
+                if layoutOfInstrument[instrumentID] == nil {
+                    let oldIndex = try InstrumentLoader.parse(row[2], fileName: row[3]).instrument.itemIndex
+                    layoutOfInstrument[instrumentID] = current.items.map { oldIndex[$0.id] ?? -1 }
+                }
+                layouts[row[0]] = layoutOfInstrument[instrumentID]
             }
             let identity = Array(0..<itemCount)
 

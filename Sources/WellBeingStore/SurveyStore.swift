@@ -103,23 +103,18 @@ public final class SurveyStore: @unchecked Sendable {
 
     /// Runs `body` in one write transaction, taking the write lock at once; any error rolls it back.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            var result: T?
-            try queue.inTransaction(.immediate) { db in
-                result = try body(db)
-                return .commit
-            }
-            return result!
-        } catch let error as DatabaseError {
-            throw Self.translate(error, path: path)
-        }
+        try transaction(.immediate, body)
     }
 
     /// Runs `body` in one read transaction (a consistent snapshot, even while another process imports).
     func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try transaction(.deferred, body)
+    }
+
+    private func transaction<T>(_ kind: Database.TransactionKind, _ body: (Database) throws -> T) throws -> T {
         do {
             var result: T?
-            try queue.inTransaction(.deferred) { db in
+            try queue.inTransaction(kind) { db in
                 result = try body(db)
                 return .commit
             }

@@ -143,7 +143,8 @@ import Testing
         let first = try #require(comparison.rows.first { $0.group.rawValue == "髙島" && $0.indicator.rawValue == "c1" })
         // crime is lower-is-better: the group with the fewest crimes scores highest.
         #expect(first.kpis == 1)
-        #expect(abs((first.objective ?? 0) - (50 + 10 * 1.224744871391589)) < 1e-9)
+        // Values 1, 2, 3: mean 2, population SD √(2/3); 髙島 has 1 crime, one SD-unit below the mean, scored upwards.
+        #expect(abs((first.objective ?? 0) - (50 + 10 * (1.0 / (2.0 / 3).squareRoot()))) < 1e-9)
         let subjective = try #require(first.subjective), objective = try #require(first.objective)
         #expect(first.gap == subjective - objective)
         let noKPIs = try #require(comparison.rows.first { $0.indicator.rawValue == "c2" })

@@ -84,9 +84,19 @@ import Testing
     @Test func hashCoversTheRawFile() throws {
         let source = try TextSource(path: Paths.fixture("mini-cp932.csv"))
         try source.hashRemainder()
-        let expected = try TextSource.sha256(ofFile: Paths.fixture("mini-cp932.csv"))
-        #expect(source.sha256Hex == expected)
+        // An independent oracle: coreutils' sha256sum.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        process.arguments = [Paths.fixture("mini-cp932.csv")]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let expected = String(output.prefix(64))
         #expect(expected.count == 64)
+        #expect(source.sha256Hex == expected)
+        #expect(try TextSource.sha256(ofFile: Paths.fixture("mini-cp932.csv")) == expected)
     }
 
     @Test(arguments: [("sjis", TextEncoding.cp932), ("Shift_JIS", .cp932), ("utf8", .utf8), ("UTF-16", .utf16LE),
