@@ -108,7 +108,7 @@ struct Indicators: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let analysis = try PeriodAnalysis(store: try storeOptions.openExisting(), survey: selection.survey,
+            let analysis = try PeriodAnalysis(store: try storeOptions.openForReading(), survey: selection.survey,
                                               period: period, options: selection.options)
             Console.message(analysis.summary)
             for note in analysis.results.notes { Console.message("note: " + note.text(in: selection.lang, instrument: analysis.instrument)) }
@@ -144,7 +144,7 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let store = try storeOptions.openExisting()
+            let store = try storeOptions.openForReading()
             let analysis = try PeriodAnalysis(store: store, survey: selection.survey, period: period, options: selection.options)
             guard let comparison = try analysis.comparison(store: store) else {
                 throw WellBeingError(.usage, "The store has no KPI values of \(analysis.results.survey) for period \(period). "
@@ -185,7 +185,7 @@ struct Drivers: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let analysis = try PeriodAnalysis(store: try storeOptions.openExisting(), survey: selection.survey,
+            let analysis = try PeriodAnalysis(store: try storeOptions.openForReading(), survey: selection.survey,
                                               period: period, options: selection.options)
             guard let outcome = analysis.instrument.outcome else {
                 throw WellBeingError(.usage, "The instrument of \(analysis.results.survey) marks no headline item as the "
@@ -225,7 +225,7 @@ struct Trend: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let store = try storeOptions.openExisting()
+            let store = try storeOptions.openForReading()
             let earlier = try PeriodAnalysis(store: store, survey: selection.survey, period: from, options: selection.options)
             let later = try PeriodAnalysis(store: store, survey: selection.survey, period: to, options: selection.options)
             let rows = TrendAnalysis.compare(from: earlier.results, to: later.results)

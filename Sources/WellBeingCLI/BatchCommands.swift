@@ -17,7 +17,7 @@ struct Batches: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let batches = try storeOptions.openExisting().batches()
+            let batches = try storeOptions.openForReading().batches()
             switch format {
             case .json:
                 Console.output(try JSONOutput.encode(["batches": batches]))
@@ -56,7 +56,7 @@ struct Undo: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let removed = try storeOptions.openExisting().undo(batchID: batch)
+            let removed = try storeOptions.openExistingForWriting().undo(batchID: batch)
             Console.message("removed batch \(removed.id): \(removed.kind.rawValue) '\(removed.fileName)' "
                             + "(\(removed.rowCount) row(s)).")
         }

@@ -7,9 +7,12 @@ import Glibc
 
 /// Standard error for messages and progress; standard output stays for machine-readable results.
 enum Console {
-    /// Writes a message line to standard error.
+    /// Writes a message line to standard error; control characters from file names or data are shown as
+    /// `\u{…}` so that they cannot act on the terminal.
     static func message(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        let visible = text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { String($0).visibleControlCharacters }.joined(separator: "\n")
+        FileHandle.standardError.write(Data((visible + "\n").utf8))
     }
 
     /// Writes to standard output.

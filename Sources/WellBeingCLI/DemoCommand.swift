@@ -20,7 +20,8 @@ struct Demo: ParsableCommand {
               wellbeing demo --out /tmp/wellbeing-demo
             """)
 
-    @Option(help: ArgumentHelp("Folder for the demo store (default: a new temporary folder).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Folder for the demo store (default: a new temporary folder); an existing store there "
+                               + "is never replaced.", valueName: "dir"))
     var out: String?
 
     @Option(help: ArgumentHelp("The folder with the instruments and samples/.", valueName: "dir"))
@@ -33,8 +34,8 @@ struct Demo: ParsableCommand {
         try reportingFailures {
             let folder = try demoFolder()
             let storePath = (folder as NSString).appendingPathComponent("wellbeing.sqlite")
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: storePath + suffix) }
-            let store = try SurveyStore(path: storePath)
+            // Never replaces a store: an existing file at the demo's store path is refused.
+            let store = try SurveyStore(path: storePath, access: .createNew)
             let samples = (surveys as NSString).appendingPathComponent("samples")
             func path(_ name: String) -> String { (samples as NSString).appendingPathComponent(name) }
             func instrument(_ name: String) throws -> (LoadedInstrument, String) {

@@ -68,19 +68,31 @@ struct ImportResponses: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let loaded = try InstrumentLoader.load(path: instrument)
-            let rejectsWriter = try rejects.map { try RejectsFile(path: $0) }
-            let store = try storeOptions.open()
+            let inputs = [ProtectedFile(path: file, role: "the survey file"),
+                          ProtectedFile(path: instrument, role: "the instrument")] + storeOptions.protectedFiles
+            if let rejects, rejects != "-" {
+                try OutputPaths.refuseCollision(output: rejects, option: "--rejects", with: inputs)
+            }
+            let rejectsFile = try rejects.map { try RejectsFile(argument: $0) }
+            let store = dryRun ? try storeOptions.openForDryRun() : try storeOptions.openOrCreate()
             let label = (file as NSString).lastPathComponent
             let request = ResponseImportRequest(
                 path: file, instrument: loaded, instrumentFileName: (instrument as NSString).lastPathComponent,
                 period: period.map { PeriodLabel($0.trimmingCharacters(in: .whitespaces)) }, encoding: encoding,
                 errorPolicy: onError, dryRun: dryRun, replace: replace,
-                onReject: rejectsWriter.map { writer in { try writer.append($0) } },
+                onReject: rejectsFile.map { writer in { try writer.append($0) } },
                 onProgress: { Console.progress("importing \(label)", done: $0, total: $1) })
             let outcome = try store.importResponses(request)
             Console.endProgress()
-            try rejectsWriter?.finish()
-            Console.message(ImportSummary.describe(outcome, store: store.path))
+            Console.message(ImportSummary.describe(outcome, store: storeOptions.path))
+            if let rejectsFile {
+                do {
+                    try rejectsFile.commit()
+                } catch let error as WellBeingError where !dryRun {
+                    throw WellBeingError(error.kind, error.message + " The import itself was kept as batch "
+                        + "\(outcome.batchID ?? 0); 'wellbeing undo \(outcome.batchID ?? 0)' takes it back.")
+                }
+            }
         }
     }
 }
@@ -113,19 +125,68 @@ enum ImportSummary {
 }
 
 /// The `--rejects` file: the rejected rows with their line and reasons, as CSV for Excel, mode 0600.
-final class RejectsFile {
-    private let path: String
+///
+/// Rows are written to a temporary file beside the target while the import runs (on the import's reading
+/// thread), and moved into place only by `commit()`, after the import has committed: a failed import leaves
+/// an earlier file of that name as it was. `-` means standard output; a device such as `/dev/null` is
+/// written into, never replaced.
+final class RejectsFile: @unchecked Sendable {
+    private enum Target {
+        case file(String)
+        case stream(String)  // standard output ("-") or an existing device or pipe
+    }
+
+    private let target: Target
+    private let displayName: String
+    private let stagingPath: String
+    private let descriptor: Int32
     private var writer = CSVWriter()
     private var rows = 0
+    private var pendingRows = 0
+    private var committed = false
 
-    init(path: String) throws {
-        self.path = path
-        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-            throw WellBeingError(.cannotCreateOutput, "Cannot create the rejects file '\(path)'.")
+    init(argument: String) throws {
+        displayName = argument
+        let staging: String
+        if argument == "-" {
+            target = .stream("-")
+            staging = NSTemporaryDirectory()
+        } else {
+            let resolved = OutputPaths.canonicalPath(argument)
+            switch FileKind.of(resolved) {
+            case .missing, .regularFile:
+                target = .file(resolved)
+                staging = (resolved as NSString).deletingLastPathComponent
+            case .directory:
+                throw WellBeingError(.cannotCreateOutput, "--rejects '\(argument)' is a folder; give a file name such as "
+                    + "'\((argument as NSString).appendingPathComponent("rejected.csv"))'.")
+            case .characterDevice, .fifo:
+                target = .stream(argument)
+                staging = NSTemporaryDirectory()
+            case let kind:
+                throw WellBeingError(.cannotCreateOutput, "--rejects '\(argument)' is \(kind.phrase); give a file name.")
+            }
+            if FileKind.of(staging) != .directory {
+                throw WellBeingError(.cannotCreateOutput, "Cannot write the rejects file '\(argument)': the folder "
+                    + "'\(staging)' does not exist.")
+            }
+        }
+        let name = argument == "-" ? "rejects" : (argument as NSString).lastPathComponent
+        stagingPath = (staging as NSString).appendingPathComponent(
+            ".\(name).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        descriptor = open(stagingPath, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw WellBeingError(.cannotCreateOutput, "Cannot write the rejects file '\(argument)': \(OutputPaths.systemError()).")
         }
         writer.append(texts: ["line", "problems", "cells"])
     }
 
+    deinit {
+        if descriptor >= 0 { close(descriptor) }
+        if !committed { unlink(stagingPath) }
+    }
+
+    /// Adds one rejected row (called on the import's reading thread).
     func append(_ row: RejectedRow) throws {
         let reasons = row.problems.map { problem -> String in
             var text = problem.location.column.map { "\($0): " } ?? ""
@@ -134,15 +195,56 @@ final class RejectsFile {
         }
         writer.append([.number(String(row.line)), .text(reasons.joined(separator: "; "))] + row.cells.map { .text($0) })
         rows += 1
+        pendingRows += 1
+        if pendingRows >= 512 {
+            do {
+                try flush()
+            } catch let error as WellBeingError {
+                throw WellBeingError(error.kind, error.message + " Nothing was imported.")
+            }
+        }
     }
 
-    func finish() throws {
-        do {
-            try Data(writer.document.utf8).write(to: URL(fileURLWithPath: path))
-        } catch {
-            throw WellBeingError(.ioFailure, "Writing the rejects file '\(path)' failed: \(error.localizedDescription)")
+    private func flush() throws {
+        try Self.writeAll(Array(writer.document.utf8), to: descriptor, naming: "the rejects file")
+        writer = CSVWriter(includesByteOrderMark: false)
+        pendingRows = 0
+    }
+
+    /// Moves the rows into place; call it once the import has committed.
+    func commit() throws {
+        try flush()
+        guard fsync(descriptor) == 0 else {
+            throw WellBeingError(.ioFailure, "Writing the rejects file failed: \(OutputPaths.systemError()).")
         }
-        if rows > 0 { Console.message("wrote \(rows) rejected row(s) to \(path).") }
+        switch target {
+        case let .file(path):
+            guard rename(stagingPath, path) == 0 else {
+                throw WellBeingError(.ioFailure, "Cannot write the rejects file '\(path)': \(OutputPaths.systemError()).")
+            }
+            committed = true
+            if rows > 0 { Console.message("wrote \(rows) rejected row(s) to \(displayName).") }
+        case let .stream(name):
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: stagingPath))
+            let output = name == "-" ? STDOUT_FILENO : open(name, O_WRONLY | O_CLOEXEC)
+            guard output >= 0 else {
+                throw WellBeingError(.cannotCreateOutput, "Cannot write the rejects to '\(name)': \(OutputPaths.systemError()).")
+            }
+            defer { if output != STDOUT_FILENO { close(output) } }
+            try Self.writeAll(Array(bytes), to: output, naming: name == "-" ? "standard output" : "'\(name)'")
+        }
+    }
+
+    private static func writeAll(_ bytes: [UInt8], to descriptor: Int32, naming name: String) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw WellBeingError(.ioFailure, "Writing \(name) failed: \(OutputPaths.systemError()).")
+            }
+            offset += written
+        }
     }
 }
 
@@ -162,7 +264,7 @@ struct ImportKPIs: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let store = try storeOptions.openExisting()
+            let store = try storeOptions.openExistingForWriting()
             let outcome = try store.importKPIs(valuesPath: file, catalogPath: catalog, survey: options.survey,
                                                encoding: options.encoding, replace: options.replace)
             Console.message("imported \(outcome.rowCount) KPI value(s) from '\(outcome.fileName)' as batch "
@@ -194,7 +296,7 @@ struct ImportPopulation: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let store = try storeOptions.openExisting()
+            let store = try storeOptions.openExistingForWriting()
             let outcome = try store.importPopulation(path: file, survey: options.survey, period: period.map { PeriodLabel($0) },
                                                      marginSpec: margins, encoding: options.encoding,
                                                      replace: options.replace)
@@ -221,7 +323,7 @@ struct ImportReference: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let store = try storeOptions.openExisting()
+            let store = try storeOptions.openExistingForWriting()
             let outcome = try store.importReference(path: file, survey: options.survey, period: period.map { PeriodLabel($0) },
                                                     encoding: options.encoding, replace: options.replace)
             Console.message("imported \(outcome.rowCount) reference figure(s) from '\(outcome.fileName)' as batch "

@@ -17,15 +17,22 @@ struct StoreOptions: ParsableArguments {
         return "wellbeing.sqlite"
     }
 
-    func open() throws -> SurveyStore { try SurveyStore(path: path) }
+    /// Opens the store for an import, creating it when it does not exist yet.
+    func openOrCreate() throws -> SurveyStore { try SurveyStore(path: path, access: .writeOrCreate) }
 
-    /// Opens an existing store; reading commands never create one.
-    func openExisting() throws -> SurveyStore {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw WellBeingError(.inputMissing, "There is no store at '\(path)'. Import a survey first, or give --store.")
-        }
-        return try SurveyStore(path: path)
+    /// Opens an existing store read-only; reading commands never create, migrate or lock one.
+    func openForReading() throws -> SurveyStore { try SurveyStore(path: path, access: .read) }
+
+    /// Opens an existing store for writing (small imports, undo).
+    func openExistingForWriting() throws -> SurveyStore { try SurveyStore(path: path, access: .writeExisting) }
+
+    /// The store a dry run reads: the existing one read-only, or an empty one in memory (no file is created).
+    func openForDryRun() throws -> SurveyStore {
+        FileKind.of(path) == .missing ? try SurveyStore(inMemory: ()) : try openForReading()
     }
+
+    /// The store's files, which no output may replace.
+    var protectedFiles: [ProtectedFile] { ProtectedFile.store(path) }
 }
 
 /// How results are printed.

@@ -30,7 +30,7 @@ struct Report: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let store = try storeOptions.openExisting()
+            let store = try storeOptions.openForReading()
             let written = try ReportJob.write(store: store, survey: selection.survey, period: period, previous: previous,
                                               options: selection.options, language: selection.lang, format: format,
                                               folder: out, includeComments: comments)
@@ -64,7 +64,8 @@ enum ReportJob {
             provenance: provenance, comments: comments, language: language, toolVersion: ToolVersion.current)
         let document = ReportBuilder(input: input).build()
         let baseName = "\(survey.rawValue)-\(period)" + (language == .ja ? "" : "-\(language.rawValue)")
-        return try ReportFiles.write(document, folder: folder, baseName: Self.safeFileName(baseName), format: format)
+        return try ReportFiles.write(document, folder: folder, baseName: Self.safeFileName(baseName), format: format,
+                                     protecting: ProtectedFile.store(store.path))
     }
 
     /// Keeps a file name to letters, digits, '-', '_' and '.'.

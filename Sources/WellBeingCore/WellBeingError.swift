@@ -20,13 +20,14 @@ public struct SourceLocation: Hashable, Sendable, Codable {
 
     /// `survey.csv:1235: column q05 (10)` or `lwc.yaml: categories[3].items`.
     public var description: String {
-        var text = file
+        var text = file.visibleControlCharacters
         if let line { text += ":\(line)" }
         if let column {
+            let shown = DataProblem.shortened(column)
             if let columnNumber {
-                text += ": column \(column) (\(columnNumber))"
+                text += ": column \(shown) (\(columnNumber))"
             } else {
-                text += ": \(column)"
+                text += ": \(shown)"
             }
         } else if let columnNumber {
             text += ": column \(columnNumber)"
@@ -61,8 +62,9 @@ public struct DataProblem: Hashable, Sendable, CustomStringConvertible, Codable 
     }
 
     /// Cuts a value to a length that fits on a terminal line.
-    static func shortened(_ value: String) -> String {
+    public static func shortened(_ value: String) -> String {
         let visible = value.replacingOccurrences(of: "\n", with: "⏎").replacingOccurrences(of: "\r", with: "")
+            .visibleControlCharacters
         if visible.count <= 60 { return visible }
         return String(visible.prefix(57)) + "…"
     }

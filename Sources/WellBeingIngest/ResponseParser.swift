@@ -341,7 +341,7 @@ final class ColumnLayout {
             problems.append(DataProblem(
                 location: SourceLocation(file: fileName, line: line),
                 reason: "the header lacks \(missing.count) column(s) the instrument '\(instrument.id)' needs: \(shown). "
-                    + "The header has: " + header.prefix(12).joined(separator: ", ") + (header.count > 12 ? ", …" : "")))
+                    + "The header has: " + header.prefix(12).map(DataProblem.shortened).joined(separator: ", ") + (header.count > 12 ? ", …" : "")))
         }
         var seen: [String: Int] = [:]
         for (index, name) in normalized.enumerated() where claimed.contains(index) {

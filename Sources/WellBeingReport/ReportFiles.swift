@@ -1,58 +1,172 @@
 import Foundation
 import WellBeingCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Which files a report is written as.
 public enum ReportFormat: String, Sendable, CaseIterable {
     case html, md, both
 }
 
-/// Writes a report's files, each completely or not at all (written to a temporary name, then renamed).
+/// Writes a report's files so that a failure never leaves a mixture of old and new files.
+///
+/// Every file is first written completely into a hidden folder beside the report (a full disk fails
+/// there, before anything is replaced), then moved into place by renames. The chart folder keeps a list of
+/// the charts the tool wrote (`.wellbeing-charts`); only charts on that list that the new report no longer
+/// has are removed. Other files in the chart folder are never touched.
 public enum ReportFiles {
+    /// The list, inside a chart folder, of the chart files the tool wrote there.
+    static let manifestName = ".wellbeing-charts"
+
     /// Writes `document` into `folder` as `<baseName>.html` and/or `<baseName>.md` with `<baseName>-charts/`.
     ///
+    /// - Parameter protected: files that no report file may replace (the store and its journal files).
     /// - Returns: the paths written.
+    /// - Throws: `usage` when a report file would replace a protected file; `cannotCreateOutput` when a
+    ///   report path is taken by something else (a folder where the HTML goes, a file where the chart folder
+    ///   goes) or cannot be created; `ioFailure` (with the system's reason, such as a full disk) when writing
+    ///   fails, in which case the earlier report files are as they were.
     @discardableResult
-    public static func write(_ document: ReportDocument, folder: String, baseName: String, format: ReportFormat) throws -> [String] {
-        let manager = FileManager.default
-        do {
-            try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw WellBeingError(.cannotCreateOutput, "Cannot create the report folder '\(folder)': \(error.localizedDescription)")
+    public static func write(_ document: ReportDocument, folder: String, baseName: String, format: ReportFormat,
+                             protecting protected: [ProtectedFile] = []) throws -> [String] {
+        try prepareFolder(folder)
+        let htmlPath = (folder as NSString).appendingPathComponent("\(baseName).html")
+        let markdownPath = (folder as NSString).appendingPathComponent("\(baseName).md")
+        let chartFolderName = "\(baseName)-charts"
+        let chartFolder = (folder as NSString).appendingPathComponent(chartFolderName)
+        let html = format != .md ? HTMLRenderer.render(document) : nil
+        let markdown = format != .html ? MarkdownRenderer.render(document, chartFolder: chartFolderName) : nil
+        let chartNames = markdown?.charts.map { ($0.path as NSString).lastPathComponent } ?? []
+
+        // Check every destination before anything is written.
+        var destinations: [String] = []
+        if html != nil { destinations.append(htmlPath) }
+        if markdown != nil { destinations += [markdownPath, chartFolder] + chartNames.map { (chartFolder as NSString).appendingPathComponent($0) } }
+        for destination in destinations {
+            try OutputPaths.refuseCollision(output: destination, option: "The report file", with: protected)
         }
+        for path in [htmlPath, markdownPath] where destinations.contains(path) {
+            let kind = FileKind.of(path)
+            if kind != .missing && kind != .regularFile {
+                throw WellBeingError(.cannotCreateOutput, "Cannot write the report '\(path)': it is \(kind.phrase). "
+                    + "Move it away or choose another --out.")
+            }
+        }
+        if markdown != nil {
+            let kind = FileKind.of(chartFolder)
+            if kind != .missing && kind != .directory {
+                throw WellBeingError(.cannotCreateOutput, "Cannot write the report's charts into '\(chartFolder)': it is "
+                    + "\(kind.phrase), not a folder. Move it away or choose another --out.")
+            }
+        }
+
+        // Write everything aside.
+        let staging = (folder as NSString).appendingPathComponent(".\(baseName).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        guard mkdir(staging, 0o700) == 0 else {
+            throw failure(errno, writing: staging)
+        }
+        defer { try? FileManager.default.removeItem(atPath: staging) }
+        func staged(_ name: String) -> String { (staging as NSString).appendingPathComponent(name) }
+        let previousCharts = markdown == nil ? [] : readManifest(in: chartFolder)
+        if let html { try writeFile(Data(html.utf8), to: staged("report.html"), reporting: htmlPath) }
+        if let markdown {
+            for (name, chart) in zip(chartNames, markdown.charts) {
+                try writeFile(Data(chart.svg.utf8), to: staged(name), reporting: (chartFolder as NSString).appendingPathComponent(name))
+            }
+            try writeFile(Data(markdown.markdown.utf8), to: staged("report.md"), reporting: markdownPath)
+            let listed = Set(previousCharts).union(chartNames).sorted()
+            try writeFile(manifest(listed), to: staged("manifest-during"), reporting: chartFolder)
+            try writeFile(manifest(chartNames.sorted()), to: staged("manifest-after"), reporting: chartFolder)
+        }
+
+        // Move into place: charts (listed first, so that a crash leaves nothing unlisted), then the Markdown,
+        // then the HTML; last, the charts the new report no longer has.
         var written: [String] = []
-        if format != .md {
-            let path = (folder as NSString).appendingPathComponent("\(baseName).html")
-            try atomicWrite(HTMLRenderer.render(document), to: path)
-            written.append(path)
+        if markdown != nil {
+            if FileKind.of(chartFolder) == .missing && mkdir(chartFolder, 0o755) != 0 && errno != EEXIST {
+                throw failure(errno, writing: chartFolder)
+            }
+            let manifestPath = (chartFolder as NSString).appendingPathComponent(manifestName)
+            try move(staged("manifest-during"), to: manifestPath)
+            for name in chartNames {
+                try move(staged(name), to: (chartFolder as NSString).appendingPathComponent(name))
+            }
+            try move(staged("report.md"), to: markdownPath)
+            written.append(markdownPath)
+            for stale in Set(previousCharts).subtracting(chartNames) {
+                let path = (chartFolder as NSString).appendingPathComponent(stale)
+                if FileKind.of(path) == .regularFile { unlink(path) }
+            }
+            try move(staged("manifest-after"), to: manifestPath)
         }
-        if format != .html {
-            let chartFolder = "\(baseName)-charts"
-            let (markdown, charts) = MarkdownRenderer.render(document, chartFolder: chartFolder)
-            let chartPath = (folder as NSString).appendingPathComponent(chartFolder)
-            try? manager.removeItem(atPath: chartPath)
-            do {
-                try manager.createDirectory(atPath: chartPath, withIntermediateDirectories: true)
-            } catch {
-                throw WellBeingError(.cannotCreateOutput, "Cannot create '\(chartPath)': \(error.localizedDescription)")
-            }
-            for (relative, svg) in charts {
-                try atomicWrite(svg, to: (folder as NSString).appendingPathComponent(relative))
-            }
-            let path = (folder as NSString).appendingPathComponent("\(baseName).md")
-            try atomicWrite(markdown, to: path)
-            written.append(path)
+        if html != nil {
+            try move(staged("report.html"), to: htmlPath)
+            written.insert(htmlPath, at: 0)
         }
         return written
     }
 
-    static func atomicWrite(_ text: String, to path: String) throws {
-        let temporary = path + ".partial"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
-            throw WellBeingError(.cannotCreateOutput, "Cannot write '\(path)'.")
+    /// The chart files listed in a chart folder's manifest; names that are not plain `.svg` file names are ignored.
+    static func readManifest(in chartFolder: String) -> [String] {
+        let path = (chartFolder as NSString).appendingPathComponent(manifestName)
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").map(String.init).filter { name in
+            name.hasSuffix(".svg") && !name.contains("/") && !name.hasPrefix(".") && !name.contains("\0")
         }
-        if rename(temporary, path) != 0 {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw WellBeingError(.ioFailure, "Cannot write '\(path)': \(String(cString: strerror(errno))).")
+    }
+
+    private static func manifest(_ names: [String]) -> Data {
+        Data(("# Charts written by wellbeing; it removes only these when it rewrites the report.\n"
+              + names.map { $0 + "\n" }.joined()).utf8)
+    }
+
+    private static func prepareFolder(_ folder: String) throws {
+        switch FileKind.of(folder) {
+        case .directory: return
+        case .missing:
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw WellBeingError(.cannotCreateOutput, "Cannot create the report folder '\(folder)': \(error.localizedDescription)")
+            }
+        case let kind:
+            throw WellBeingError(.cannotCreateOutput, "Cannot write reports into '\(folder)': it is \(kind.phrase), not a folder.")
+        }
+    }
+
+    /// Writes `data` to a new file at `path` and flushes it to disk.
+    private static func writeFile(_ data: Data, to path: String, reporting destination: String) throws {
+        let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw failure(errno, writing: destination) }
+        defer { close(descriptor) }
+        var offset = 0
+        while offset < data.count {
+            let written = data.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw failure(errno, writing: destination)
+            }
+            offset += written
+        }
+        if fsync(descriptor) != 0 { throw failure(errno, writing: destination) }
+    }
+
+    private static func move(_ source: String, to destination: String) throws {
+        guard rename(source, destination) == 0 else { throw failure(errno, writing: destination) }
+    }
+
+    /// A write failure as the error kind the command line maps: a full disk or I/O error is 74, a path that
+    /// cannot be created 73; the message carries the system's reason.
+    static func failure(_ code: Int32, writing path: String) -> WellBeingError {
+        let reason = OutputPaths.systemError(code)
+        switch code {
+        case ENOSPC, EDQUOT, EIO, EFBIG:
+            return WellBeingError(.ioFailure, "Writing the report failed at '\(path)': \(reason). "
+                + "The earlier report files were left as they were.")
+        default:
+            return WellBeingError(.cannotCreateOutput, "Cannot write the report file '\(path)': \(reason). "
+                + "The earlier report files were left as they were.")
         }
     }
 }

@@ -168,7 +168,7 @@ public enum MarkdownRenderer {
     /// Escapes Markdown syntax in a line of text, and folds line breaks.
     static func escape(_ text: String) -> String {
         var escaped = ""
-        for character in text {
+        for character in text.singleLineVisible {
             switch character {
             case "\\", "`", "*", "_", "[", "]", "<", ">", "#", "|", "!": escaped += "\\\(character)"
             case "\n", "\r": escaped += " "

@@ -23,7 +23,7 @@ public struct ResultTable: Sendable {
     /// Aligned text for a terminal; numbers right-aligned and rounded, missing values as "—".
     public func renderText() -> String {
         let alignments: [TextTable.Alignment] = headers.indices.map { isTextColumn($0) ? .left : .right }
-        return TextTable(headers: headers, alignments: alignments, rows: rows.map { $0.map(Self.display) }).render()
+        return TextTable(headers: headers, alignments: alignments, rows: rows.map { $0.map { Self.display($0).visibleControlCharacters } }).render()
     }
 
     /// CSV (UTF-8, optional BOM, CRLF); text cells neutralised against formula injection, numbers exact.
@@ -47,7 +47,7 @@ public struct ResultTable: Sendable {
     public func renderMarkdown() -> String {
         func escape(_ text: String) -> String {
             var escaped = ""
-            for character in text {
+            for character in text.singleLineVisible {
                 switch character {
                 case "|", "\\", "*", "_", "`", "[", "]", "<", ">", "#": escaped += "\\\(character)"
                 case "\n", "\r": escaped += " "

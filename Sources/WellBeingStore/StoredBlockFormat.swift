@@ -17,6 +17,15 @@ enum StoredBlockFormat {
         text.components(separatedBy: separator)
     }
 
+    /// The integers' bytes, least significant first, whatever the machine's byte order.
+    static func littleEndian<T: FixedWidthInteger>(_ values: [T]) -> Data {
+        #if _endian(little)
+        return values.withUnsafeBytes { Data($0) }
+        #else
+        return values.map(\.littleEndian).withUnsafeBytes { Data($0) }
+        #endif
+    }
+
     /// Writes blocks and their free-text answers through two prepared statements.
     final class Writer {
         private let batchID: Int64
@@ -46,10 +55,10 @@ enum StoredBlockFormat {
                 batchID, survey.rawValue, block.period, block.count, itemCount, attributeCount,
                 block.respondentKeys.joined(separator: valueSeparator),
                 block.groupNames.joined(separator: valueSeparator),
-                block.groupCodes.withUnsafeBytes { Data($0) },
+                littleEndian(block.groupCodes),
                 block.attributeValues.map { $0.joined(separator: valueSeparator) }.joined(separator: listSeparator),
-                block.attributeCodes.withUnsafeBytes { Data($0) },
-                block.designWeights.map { weights in weights.withUnsafeBytes { Data($0) } },
+                littleEndian(block.attributeCodes),
+                block.designWeights.map { weights in littleEndian(weights.map(\.bitPattern)) },
                 Data(block.answers),
             ])
             for entry in block.freeText {

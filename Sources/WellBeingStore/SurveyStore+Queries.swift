@@ -84,14 +84,23 @@ extension SurveyStore {
                 WHERE batch.surveyId = ? AND batch.kind = 'responses'
                 """, arguments: [survey.rawValue])
             var layoutOfInstrument: [Int64: [Int]] = [:]  // each stored version parsed once
+            var itemCountOfInstrument: [Int64: Int] = [:]
+            var storedItemCount: [Int64: Int] = [:]
             for row in batchInstruments {
                 let instrumentID: Int64 = row[1]
                 if layoutOfInstrument[instrumentID] == nil {
-                    let oldIndex = try InstrumentLoader.parse(row[2], fileName: row[3]).instrument.itemIndex
+                    let old = try InstrumentLoader.parse(row[2], fileName: row[3]).instrument
+                    try Self.refuseChangedScales(old: old, current: current, batch: row[0])
+                    let oldIndex = old.itemIndex
                     layoutOfInstrument[instrumentID] = current.items.map { oldIndex[$0.id] ?? -1 }
+                    itemCountOfInstrument[instrumentID] = old.items.count
                 }
                 layouts[row[0]] = layoutOfInstrument[instrumentID]
+                storedItemCount[row[0]] = itemCountOfInstrument[instrumentID]
             }
+            // The valid answer bytes of each item: 0 (missing) or answer + 1 within the item's scale.
+            let lowestByte = current.items.map { UInt8(current.scale(of: $0).minimum + 1) }
+            let highestByte = current.items.map { UInt8(current.scale(of: $0).maximum + 1) }
             let identity = Array(0..<itemCount)
 
             var groupLookup: [String: Int32] = [:]
@@ -108,7 +117,7 @@ extension SurveyStore {
 
             let blocks = try Row.fetchCursor(db, sql: """
                 SELECT batchId, rowCount, itemCount, attributeCount, groupNames, groupCodes, attributeValues,
-                       attributeCodes, designWeights, answers
+                       attributeCodes, designWeights, answers, id
                 FROM respondentBlock WHERE surveyId = ? AND period = ? ORDER BY id
                 """, arguments: [survey.rawValue, period.rawValue])
             while let block = try blocks.next() {
@@ -116,8 +125,27 @@ extension SurveyStore {
                 let rows: Int = block[1]
                 let storedItems: Int = block[2]
                 let storedAttributes: Int = block[3]
+                let blockID: Int64 = block[10]
+                func damaged(_ detail: String) -> WellBeingError {
+                    WellBeingError(.badData, "The store '\(path)' is damaged (batch \(batchID), block \(blockID): \(detail)); "
+                        + "it cannot be analysed. Restore the store from a backup, or take the batch back with "
+                        + "'wellbeing undo \(batchID)' and import its file again.")
+                }
+                let groupData: Data = block[5]
+                let attributeData: Data = block[7]
+                let weightData: Data? = block[8]
+                let answerData: Data = block[9]
+                guard rows > 0, storedAttributes >= 0, storedItems == (storedItemCount[batchID] ?? itemCount) else {
+                    throw damaged("\(rows) rows of \(storedItems) answers do not fit the batch's instrument")
+                }
+                guard groupData.count == rows * 2, attributeData.count == rows * storedAttributes * 2,
+                      weightData.map({ $0.count == rows * 8 }) ?? true, answerData.count == rows * storedItems else {
+                    throw damaged("its columns do not hold \(rows) rows")
+                }
                 // Block-local codes → codes of this matrix.
-                let localGroups = StoredBlockFormat.split(block[4], by: StoredBlockFormat.valueSeparator).map { name -> Int32 in
+                let localNames = StoredBlockFormat.split(block[4], by: StoredBlockFormat.valueSeparator)
+                guard !localNames.contains(where: \.isEmpty) else { throw damaged("a group without a name") }
+                let localGroups = localNames.map { name -> Int32 in
                     if let code = groupLookup[name] { return code }
                     let code = Int32(groupNames.count)
                     groupLookup[name] = code
@@ -125,6 +153,9 @@ extension SurveyStore {
                     return code
                 }
                 let lists = StoredBlockFormat.split(block[6], by: StoredBlockFormat.listSeparator)
+                guard storedAttributes == 0 || lists.count == storedAttributes else {
+                    throw damaged("\(lists.count) attribute value lists for \(storedAttributes) attributes")
+                }
                 var localAttributes: [[Int32]] = []
                 for attribute in 0..<attributeCount {
                     let values = attribute < lists.count && attribute < storedAttributes
@@ -137,32 +168,49 @@ extension SurveyStore {
                         return code
                     })
                 }
-                let groupData: Data = block[5]
-                groupData.withUnsafeBytes { raw in
-                    for row in 0..<rows { groupCodes.append(localGroups[Int(raw.loadUnaligned(fromByteOffset: row * 2, as: UInt16.self))]) }
+                let badGroup: Int? = groupData.withUnsafeBytes { raw in
+                    for row in 0..<rows {
+                        let code = Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: row * 2, as: UInt16.self)))
+                        guard code < localGroups.count else { return code }
+                        groupCodes.append(localGroups[code])
+                    }
+                    return nil
                 }
-                let attributeData: Data = block[7]
-                attributeData.withUnsafeBytes { raw in
+                if let badGroup { throw damaged("group code \(badGroup) of \(localGroups.count) group(s)") }
+                let badAttribute: (Int, Int)? = attributeData.withUnsafeBytes { raw in
                     for attribute in 0..<attributeCount {
                         if attribute >= storedAttributes {
                             attributeCodes[attribute].append(contentsOf: repeatElement(localAttributes[attribute][0], count: rows))
                             continue
                         }
+                        let local = localAttributes[attribute]
                         for row in 0..<rows {
                             let offset = (row * storedAttributes + attribute) * 2
-                            attributeCodes[attribute].append(localAttributes[attribute][Int(raw.loadUnaligned(fromByteOffset: offset, as: UInt16.self))])
+                            let code = Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
+                            guard code < local.count else { return (attribute, code) }
+                            attributeCodes[attribute].append(local[code])
                         }
                     }
+                    return nil
                 }
-                if let weightData = block[8] as Data? {
-                    weightData.withUnsafeBytes { raw in
-                        for row in 0..<rows { weights.append(raw.loadUnaligned(fromByteOffset: row * 8, as: Double.self)) }
+                if let (attribute, code) = badAttribute {
+                    throw damaged("code \(code) of attribute \(current.respondent.attributes[attribute].column.name)")
+                }
+                if let weightData {
+                    let badWeight = weightData.withUnsafeBytes { raw -> Double? in
+                        for row in 0..<rows {
+                            let weight = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: row * 8, as: UInt64.self)))
+                            guard weight.isFinite, weight >= 0 else { return weight }
+                            weights.append(weight)
+                        }
+                        return nil
                     }
+                    if let badWeight { throw damaged("a design weight of \(badWeight)") }
                 } else {
                     allWeighted = false
                 }
-                let answerData: Data = block[9]
                 let layout = layouts[batchID] ?? identity
+                let start = answers.count
                 if layout == identity && storedItems == itemCount {
                     answers.append(contentsOf: answerData)
                 } else {
@@ -173,6 +221,22 @@ extension SurveyStore {
                             }
                         }
                     }
+                }
+                let badAnswer: (row: Int, item: Int, byte: UInt8)? = answers.withUnsafeBufferPointer { all in
+                    var offset = start
+                    for row in 0..<rows {
+                        for item in 0..<itemCount {
+                            let byte = all[offset]
+                            if byte != 0 && (byte < lowestByte[item] || byte > highestByte[item]) { return (row, item, byte) }
+                            offset += 1
+                        }
+                    }
+                    return nil
+                }
+                if let badAnswer {
+                    let item = current.items[badAnswer.item]
+                    throw damaged("row \(badAnswer.row + 1) holds the answer \(Int(badAnswer.byte) - 1) to \(item.id), "
+                        + "outside \(current.scale(of: item).rangeText)")
                 }
                 count += rows
             }
@@ -194,6 +258,27 @@ extension SurveyStore {
                                   groupCodes: groupCodes, attributeValues: attributeNames, attributeCodes: attributeCodes,
                                   designWeights: allWeighted && count > 0 ? weights : nil, answers: answers,
                                   respondentCount: count)
+        }
+    }
+
+    /// Refuses to combine answers to an item whose scale or scoring differs between two stored versions of
+    /// the instrument: old answers are mapped onto the current instrument by item id, and averaging answers
+    /// on 0–10 with answers on 1–5 (or reverse-scored with plain ones) would give meaningless figures.
+    static func refuseChangedScales(old: Instrument, current: Instrument, batch: Int64) throws {
+        let oldIndex = old.itemIndex
+        for item in current.items {
+            guard let position = oldIndex[item.id] else { continue }
+            let before = old.items[position]
+            guard let oldScale = old.scales[before.scaleID], let newScale = current.scales[item.scaleID] else { continue }
+            let sameScale = oldScale.minimum == newScale.minimum && oldScale.maximum == newScale.maximum
+            guard !sameScale || before.isReversed != item.isReversed else { continue }
+            let change = sameScale
+                ? (item.isReversed ? "is reverse-scored now but was not" : "was reverse-scored but is not now")
+                : "is on \(newScale.rangeText) now but was on \(oldScale.rangeText)"
+            throw WellBeingError(.badData, "Item \(item.id) \(change): batch \(batch) was imported with instrument "
+                + "\(old.id) version \(old.version), the current one is version \(current.version). Answers scored two "
+                + "ways cannot be combined. Give the changed question a new item id in the new version, or take the "
+                + "older batches back with 'wellbeing undo'.")
         }
     }
 

@@ -59,8 +59,6 @@ public struct ImportOutcome: Sendable {
     public var dryRun: Bool
 }
 
-private struct DryRunFinished: Error { var outcome: ImportOutcome }
-
 /// What the reading thread hands to the writing one.
 private enum ImportEvent: Sendable {
     case block(RespondentBlock)
@@ -81,103 +79,119 @@ extension SurveyStore {
     ///   or when a respondent id already exists for the survey and period.
     public func importResponses(_ request: ResponseImportRequest) throws -> ImportOutcome {
         let source = try TextSource(path: request.path, encoding: request.encoding)
+        let replaceHash = request.replace ? try TextSource.sha256(ofFile: request.path) : nil
+        // A dry run only reads: it works on a read-only store and never waits for another importer's lock.
+        if request.dryRun {
+            return try read { db in try importResponses(db, request, source: source, replaceHash: replaceHash) }
+        }
+        return try write { db in try importResponses(db, request, source: source, replaceHash: replaceHash) }
+    }
+
+    /// The body of an import inside its transaction; a dry run writes nothing and only reads `db`.
+    private func importResponses(_ db: Database, _ request: ResponseImportRequest, source: TextSource,
+                                 replaceHash: String?) throws -> ImportOutcome {
         let reader = CSVReader(source: source)
         let instrument = request.instrument.instrument
         let parser = ResponseParser(instrument: instrument, reader: reader, fixedPeriod: request.period)
         let fileName = source.displayName
-        let replaceHash = request.replace ? try TextSource.sha256(ofFile: request.path) : nil
-        do {
-            return try write { db in
-                let instrumentID = try registerInstrument(db, request.instrument, fileName: request.instrumentFileName)
-                if let replaceHash {
-                    try handleRepeatedFile(db, kind: .responses, survey: instrument.id, sha256: replaceHash,
-                                           fileName: fileName, replace: true)
-                }
-                let batchID = try insertBatch(db, kind: .responses, survey: instrument.id, instrumentID: instrumentID,
-                                              fileName: fileName, sha256: "", rowCount: 0, rejectedCount: 0,
-                                              periods: [], encoding: source.encoding.displayName,
-                                              options: "instrument \(instrument.id) \(instrument.version)")
-                let writer = try StoredBlockFormat.Writer(db: db, batchID: batchID, instrument: instrument)
-                let stored = try storedRespondents(db, survey: instrument.id)
-                if !stored.isEmpty { parser.storedRespondent = { period, key in stored[period + "\u{1F}" + key] } }
-                // Reading and validating run on a second thread; this one writes the blocks as they come.
-                let work = Unchecked((parser, instrument, source, request))
-                let producer = BackgroundProducer<ImportEvent> { yield in
-                    let (parser, instrument, source, request) = work.value
-                    let builder = RespondentBlockBuilder(parser: parser, instrument: instrument) { try yield(.block($0)) }
-                    var rowsSinceProgress = 0
-                    let summary = try parser.parse(accept: { row in
-                        try builder.append(row)
-                        rowsSinceProgress += 1
-                        if rowsSinceProgress == 8192, let progress = request.onProgress {
-                            rowsSinceProgress = 0
-                            progress(source.rawBytesRead, source.fileSize)
-                        }
-                    }, reject: { rejected in
-                        if request.errorPolicy == .skip { try request.onReject?(rejected) }
-                    })
-                    try builder.finish()
-                    try yield(.finished(summary))
-                }
-                var parsed: ResponseParseSummary?
-                do {
-                    while let event = try producer.next() {
-                        switch event {
-                        case let .block(block): try writer.write(block)
-                        case let .finished(summary): parsed = summary
-                        }
-                    }
-                } catch {
-                    producer.cancel()
-                    throw error
-                }
-                guard let summary = parsed else {
-                    throw WellBeingError(.internalFailure, "Reading '\(fileName)' stopped without a result.")
-                }
-                try source.hashRemainder()
-                let sha256 = source.sha256Hex
-                try handleRepeatedFile(db, kind: .responses, survey: instrument.id, sha256: sha256, fileName: fileName,
-                                       replace: false)
-                if summary.problemCount > 0 && request.errorPolicy == .abort {
-                    throw WellBeingError.badData(
-                        "'\(fileName)' has \(summary.problemCount) problem(s) in \(summary.rejectedRows) row(s); "
-                            + "nothing was imported. Fix them and import again, or use --on-error skip --rejects FILE "
-                            + "to import the valid rows:",
-                        problems: summary.problems)
-                }
-                if summary.acceptedRows == 0 {
-                    let problems = summary.problems.isEmpty
-                        ? [DataProblem(location: SourceLocation(file: fileName, line: summary.headerLine),
-                                       reason: "the file has a header line but no data rows")]
-                        : summary.problems
-                    throw WellBeingError.badData("'\(fileName)' has no valid respondent rows; nothing was imported.",
-                                                 problems: problems)
-                }
-                let periods = summary.periods.sorted()
-                try db.execute(sql: "UPDATE batch SET sha256 = ?, rowCount = ?, rejectedCount = ?, periods = ? WHERE id = ?",
-                               arguments: [sha256, summary.acceptedRows, summary.rejectedRows,
-                                           periods.joined(separator: ","), batchID])
-                let outcome = ImportOutcome(
-                    batchID: request.dryRun ? nil : batchID, fileName: fileName, sha256: sha256,
-                    encoding: source.encoding.displayName, importedRows: summary.acceptedRows,
-                    rejectedRows: summary.rejectedRows, blankRows: summary.blankRows,
-                    periods: periods.map { PeriodLabel($0) }, ignoredColumns: summary.ignoredColumns,
-                    problems: summary.problems, dryRun: request.dryRun)
-                if request.dryRun { throw DryRunFinished(outcome: outcome) }
-                return outcome
+        var batchID: Int64?
+        var writer: StoredBlockFormat.Writer?
+        if !request.dryRun {
+            let instrumentID = try registerInstrument(db, request.instrument, fileName: request.instrumentFileName)
+            if let replaceHash {
+                try handleRepeatedFile(db, kind: .responses, survey: instrument.id, sha256: replaceHash,
+                                       fileName: fileName, replace: true)
             }
-        } catch let finished as DryRunFinished {
-            return finished.outcome
+            let id = try insertBatch(db, kind: .responses, survey: instrument.id, instrumentID: instrumentID,
+                                     fileName: fileName, sha256: "", rowCount: 0, rejectedCount: 0,
+                                     periods: [], encoding: source.encoding.displayName,
+                                     options: "instrument \(instrument.id) \(instrument.version)")
+            batchID = id
+            writer = try StoredBlockFormat.Writer(db: db, batchID: id, instrument: instrument)
         }
+        // With --replace, the earlier batch's respondents are about to be replaced: a dry run does not count them.
+        let replacedBatch = request.dryRun && replaceHash != nil
+            ? try Int64.fetchOne(db, sql: "SELECT id FROM batch WHERE kind = 'responses' AND surveyId = ? AND sha256 = ?",
+                                 arguments: [instrument.id.rawValue, replaceHash]) : nil
+        let stored = try storedRespondents(db, survey: instrument.id, excludingBatch: replacedBatch)
+        if !stored.isEmpty { parser.storedRespondent = { period, key in stored[period + "\u{1F}" + key] } }
+        // Reading and validating run on a second thread; this one writes the blocks as they come.
+        let work = Unchecked((parser, instrument, source, request))
+        let producer = BackgroundProducer<ImportEvent> { yield in
+            let (parser, instrument, source, request) = work.value
+            let builder = RespondentBlockBuilder(parser: parser, instrument: instrument) { try yield(.block($0)) }
+            var rowsSinceProgress = 0
+            let summary = try parser.parse(accept: { row in
+                try builder.append(row)
+                rowsSinceProgress += 1
+                if rowsSinceProgress == 8192, let progress = request.onProgress {
+                    rowsSinceProgress = 0
+                    progress(source.rawBytesRead, source.fileSize)
+                }
+            }, reject: { rejected in
+                if request.errorPolicy == .skip { try request.onReject?(rejected) }
+            })
+            try builder.finish()
+            try yield(.finished(summary))
+        }
+        var parsed: ResponseParseSummary?
+        do {
+            while let event = try producer.next() {
+                switch event {
+                case let .block(block): try writer?.write(block)
+                case let .finished(summary): parsed = summary
+                }
+            }
+        } catch {
+            producer.cancel()
+            throw error
+        }
+        guard let summary = parsed else {
+            throw WellBeingError(.internalFailure, "Reading '\(fileName)' stopped without a result.")
+        }
+        try source.hashRemainder()
+        let sha256 = source.sha256Hex
+        if !(request.dryRun && request.replace) {
+            try handleRepeatedFile(db, kind: .responses, survey: instrument.id, sha256: sha256, fileName: fileName,
+                                   replace: false)
+        }
+        if summary.problemCount > 0 && request.errorPolicy == .abort {
+            throw WellBeingError.badData(
+                "'\(fileName)' has \(summary.problemCount) problem(s) in \(summary.rejectedRows) row(s); "
+                    + "nothing was imported. Fix them and import again, or use --on-error skip --rejects FILE "
+                    + "to import the valid rows:",
+                problems: summary.problems)
+        }
+        if summary.acceptedRows == 0 {
+            let problems = summary.problems.isEmpty
+                ? [DataProblem(location: SourceLocation(file: fileName, line: summary.headerLine),
+                               reason: "the file has a header line but no data rows")]
+                : summary.problems
+            throw WellBeingError.badData("'\(fileName)' has no valid respondent rows; nothing was imported.",
+                                         problems: problems)
+        }
+        let periods = summary.periods.sorted()
+        if let batchID {
+            try db.execute(sql: "UPDATE batch SET sha256 = ?, rowCount = ?, rejectedCount = ?, periods = ? WHERE id = ?",
+                           arguments: [sha256, summary.acceptedRows, summary.rejectedRows,
+                                       periods.joined(separator: ","), batchID])
+        }
+        return ImportOutcome(
+            batchID: batchID, fileName: fileName, sha256: sha256,
+            encoding: source.encoding.displayName, importedRows: summary.acceptedRows,
+            rejectedRows: summary.rejectedRows, blankRows: summary.blankRows,
+            periods: periods.map { PeriodLabel($0) }, ignoredColumns: summary.ignoredColumns,
+            problems: summary.problems, dryRun: request.dryRun)
     }
 
     /// Every stored respondent id of `survey`, keyed `period + U+001F + id`, with where it came from.
-    func storedRespondents(_ db: Database, survey: SurveyID) throws -> [String: String] {
+    func storedRespondents(_ db: Database, survey: SurveyID, excludingBatch: Int64? = nil) throws -> [String: String] {
         var stored: [String: String] = [:]
         let rows = try Row.fetchCursor(db, sql: """
             SELECT respondentBlock.period, respondentBlock.respondentKeys, batch.id, batch.fileName
-            FROM respondentBlock JOIN batch ON batch.id = respondentBlock.batchId WHERE respondentBlock.surveyId = ?
-            """, arguments: [survey.rawValue])
+            FROM respondentBlock JOIN batch ON batch.id = respondentBlock.batchId
+            WHERE respondentBlock.surveyId = ? AND batch.id IS NOT ?
+            """, arguments: [survey.rawValue, excludingBatch])
         while let row = try rows.next() {
             let period: String = row[0]
             let holder = "in batch \(row[2] as Int64) ('\(row[3] as String)')"

@@ -2,65 +2,151 @@ import Foundation
 import GRDB
 import WellBeingCore
 import WellBeingIngest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How a command uses the store.
+public enum StoreAccess: Sendable {
+    /// Read only: the store must exist; it is opened read-only, so that a store on a read-only share or in
+    /// a folder the user cannot write can still be analysed, and readers never take the write lock.
+    case read
+    /// Read and write a store that must exist already (the small imports, undo).
+    case writeExisting
+    /// Read and write; a missing store is created first.
+    case writeOrCreate
+    /// Create a new store; an existing file at the path is refused, never replaced (the demo).
+    case createNew
+}
 
 /// The one SQLite file that holds every survey, KPI, population table and reference figure.
 ///
-/// Opening a store creates it (mode 0600, since it holds personal data) or migrates it to the current
-/// schema; a store written by a newer version of the tool is refused. Writers wait for each other
-/// (WAL journal, busy timeout) and fail with `storeBusy` rather than corrupt anything.
-public final class SurveyStore: @unchecked Sendable {
+/// A new store is built completely under a temporary name (mode 0600, since it holds personal data) and
+/// then linked into place, so that no other process ever sees a half-made store. Opening for writing
+/// migrates an older schema and refuses a damaged file (`PRAGMA quick_check`); a store written by a newer
+/// version is refused. Writers wait for each other (WAL journal, busy timeout) and fail with `storeBusy`
+/// rather than corrupt anything.
+public final class SurveyStore: Sendable {
     /// The underlying connection; every access is serialised by GRDB.
     let queue: DatabaseQueue
     /// The path of the store file, or `:memory:`.
     public let path: String
+    /// How this store was opened.
+    public let access: StoreAccess
 
-    /// Opens (or creates) the store at `path`.
+    /// Opens (or, for `.writeOrCreate` and `.createNew`, creates) the store at `path`.
     ///
     /// - Parameter busyTimeout: how long to wait for another process's write to finish.
-    public init(path: String, busyTimeout: TimeInterval = 10) throws {
+    /// - Throws: `inputMissing` (read) or `cannotCreateOutput` (write) for a path that is no store file
+    ///   (missing, a folder, a device, a FIFO, an empty file); `badData` for another SQLite file, a store
+    ///   from a newer version or a damaged store; `storeBusy` when another process holds it too long.
+    public init(path: String, busyTimeout: TimeInterval = 10, access: StoreAccess = .writeOrCreate) throws {
         self.path = path
-        let fileManager = FileManager.default
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty && !fileManager.fileExists(atPath: directory) {
-            throw WellBeingError(.cannotCreateOutput, "Cannot create the store '\(path)': the folder '\(directory)' does not exist.")
-        }
-        if !fileManager.fileExists(atPath: path) {
-            let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY, 0o600)
-            if descriptor < 0 && errno != EEXIST {
-                throw WellBeingError(.cannotCreateOutput,
-                                     "Cannot create the store '\(path)': \(String(cString: strerror(errno))).")
+        self.access = access
+        let failure: WellBeingError.Kind = access == .read ? .inputMissing : .cannotCreateOutput
+        switch FileKind.of(path) {
+        case .missing:
+            switch access {
+            case .read, .writeExisting:
+                throw WellBeingError(.inputMissing, "There is no store at '\(path)'. Import a survey first, or give --store.")
+            case .writeOrCreate, .createNew:
+                try Self.createAtomically(path: path, refuseExisting: access == .createNew)
             }
-            if descriptor >= 0 { close(descriptor) }
-        }
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(busyTimeout)
-        configuration.foreignKeysEnabled = true
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA journal_mode = WAL")
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        case .regularFile:
+            if access == .createNew {
+                throw WellBeingError(.cannotCreateOutput, "'\(path)' already exists; a new store never replaces a file. "
+                    + "Remove it yourself or choose another folder.")
+            }
+            if Self.fileSize(path) == 0 {
+                throw WellBeingError(failure, "'\(path)' is an empty file, not a wellbeing store. Give the path of a "
+                    + "store with --store, or remove the empty file so that an import can create the store there.")
+            }
+        case let kind:
+            throw WellBeingError(failure, "'\(path)' is \(kind.phrase), not a store file. Give the path of a store "
+                + "file with --store.")
         }
         do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
-            try Self.migrate(queue, path: path)
-        } catch let error as WellBeingError {
-            throw error
+            queue = try Self.openChecked(path: path, busyTimeout: busyTimeout, access: access)
         } catch {
-            throw Self.translate(error, path: path)
+            throw Self.translate(error, path: path, access: access)
         }
     }
 
-    /// A private store in memory, for tests.
+    /// A private store in memory, for tests and dry runs without a store.
     public init(inMemory: Void = ()) throws {
         path = ":memory:"
+        access = .writeOrCreate
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         queue = try DatabaseQueue(configuration: configuration)
-        try Self.migrate(queue, path: path)
+        try Self.validate(queue, path: path)
+        try StoreSchema.migrator.migrate(queue)
     }
 
-    private static func migrate(_ queue: DatabaseQueue, path: String) throws {
+    private static func configuration(busyTimeout: TimeInterval, readonly: Bool) -> Configuration {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.foreignKeysEnabled = true
+        configuration.readonly = readonly
+        if !readonly {
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+        }
+        return configuration
+    }
+
+    /// Opens an existing store file, checks what it is, and migrates it (writers) or checks that it needs no
+    /// migration (readers).
+    private static func openChecked(path: String, busyTimeout: TimeInterval, access: StoreAccess) throws -> DatabaseQueue {
         let migrator = StoreSchema.migrator
-        try queue.inDatabase { db in
+        guard access == .read else {
+            let queue = try DatabaseQueue(path: path, configuration: configuration(busyTimeout: busyTimeout, readonly: false))
+            try validate(queue, path: path)
+            // Migrating takes the write lock; a store that is up to date is only read.
+            if !(try queue.read { try migrator.hasCompletedMigrations($0) }) { try migrator.migrate(queue) }
+            try checkIntegrity(queue, path: path)
+            return queue
+        }
+        func openReadOnly(_ location: String) throws -> DatabaseQueue {
+            let queue = try DatabaseQueue(path: location, configuration: configuration(busyTimeout: busyTimeout, readonly: true))
+            try validate(queue, path: path)
+            return queue
+        }
+        let queue: DatabaseQueue
+        do {
+            queue = try openReadOnly(path)
+        } catch let error as DatabaseError where canReadImmutable(error, path: path) {
+            // A WAL store on a read-only mount (or in a folder this user cannot write) cannot get its shared-memory
+            // file; with no pending journal the file alone is the whole store, which SQLite reads as immutable.
+            queue = try openReadOnly("file:" + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path)
+                + "?immutable=1")
+        }
+        if !(try queue.read { try migrator.hasCompletedMigrations($0) }) {
+            // An older schema: a reader migrates it only where it may write.
+            do {
+                let writer = try DatabaseQueue(path: path, configuration: configuration(busyTimeout: busyTimeout, readonly: false))
+                try migrator.migrate(writer)
+                try writer.close()
+            } catch {
+                throw WellBeingError(.cannotCreateOutput, "The store '\(path)' was written by an older version of "
+                    + "wellbeing and must be upgraded before it can be read, which needs write access to it and its "
+                    + "folder. Run this command once where the store can be written.")
+            }
+        }
+        return queue
+    }
+
+    private static func canReadImmutable(_ error: DatabaseError, path: String) -> Bool {
+        guard error.resultCode == .SQLITE_CANTOPEN || error.resultCode == .SQLITE_READONLY else { return false }
+        return fileSize(path + "-wal") == 0
+    }
+
+    /// Refuses SQLite files that are not wellbeing stores, and stores from a newer version.
+    private static func validate(_ queue: DatabaseQueue, path: String) throws {
+        let migrator = StoreSchema.migrator
+        try queue.read { db in
             let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
             let tableCount = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
             if applicationID != StoreSchema.applicationID && tableCount > 0 {
@@ -73,37 +159,121 @@ public final class SurveyStore: @unchecked Sendable {
                     + "Update wellbeing to open it; the store was not changed.")
             }
         }
-        // Migrating takes the write lock; a store that is up to date is only read, so that a report can
-        // open it while another process imports.
-        let upToDate = try queue.read { try migrator.hasCompletedMigrations($0) }
-        if !upToDate { try migrator.migrate(queue) }
+    }
+
+    /// Refuses to write into a store whose pages are damaged.
+    private static func checkIntegrity(_ queue: DatabaseQueue, path: String) throws {
+        let result = try queue.read { try String.fetchAll($0, sql: "PRAGMA quick_check(3)") }
+        guard result != ["ok"] else { return }
+        throw WellBeingError(.badData, "The store '\(path)' is damaged (SQLite reports: "
+            + result.joined(separator: "; ").visibleControlCharacters + "); nothing was written. "
+            + "Restore it from a backup; 'sqlite3 \(path) .recover' may save what is left.")
+    }
+
+    /// Builds a complete, migrated store under a temporary name in the same folder and links it into place.
+    ///
+    /// `link` never replaces an existing file, so when two processes create the same store at once one of
+    /// them wins and the other simply opens the winner's store; nobody ever sees a half-made one.
+    private static func createAtomically(path: String, refuseExisting: Bool) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            switch FileKind.of(directory) {
+            case .directory: break
+            case .missing:
+                throw WellBeingError(.cannotCreateOutput, "Cannot create the store '\(path)': the folder '\(directory)' does not exist.")
+            case let kind:
+                throw WellBeingError(.cannotCreateOutput, "Cannot create the store '\(path)': '\(directory)' is \(kind.phrase), not a folder.")
+            }
+        }
+        if fileSize(path + "-wal") > 0 {
+            // SQLite would replay a journal left by a deleted store into the new one.
+            throw WellBeingError(.cannotCreateOutput, "Cannot create the store '\(path)': the journal file "
+                + "'\(path)-wal' of an earlier store is still there. Move it away (or restore the store it belongs "
+                + "to) and try again.")
+        }
+        let name = (path as NSString).lastPathComponent
+        let temporary = ((directory.isEmpty ? "." : directory) as NSString)
+            .appendingPathComponent(".\(name).new-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let descriptor = open(temporary, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+        guard descriptor >= 0 else {
+            throw WellBeingError(.cannotCreateOutput, "Cannot create the store '\(path)': \(OutputPaths.systemError()).")
+        }
+        close(descriptor)
+        defer {
+            for suffix in ["", "-wal", "-shm", "-journal"] { unlink(temporary + suffix) }
+        }
+        do {
+            let queue = try DatabaseQueue(path: temporary, configuration: configuration(busyTimeout: 10, readonly: false))
+            try StoreSchema.migrator.migrate(queue)
+            try queue.close()
+        } catch {
+            throw translate(error, path: path, access: .writeOrCreate)
+        }
+        if link(temporary, path) == 0 { return }
+        let linkError = errno
+        if linkError == EEXIST {
+            if refuseExisting {
+                throw WellBeingError(.cannotCreateOutput, "'\(path)' already exists; a new store never replaces a file. "
+                    + "Remove it yourself or choose another folder.")
+            }
+            return  // another process created it a moment ago: use theirs
+        }
+        if linkError == EPERM || linkError == ENOTSUP || linkError == EOPNOTSUPP || linkError == EXDEV {
+            // A file system without hard links: rename, unless the path appeared meanwhile.
+            if FileKind.of(path) != .missing {
+                if refuseExisting {
+                    throw WellBeingError(.cannotCreateOutput, "'\(path)' already exists; a new store never replaces a file.")
+                }
+                return
+            }
+            if rename(temporary, path) == 0 { return }
+        }
+        throw WellBeingError(.cannotCreateOutput, "Cannot create the store '\(path)': \(OutputPaths.systemError(linkError)).")
+    }
+
+    static func fileSize(_ path: String) -> Int {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return 0 }
+        return Int(status.st_size)
     }
 
     /// Maps SQLite failures to the tool's error kinds (busy → exit 75, I/O → 74).
-    static func translate(_ error: Error, path: String) -> WellBeingError {
+    static func translate(_ error: Error, path: String, access: StoreAccess = .writeOrCreate) -> WellBeingError {
         if let error = error as? WellBeingError { return error }
         guard let database = error as? DatabaseError else {
             return WellBeingError(.internalFailure, "The store '\(path)' failed: \(error)")
         }
+        let detail = (database.message ?? "").visibleControlCharacters
         switch database.resultCode {
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             return WellBeingError(.storeBusy, "The store '\(path)' is busy: another wellbeing command is writing to it. "
                 + "Try again when it has finished.")
         case .SQLITE_NOTADB, .SQLITE_CORRUPT:
-            return WellBeingError(.badData, "'\(path)' is not a readable wellbeing store (\(database.message ?? "corrupt")).")
-        case .SQLITE_CANTOPEN, .SQLITE_READONLY, .SQLITE_PERM:
-            return WellBeingError(.cannotCreateOutput, "Cannot open the store '\(path)' for writing: \(database.message ?? "permission denied").")
-        case .SQLITE_FULL, .SQLITE_IOERR:
-            return WellBeingError(.ioFailure, "Writing the store '\(path)' failed (\(database.message ?? "I/O error")); "
-                + "nothing of this import was kept.")
+            return WellBeingError(.badData, "'\(path)' is not a readable wellbeing store: it is damaged or not a store "
+                + "(\(detail.isEmpty ? "corrupt" : detail)). Restore it from a backup.")
+        case .SQLITE_CANTOPEN, .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_AUTH:
+            if access == .read {
+                return WellBeingError(.inputMissing, "Cannot open the store '\(path)' for reading: \(detail.isEmpty ? "permission denied" : detail).")
+            }
+            return WellBeingError(.cannotCreateOutput, "Cannot open the store '\(path)' for writing: "
+                + "\(detail.isEmpty ? "permission denied" : detail). Check that you may write the file and its folder.")
+        case .SQLITE_FULL:
+            return WellBeingError(.ioFailure, "Writing the store '\(path)' failed: the disk is full (No space left on "
+                + "device). Nothing of this command's changes was kept; free some space and try again.")
+        case .SQLITE_IOERR:
+            return WellBeingError(.ioFailure, access == .read
+                ? "Reading the store '\(path)' failed (\(detail.isEmpty ? "I/O error" : detail))."
+                : "Writing the store '\(path)' failed (\(detail.isEmpty ? "I/O error" : detail)); nothing of this command's "
+                    + "changes was kept.")
         default:
-            return WellBeingError(.internalFailure, "The store '\(path)' failed: \(database.message ?? "\(database)")")
+            return WellBeingError(.internalFailure, "The store '\(path)' failed: \(detail.isEmpty ? "\(database.resultCode)" : detail)")
         }
     }
 
     /// Runs `body` in one write transaction, taking the write lock at once; any error rolls it back.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        try transaction(.immediate, body)
+        precondition(access != .read, "a store opened for reading was asked to write")
+        return try transaction(.immediate, body)
     }
 
     /// Runs `body` in one read transaction (a consistent snapshot, even while another process imports).
@@ -120,7 +290,7 @@ public final class SurveyStore: @unchecked Sendable {
             }
             return result!
         } catch let error as DatabaseError {
-            throw Self.translate(error, path: path)
+            throw Self.translate(error, path: path, access: kind == .deferred ? .read : access)
         }
     }
 

@@ -54,11 +54,31 @@ import Testing
         process.standardOutput = output
         process.standardError = errors
         try process.run()
+        // Both pipes are drained at once: a child that fills one while the other is read would block forever.
+        let errorReader = PipeDrain(errors.fileHandleForReading)
         let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errData = errors.fileHandleForReading.readDataToEndOfFile()
+        let errData = errorReader.wait()
         process.waitUntilExit()
         return Run(status: process.terminationStatus, output: String(decoding: outData, as: UTF8.self),
                    errors: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Reads a pipe to its end on a thread of its own.
+    final class PipeDrain: @unchecked Sendable {
+        private var data = Data()
+        private let done = DispatchSemaphore(value: 0)
+
+        init(_ handle: FileHandle) {
+            Thread.detachNewThread { [self] in
+                data = handle.readDataToEndOfFile()
+                done.signal()
+            }
+        }
+
+        func wait() -> Data {
+            done.wait()
+            return data
+        }
     }
 
     @Test func importsTheReferenceFixtureEndToEnd() throws {
