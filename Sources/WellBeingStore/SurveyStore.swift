@@ -102,11 +102,14 @@ public final class SurveyStore: Sendable {
     private static func openChecked(path: String, busyTimeout: TimeInterval, access: StoreAccess) throws -> DatabaseQueue {
         let migrator = StoreSchema.migrator
         guard access == .read else {
+            // Checked through a read-only connection first: opening for writing already writes (the WAL mode).
+            let checker = try DatabaseQueue(path: path, configuration: configuration(busyTimeout: busyTimeout, readonly: true))
+            try validate(checker, path: path)
+            try checkIntegrity(checker, path: path)
+            try checker.close()
             let queue = try DatabaseQueue(path: path, configuration: configuration(busyTimeout: busyTimeout, readonly: false))
-            try validate(queue, path: path)
             // Migrating takes the write lock; a store that is up to date is only read.
             if !(try queue.read { try migrator.hasCompletedMigrations($0) }) { try migrator.migrate(queue) }
-            try checkIntegrity(queue, path: path)
             return queue
         }
         func openReadOnly(_ location: String) throws -> DatabaseQueue {
@@ -166,7 +169,7 @@ public final class SurveyStore: Sendable {
         let result = try queue.read { try String.fetchAll($0, sql: "PRAGMA quick_check(3)") }
         guard result != ["ok"] else { return }
         throw WellBeingError(.badData, "The store '\(path)' is damaged (SQLite reports: "
-            + result.joined(separator: "; ").visibleControlCharacters + "); nothing was written. "
+            + result.joined(separator: "; ").singleLineVisible + "); nothing was written. "
             + "Restore it from a backup; 'sqlite3 \(path) .recover' may save what is left.")
     }
 
