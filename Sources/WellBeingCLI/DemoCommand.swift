@@ -107,7 +107,7 @@ struct Demo: ParsableCommand {
             }
             return out
         }
-        let folder = (NSTemporaryDirectory() as NSString).appendingPathComponent("wellbeing-demo-\(getpid())")
+        let folder = (NSTemporaryDirectory() as NSString).appendingPathComponent("wellbeing-demo-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
