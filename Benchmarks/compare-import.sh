@@ -29,7 +29,7 @@ measure() {  # label, command...
 for run in 1 2 3; do
   rm -f "$data/bench.sqlite"*
   measure "wellbeing import responses (run $run)" .build/release/wellbeing import responses "$csv" \
-    --instrument Surveys/lwc.yaml --store "$data/bench.sqlite"
+    --instrument Surveys/lwc-synthetic.yaml --store "$data/bench.sqlite"
 done
 rm -f "$data/sqlite-import.db"
 measure "sqlite3 .import --csv" sqlite3 "$data/sqlite-import.db" ".import --csv $csv responses"

@@ -13,7 +13,7 @@ fi
 swift build -c release --product wellbeing >/dev/null
 store="$data/ind-$n/store.sqlite"
 rm -f "$store"*
-.build/release/wellbeing import responses "$data/ind-$n/responses.csv" --instrument Surveys/lwc.yaml --store "$store" 2>/dev/null
+.build/release/wellbeing import responses "$data/ind-$n/responses.csv" --instrument Surveys/lwc-synthetic.yaml --store "$store" 2>/dev/null
 .build/release/wellbeing import population "$data/ind-$n/population.csv" --margins 'age_band*sex,region' --store "$store" 2>/dev/null
 period=$(.build/release/wellbeing batches --store "$store" --format csv | awk -F, 'NR==2 {print $7}')
 for run in 1 2 3; do

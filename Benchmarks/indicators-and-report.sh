@@ -10,7 +10,7 @@ mkdir -p "$data"
 swift build -c release --product wellbeing >/dev/null
 store="$data/store.sqlite"
 if [ ! -f "$store" ]; then
-  .build/release/wellbeing import responses "$data/responses.csv" --instrument Surveys/lwc.yaml --store "$store" 2>/dev/null
+  .build/release/wellbeing import responses "$data/responses.csv" --instrument Surveys/lwc-synthetic.yaml --store "$store" 2>/dev/null
   .build/release/wellbeing import population "$data/population.csv" --margins 'age_band*sex,region' --store "$store" 2>/dev/null
 fi
 period=$(.build/release/wellbeing batches --store "$store" --format csv | awk -F, 'NR==2 {print $7}')

@@ -11,9 +11,11 @@ struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Build a fresh store from the bundled samples (Surveys/samples) and show what it holds.",
         discussion: """
-            Imports the synthetic citizen survey (two periods, one of them Shift_JIS), its population margins
-            and KPIs, and the staff DX survey, into a new store, prints the headline indicators, and writes
-            the citizen and staff reports (Japanese and English, HTML and Markdown) into Reports/demo/.
+            Imports a synthetic citizen survey on the Digital Agency's standard questionnaire, in a city's
+            local version (Surveys/examples/fujisawa.yaml: 13 districts, two questions of its own), for two
+            years: 2024 in Shift_JIS as Excel saves it, 2025 as a Google Forms export. Then its population
+            margins and KPIs, and the staff DX survey, into a new store; prints the headline indicators, and
+            writes the citizen and staff reports (Japanese and English, HTML and Markdown) into Reports/demo/.
 
             Examples:
               swift run wellbeing demo
@@ -43,14 +45,14 @@ struct Demo: ParsableCommand {
                 return (try InstrumentLoader.load(path: file), name)
             }
 
-            let (lwc, lwcName) = try instrument("lwc.yaml")
+            let (lwc, lwcName) = try instrument("examples/fujisawa.yaml")
             for file in ["citizen-2024-sjis.csv", "citizen-2025.csv"] {
                 let outcome = try store.importResponses(ResponseImportRequest(
                     path: path(file), instrument: lwc, instrumentFileName: lwcName, period: nil, encoding: nil))
                 Console.message(ImportSummary.describe(outcome, store: storePath))
             }
             let population = try store.importPopulation(path: path("population.csv"), survey: "lwc", period: nil,
-                                                        marginSpec: "age_band*sex,region", encoding: nil, replace: false)
+                                                        marginSpec: "年代*性別,居住地区", encoding: nil, replace: false)
             Console.message("imported population margins (\(population.detail)) as batch \(population.batchID).")
             let kpis = try store.importKPIs(valuesPath: path("kpis.csv"),
                                             catalogPath: (surveys as NSString).appendingPathComponent("kpis-lwc.yaml"),

@@ -74,6 +74,9 @@ public struct RespondentFields: Sendable, Hashable {
     /// The column holding a respondent's id, unique within a survey and period. Without one, a respondent
     /// is known by the line it stands on (`#12`), and repeats can only be caught file by file.
     public var idColumn: FieldColumn?
+    /// Whether a file may lack the id column (a Google Forms or Microsoft Forms export has none); such a
+    /// file's respondents are known by their line.
+    public var idIsOptional: Bool
     /// The column holding the group a report compares (a district, a staff tier).
     public var group: GroupField
     /// Where the period comes from when `--period` is not given.
@@ -86,10 +89,11 @@ public struct RespondentFields: Sendable, Hashable {
     public var freeTextColumns: [FieldColumn]
 
     public init(
-        idColumn: FieldColumn?, group: GroupField, period: PeriodSource?, attributes: [AttributeField],
-        weightColumn: FieldColumn?, freeTextColumns: [FieldColumn]
+        idColumn: FieldColumn?, idIsOptional: Bool = false, group: GroupField, period: PeriodSource?,
+        attributes: [AttributeField], weightColumn: FieldColumn?, freeTextColumns: [FieldColumn]
     ) {
         self.idColumn = idColumn
+        self.idIsOptional = idIsOptional
         self.group = group
         self.period = period
         self.attributes = attributes

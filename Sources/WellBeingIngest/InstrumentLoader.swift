@@ -15,64 +15,161 @@ public struct LoadedInstrument: Sendable {
 /// Every problem is reported with the file, line and YAML path, all at once: unknown keys, unknown scales,
 /// duplicate item ids or columns, a reverse flag on a 0–10 item, categories without items, missing codes
 /// inside the answer range, and so on.
+///
+/// A local version says `extends: lwc.yaml` (relative to itself, or absolute) and adds districts,
+/// attributes, scales, categories and questions to its base; see `load(path:)`. The loaded text of such a
+/// chain holds every file of it, so that the store keeps the whole resolved instrument.
 public enum InstrumentLoader {
-    /// Loads and validates the instrument at `path`.
+    /// The line that starts each file of a resolved chain in the stored text.
+    static let fileMarker = "# wellbeing-instrument-file: "
+    /// The longest chain of `extends:` followed.
+    static let chainLimit = 16
+
+    /// Loads and validates the instrument at `path`, with the chain of instruments it extends.
+    ///
+    /// - Throws: `inputMissing` when the file is missing; `badData` naming the file and line for a base that
+    ///   cannot be found, a cycle of `extends:`, a redefined inherited id and every other mistake.
     public static func load(path: String) throws -> LoadedInstrument {
-        let name = (path as NSString).lastPathComponent
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw WellBeingError(.inputMissing, "Cannot find the instrument file '\(path)'.")
+        var files: [(name: String, text: String)] = []
+        var visited: [String] = []
+        var current = path
+        var referrer: SourceLocation?
+        while true {
+            let name = (current as NSString).lastPathComponent
+            func refuse(_ reason: String, value: String? = nil) -> WellBeingError {
+                let location = referrer ?? SourceLocation(file: name)
+                return .badData("The instrument '\((path as NSString).lastPathComponent)' cannot be read:",
+                                problems: [DataProblem(location: location, value: value, reason: reason)])
+            }
+            guard FileKind.of(current) == .regularFile, let data = FileManager.default.contents(atPath: current) else {
+                if referrer == nil {
+                    throw WellBeingError(.inputMissing, "Cannot find the instrument file '\(path)'.")
+                }
+                throw refuse("the instrument it extends cannot be found (looked for '\(current)'; a relative path is "
+                             + "read from the folder of the file that names it)", value: (current as NSString).lastPathComponent)
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw WellBeingError(.badData, "\(name): an instrument file must be UTF-8 text.")
+            }
+            let canonical = OutputPaths.canonicalPath(current)
+            if visited.contains(canonical) {
+                throw refuse("extends an instrument that extends this one again (a cycle: "
+                             + (files.map(\.name).reversed() + [name]).joined(separator: " → ") + ")", value: name)
+            }
+            if files.count >= chainLimit {
+                throw refuse("more than \(chainLimit) instruments extend each other")
+            }
+            visited.append(canonical)
+            files.insert((name, text), at: 0)
+            let context = YAMLContext(fileName: name)
+            guard let root = context.root(of: text), root.node?.mapping != nil else { break }
+            let extends = root["extends"]
+            guard extends.isPresent else { break }
+            guard let target = extends.string("extends") else {
+                throw WellBeingError.badData("The instrument '\(name)' cannot be read:", problems: context.problems)
+            }
+            referrer = SourceLocation(file: name, line: extends.line, column: "extends")
+            current = target.hasPrefix("/") ? target
+                : (((current as NSString).deletingLastPathComponent as NSString).appendingPathComponent(target) as NSString).standardizingPath
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw WellBeingError(.inputMissing, "Cannot read the instrument file '\(path)'.")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw WellBeingError(.badData, "\(name): an instrument file must be UTF-8 text.")
-        }
-        return try parse(text, fileName: name)
+        if files.count == 1 { return try parse(files[0].text, fileName: files[0].name) }
+        let combined = "# wellbeing: the instrument \(files.last!.name) resolved with the "
+            + "instrument(s) it extends; each file follows its marker line.\n"
+            + files.map { fileMarker + $0.name + "\n" + $0.text + ($0.text.hasSuffix("\n") ? "" : "\n") }.joined()
+        return try parse(combined, fileName: files.last!.name)
     }
 
-    /// Parses and validates instrument YAML text.
+    /// Parses and validates instrument YAML text: one file, or a resolved chain as `load(path:)` writes it.
     public static func parse(_ text: String, fileName: String) throws -> LoadedInstrument {
-        let context = YAMLContext(fileName: fileName)
-        let instrument = context.root(of: text).flatMap { InstrumentReader(root: $0).read() }
-        guard let instrument, context.problems.isEmpty else {
+        let documents = split(text, fileName: fileName)
+        let contexts = documents.map { YAMLContext(fileName: $0.name) }
+        let roots = zip(contexts, documents).compactMap { $0.root(of: $1.text) }
+        let instrument = roots.count == documents.count ? InstrumentReader(roots: roots).read() : nil
+        let problems = contexts.flatMap(\.problems)
+        guard let instrument, problems.isEmpty else {
             throw WellBeingError.badData(
-                "The instrument '\(fileName)' has \(context.problems.count) problem(s); fix them and try again:",
-                problems: context.problems)
+                "The instrument '\(fileName)' has \(problems.count) problem(s); fix them and try again:",
+                problems: problems)
         }
         let digest = SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
         return LoadedInstrument(instrument: instrument, yaml: text, sha256: digest)
     }
+
+    /// The files of a resolved chain (base first), or the one file.
+    static func split(_ text: String, fileName: String) -> [(name: String, text: String)] {
+        guard text.hasPrefix("# wellbeing: the instrument "), text.contains("\n" + fileMarker) else {
+            return [(fileName, text)]
+        }
+        var documents: [(name: String, text: String)] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix(fileMarker) {
+                documents.append((String(line.dropFirst(fileMarker.count)), ""))
+            } else if !documents.isEmpty {
+                documents[documents.count - 1].text += line + "\n"
+            }
+        }
+        return documents
+    }
 }
 
-/// Walks an instrument's YAML tree; every check records a problem and carries on.
-private struct InstrumentReader {
-    let root: YAMLCursor
-    var context: YAMLContext { root.context }
+/// Walks an instrument's YAML tree, or a chain of them (base first); every check records a problem and
+/// carries on. Later files of a chain add to what the earlier ones define and may not redefine it.
+private final class InstrumentReader {
+    let roots: [YAMLCursor]
+    /// Where each id was first defined, for messages that name both places.
+    private var origins: [String: SourceLocation] = [:]
+
+    init(roots: [YAMLCursor]) { self.roots = roots }
+
+    var base: YAMLCursor { roots[0] }
+    /// The file the user named (the last of a chain).
+    var root: YAMLCursor { roots[roots.count - 1] }
+
+    static let baseKeys = ["extends", "id", "version", "title", "respondent", "scales", "default_scale", "factor_groups",
+                           "categories", "headline"]
+    static let extensionKeys = ["extends", "id", "version", "title", "respondent", "scales", "factor_groups",
+                                "categories", "headline"]
 
     func read() -> Instrument? {
-        guard root.requireMapping("the instrument") else { return nil }
-        root.checkKeys(["id", "version", "title", "respondent", "scales", "default_scale", "factor_groups",
-                        "categories", "headline"])
-        let surveyID = root["id"].string("the survey id")
+        guard roots.allSatisfy({ $0.requireMapping("the instrument") }) else { return nil }
+        base.checkKeys(Self.baseKeys)
+        for local in roots.dropFirst() { local.checkKeys(Self.extensionKeys) }
+        /// A key a local version replaces: the last file that has it.
+        func latest(_ key: String) -> YAMLCursor { roots.last(where: { $0[key].isPresent })?[key] ?? base[key] }
+        let idCursor = latest("id")
+        let surveyID = idCursor.string("the survey id")
         if let surveyID, surveyID.range(of: #"^[A-Za-z0-9][A-Za-z0-9_.-]*$"#, options: .regularExpression) == nil {
-            root["id"].problem("the survey id may hold only letters, digits, '-', '_' and '.'", value: surveyID)
+            idCursor.problem("the survey id may hold only letters, digits, '-', '_' and '.'", value: surveyID)
         }
-        let version = root["version"].string("the instrument version")
-        let title = root["title"].localized("the title")
-        let respondent = readRespondent(root["respondent"])
-        let scales = readScales(root["scales"])
-        let defaultScale = root["default_scale"].string("default_scale", required: false)
+        let version = latest("version").string("the instrument version")
+        let title = latest("title").localized("the title")
+        var respondent = readRespondent(base["respondent"])
+        for local in roots.dropFirst() where local["respondent"].isPresent {
+            if respondent != nil { extendRespondent(&respondent!, with: local["respondent"]) }
+        }
+        var scales: [String: AnswerScale] = [:]
+        readScales(base["scales"], into: &scales, required: true)
+        for local in roots.dropFirst() { readScales(local["scales"], into: &scales, required: false) }
+        let defaultScale = base["default_scale"].string("default_scale", required: false)
         if let defaultScale, scales[defaultScale] == nil {
-            root["default_scale"].problem("unknown scale; defined: \(scales.keys.sorted().joined(separator: ", "))",
+            base["default_scale"].problem("unknown scale; defined: \(scales.keys.sorted().joined(separator: ", "))",
                                           value: defaultScale)
         }
-        let factorGroups = readFactorGroups(root["factor_groups"])
+        var factorGroups: [FactorGroup] = []
+        for file in roots { readFactorGroups(file["factor_groups"], into: &factorGroups) }
         var items: [Item] = []
-        let categories = readCategories(root["categories"], scales: scales, defaultScale: defaultScale,
-                                        factorGroups: factorGroups, groupValues: respondent?.group.values ?? [],
-                                        items: &items)
-        let headlines = readHeadlines(root["headline"], scales: scales, defaultScale: defaultScale, items: &items)
+        var categories: [Category] = []
+        for file in roots {
+            readCategories(file["categories"], scales: scales, defaultScale: defaultScale, factorGroups: factorGroups,
+                           groupValues: respondent?.group.values ?? [], into: &categories, items: &items)
+        }
+        var headlines: [HeadlineItem] = []
+        for file in roots {
+            readHeadlines(file["headline"], scales: scales, defaultScale: defaultScale, into: &headlines, items: &items)
+        }
+        if headlines.filter(\.isOutcome).count > 1 {
+            root["headline"].problem("only one headline item may be marked 'outcome: true' (the one drivers are computed for)")
+        }
         if categories.isEmpty && headlines.isEmpty {
             root.problem("the instrument has no categories and no headline items: nothing to analyse")
         }
@@ -83,13 +180,32 @@ private struct InstrumentReader {
                           headlines: headlines, items: items)
     }
 
+    /// Records where `what` `id` is defined; reports a second definition, naming the first when it is in
+    /// another file (an inherited id redefined).
+    private func define(_ kind: String, _ id: String, at cursor: YAMLCursor, duplicate: String) -> Bool {
+        let key = kind + "\u{1F}" + id
+        let here = SourceLocation(file: cursor.context.fileName, line: cursor.line, column: cursor.path)
+        if let earlier = origins[key] {
+            if earlier.file != here.file {
+                cursor.problem("redefines the \(kind) '\(id)' of \(earlier.file)"
+                               + (earlier.line.map { ":\($0)" } ?? "") + "; a local version may add a \(kind) "
+                               + "but not change an inherited one (give it another id)", value: id)
+            } else {
+                cursor.problem(duplicate, value: id)
+            }
+            return false
+        }
+        origins[key] = here
+        return true
+    }
+
     // MARK: Respondent fields
 
-    private func column(_ cursor: YAMLCursor, _ what: String) -> FieldColumn? {
+    private func column(_ cursor: YAMLCursor, _ what: String, extraKeys: [String] = []) -> FieldColumn? {
         guard cursor.isPresent else { return nil }
         if cursor.node?.scalar != nil { return cursor.string(what).map { FieldColumn(name: $0) } }
         guard cursor.requireMapping(what) else { return nil }
-        cursor.checkKeys(["column", "aliases"])
+        cursor.checkKeys(["column", "aliases"] + extraKeys)
         guard let name = cursor["column"].string("\(what): column") else { return nil }
         return FieldColumn(name: name, aliases: cursor["aliases"].strings("aliases"))
     }
@@ -97,7 +213,8 @@ private struct InstrumentReader {
     private func readRespondent(_ cursor: YAMLCursor) -> RespondentFields? {
         guard cursor.requireMapping("the respondent section") else { return nil }
         cursor.checkKeys(["id", "group", "period", "attributes", "weight", "free_text"])
-        let idColumn = column(cursor["id"], "the respondent id column")
+        let idColumn = column(cursor["id"], "the respondent id column", extraKeys: ["optional"])
+        let idIsOptional = cursor["id"].node?.mapping != nil && cursor["id"]["optional"].bool("optional", default: false)
         let group = readGroup(cursor["group"])
         var period: PeriodSource?
         let periodCursor = cursor["period"]
@@ -121,9 +238,22 @@ private struct InstrumentReader {
             }
         }
         var attributes: [AttributeField] = []
-        for element in cursor["attributes"].elements("attributes") {
+        readAttributes(cursor["attributes"], into: &attributes)
+        let weight = column(cursor["weight"], "the weight column")
+        var freeText: [FieldColumn] = []
+        for element in cursor["free_text"].elements("free_text") {
+            if let field = column(element, "a free-text column") { freeText.append(field) }
+        }
+        guard let group else { return nil }
+        return RespondentFields(idColumn: idColumn, idIsOptional: idIsOptional, group: group, period: period,
+                                attributes: attributes, weightColumn: weight, freeTextColumns: freeText)
+    }
+
+    private func readAttributes(_ cursor: YAMLCursor, into attributes: inout [AttributeField]) {
+        for element in cursor.elements("attributes") {
             if element.node?.scalar != nil {
-                if let name = element.string("the attribute column") {
+                if let name = element.string("the attribute column"),
+                   define("attribute", name, at: element, duplicate: "this attribute is listed twice") {
                     attributes.append(AttributeField(column: FieldColumn(name: name), label: LocalizedText(ja: name), values: []))
                 }
                 continue
@@ -134,17 +264,32 @@ private struct InstrumentReader {
             let label = element["label"].localized("the label", required: false) ?? LocalizedText(ja: name)
             let values = element["values"].strings("values")
             checkUnique(values, at: element["values"], what: "value")
+            guard define("attribute", name, at: element["column"], duplicate: "this attribute is listed twice") else { continue }
             attributes.append(AttributeField(column: FieldColumn(name: name, aliases: element["aliases"].strings("aliases")),
                                              label: label, values: values))
         }
-        let weight = column(cursor["weight"], "the weight column")
-        var freeText: [FieldColumn] = []
-        for element in cursor["free_text"].elements("free_text") {
-            if let field = column(element, "a free-text column") { freeText.append(field) }
+    }
+
+    /// What a local version may add to the respondent fields: group values and aliases, attributes,
+    /// free-text columns.
+    private func extendRespondent(_ respondent: inout RespondentFields, with cursor: YAMLCursor) {
+        guard cursor.requireMapping("the respondent section") else { return }
+        cursor.checkKeys(["group", "attributes", "free_text"])
+        let group = cursor["group"]
+        if group.isPresent, group.requireMapping("the group") {
+            group.checkKeys(["values", "aliases"])
+            let values = group["values"].strings("values")
+            checkUnique(values, at: group["values"], what: "group")
+            for value in values where respondent.group.values.contains(GroupName(value)) {
+                group["values"].problem("is already a group of the instrument this one extends", value: value)
+            }
+            respondent.group.values += values.map { GroupName($0) }.filter { !respondent.group.values.contains($0) }
+            respondent.group.column.aliases += group["aliases"].strings("aliases")
         }
-        guard let group else { return nil }
-        return RespondentFields(idColumn: idColumn, group: group, period: period, attributes: attributes,
-                                weightColumn: weight, freeTextColumns: freeText)
+        readAttributes(cursor["attributes"], into: &respondent.attributes)
+        for element in cursor["free_text"].elements("free_text") {
+            if let field = column(element, "a free-text column") { respondent.freeTextColumns.append(field) }
+        }
     }
 
     private func readGroup(_ cursor: YAMLCursor) -> GroupField? {
@@ -169,11 +314,13 @@ private struct InstrumentReader {
 
     // MARK: Scales
 
-    private func readScales(_ cursor: YAMLCursor) -> [String: AnswerScale] {
-        guard cursor.requireMapping("the scales section") else { return [:] }
-        var scales: [String: AnswerScale] = [:]
+    private func readScales(_ cursor: YAMLCursor, into scales: inout [String: AnswerScale], required: Bool) {
+        if !required && !cursor.isPresent { return }
+        guard cursor.requireMapping("the scales section") else { return }
+        let before = scales.count
         for (id, scaleCursor) in cursor.entries("scales") {
             guard scaleCursor.requireMapping("scale '\(id)'") else { continue }
+            guard define("scale", id, at: scaleCursor, duplicate: "this scale is defined twice") else { continue }
             scaleCursor.checkKeys(["range", "labels", "missing", "top_box_from"])
             let range = scaleCursor["range"].elements("the range").compactMap { $0.integer("the range") }
             guard range.count == 2 else {
@@ -222,32 +369,26 @@ private struct InstrumentReader {
             scales[id] = AnswerScale(id: id, minimum: minimum, maximum: maximum, labels: labels,
                                      missingCodes: missing, topBoxFrom: topBox)
         }
-        if scales.isEmpty && cursor.node?.mapping != nil { cursor.problem("define at least one scale") }
-        return scales
+        if scales.count == before && required && cursor.node?.mapping != nil { cursor.problem("define at least one scale") }
     }
 
     // MARK: Categories and items
 
-    private func readFactorGroups(_ cursor: YAMLCursor) -> [FactorGroup] {
-        var groups: [FactorGroup] = []
+    private func readFactorGroups(_ cursor: YAMLCursor, into groups: inout [FactorGroup]) {
         for element in cursor.elements("factor_groups") {
             guard element.requireMapping("a factor group") else { continue }
             element.checkKeys(["id", "name"])
             guard let id = element["id"].string("the factor group id"),
                   let name = element["name"].localized("the factor group name") else { continue }
-            if groups.contains(where: { $0.id == id }) {
-                element["id"].problem("this factor group id is used twice", value: id)
-            }
+            guard define("factor group", id, at: element["id"], duplicate: "this factor group id is used twice") else { continue }
             groups.append(FactorGroup(id: id, name: name))
         }
-        return groups
     }
 
     private func readCategories(
         _ cursor: YAMLCursor, scales: [String: AnswerScale], defaultScale: String?, factorGroups: [FactorGroup],
-        groupValues: [GroupName], items: inout [Item]
-    ) -> [Category] {
-        var categories: [Category] = []
+        groupValues: [GroupName], into categories: inout [Category], items: inout [Item]
+    ) {
         for element in cursor.elements("categories") {
             guard element.requireMapping("a category") else { continue }
             element.checkKeys(["id", "name", "group", "scale", "targets", "items"])
@@ -270,11 +411,8 @@ private struct InstrumentReader {
             var itemIDs: [ItemID] = []
             var itemScales: Set<String> = []
             for itemCursor in itemCursors {
-                guard let item = readItem(itemCursor, scales: scales, defaultScale: categoryScale, allowReverse: true) else {
-                    continue
-                }
-                if items.contains(where: { $0.id == item.id }) {
-                    itemCursor["id"].problem("this item id is used twice", value: item.id.rawValue)
+                guard let item = readItem(itemCursor, scales: scales, defaultScale: categoryScale, allowReverse: true),
+                      define("item", item.id.rawValue, at: itemCursor["id"], duplicate: "this item id is used twice") else {
                     continue
                 }
                 items.append(item)
@@ -284,15 +422,11 @@ private struct InstrumentReader {
             if itemScales.count > 1 {
                 element["items"].problem("a category's items must share one scale; found \(itemScales.sorted().joined(separator: ", "))")
             }
-            guard let id, let name else { continue }
-            if categories.contains(where: { $0.id.rawValue == id }) {
-                element["id"].problem("this category id is used twice", value: id)
-                continue
-            }
+            guard let id, let name,
+                  define("category", id, at: element["id"], duplicate: "this category id is used twice") else { continue }
             categories.append(Category(id: IndicatorID(id), name: name, factorGroup: factorGroup, itemIDs: itemIDs,
                                        targetGroups: targets.map { GroupName($0) }))
         }
-        return categories
     }
 
     private func readItem(_ cursor: YAMLCursor, scales: [String: AnswerScale], defaultScale: String?,
@@ -323,24 +457,16 @@ private struct InstrumentReader {
     }
 
     private func readHeadlines(_ cursor: YAMLCursor, scales: [String: AnswerScale], defaultScale: String?,
-                               items: inout [Item]) -> [HeadlineItem] {
-        var headlines: [HeadlineItem] = []
+                               into headlines: inout [HeadlineItem], items: inout [Item]) {
         for element in cursor.elements("headline") {
-            guard let item = readItem(element, scales: scales, defaultScale: defaultScale, allowReverse: false) else {
-                continue
-            }
-            if items.contains(where: { $0.id == item.id }) {
-                element["id"].problem("this item id is used twice", value: item.id.rawValue)
+            guard let item = readItem(element, scales: scales, defaultScale: defaultScale, allowReverse: false),
+                  define("item", item.id.rawValue, at: element["id"], duplicate: "this item id is used twice") else {
                 continue
             }
             let name = element["name"].localized("the short name", required: false) ?? item.text
             items.append(item)
             headlines.append(HeadlineItem(itemID: item.id, name: name, isOutcome: element["outcome"].bool("outcome", default: false)))
         }
-        if headlines.filter(\.isOutcome).count > 1 {
-            cursor.problem("only one headline item may be marked 'outcome: true' (the one drivers are computed for)")
-        }
-        return headlines
     }
 
     // MARK: Cross checks

@@ -318,7 +318,9 @@ final class ColumnLayout {
         }
 
         let respondent = instrument.respondent
-        id = respondent.idColumn.map { find($0) ?? 0 }
+        id = respondent.idColumn.flatMap { column in
+            respondent.idIsOptional ? find(column, required: false) : (find(column) ?? 0)
+        }
         group = find(respondent.group.column) ?? 0
         if needsPeriodColumn {
             if let source = respondent.period {

@@ -3,11 +3,14 @@
 
     python3 Surveys/samples/make_samples.py [path/to/gen_survey.py]
 
-- citizen-2024-sjis.csv, citizen-2025.csv, population.csv: the citizen survey from the project's
-  generator (shared/tools/gen_survey.py --n 2000 --seed 20251001 --waves 2 --split-periods); the 2024
-  file is re-encoded as Excel on Windows saves CSV (Shift_JIS/CP932, CRLF), the 2025 file as UTF-8 with BOM.
+- citizen-2024-sjis.csv, citizen-2025.csv, population.csv: the citizen survey on the Digital Agency's
+  standard questionnaire from the project's generator (shared/tools/gen_survey.py --layout standard
+  --n 2000 --seed 20251001 --waves 2 --split-periods), with the two questions of Fujisawa's local version
+  (Surveys/examples/fujisawa.yaml) added: f1 and f2, on 1–5, drawn from a fixed seed and tied to h3 and
+  i14. The 2024 file has code headers (h1, i01, …) and is re-encoded as Excel on Windows saves CSV
+  (Shift_JIS/CP932, CRLF); the 2025 file is laid out as a Google Forms export (--headers text: a
+  タイムスタンプ column, the official wording as headers, no respondent id; UTF-8 without BOM).
 - kpis.csv: KPI values (Surveys/kpis-lwc.yaml) for the 13 districts and both periods, drawn from a fixed seed.
-- reference.csv: made-up "national" means and SDs of the category scores, for deviation scores.
 - staff-dx-2025.csv: a staff DX survey laid out as a Microsoft Forms export (question text as headers,
   answers as labels), 300 staff across the five tiers (Surveys/staff-dx.yaml).
 - staff-population.csv: staff counts per tier, for raking the staff survey.
@@ -27,19 +30,56 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DISTRICTS = ["片瀬", "鵠沼", "辻堂", "村岡", "藤沢", "明治", "善行", "湘南大庭", "六会", "湘南台", "遠藤", "長後", "御所見"]
 
 
+# Fujisawa's own questions (Surveys/examples/fujisawa.yaml): id, wording, the column they follow, weight.
+LOCAL_QUESTIONS = [
+    ("f1", "これからも藤沢市に住み続けたいと思う", "h3", 0.55),
+    ("f2", "市の取組や情報発信を身近に感じる", "i14", 0.45),
+]
+
+
+def add_local_questions(text, headers, seed):
+    """Appends f1 and f2 (1–5, about 3 % missing) before the free-text column; answers follow their anchor."""
+    rng = np.random.default_rng(seed)
+    rows = list(csv.reader(io.StringIO(text)))
+    header = rows[0]
+    anchors = []
+    for _, _, column, _ in LOCAL_QUESTIONS:
+        code_header = column
+        if headers == "text":
+            index = {"h3": 6, "i14": 8 + 13}[column]  # タイムスタンプ, 居住地区, 年代, 性別, h1..h4, i01..
+            anchors.append(index)
+        else:
+            anchors.append(header.index(code_header))
+    insert_at = len(header) - 1
+    names = [question if headers == "text" else item for item, question, _, _ in LOCAL_QUESTIONS]
+    out = [header[:insert_at] + names + header[insert_at:]]
+    for row in rows[1:]:
+        values = []
+        for (item, _, column, weight), anchor in zip(LOCAL_QUESTIONS, anchors):
+            raw = row[anchor]
+            centre = 3.0 if raw == "" else (1 + 4 * int(raw) / 10 if column.startswith("h") else float(raw))
+            value = int(np.clip(round(3 + weight * (centre - 3) + rng.normal(0, 0.8)), 1, 5))
+            values.append("" if rng.random() < 0.03 else str(value))
+        out.append(row[:insert_at] + values + row[insert_at:])
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(out)
+    return buffer.getvalue()
+
+
 def citizen(generator):
-    with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, generator, "--n", "2000", "--seed", "20251001", "--out", tmp,
-                        "--waves", "2", "--split-periods"], check=True)
-        with open(os.path.join(tmp, "responses_2024.csv"), encoding="utf-8", newline="") as f:
-            text = f.read()
+    with tempfile.TemporaryDirectory() as codes, tempfile.TemporaryDirectory() as texts:
+        for folder, headers in [(codes, "codes"), (texts, "text")]:
+            subprocess.run([sys.executable, generator, "--layout", "standard", "--headers", headers, "--n", "2000",
+                            "--seed", "20251001", "--out", folder, "--waves", "2", "--split-periods"], check=True)
+        with open(os.path.join(codes, "responses_2024.csv"), encoding="utf-8", newline="") as f:
+            text = add_local_questions(f.read(), "codes", 20251005)
         with open(os.path.join(HERE, "citizen-2024-sjis.csv"), "wb") as f:
             f.write(text.replace("\r\n", "\n").replace("\n", "\r\n").encode("cp932"))
-        with open(os.path.join(tmp, "responses_2025.csv"), encoding="utf-8", newline="") as f:
-            text = f.read()
-        with open(os.path.join(HERE, "citizen-2025.csv"), "w", encoding="utf-8-sig", newline="") as f:
+        with open(os.path.join(texts, "responses_2025.csv"), encoding="utf-8", newline="") as f:
+            text = add_local_questions(f.read(), "text", 20251006)
+        with open(os.path.join(HERE, "citizen-2025.csv"), "w", encoding="utf-8", newline="") as f:
             f.write(text)
-        shutil.copy(os.path.join(tmp, "population.csv"), os.path.join(HERE, "population.csv"))
+        shutil.copy(os.path.join(codes, "population.csv"), os.path.join(HERE, "population.csv"))
 
 
 # kpi id, base value, spread across districts, change per year, decimals
@@ -77,18 +117,6 @@ def kpis():
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(["kpi", "group", "period", "value"])
         writer.writerows(rows)
-
-
-def reference():
-    rng = np.random.default_rng(20251003)
-    with open(os.path.join(HERE, "reference.csv"), "w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(["indicator", "mean", "sd", "source"])
-        for k in range(1, 25):
-            writer.writerow([f"c{k:02d}", f"{rng.uniform(2.9, 3.6):.3f}", f"{rng.uniform(0.12, 0.25):.3f}",
-                             "架空の全国値（サンプル）"])
-        writer.writerow(["life_satisfaction", "6.20", "0.35", "架空の全国値（サンプル）"])
-        writer.writerow(["happiness", "6.50", "0.33", "架空の全国値（サンプル）"])
 
 
 TIERS = ["第1階層", "第2階層", "第3階層", "第4階層", "第5階層"]
@@ -160,5 +188,4 @@ if __name__ == "__main__":
     generator = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "..", "shared", "tools", "gen_survey.py")
     citizen(generator)
     kpis()
-    reference()
     staff_survey()

@@ -33,7 +33,7 @@ import Testing
         #expect(design["n"] as? Int == 1091)
         #expect((design["kish_deff"] as? Double ?? 0) > 1)
         let estimates = try #require(object["estimates"] as? [[String: Any]])
-        #expect(estimates.count == 26 * 14)
+        #expect(estimates.count == 30 * 14)  // 24 categories, h1–h4 and the local f1, f2; 13 districts and the city
         let keys: Set<String> = ["group", "indicator", "n", "mean", "se", "ci_low", "ci_high", "top2", "deviation", "suppressed", "unstable"]
         #expect(estimates.allSatisfy { Set($0.keys) == keys })
         let whole = try #require(estimates.first { $0["group"] is NSNull && $0["indicator"] as? String == "c01" })
@@ -42,7 +42,7 @@ import Testing
         #expect(!withheld.isEmpty)  // 遠藤 is tiny in the samples
         #expect(withheld.allSatisfy { $0["mean"] is NSNull && $0["se"] is NSNull && $0["deviation"] is NSNull })
         let reliability = try #require(object["reliability"] as? [[String: Any]])
-        #expect(reliability.count == 24)
+        #expect(reliability.count == 15)  // the categories with two or more items
         let drivers = try #require(object["drivers"] as? [[String: Any]])
         #expect(drivers.count == 24 && drivers.allSatisfy { Set($0.keys) == ["indicator", "n", "r"] })
     }
@@ -60,7 +60,7 @@ import Testing
         let run = try Self.run(["indicators", "--period", "2024", "--survey", "lwc", "--format", "csv"])
         #expect(run.status == 0)
         #expect(run.output.hasPrefix("\u{FEFF}group,indicator,n,mean,se,ci_low,ci_high,top2,deviation,suppressed,unstable\r\n"))
-        #expect(run.output.components(separatedBy: "\r\n").count == 26 * 14 + 2)
+        #expect(run.output.components(separatedBy: "\r\n").count == 30 * 14 + 2)
         let plain = try Self.run(["indicators", "--period", "2024", "--survey", "lwc", "--format", "csv", "--no-bom"])
         #expect(plain.output.hasPrefix("group,"))
     }
@@ -94,7 +94,7 @@ import Testing
 
     @Test func driversJSON() throws {
         let object = try Self.json(["drivers", "--period", "2025", "--survey", "lwc"])
-        #expect(object["outcome"] as? String == "life_satisfaction")
+        #expect(object["outcome"] as? String == "h1")
         let rows = try #require(object["rows"] as? [[String: Any]])
         #expect(rows.count == 24)
         let quadrants = Set(rows.compactMap { $0["quadrant"] as? String })
@@ -105,7 +105,7 @@ import Testing
         let object = try Self.json(["trend", "--from", "2024", "--to", "2025", "--survey", "lwc"])
         #expect(object["from"] as? String == "2024" && object["to"] as? String == "2025")
         let rows = try #require(object["rows"] as? [[String: Any]])
-        #expect(rows.count == 26 * 14)
+        #expect(rows.count == 30 * 14)
         #expect(rows.allSatisfy { Set($0.keys) == ["group", "indicator", "diff", "se", "significant"] })
         for row in rows {
             if let diff = row["diff"] as? Double, let se = row["se"] as? Double {

@@ -21,7 +21,7 @@ import Testing
     /// A seeded sample of the lwc fixture's 2025 wave.
     static func fixtureMatrix() throws -> (ResponseMatrix, PopulationTable) {
         let store = try SurveyStore()
-        try importResponses(store, Paths.lwc("responses_2025.csv"), instrument: try InstrumentLoader.load(path: Paths.survey("lwc.yaml")),
+        try importResponses(store, Paths.lwc("responses_2025.csv"), instrument: try InstrumentLoader.load(path: Paths.survey("lwc-synthetic.yaml")),
                             period: "2025")
         _ = try store.importPopulation(path: Paths.lwc("population.csv"), survey: "lwc", period: nil,
                                        marginSpec: "age_band*sex,region", encoding: nil, replace: false)

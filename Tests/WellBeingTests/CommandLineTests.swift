@@ -83,7 +83,7 @@ import Testing
 
     @Test func importsTheReferenceFixtureEndToEnd() throws {
         let folder = try TemporaryFolder()
-        let lwc = Paths.survey("lwc.yaml")
+        let lwc = Paths.survey("lwc-synthetic.yaml")
         var run = try Self.run(["import", "responses", Paths.lwc("responses_2024.csv"), "--instrument", lwc, "--period", "2024"],
                                in: folder.path)
         #expect(run.status == 0, "\(run.errors)")

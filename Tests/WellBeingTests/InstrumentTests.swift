@@ -6,7 +6,7 @@ import Testing
 /// The shipped instruments, and every kind of mistake an instrument file can hold.
 @Suite struct InstrumentTests {
     @Test func lwcMatchesTheReferenceItemList() throws {
-        let instrument = try InstrumentLoader.load(path: Paths.survey("lwc.yaml")).instrument
+        let instrument = try InstrumentLoader.load(path: Paths.survey("lwc-synthetic.yaml")).instrument
         #expect(instrument.categories.map(\.id.rawValue) == (1...24).map { String(format: "c%02d", $0) })
         #expect(instrument.factorGroups.map(\.name.ja) == ["生活環境", "地域の人間関係", "自分らしい生き方"])
         // items.csv: item, category_id, category, group, reverse, text

@@ -116,7 +116,7 @@ import Testing
     @Test func calibratedStandardErrorsFromUnequalStartingWeights() throws {
         let reference = try RealDataTests.json("raked_design.json")
         let store = try SurveyStore()
-        try importResponses(store, Paths.lwc("responses_2025.csv"), instrument: try InstrumentLoader.load(path: Paths.survey("lwc.yaml")),
+        try importResponses(store, Paths.lwc("responses_2025.csv"), instrument: try InstrumentLoader.load(path: Paths.survey("lwc-synthetic.yaml")),
                             period: "2025")
         _ = try store.importPopulation(path: Paths.lwc("population.csv"), survey: "lwc", period: nil,
                                        marginSpec: "age_band*sex,region", encoding: nil, replace: false)

@@ -16,7 +16,7 @@ import Testing
 
         static let shared: Result<Fixture, Error> = Result {
             let store = try SurveyStore()
-            let instrument = try InstrumentLoader.load(path: Paths.survey("lwc.yaml"))
+            let instrument = try InstrumentLoader.load(path: Paths.survey("lwc-synthetic.yaml"))
             try importResponses(store, Paths.lwc("responses.csv"), instrument: instrument, period: nil)
             _ = try store.importPopulation(path: Paths.lwc("population.csv"), survey: "lwc", period: nil,
                                            marginSpec: "age_band*sex,region", encoding: nil, replace: false)

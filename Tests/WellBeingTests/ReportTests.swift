@@ -13,7 +13,7 @@ import Testing
     /// The reference fixture (both waves, margins) with the sample KPIs: the same store on every run.
     static let store: Result<SurveyStore, Error> = Result {
         let store = try SurveyStore()
-        try importResponses(store, Paths.lwc("responses.csv"), instrument: try InstrumentLoader.load(path: Paths.survey("lwc.yaml")),
+        try importResponses(store, Paths.lwc("responses.csv"), instrument: try InstrumentLoader.load(path: Paths.survey("lwc-synthetic.yaml")),
                             period: nil)
         _ = try store.importPopulation(path: Paths.lwc("population.csv"), survey: "lwc", period: nil,
                                        marginSpec: "age_band*sex,region", encoding: nil, replace: false)
@@ -199,9 +199,9 @@ import Testing
 extension ReportTests {
     @Test func referenceFiguresAddAWholeAreaRadar() throws {
         let store = try SurveyStore()
-        try importResponses(store, Paths.lwc("responses_2025.csv"), instrument: try InstrumentLoader.load(path: Paths.survey("lwc.yaml")),
+        try importResponses(store, Paths.lwc("responses_2025.csv"), instrument: try InstrumentLoader.load(path: Paths.survey("lwc-synthetic.yaml")),
                             period: "2025")
-        _ = try store.importReference(path: Paths.survey("samples/reference.csv"), survey: nil, period: nil, encoding: nil, replace: false)
+        _ = try store.importReference(path: Paths.fixture("reference-synthetic.csv"), survey: nil, period: nil, encoding: nil, replace: false)
         let folder = try TemporaryFolder()
         _ = try ReportJob.write(store: store, survey: "lwc", period: "2025", previous: nil, options: AnalysisOptions(),
                                 language: .en, format: .md, folder: folder.path, includeComments: false)

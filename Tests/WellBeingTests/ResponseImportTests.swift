@@ -216,7 +216,7 @@ import Testing
 
     @Test func periodComesFromTheColumnWhenNotGiven() throws {
         let store = try SurveyStore()
-        let loaded = try InstrumentLoader.load(path: Paths.survey("lwc.yaml"))
+        let loaded = try InstrumentLoader.load(path: Paths.survey("lwc-synthetic.yaml"))
         let outcome = try importResponses(store, Paths.lwc("responses.csv"), instrument: loaded, period: nil)
         #expect(outcome.periods.map(\.rawValue) == ["2024", "2025"])
         #expect(outcome.importedRows == 3000)
@@ -239,7 +239,7 @@ import Testing
     @Test func answersAreTheSameAsTheFileSays() throws {
         // Every stored answer of the reference fixture equals the CSV's, read independently.
         let store = try SurveyStore()
-        let loaded = try InstrumentLoader.load(path: Paths.survey("lwc.yaml"))
+        let loaded = try InstrumentLoader.load(path: Paths.survey("lwc-synthetic.yaml"))
         try importResponses(store, Paths.lwc("responses_2025.csv"), instrument: loaded, period: "2025")
         let matrix = try store.responses(survey: SurveyID("lwc"), period: PeriodLabel("2025"))
         let reader = CSVReader(source: try TextSource(path: Paths.lwc("responses_2025.csv")))

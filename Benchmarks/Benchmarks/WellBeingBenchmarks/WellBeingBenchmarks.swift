@@ -47,7 +47,7 @@ struct SplitMix64 {
 }
 
 let instrumentPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Surveys/lwc.yaml").path
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Surveys/lwc-synthetic.yaml").path
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .peakMemoryResident, .mallocCountTotal],
@@ -61,7 +61,7 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.startMeasurement()
             let store = try SurveyStore(path: storePath)
             let outcome = try store.importResponses(ResponseImportRequest(
-                path: csv, instrument: instrument, instrumentFileName: "lwc.yaml", period: nil, encoding: nil))
+                path: csv, instrument: instrument, instrumentFileName: "lwc-synthetic.yaml", period: nil, encoding: nil))
             benchmark.stopMeasurement()
             blackHole(outcome)
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: storePath + suffix) }
