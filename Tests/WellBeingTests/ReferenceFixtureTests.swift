@@ -5,25 +5,49 @@ import Testing
 @testable import WellBeingIngest
 @testable import WellBeingStore
 
-/// Every figure of `../shared/fixtures/lwc-3000/reference.json` that its mapping table lists, for both
-/// periods, every district and the whole city: 1e-9 relative for unweighted, 1e-6 for weighted figures.
+/// Every figure of the R reference fixtures that their mapping tables list, for both periods, every
+/// district and the whole city: 1e-9 relative for unweighted, 1e-6 for weighted figures.
+/// `lwc-3000` is the first round's synthetic 48-item layout (`lwc-synthetic.yaml`); `lwc-standard-3000`
+/// is the Digital Agency's standard questionnaire (`lwc.yaml`: h1–h4, i01–i46, 居住地区/年代/性別).
 @Suite struct ReferenceFixtureTests {
-    /// The fixture imported once: both periods, population margins `age_band*sex,region`.
+    /// The two fixtures and how each is imported.
+    enum Layout: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        case synthetic = "lwc-3000"
+        case standard = "lwc-standard-3000"
+
+        var instrument: String { self == .synthetic ? "lwc-synthetic.yaml" : "lwc.yaml" }
+        var margins: String { self == .synthetic ? "age_band*sex,region" : "年代*性別,居住地区" }
+        var outcome: String { self == .synthetic ? "life_satisfaction" : "h1" }
+        var reversedItems: Set<String> { self == .synthetic ? ["q08", "q30", "q32", "q40"] : ["i06"] }
+        func file(_ name: String) -> String {
+            ((Paths.shared as NSString).appendingPathComponent("fixtures/\(rawValue)") as NSString).appendingPathComponent(name)
+        }
+        var testDescription: String { rawValue }
+    }
+
+    /// A fixture imported once: both periods, population margins as its README says.
     struct Fixture: @unchecked Sendable {
         let store: SurveyStore
         let reference: [String: Any]
         let regions: [String]
+        let layout: Layout
 
-        static let shared: Result<Fixture, Error> = Result {
+        static let synthetic: Result<Fixture, Error> = Result { try load(.synthetic) }
+        static let standard: Result<Fixture, Error> = Result { try load(.standard) }
+        static func shared(_ layout: Layout) throws -> Fixture {
+            try (layout == .synthetic ? synthetic : standard).get()
+        }
+
+        static func load(_ layout: Layout) throws -> Fixture {
             let store = try SurveyStore()
-            let instrument = try InstrumentLoader.load(path: Paths.survey("lwc-synthetic.yaml"))
-            try importResponses(store, Paths.lwc("responses.csv"), instrument: instrument, period: nil)
-            _ = try store.importPopulation(path: Paths.lwc("population.csv"), survey: "lwc", period: nil,
-                                           marginSpec: "age_band*sex,region", encoding: nil, replace: false)
-            let data = try Data(contentsOf: URL(fileURLWithPath: Paths.lwc("reference.json")))
+            let instrument = try InstrumentLoader.load(path: Paths.survey(layout.instrument))
+            try importResponses(store, layout.file("responses.csv"), instrument: instrument, period: nil)
+            _ = try store.importPopulation(path: layout.file("population.csv"), survey: "lwc", period: nil,
+                                           marginSpec: layout.margins, encoding: nil, replace: false)
+            let data = try Data(contentsOf: URL(fileURLWithPath: layout.file("reference.json")))
             let reference = try JSONSerialization.jsonObject(with: data) as! [String: Any]
             let regions = (reference["meta"] as! [String: Any])["regions"] as! [String]
-            return Fixture(store: store, reference: reference, regions: regions)
+            return Fixture(store: store, reference: reference, regions: regions, layout: layout)
         }
 
         func period(_ label: String) -> [String: Any] {
@@ -67,6 +91,7 @@ import Testing
     }
 
     static let periods = ["2024", "2025"]
+    static let cases: [(Layout, String)] = Layout.allCases.flatMap { layout in periods.map { (layout, $0) } }
 
     /// The whole area (nil) and each region, with the reference values of each.
     static func places(_ domains: [String: Any]) -> [(GroupName?, [String: Any])] {
@@ -74,9 +99,9 @@ import Testing
             + (domains["regions"] as! [String: [String: Any]]).map { (GroupName($0.key), $0.value) }
     }
 
-    @Test(arguments: periods)
-    func meansStandardErrorsAndIntervals(_ label: String) throws {
-        let fixture = try Fixture.shared.get()
+    @Test(arguments: cases)
+    func meansStandardErrorsAndIntervals(_ layout: Layout, _ label: String) throws {
+        let fixture = try Fixture.shared(layout)
         let reference = fixture.period(label)
         let means = reference["means"] as! [String: [String: Any]]
         let unweighted = try fixture.results(label, weighting: .none)
@@ -129,9 +154,9 @@ import Testing
         check.report()
     }
 
-    @Test(arguments: periods)
-    func deviationScoresAmongDistrictsWithEnoughRespondents(_ label: String) throws {
-        let fixture = try Fixture.shared.get()
+    @Test(arguments: cases)
+    func deviationScoresAmongDistrictsWithEnoughRespondents(_ layout: Layout, _ label: String) throws {
+        let fixture = try Fixture.shared(layout)
         let deviations = fixture.period(label)["deviation_scores"] as! [String: [String: Any]]
         let raked = try fixture.results(label, weighting: .raked)
         let unweighted = try fixture.results(label, weighting: .none)
@@ -149,9 +174,9 @@ import Testing
         checker.report()
     }
 
-    @Test(arguments: periods)
-    func reliabilityDriversAndItemShares(_ label: String) throws {
-        let fixture = try Fixture.shared.get()
+    @Test(arguments: cases)
+    func reliabilityDriversAndItemShares(_ layout: Layout, _ label: String) throws {
+        let fixture = try Fixture.shared(layout)
         let reference = fixture.period(label)
         let raked = try fixture.results(label, weighting: .raked)
         let unweighted = try fixture.results(label, weighting: .none)
@@ -161,7 +186,7 @@ import Testing
             #expect(reliability.n == values["n_complete_pairs"] as? Int, "\(label) \(indicator) α n")
             checker.check(reliability.alpha, values["raw_alpha_complete_cases"], tolerance: 1e-9, "\(label) \(indicator) α")
         }
-        let correlations = (reference["correlations"] as! [String: Any])["life_satisfaction"] as! [String: [String: Any]]
+        let correlations = (reference["correlations"] as! [String: Any])[layout.outcome] as! [String: [String: Any]]
         for (indicator, values) in correlations {
             let weighted = try #require(raked.drivers.first { $0.indicator.rawValue == indicator })
             let plain = try #require(unweighted.drivers.first { $0.indicator.rawValue == indicator })
@@ -169,7 +194,7 @@ import Testing
             checker.check(weighted.r, values["r_weighted"], tolerance: 1e-6, "\(label) \(indicator) r_weighted")
             checker.check(plain.r, values["r"], tolerance: 1e-9, "\(label) \(indicator) r")
         }
-        let reversed: Set<String> = ["q08", "q30", "q32", "q40"]
+        let reversed = layout.reversedItems
         for (item, domains) in reference["top2box"] as! [String: [String: Any]] {
             let places = Self.places(domains)
             for (group, expected) in places {
@@ -185,8 +210,9 @@ import Testing
         checker.report()
     }
 
-    @Test func trendsBetweenThePeriods() throws {
-        let fixture = try Fixture.shared.get()
+    @Test(arguments: Layout.allCases)
+    func trendsBetweenThePeriods(_ layout: Layout) throws {
+        let fixture = try Fixture.shared(layout)
         let trends = (fixture.reference["trends"] as! [String: Any])["2024->2025"] as! [String: [String: Any]]
         let rakedRows = TrendAnalysis.compare(from: try fixture.results("2024", weighting: .raked),
                                               to: try fixture.results("2025", weighting: .raked))
