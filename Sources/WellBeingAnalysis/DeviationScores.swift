@@ -20,11 +20,11 @@ public enum DeviationScores {
         var result = estimates
         let byIndicator = Dictionary(grouping: result.indices, by: { result[$0].indicator })
         for (indicator, positions) in byIndicator.sorted(by: { $0.key < $1.key }) {
-            if let reference = references[indicator.rawValue] {
+            if let reference = references[indicator.rawValue], let spread = reference.standardDeviation {
                 basis[indicator] = "reference"
                 for position in positions {
                     if let mean = result[position].mean {
-                        result[position].deviation = 50 + 10 * (mean - reference.mean) / reference.standardDeviation
+                        result[position].deviation = 50 + 10 * (mean - reference.mean) / spread
                     }
                 }
                 continue

@@ -7,14 +7,21 @@ public struct AnalysisOptions: Sendable {
     public var weighting: Weighting?
     /// Estimates from fewer respondents are withheld.
     public var minimumN: Int
+    /// Which single questions (items of categories) get estimates of their own: those with a benchmark
+    /// (the default), or all of them (`--items`).
+    public var itemEstimates: ItemEstimates = .benchmarked
+
+    /// Which items of categories are estimated on their own, besides the categories and headline items.
+    public enum ItemEstimates: Sendable { case benchmarked, all }
     /// The normal quantile for 95 % confidence intervals, qnorm(0.975).
     public static let z975 = 1.959963984540054
     /// Below this many respondents an estimate is marked unstable.
     public static let unstableBelow = 30
 
-    public init(weighting: Weighting? = nil, minimumN: Int = 10) {
+    public init(weighting: Weighting? = nil, minimumN: Int = 10, itemEstimates: ItemEstimates = .benchmarked) {
         self.weighting = weighting
         self.minimumN = minimumN
+        self.itemEstimates = itemEstimates
     }
 }
 
@@ -77,7 +84,12 @@ public struct IndicatorEngine: Sendable {
     /// Computes every estimate.
     public func run() throws -> IndicatorResults {
         let (weighting, weights, cells, sweeps) = try weightsAndCells()
-        let layout = IndicatorLayout(instrument: matrix.instrument)
+        let instrument = matrix.instrument
+        let headlineItems = Set(instrument.headlines.map(\.itemID))
+        let singleItems = instrument.items.map(\.id).filter { item in
+            !headlineItems.contains(item) && (options.itemEstimates == .all || references[item.rawValue] != nil)
+        }
+        let layout = IndicatorLayout(instrument: instrument, items: singleItems)
         let sums = Accumulation(matrix: matrix, layout: layout, weights: weights, cells: cells)
         var notes: [AnalysisNote] = []
         let groupCount = matrix.groups.count
@@ -91,6 +103,7 @@ public struct IndicatorEngine: Sendable {
         }
         var basis: [IndicatorID: String] = [:]
         estimates = DeviationScores.apply(to: estimates, references: references, basis: &basis, notes: &notes)
+        estimates = BenchmarkComparison.apply(to: estimates, references: references)
         // Whole-area estimates first, then group by group, indicators in instrument order.
         let order = Dictionary(uniqueKeysWithValues: layout.indicators.enumerated().map { ($0.element.id, $0.offset) })
         let groupOrder = Dictionary(uniqueKeysWithValues: matrix.groups.enumerated().map { ($0.element, $0.offset) })
@@ -156,7 +169,9 @@ struct IndicatorLayout: Sendable {
     var outcome: Int?
     var itemCount: Int
 
-    init(instrument: Instrument) {
+    /// The categories and headline items of `instrument`, then each of `items` on its own (on its score:
+    /// a reverse-worded item is recoded).
+    init(instrument: Instrument, items singleItems: [ItemID] = []) {
         let index = instrument.itemIndex
         var indicators: [Indicator] = []
         for category in instrument.categories {
@@ -173,6 +188,14 @@ struct IndicatorLayout: Sendable {
             let scale = instrument.scale(of: instrument.items[position])
             indicators.append(Indicator(
                 id: IndicatorID(headline.itemID.rawValue), items: [(position, false)],
+                minimum: Double(scale.minimum), maximum: Double(scale.maximum), topBoxFrom: scale.topBoxFrom,
+                center: Double(scale.minimum + scale.maximum) / 2, isCategory: false))
+        }
+        for item in singleItems {
+            let position = index[item]!
+            let scale = instrument.scale(of: instrument.items[position])
+            indicators.append(Indicator(
+                id: IndicatorID(item.rawValue), items: [(position, instrument.items[position].isReversed)],
                 minimum: Double(scale.minimum), maximum: Double(scale.maximum), topBoxFrom: scale.topBoxFrom,
                 center: Double(scale.minimum + scale.maximum) / 2, isCategory: false))
         }

@@ -24,9 +24,12 @@ public struct IndicatorEstimate: Sendable, Hashable, Encodable {
     public var unstable: Bool
     /// The sum of the weights of the respondents who answered (not printed).
     public var sumOfWeights: Double
+    /// The comparison with a mean-only benchmark, when one was imported for this indicator.
+    public var benchmark: BenchmarkComparison?
 
     enum CodingKeys: String, CodingKey {
-        case group, indicator, n, mean, se, ciLow = "ci_low", ciHigh = "ci_high", top2, deviation, suppressed, unstable
+        case group, indicator, n, mean, se, ciLow = "ci_low", ciHigh = "ci_high", top2, deviation, suppressed, unstable,
+             benchmark
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -42,6 +45,7 @@ public struct IndicatorEstimate: Sendable, Hashable, Encodable {
         try container.encode(deviation, forKey: .deviation)
         try container.encode(suppressed, forKey: .suppressed)
         try container.encode(unstable, forKey: .unstable)
+        try container.encodeIfPresent(benchmark, forKey: .benchmark)
     }
 }
 

@@ -60,10 +60,10 @@ public enum ObjectiveComparison {
             let own = values.filter { $0.kpi == kpi.id && knownGroups.contains($0.group) }
             guard !own.isEmpty else { continue }
             let direction = Double(kpi.direction)
-            if let reference = references[kpi.id.rawValue] {
+            if let reference = references[kpi.id.rawValue], let spread = reference.standardDeviation {
                 for value in own {
                     scores.append(KPIScore(kpi: kpi.id, group: value.group, value: value.value,
-                                           score: 50 + 10 * direction * (value.value - reference.mean) / reference.standardDeviation))
+                                           score: 50 + 10 * direction * (value.value - reference.mean) / spread))
                 }
                 continue
             }

@@ -23,11 +23,16 @@ struct AnalysisSelection: ParsableArguments {
     @Option(help: "Language of names: ja or en.")
     var lang: Language = .ja
 
+    @Flag(help: "Estimate every question of the categories on its own too (by default only those with a benchmark).")
+    var items = false
+
     func validate() throws {
         if minimumN < 1 { throw ValidationError("--min-n must be at least 1.") }
     }
 
-    var options: AnalysisOptions { AnalysisOptions(weighting: weights, minimumN: minimumN) }
+    var options: AnalysisOptions {
+        AnalysisOptions(weighting: weights, minimumN: minimumN, itemEstimates: items ? .all : .benchmarked)
+    }
 }
 
 /// How the analysis commands print their results.

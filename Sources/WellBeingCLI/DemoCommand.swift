@@ -14,7 +14,7 @@ struct Demo: ParsableCommand {
             Imports a synthetic citizen survey on the Digital Agency's standard questionnaire, in a city's
             local version (Surveys/examples/fujisawa.yaml: 13 districts, two questions of its own), for two
             years: 2024 in Shift_JIS as Excel saves it, 2025 as a Google Forms export. Then its population
-            margins and KPIs, and the staff DX survey, into a new store; prints the headline indicators, and
+            margins, KPIs and public benchmarks (Surveys/reference), and the staff DX survey, into a new store; prints the headline indicators, and
             writes the citizen and staff reports (Japanese and English, HTML and Markdown) into Reports/demo/.
 
             Examples:
@@ -58,6 +58,13 @@ struct Demo: ParsableCommand {
                                             catalogPath: (surveys as NSString).appendingPathComponent("kpis-lwc.yaml"),
                                             survey: "lwc", encoding: nil, replace: false)
             Console.message("imported \(kpis.rowCount) KPI values (\(kpis.detail)) as batch \(kpis.batchID).")
+            // Public benchmarks: Osaka Prefecture's means of the 50 questions beside 2024, the national 幸福度 beside 2025.
+            for (file, period) in [("osaka-2024.csv", "2024"), ("national-2025.csv", "2025")] {
+                let reference = try store.importReference(
+                    path: (surveys as NSString).appendingPathComponent("reference/\(file)"), survey: "lwc",
+                    period: PeriodLabel(period), encoding: nil, replace: false)
+                Console.message("imported \(reference.rowCount) \(reference.detail == "benchmarks" ? "benchmark(s)" : "reference figure(s)") from '\(file)' for \(period) as batch \(reference.batchID).")
+            }
 
             let (staff, staffName) = try instrument("staff-dx.yaml")
             let staffOutcome = try store.importResponses(ResponseImportRequest(

@@ -65,6 +65,7 @@ public struct Instrument: Sendable, Hashable {
         if let headline = headlines.first(where: { $0.itemID.rawValue == id.rawValue }) {
             return headline.name.text(in: language)
         }
+        if let item = items.first(where: { $0.id.rawValue == id.rawValue }) { return item.text.text(in: language) }
         return id.rawValue
     }
 }

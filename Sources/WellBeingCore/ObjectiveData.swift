@@ -81,15 +81,20 @@ public struct PopulationTable: Sendable, Hashable {
     public var total: Double { cells.reduce(0) { $0 + $1.count } }
 }
 
-/// An external mean and standard deviation for an indicator (national figures), for deviation scores.
+/// An external figure for an indicator (a national or prefectural benchmark).
+///
+/// With a standard deviation (the spread of area means, as the Digital Agency's dashboard uses) it is the
+/// basis of deviation scores (偏差値); with a mean only, estimates are compared with it (difference, SE, p).
 public struct ReferenceFigure: Sendable, Hashable {
-    /// A category id, headline item id or KPI id.
+    /// A category id, headline item id, item id or KPI id.
     public var indicator: String
     public var mean: Double
-    public var standardDeviation: Double
+    /// The spread of area means; nil for a mean-only benchmark.
+    public var standardDeviation: Double?
+    /// Where the figure comes from, as the file says (publisher, year, page).
     public var source: String
 
-    public init(indicator: String, mean: Double, standardDeviation: Double, source: String) {
+    public init(indicator: String, mean: Double, standardDeviation: Double?, source: String) {
         self.indicator = indicator
         self.mean = mean
         self.standardDeviation = standardDeviation

@@ -221,19 +221,24 @@ public enum ObjectiveDataParser {
         return margins
     }
 
-    /// `indicator,mean,sd,source`: indicators must be categories, headline items or KPI ids; sd > 0.
-    public static func referenceFigures(_ table: TableFile, instrument: Instrument, kpiIDs: Set<String>) throws -> [ReferenceFigure] {
+    /// `indicator,mean,sd,source[,period]`: indicators must be categories, headline items, items or KPI ids;
+    /// `sd` may be empty (a mean-only benchmark) except for KPIs, and is > 0 when given; an empty or absent
+    /// `period` means the period of the import (`--period`, or every period).
+    public static func referenceFigures(_ table: TableFile, instrument: Instrument,
+                                        kpiIDs: Set<String>) throws -> [(figure: ReferenceFigure, period: String?)] {
         let columns = try table.requireColumns(["indicator", "mean", "sd", "source"])
-        let known = Set(instrument.indicatorIDs.map(\.rawValue)).union(kpiIDs)
+        let periodColumn = table.header.map(HeaderMatcher.normalize).firstIndex(of: HeaderMatcher.normalize("period"))
+        let known = Set(instrument.indicatorIDs.map(\.rawValue)).union(instrument.items.map(\.id.rawValue))
         var problems: [DataProblem] = []
-        var figures: [ReferenceFigure] = []
+        var figures: [(figure: ReferenceFigure, period: String?)] = []
         var seen: [String: Int] = [:]
         for row in table.rows {
             let indicator = row.cells[columns[0]]
             var ok = true
-            if !known.contains(indicator) {
+            let isKPI = kpiIDs.contains(indicator) && !known.contains(indicator)
+            if !known.contains(indicator) && !isKPI {
                 problems.append(table.problem(row, column: columns[0], value: indicator,
-                                              "is not a category, headline item or KPI of '\(instrument.id)'"))
+                                              "is not a category, question or KPI of '\(instrument.id)'"))
                 ok = false
             }
             let mean = TableFile.number(row.cells[columns[1]])
@@ -241,20 +246,33 @@ public enum ObjectiveDataParser {
                 problems.append(table.problem(row, column: columns[1], value: row.cells[columns[1]], "is not a number"))
                 ok = false
             }
-            let deviation = TableFile.number(row.cells[columns[2]])
-            if deviation == nil || deviation! <= 0 {
-                problems.append(table.problem(row, column: columns[2], value: row.cells[columns[2]],
-                                              "a standard deviation must be a number greater than 0"))
-                ok = false
+            let spreadText = row.cells[columns[2]].trimmingCharacters(in: .whitespaces)
+            var deviation: Double?
+            if spreadText.isEmpty {
+                if isKPI {
+                    problems.append(table.problem(row, column: columns[2], value: spreadText,
+                                                  "a KPI's reference figure needs a standard deviation (greater than 0)"))
+                    ok = false
+                }
+            } else {
+                deviation = TableFile.number(spreadText)
+                if deviation == nil || deviation! <= 0 {
+                    problems.append(table.problem(row, column: columns[2], value: spreadText,
+                                                  "a standard deviation must be a number greater than 0, or empty for a "
+                                                      + "mean-only benchmark"))
+                    ok = false
+                }
             }
-            if let first = seen[indicator] {
+            let period = periodColumn.map { row.cells[$0].trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+            let key = (period ?? "") + "\u{1F}" + indicator
+            if let first = seen[key] {
                 problems.append(table.problem(row, column: columns[0], value: indicator, "stands on line \(first) too"))
                 ok = false
             }
-            seen[indicator] = row.line
-            if ok, let mean, let deviation {
-                figures.append(ReferenceFigure(indicator: indicator, mean: mean, standardDeviation: deviation,
-                                               source: row.cells[columns[3]]))
+            seen[key] = row.line
+            if ok, let mean {
+                figures.append((ReferenceFigure(indicator: indicator, mean: mean, standardDeviation: deviation,
+                                                source: row.cells[columns[3]]), period))
             }
         }
         if !problems.isEmpty {

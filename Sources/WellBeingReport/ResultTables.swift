@@ -10,20 +10,35 @@ public enum ResultTables {
     // MARK: indicators
 
     /// The JSON fields of each estimate, one row each.
+    /// With mean-only benchmarks, the JSON's `benchmark` object follows as `benchmark_…` columns.
     public static func indicatorsCSV(_ results: IndicatorResults) -> ResultTable {
-        ResultTable(headers: ["group", "indicator", "n", "mean", "se", "ci_low", "ci_high", "top2", "deviation",
-                              "suppressed", "unstable"],
-                    rows: results.estimates.map { e in
-                        [.text(e.group?.rawValue ?? ""), .text(e.indicator.rawValue), .integer(e.n), .number(e.mean, decimals: 3),
-                         .number(e.standardError, decimals: 3), .number(e.confidenceLow, decimals: 3),
-                         .number(e.confidenceHigh, decimals: 3), .number(e.topBoxShare, decimals: 3),
-                         .number(e.deviation, decimals: 1), .flag(e.suppressed), .flag(e.unstable)]
-                    })
+        let benchmarked = results.estimates.contains { $0.benchmark != nil }
+        let benchmarkHeaders = benchmarked
+            ? ["benchmark_mean", "benchmark_diff", "benchmark_se", "benchmark_ci_low", "benchmark_ci_high", "benchmark_z",
+               "benchmark_p", "benchmark_source"] : []
+        return ResultTable(headers: ["group", "indicator", "n", "mean", "se", "ci_low", "ci_high", "top2", "deviation",
+                                     "suppressed", "unstable"] + benchmarkHeaders,
+                           rows: results.estimates.map { e in
+                               var row: [ResultTable.Cell] = [
+                                   .text(e.group?.rawValue ?? ""), .text(e.indicator.rawValue), .integer(e.n), .number(e.mean, decimals: 3),
+                                   .number(e.standardError, decimals: 3), .number(e.confidenceLow, decimals: 3),
+                                   .number(e.confidenceHigh, decimals: 3), .number(e.topBoxShare, decimals: 3),
+                                   .number(e.deviation, decimals: 1), .flag(e.suppressed), .flag(e.unstable)]
+                               if benchmarked {
+                                   let b = e.benchmark
+                                   row += [.number(b?.mean, decimals: 3), .number(b?.difference, decimals: 3),
+                                           .number(b?.standardError, decimals: 3), .number(b?.confidenceLow, decimals: 3),
+                                           .number(b?.confidenceHigh, decimals: 3), .number(b?.z, decimals: 2),
+                                           .number(b?.p, decimals: 4), .text(b?.source ?? "")]
+                               }
+                               return row
+                           })
     }
 
     /// Estimates for a terminal: names, rounded figures, the interval in one column, and a note.
     public static func indicatorsText(_ results: IndicatorResults, instrument: Instrument, language: Language) -> ResultTable {
-        ResultTable(headers: ["group", "indicator", "name", "n", "mean", "se", "95% CI", "top2 %", "dev", "note"],
+        let benchmarked = results.estimates.contains { $0.benchmark != nil }
+        var table = ResultTable(headers: ["group", "indicator", "name", "n", "mean", "se", "95% CI", "top2 %", "dev", "note"],
                     rows: results.estimates.map { e in
                         let interval = e.confidenceLow.flatMap { low in
                             e.confidenceHigh.map { "\(ResultTable.fixed(low, decimals: 2))–\(ResultTable.fixed($0, decimals: 2))" }
@@ -35,6 +50,22 @@ public enum ResultTables {
                                 .number(e.topBoxShare.map { $0 * 100 }, decimals: 1), .number(e.deviation, decimals: 1),
                                 .text(note)]
                     })
+        if benchmarked {
+            // "vs benchmark": the difference and its p, beside the benchmark's mean.
+            table.headers.insert("vs benchmark", at: 9)
+            for (index, e) in results.estimates.enumerated() {
+                var text = ""
+                if let b = e.benchmark {
+                    text = "\(ResultTable.fixed(b.mean, decimals: 2))"
+                    if let difference = b.difference {
+                        text += ": " + (difference >= 0 ? "+" : "−") + ResultTable.fixed(abs(difference), decimals: 2)
+                        if let p = b.p { text += p < 0.001 ? " (p<0.001)" : " (p=\(ResultTable.fixed(p, decimals: 3)))" }
+                    }
+                }
+                table.rows[index].insert(.text(text), at: 9)
+            }
+        }
+        return table
     }
 
     // MARK: compare

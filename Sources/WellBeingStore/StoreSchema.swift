@@ -111,6 +111,26 @@ enum StoreSchema {
                 t.primaryKey(["surveyId", "period", "indicator"])
             }
         }
+        // Benchmarks may give a mean only (DESIGN §10): sd becomes optional. SQLite cannot drop a CHECK, so
+        // the table is rebuilt with its rows.
+        migrator.registerMigration("002 reference figures with an optional sd") { db in
+            try db.create(table: "referenceFigure_new") { t in
+                t.column("batchId", .integer).notNull().references("batch", onDelete: .cascade)
+                t.column("surveyId", .text).notNull()
+                t.column("period", .text).notNull()
+                t.column("indicator", .text).notNull()
+                t.column("mean", .double).notNull()
+                t.column("sd", .double).check(sql: "sd IS NULL OR sd > 0")
+                t.column("source", .text).notNull()
+                t.primaryKey(["surveyId", "period", "indicator"])
+            }
+            try db.execute(sql: """
+                INSERT INTO referenceFigure_new (batchId, surveyId, period, indicator, mean, sd, source)
+                SELECT batchId, surveyId, period, indicator, mean, sd, source FROM referenceFigure
+                """)
+            try db.drop(table: "referenceFigure")
+            try db.rename(table: "referenceFigure_new", to: "referenceFigure")
+        }
         return migrator
     }
 }

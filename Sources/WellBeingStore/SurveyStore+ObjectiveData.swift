@@ -117,37 +117,46 @@ extension SurveyStore {
         }
         let table = try TableFile.read(path: path, encoding: encoding)
         let figures = try ObjectiveDataParser.referenceFigures(table, instrument: instrument, kpiIDs: kpiIDs)
-        let periodKey = period?.rawValue ?? ""
+        // A row's own period, else --period, else every period ("").
+        func key(_ row: (figure: ReferenceFigure, period: String?)) -> String { row.period ?? period?.rawValue ?? "" }
+        let periods = Set(figures.map(key)).filter { !$0.isEmpty }.sorted()
         return try write { db in
             try handleRepeatedFile(db, kind: .reference, survey: survey, sha256: table.sha256, fileName: table.fileName,
                                    replace: replace)
-            let existing = try Row.fetchAll(db, sql: "SELECT indicator, batchId FROM referenceFigure WHERE surveyId = ? AND period = ?",
-                                            arguments: [survey.rawValue, periodKey])
-            let clashing = existing.filter { row in figures.contains { $0.indicator == row[0] as String } }
+            var clashing: [(indicator: String, period: String, batch: Int64)] = []
+            for row in figures {
+                if let batch = try Int64.fetchOne(db, sql: """
+                    SELECT batchId FROM referenceFigure WHERE surveyId = ? AND period = ? AND indicator = ?
+                    """, arguments: [survey.rawValue, key(row), row.figure.indicator]) {
+                    clashing.append((row.figure.indicator, key(row), batch))
+                }
+            }
             if !clashing.isEmpty {
                 if replace {
-                    for row in clashing {
+                    for clash in clashing {
                         try db.execute(sql: "DELETE FROM referenceFigure WHERE surveyId = ? AND period = ? AND indicator = ?",
-                                       arguments: [survey.rawValue, periodKey, row[0] as String])
+                                       arguments: [survey.rawValue, clash.period, clash.indicator])
                     }
                 } else {
-                    let list = clashing.map { "\($0[0] as String) (batch \($0[1] as Int64))" }.joined(separator: ", ")
+                    let list = clashing.prefix(12).map { "\($0.indicator)\($0.period.isEmpty ? "" : " for \($0.period)") (batch \($0.batch))" }
+                        .joined(separator: ", ") + (clashing.count > 12 ? ", …" : "")
                     throw WellBeingError(.badData, "The store already has reference figures for \(list); nothing was "
                         + "written. Use --replace to replace them.")
                 }
             }
             let batchID = try insertBatch(db, kind: .reference, survey: survey, instrumentID: nil, fileName: table.fileName,
                                           sha256: table.sha256, rowCount: figures.count, rejectedCount: 0,
-                                          periods: period.map { [$0.rawValue] } ?? [], encoding: table.encoding.displayName,
+                                          periods: periods, encoding: table.encoding.displayName,
                                           options: "")
-            for figure in figures {
+            for row in figures {
                 try db.execute(sql: """
                     INSERT INTO referenceFigure (batchId, surveyId, period, indicator, mean, sd, source) VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [batchID, survey.rawValue, periodKey, figure.indicator, figure.mean,
-                                     figure.standardDeviation, figure.source])
+                    """, arguments: [batchID, survey.rawValue, key(row), row.figure.indicator, row.figure.mean,
+                                     row.figure.standardDeviation, row.figure.source])
             }
+            let mode = figures.contains { $0.figure.standardDeviation == nil } ? "benchmarks" : "reference figures"
             return SmallImportOutcome(batchID: batchID, fileName: table.fileName, rowCount: figures.count,
-                                      periods: period.map { [$0] } ?? [], detail: "")
+                                      periods: periods.map { PeriodLabel($0) }, detail: mode)
         }
     }
 
@@ -207,7 +216,8 @@ extension SurveyStore {
             for key in ["", period.rawValue] {
                 for row in try Row.fetchAll(db, sql: "SELECT indicator, mean, sd, source FROM referenceFigure WHERE surveyId = ? AND period = ?",
                                             arguments: [survey.rawValue, key]) {
-                    figures[row[0]] = ReferenceFigure(indicator: row[0], mean: row[1], standardDeviation: row[2], source: row[3])
+                    figures[row[0]] = ReferenceFigure(indicator: row[0], mean: row[1], standardDeviation: row[2] as Double?,
+                                                      source: row[3])
                 }
             }
             return figures

@@ -35,7 +35,13 @@ import Testing
         let estimates = try #require(object["estimates"] as? [[String: Any]])
         #expect(estimates.count == 30 * 14)  // 24 categories, h1–h4 and the local f1, f2; 13 districts and the city
         let keys: Set<String> = ["group", "indicator", "n", "mean", "se", "ci_low", "ci_high", "top2", "deviation", "suppressed", "unstable"]
-        #expect(estimates.allSatisfy { Set($0.keys) == keys })
+        #expect(estimates.allSatisfy { Set($0.keys).subtracting(["benchmark"]) == keys })
+        // The national 幸福度 is a mean-only benchmark of h1 in 2025: every h1 estimate is compared with it.
+        let benchmarked = estimates.filter { $0["benchmark"] != nil }
+        #expect(benchmarked.count == 14 && benchmarked.allSatisfy { $0["indicator"] as? String == "h1" })
+        let national = try #require(benchmarked.first { $0["group"] is NSNull }?["benchmark"] as? [String: Any])
+        #expect(Set(national.keys) == ["mean", "diff", "se", "ci_low", "ci_high", "z", "p", "source"])
+        #expect(national["mean"] as? Double == 6.49)
         let whole = try #require(estimates.first { $0["group"] is NSNull && $0["indicator"] as? String == "c01" })
         #expect(whole["deviation"] is NSNull)
         let withheld = estimates.filter { $0["suppressed"] as? Bool == true }
@@ -59,8 +65,11 @@ import Testing
     @Test func indicatorsCSVIsForExcel() throws {
         let run = try Self.run(["indicators", "--period", "2024", "--survey", "lwc", "--format", "csv"])
         #expect(run.status == 0)
-        #expect(run.output.hasPrefix("\u{FEFF}group,indicator,n,mean,se,ci_low,ci_high,top2,deviation,suppressed,unstable\r\n"))
-        #expect(run.output.components(separatedBy: "\r\n").count == 30 * 14 + 2)
+        #expect(run.output.hasPrefix("\u{FEFF}group,indicator,n,mean,se,ci_low,ci_high,top2,deviation,suppressed,unstable,"
+                                     + "benchmark_mean,benchmark_diff,benchmark_se,benchmark_ci_low,benchmark_ci_high,benchmark_z,"
+                                     + "benchmark_p,benchmark_source\r\n"))
+        // 2024 has Osaka Prefecture's means of all 50 questions: the 46 items are estimated on their own too.
+        #expect(run.output.components(separatedBy: "\r\n").count == (30 + 46) * 14 + 2)
         let plain = try Self.run(["indicators", "--period", "2024", "--survey", "lwc", "--format", "csv", "--no-bom"])
         #expect(plain.output.hasPrefix("group,"))
     }
