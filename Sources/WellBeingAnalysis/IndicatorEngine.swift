@@ -10,6 +10,9 @@ public struct AnalysisOptions: Sendable {
     /// Which single questions (items of categories) get estimates of their own: those with a benchmark
     /// (the default), or all of them (`--items`).
     public var itemEstimates: ItemEstimates = .benchmarked
+    /// Estimates by these respondent fields instead of the instrument's group (`--by`); the weights are
+    /// computed as always (raking to the group's margins included), only the domains change.
+    public var breakdown: Breakdown?
 
     /// Which items of categories are estimated on their own, besides the categories and headline items.
     public enum ItemEstimates: Sendable { case benchmarked, all }
@@ -18,10 +21,12 @@ public struct AnalysisOptions: Sendable {
     /// Below this many respondents an estimate is marked unstable.
     public static let unstableBelow = 30
 
-    public init(weighting: Weighting? = nil, minimumN: Int = 10, itemEstimates: ItemEstimates = .benchmarked) {
+    public init(weighting: Weighting? = nil, minimumN: Int = 10, itemEstimates: ItemEstimates = .benchmarked,
+                breakdown: Breakdown? = nil) {
         self.weighting = weighting
         self.minimumN = minimumN
         self.itemEstimates = itemEstimates
+        self.breakdown = breakdown
     }
 }
 
@@ -90,15 +95,17 @@ public struct IndicatorEngine: Sendable {
             !headlineItems.contains(item) && (options.itemEstimates == .all || references[item.rawValue] != nil)
         }
         let layout = IndicatorLayout(instrument: instrument, items: singleItems)
-        let sums = Accumulation(matrix: matrix, layout: layout, weights: weights, cells: cells)
+        // The domains: the instrument's groups, or the breakdown's (the weights stay those of the whole design).
+        let domains = try options.breakdown.map { try matrix.regrouped(by: $0) } ?? matrix
+        let sums = Accumulation(matrix: domains, layout: layout, weights: weights, cells: cells)
         var notes: [AnalysisNote] = []
-        let groupCount = matrix.groups.count
+        let groupCount = domains.groups.count
         var estimates: [IndicatorEstimate] = []
         for (position, indicator) in layout.indicators.enumerated() {
             for domain in [nil] + Array(0..<groupCount) {
                 estimates.append(sums.estimate(indicator: position, id: indicator.id, group: domain,
                                                raked: weighting == .raked, cells: cells, options: options,
-                                               groups: matrix.groups))
+                                               groups: domains.groups))
             }
         }
         var basis: [IndicatorID: String] = [:]
@@ -106,7 +113,7 @@ public struct IndicatorEngine: Sendable {
         estimates = BenchmarkComparison.apply(to: estimates, references: references)
         // Whole-area estimates first, then group by group, indicators in instrument order.
         let order = Dictionary(uniqueKeysWithValues: layout.indicators.enumerated().map { ($0.element.id, $0.offset) })
-        let groupOrder = Dictionary(uniqueKeysWithValues: matrix.groups.enumerated().map { ($0.element, $0.offset) })
+        let groupOrder = Dictionary(uniqueKeysWithValues: domains.groups.enumerated().map { ($0.element, $0.offset) })
         estimates.sort { a, b in
             let ga = a.group.map { groupOrder[$0]! + 1 } ?? 0, gb = b.group.map { groupOrder[$0]! + 1 } ?? 0
             return ga != gb ? ga < gb : order[a.indicator]! < order[b.indicator]!
@@ -121,8 +128,9 @@ public struct IndicatorEngine: Sendable {
             respondentCount: matrix.respondentCount,
             kishDesignEffect: Double(matrix.respondentCount) * squaredWeight / (totalWeight * totalWeight),
             estimates: estimates, reliability: sums.reliability(layout: layout), drivers: sums.drivers(layout: layout),
-            itemShares: sums.itemShares(groups: matrix.groups), groups: matrix.groups, deviationBasis: basis,
+            itemShares: sums.itemShares(groups: domains.groups), groups: domains.groups, deviationBasis: basis,
             notes: notes, rakingSweeps: sweeps)
+        results.breakdown = options.breakdown
         results.distributions = distributions(weights: weights)
         return results
     }

@@ -126,6 +126,8 @@ public struct IndicatorResults: Sendable {
     public var rakingSweeps: Int
     /// The answer distribution of each headline item.
     public var distributions: [AnswerDistribution] = []
+    /// The respondent fields the groups are, when not the instrument's group (`--by`).
+    public var breakdown: Breakdown?
 
     /// The estimate of `indicator` in `group` (nil group: the whole area).
     public func estimate(_ indicator: IndicatorID, group: GroupName?) -> IndicatorEstimate? {
@@ -135,7 +137,7 @@ public struct IndicatorResults: Sendable {
 
 extension IndicatorResults: Encodable {
     enum CodingKeys: String, CodingKey {
-        case survey, period, weighting, minN = "min_n", design, estimates, reliability, drivers, notes
+        case survey, period, by, weighting, minN = "min_n", design, estimates, reliability, drivers, notes
     }
 
     struct Design: Encodable {
@@ -148,6 +150,7 @@ extension IndicatorResults: Encodable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(survey.rawValue, forKey: .survey)
         try container.encode(period.rawValue, forKey: .period)
+        try container.encodeIfPresent(breakdown?.specification, forKey: .by)
         try container.encode(weighting.rawValue, forKey: .weighting)
         try container.encode(minimumN, forKey: .minN)
         try container.encode(Design(n: respondentCount, kishDeff: kishDesignEffect), forKey: .design)

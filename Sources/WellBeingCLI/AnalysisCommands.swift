@@ -26,12 +26,20 @@ struct AnalysisSelection: ParsableArguments {
     @Flag(help: "Estimate every question of the categories on its own too (by default only those with a benchmark).")
     var items = false
 
+    @Option(help: ArgumentHelp("Break the estimates down by a respondent field, or a cross of fields, instead of the "
+                               + "group: 年代, 性別, '年代*性別'.", valueName: "field"))
+    var by: String?
+
     func validate() throws {
         if minimumN < 1 { throw ValidationError("--min-n must be at least 1.") }
+        if let by {
+            do { _ = try Breakdown(by) } catch let error as WellBeingError { throw ValidationError(error.message) }
+        }
     }
 
     var options: AnalysisOptions {
-        AnalysisOptions(weighting: weights, minimumN: minimumN, itemEstimates: items ? .all : .benchmarked)
+        AnalysisOptions(weighting: weights, minimumN: minimumN, itemEstimates: items ? .all : .benchmarked,
+                        breakdown: by.flatMap { try? Breakdown($0) })
     }
 }
 
@@ -81,6 +89,7 @@ struct PeriodAnalysis {
         "\(results.survey) \(results.period): \(results.respondentCount) respondents, weighting \(results.weighting.rawValue)"
             + (results.weighting == .none ? "" : String(format: ", Kish design effect %.2f", results.kishDesignEffect))
             + ", estimates from fewer than \(results.minimumN) respondents withheld"
+            + (results.breakdown.map { ", by \($0.specification)" } ?? "")
     }
 }
 
@@ -145,6 +154,12 @@ struct Compare: ParsableCommand {
         var period: String
         var rows: [ComparisonRow]
         var notes: [AnalysisNote]
+    }
+
+    func validate() throws {
+        if selection.by != nil {
+            throw ValidationError("compare sets each group beside its KPIs, which are kept by group; --by does not apply.")
+        }
     }
 
     func run() throws {

@@ -1,0 +1,93 @@
+import Foundation
+
+/// The respondent fields that estimates are broken down by instead of the instrument's group (`--by`):
+/// one field (`年代`) or a cross (`年代*性別`). Nothing assumes the group is a place; a breakdown by age band
+/// is computed exactly as one by district.
+public struct Breakdown: Sendable, Hashable {
+    /// The fields as the user named them, in order.
+    public var fields: [String]
+
+    /// Reads `年代`, `age_band*sex` and the like.
+    public init(_ specification: String) throws {
+        let fields = specification.split(separator: "*", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !fields.isEmpty, !fields.contains(where: \.isEmpty) else {
+            throw WellBeingError(.usage, "--by '\(specification)' is not a field or a cross of fields such as '年代*性別'.")
+        }
+        guard Set(fields).count == fields.count else {
+            throw WellBeingError(.usage, "--by '\(specification)' names a field twice.")
+        }
+        self.fields = fields
+    }
+
+    /// `年代*性別`, as the JSON and reports name it.
+    public var specification: String { fields.joined(separator: "*") }
+
+    /// What joins the values of a cross in a group's name: `30代 × 女性`.
+    public static let separator = " × "
+    /// The name of the group of respondents who left a field empty.
+    public static let noAnswer = "無回答"
+}
+
+extension ResponseMatrix {
+    /// The same respondents with the breakdown's fields (the group field or attributes, by column name or
+    /// alias) as their groups: one group per value, or per combination present in a cross, in the order
+    /// the instrument lists the values (others after them, sorted; an empty value as `無回答`).
+    ///
+    /// - Throws: `usage` for a field the instrument does not have, naming the ones it has.
+    public func regrouped(by breakdown: Breakdown) throws -> ResponseMatrix {
+        let respondent = instrument.respondent
+        func matches(_ column: FieldColumn, _ name: String) -> Bool {
+            let wanted = Self.folded(name)
+            return ([column.name] + column.aliases).contains { Self.folded($0) == wanted }
+        }
+        var fieldValues: [[String]] = []   // per field: value names, in report order
+        var fieldCodes: [[Int32]] = []     // per field: each respondent's position in fieldValues
+        for field in breakdown.fields {
+            let names: [String], codes: [Int32], listed: [String]
+            if matches(respondent.group.column, field) {
+                (names, codes, listed) = (groups.map(\.rawValue), groupCodes, respondent.group.values.map(\.rawValue))
+            } else if let index = respondent.attributes.firstIndex(where: { matches($0.column, field) }) {
+                (names, codes, listed) = (attributeValues[index], attributeCodes[index], respondent.attributes[index].values)
+            } else {
+                let known = [respondent.group.column.name] + respondent.attributes.map(\.column.name)
+                throw WellBeingError(.usage, "--by '\(field)' is not a respondent field of '\(instrument.id)'; "
+                    + "it has \(known.joined(separator: ", ")).")
+            }
+            // Report order: the instrument's listed values, then the others sorted, no answer last.
+            let present = Set(names)
+            let ordered = listed.filter { present.contains($0) }
+                + names.filter { !$0.isEmpty && !listed.contains($0) }.sorted()
+                + (present.contains("") ? [""] : [])
+            let position = Dictionary(uniqueKeysWithValues: ordered.enumerated().map { ($0.element, Int32($0.offset)) })
+            let remap = names.map { position[$0]! }
+            fieldValues.append(ordered.map { $0.isEmpty ? Breakdown.noAnswer : $0 })
+            fieldCodes.append(codes.map { remap[Int($0)] })
+        }
+        // Combinations present, in the order of the fields' values (first field slowest).
+        var combined = [Int64](repeating: 0, count: respondentCount)
+        for (field, codes) in fieldCodes.enumerated() {
+            let radix = Int64(fieldValues[field].count)
+            for row in 0..<respondentCount { combined[row] = combined[row] * radix + Int64(codes[row]) }
+        }
+        let present = Array(Set(combined)).sorted()
+        let position = Dictionary(uniqueKeysWithValues: present.enumerated().map { ($0.element, Int32($0.offset)) })
+        let names: [GroupName] = present.map { key in
+            var remaining = key
+            var parts: [String] = []
+            for field in fieldValues.indices.reversed() {
+                let radix = Int64(fieldValues[field].count)
+                parts.insert(fieldValues[field][Int(remaining % radix)], at: 0)
+                remaining /= radix
+            }
+            return GroupName(parts.joined(separator: Breakdown.separator))
+        }
+        var copy = self
+        copy.groups = names
+        copy.groupCodes = combined.map { position[$0]! }
+        return copy
+    }
+
+    private static func folded(_ text: String) -> String {
+        text.precomposedStringWithCompatibilityMapping.trimmingCharacters(in: .whitespaces).lowercased()
+    }
+}
