@@ -188,8 +188,8 @@ private final class InstrumentReader {
         if let earlier = origins[key] {
             if earlier.file != here.file {
                 cursor.problem("redefines the \(kind) '\(id)' of \(earlier.file)"
-                               + (earlier.line.map { ":\($0)" } ?? "") + "; a local version may add a \(kind) "
-                               + "but not change an inherited one (give it another id)", value: id)
+                               + (earlier.line.map { ":\($0)" } ?? "") + "; a local version may add \("aeiou".contains(kind.first!) ? "an" : "a") "
+                               + "\(kind) but not change an inherited one (give it another id)", value: id)
             } else {
                 cursor.problem(duplicate, value: id)
             }
