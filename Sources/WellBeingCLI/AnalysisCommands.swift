@@ -57,6 +57,9 @@ struct PeriodAnalysis {
     var instrument: Instrument
     var results: IndicatorResults
     var references: [String: ReferenceFigure]
+    var matrix: ResponseMatrix
+    var population: PopulationTable?
+    var options: AnalysisOptions
 
     init(store: SurveyStore, survey requested: String?, period: String, options: AnalysisOptions) throws {
         let survey = try store.resolveSurvey(requested)
@@ -67,11 +70,19 @@ struct PeriodAnalysis {
                 + (known.isEmpty ? "." : "; it has \(known.map(\.rawValue).joined(separator: ", ")).")
                 + " Import them first, or give another --period.")
         }
-        let matrix = try store.responses(survey: survey, period: label)
+        matrix = try store.responses(survey: survey, period: label)
         references = try store.referenceFigures(survey: survey, period: label)
-        results = try IndicatorEngine(matrix: matrix, population: try store.population(survey: survey, period: label),
-                                      references: references, options: options).run()
+        population = try store.population(survey: survey, period: label)
+        self.options = options
+        results = try IndicatorEngine(matrix: matrix, population: population, references: references, options: options).run()
         instrument = matrix.instrument
+    }
+
+    /// The same period's estimates by `breakdown` instead of the group (same weights).
+    func results(by breakdown: Breakdown) throws -> IndicatorResults {
+        var options = options
+        options.breakdown = breakdown
+        return try IndicatorEngine(matrix: matrix, population: population, references: references, options: options).run()
     }
 
     /// The survey beside its KPIs for this period, or nil when the store has no KPI values for it.

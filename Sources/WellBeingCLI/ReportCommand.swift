@@ -31,9 +31,14 @@ struct Report: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let store = try storeOptions.openForReading()
+            // --by chooses the breakdown sections (default: one per attribute, 年代別 and 性別); the report's
+            // groups stay the instrument's.
+            var options = selection.options
+            options.breakdown = nil
+            let breakdowns = try selection.by.map { [try Breakdown($0)] }
             let written = try ReportJob.write(store: store, survey: selection.survey, period: period, previous: previous,
-                                              options: selection.options, language: selection.lang, format: format,
-                                              folder: out, includeComments: comments)
+                                              options: options, language: selection.lang, format: format,
+                                              folder: out, includeComments: comments, breakdowns: breakdowns)
             for path in written { Console.message("wrote \(path)") }
         }
     }
@@ -43,8 +48,11 @@ struct Report: ParsableCommand {
 enum ReportJob {
     static func write(store: SurveyStore, survey requested: String?, period: String, previous: String?,
                       options: AnalysisOptions, language: Language, format: ReportFormat, folder: String,
-                      includeComments: Bool) throws -> [String] {
+                      includeComments: Bool, breakdowns requestedBreakdowns: [Breakdown]? = nil) throws -> [String] {
         let current = try PeriodAnalysis(store: store, survey: requested, period: period, options: options)
+        let breakdownFields = try requestedBreakdowns
+            ?? current.instrument.respondent.attributes.map { try Breakdown($0.column.name) }
+        let breakdowns = try breakdownFields.map { try current.results(by: $0) }
         let survey = current.results.survey
         let earlier = try previous.map { try PeriodAnalysis(store: store, survey: survey.rawValue, period: $0, options: options) }
         let comparison = try current.comparison(store: store)
@@ -61,7 +69,9 @@ enum ReportJob {
             instrument: current.instrument, instrumentSHA256: try store.instrument(for: survey).sha256,
             results: current.results, previous: earlier?.results, comparison: comparison?.rows,
             comparisonNotes: comparison?.notes ?? [],
-            provenance: provenance, comments: comments, language: language, toolVersion: ToolVersion.current)
+            provenance: provenance, comments: comments, language: language, toolVersion: ToolVersion.current,
+            breakdowns: breakdowns, profiles: SurveyTabulation.profiles(matrix: current.matrix, population: current.population),
+            tabulation: SurveyTabulation.items(matrix: current.matrix))
         let document = ReportBuilder(input: input).build()
         let baseName = "\(survey.rawValue)-\(period)" + (language == .ja ? "" : "-\(language.rawValue)")
         return try ReportFiles.write(document, folder: folder, baseName: Self.safeFileName(baseName), format: format,

@@ -35,10 +35,20 @@ public struct ReportInput: Sendable {
     public var comments: [(group: GroupName, text: String)]?
     public var language: Language
     public var toolVersion: String
+    /// The same period broken down by other respondent fields (年代別, 性別), one result each.
+    public var breakdowns: [IndicatorResults]
+    /// Who answered, by the group field and each attribute (回答者属性).
+    public var profiles: [FieldProfile]
+    /// Every question's answer counts (単純集計).
+    public var tabulation: [ItemTabulation]
 
     public init(instrument: Instrument, instrumentSHA256: String, results: IndicatorResults, previous: IndicatorResults?,
                 comparison: [ComparisonRow]?, comparisonNotes: [AnalysisNote], provenance: [ProvenanceEntry],
-                comments: [(group: GroupName, text: String)]?, language: Language, toolVersion: String) {
+                comments: [(group: GroupName, text: String)]?, language: Language, toolVersion: String,
+                breakdowns: [IndicatorResults] = [], profiles: [FieldProfile] = [], tabulation: [ItemTabulation] = []) {
+        self.breakdowns = breakdowns
+        self.profiles = profiles
+        self.tabulation = tabulation
         self.instrument = instrument
         self.instrumentSHA256 = instrumentSHA256
         self.results = results
@@ -107,18 +117,26 @@ public struct ReportBuilder {
     var headlineIDs: [IndicatorID] { instrument.headlines.map { IndicatorID($0.itemID.rawValue) } }
 
     public func build() -> ReportDocument {
+        // In the order cities publish: overview, who answered, well-being against the benchmarks, the
+        // categories by group, the breakdowns, changes, importance × satisfaction, comments, appendices.
         var blocks: [ReportDocument.Block] = []
         blocks += summary()
+        blocks += overview()
+        blocks += respondentProfiles()
         blocks += method()
         blocks += headline()
+        blocks += benchmarks()
         blocks += profiles()
         blocks += groupTable()
+        blocks += breakdownSections()
         blocks += targets()
         blocks += gaps()
         blocks += drivers()
         blocks += changes()
         blocks += reliability()
         blocks += comments()
+        blocks += tabulationAppendix()
+        blocks += questionnaireAppendix()
         blocks += provenance()
         let title = "\(instrument.title.text(in: language)) \(results.period)"
         let groupLabel = instrument.respondent.group.label
@@ -145,7 +163,7 @@ public struct ReportBuilder {
             }
             let strong = ranked.prefix(3).map(entry)
             let weak = ranked.suffix(3).reversed().map(entry)
-            points.append(t("評価が高い因子: \(strong.joined(separator: "、"))。低い因子: \(weak.joined(separator: "、"))。",
+            points.append(t("評価が高いカテゴリー: \(strong.joined(separator: "、"))。低いカテゴリー: \(weak.joined(separator: "、"))。",
                             "Highest-rated categories: \(strong.joined(separator: ", ")). Lowest: \(weak.joined(separator: ", "))."))
         }
         if let comparison = input.comparison {
@@ -163,7 +181,9 @@ public struct ReportBuilder {
             }
         }
         if let previous = input.previous {
-            let rows = TrendAnalysis.compare(from: previous, to: results).filter { $0.group == nil && $0.significant == true }
+            let shownIndicators = Set(categories + headlineIDs)
+            let rows = TrendAnalysis.compare(from: previous, to: results)
+                .filter { $0.group == nil && $0.significant == true && shownIndicators.contains($0.indicator) }
             let shown = rows.sorted { abs($0.difference!) > abs($1.difference!) }.prefix(4).map {
                 "\(name($0.indicator)) \(String(format: "%+.2f", $0.difference!))"
             }
@@ -194,7 +214,7 @@ public struct ReportBuilder {
         lines.append(t("偏差値は、秘匿されていない\(instrument.respondent.group.label.ja)の推定値の平均と標準偏差（母標準偏差）に対する 50 + 10 ×（x − 平均）/ 標準偏差" + (results.deviationBasis.values.contains("reference") ? "、参照値を取り込んだ指標は参照値に対するもの。" : "。"),
                        "Deviation scores are 50 + 10 × (x − mean) / SD over the non-withheld group estimates (population SD)" + (results.deviationBasis.values.contains("reference") ? ", or against imported reference figures where present." : ".")))
         if let low = alphas.min(), let high = alphas.max() {
-            lines.append(t("因子の内的一貫性（クロンバックの α、全項目回答者）は \(ReportText.number(low, 2))–\(ReportText.number(high, 2))。",
+            lines.append(t("カテゴリーの内的一貫性（クロンバックの α、全項目回答者）は \(ReportText.number(low, 2))–\(ReportText.number(high, 2))。",
                            "Internal consistency (Cronbach's α, complete cases) ranges \(ReportText.number(low, 2))–\(ReportText.number(high, 2))."))
         }
         return [.heading(level: 2, text: t.method, anchor: "method"), .bullets(lines)] + results.notes.map { .note($0.text(in: language, instrument: instrument)) }
@@ -217,7 +237,7 @@ public struct ReportBuilder {
                                         if estimate?.suppressed == true {
                                             return [.text(groupName(place)), .integer(estimate?.n), .text(t.withheld), .text(""), .text(""), .text("")]
                                         }
-                                        return [.text(groupName(place)), .integer(estimate?.n), .number(estimate?.mean, decimals: 2),
+                                        return [.text(groupName(place)), .integer(estimate?.n), meanCell(estimate),
                                          .number(estimate?.confidenceLow, decimals: 2), .number(estimate?.confidenceHigh, decimals: 2),
                                          .text(ReportText.percent(estimate?.topBoxShare))]
                                     })
@@ -230,6 +250,7 @@ public struct ReportBuilder {
                 missingText: t.withheld,
                 reference: results.estimate(id, group: nil)?.mean)
             blocks.append(.chart(SVGChart(id: "\(id.rawValue)-groups", title: title, description: "", svg: svg, table: table)))
+            blocks += unstableNote(estimates)
             if let distribution = results.distributions.first(where: { $0.indicator == id }) {
                 let distributionTitle = t("\(headline.name.ja)の回答分布（全体、重み付き）", "Distribution of \(headline.name.text(in: .en)) (all, weighted)")
                 let distributionSVG = ChartDrawing.histogram(
@@ -259,7 +280,7 @@ public struct ReportBuilder {
             if subjective.allSatisfy({ $0 == nil }) { continue }
             let chartID = group == nil ? "radar-all" : "radar-\(index - 1)"
             var series: [(name: String, values: [Double?])] = [(t("主観（アンケート）", "Subjective (survey)"), subjective)]
-            var headers = [t("因子", "category"), t("主観", "subjective")]
+            var headers = [t("カテゴリー", "category"), t("主観", "subjective")]
             if let comparison = input.comparison {
                 let objective = categories.map { id in comparison.first { $0.group == group && $0.indicator == id }?.objective }
                 if objective.contains(where: { $0 != nil }) {
@@ -268,12 +289,12 @@ public struct ReportBuilder {
                 }
             }
             let title = group == nil
-                ? t("全体: 参照値（全国等）に対する因子別偏差値", "All: deviation scores against the reference figures")
-                : t("\(groupName(group)): 因子別偏差値", "\(groupName(group)): deviation scores by category")
+                ? t("全体: 参照値（全国等）に対するカテゴリー別偏差値", "All: deviation scores against the reference figures")
+                : t("\(groupName(group)): カテゴリー別偏差値", "\(groupName(group)): deviation scores by category")
             let svg = ChartDrawing.radar(
                 id: "chart-\(chartID)", title: title,
-                description: t("円の中心から 20、外周が 80。実線・黒丸が主観、破線・白四角が客観。欠けた軸は秘匿または KPI なし。",
-                               "Centre 20, rim 80. Solid line with dots: subjective; dashed with squares: objective. Gaps are withheld or have no KPIs."),
+                description: t("中心が 20、外周が 80、目盛りは 10 ごと（太線が 50）。実線・丸が主観、破線・四角が客観。線の切れた軸は秘匿または KPI なし。",
+                               "Centre 20, rim 80, rings every 10 (the bold one is 50). Solid line with dots: subjective; dashed with squares: objective. Where a line breaks, the axis is withheld or has no KPIs."),
                 axes: axes, series: series)
             let table = ResultTable(headers: headers, rows: categories.indices.map { position in
                 [.text(axes[position])] + series.map { .number($0.values[position], decimals: 1) }
@@ -284,7 +305,7 @@ public struct ReportBuilder {
             }))
         }
         guard !charts.isEmpty else { return [] }
-        let combined = ResultTable(headers: [t("因子", "category")] + columns.map(\.name),
+        let combined = ResultTable(headers: [t("カテゴリー", "category")] + columns.map(\.name),
                                    rows: categories.indices.map { position in
                                        [.text(axes[position])] + columns.map { .text($0.values[position]) }
                                    })
@@ -292,7 +313,7 @@ public struct ReportBuilder {
             ? t("レーダーチャートの数値（偏差値）", "The radar charts' numbers (deviation scores)")
             : t("レーダーチャートの数値（主観 / 客観の偏差値）", "The radar charts' numbers (subjective / objective deviation scores)")
         return [.heading(level: 2, text: t.profile, anchor: "profile"),
-                .paragraph(t("各\(instrument.respondent.group.label.ja)の因子別偏差値（50 が\(instrument.respondent.group.label.ja)間の平均）。", "Each group's deviation scores by category (50 is the average of the groups).")),
+                .paragraph(t("各\(instrument.respondent.group.label.ja)のカテゴリー別偏差値（50 が\(instrument.respondent.group.label.ja)間の平均）。", "Each group's deviation scores by category (50 is the average of the groups).")),
                 .chartGrid(charts, table: combined, caption: caption)]
     }
 
@@ -301,19 +322,27 @@ public struct ReportBuilder {
     func groupTable() -> [ReportDocument.Block] {
         let indicators = categories + headlineIDs
         var rows: [[ResultTable.Cell]] = []
+        var shown: [IndicatorEstimate?] = []
         for id in indicators {
             var row: [ResultTable.Cell] = [.text(name(id)), .number(results.estimate(id, group: nil)?.mean, decimals: 2)]
             for group in results.groups {
                 guard let estimate = results.estimate(id, group: group) else { row.append(.text("—")); continue }
-                if estimate.suppressed { row.append(.text(t.withheld)) } else { row.append(.number(estimate.deviation, decimals: 1)) }
+                shown.append(estimate)
+                if estimate.suppressed {
+                    row.append(.text(t.withheld))
+                } else if estimate.unstable, let deviation = estimate.deviation {
+                    row.append(.text(ReportText.number(deviation, 1) + "*"))
+                } else {
+                    row.append(.number(estimate.deviation, decimals: 1))
+                }
             }
             rows.append(row)
         }
         let table = ResultTable(headers: [t("指標", "indicator"), t("全体平均", "mean (all)")] + results.groups.map(\.rawValue), rows: rows)
-        return [.heading(level: 2, text: t.groupTable, anchor: "groups"),
+        return [.heading(level: 2, text: t.groupTable(groupLabel), anchor: "groups"),
                 .paragraph(t("数値は\(instrument.respondent.group.label.ja)間の偏差値（50 が平均、60 以上は目立って高く 40 以下は目立って低い）。「秘匿」は回答者 \(results.minimumN) 人未満。",
                              "Deviation scores among the groups (50 is average; 60 or more stands out high, 40 or less low). \"withheld\": fewer than \(results.minimumN) respondents.")),
-                .table(table, caption: t.groupTable, shadedFrom: 2)]
+                .table(table, caption: t.groupTable(groupLabel), shadedFrom: 2)] + unstableNote(shown)
     }
 
     // MARK: Staff targets
@@ -366,17 +395,20 @@ public struct ReportBuilder {
     func gaps() -> [ReportDocument.Block] {
         guard let comparison = input.comparison else { return [] }
         var blocks: [ReportDocument.Block] = [.heading(level: 2, text: t.gaps, anchor: "gaps"),
-            .paragraph(t("アンケートによる主観的な評価（偏差値）と、その因子に対応する KPI から算出した客観的な評価（偏差値）の差。差が 10 以上の組み合わせを示します。KPI の方向（高いほど良い／低いほど良い）は反映済みです。",
+            .paragraph(t("アンケートによる主観的な評価（偏差値）と、そのカテゴリーに対応する KPI から算出した客観的な評価（偏差値）の差。差が 10 以上の組み合わせを示します。KPI の方向（高いほど良い／低いほど良い）は反映済みです。",
                          "The survey's subjective score beside the objective score from the category's KPIs, both as deviation scores (KPI directions applied). Pairs differing by 10 or more are shown."))]
         let flagged = comparison.filter(\.flagged).sorted { abs($0.gap!) > abs($1.gap!) }
         if flagged.isEmpty {
             blocks.append(.paragraph(t("差が 10 以上の組み合わせはありません。", "No pair differs by 10 or more.")))
         } else {
-            let table = ResultTable(headers: [instrument.respondent.group.label.text(in: language), t("因子", "category"), t("主観", "subjective"),
+            let table = ResultTable(headers: [instrument.respondent.group.label.text(in: language), t("カテゴリー", "category"), t("主観", "subjective"),
                                               t("客観", "objective"), t("差", "gap"), t("KPI 数", "KPIs")],
                                     rows: flagged.map { row in
+                                        // The gap of the printed values, so that each row adds up as shown.
                                         [.text(row.group.rawValue), .text(name(row.indicator)), .number(row.subjective, decimals: 1),
-                                         .number(row.objective, decimals: 1), .number(row.gap, decimals: 1), .integer(row.kpis)]
+                                         .number(row.objective, decimals: 1),
+                                         .number(row.subjective.flatMap { s in row.objective.map { Self.rounded(s, 1) - Self.rounded($0, 1) } },
+                                                 decimals: 1), .integer(row.kpis)]
                                     })
             blocks.append(.table(table, caption: t.gaps, shadedFrom: nil))
         }
@@ -399,14 +431,14 @@ public struct ReportBuilder {
             points: points, splitR: meanR, splitMean: meanScore,
             names: (t.quadrantName("priority"), t.quadrantName("strength"), t.quadrantName("maintain"), t.quadrantName("monitor")),
             axisNames: (t("重要度（相関係数 r）", "importance (r)"), t("満足度（平均）", "score (mean)")))
-        let table = ResultTable(headers: [t("因子", "category"), "n", "r", t("平均", "mean"), t("区分", "quadrant")],
+        let table = ResultTable(headers: [t("カテゴリー", "category"), "n", "r", t("平均", "mean"), t("区分", "quadrant")],
                                 rows: rows.sorted { ($0.r ?? -2) > ($1.r ?? -2) }.map { row in
                                     [.text(name(row.indicator)), .integer(row.n), .number(row.r, decimals: 3), .number(row.mean, decimals: 2),
                                      .text(row.quadrant.map { t.quadrantName($0.rawValue) } ?? "—")]
                                 })
         let priority = rows.filter { $0.quadrant == .priority }.sorted { ($0.r ?? 0) > ($1.r ?? 0) }.map { name($0.indicator) }
         return [.heading(level: 2, text: t.drivers, anchor: "drivers"),
-                .paragraph(priority.isEmpty ? t("重点改善に当たる因子はありません。", "No category falls in the priority quadrant.")
+                .paragraph(priority.isEmpty ? t("重点改善に当たるカテゴリーはありません。", "No category falls in the priority quadrant.")
                            : t("重点改善（重要度が高く満足度が低い）: \(priority.joined(separator: "、"))。", "Priority (important, low score): \(priority.joined(separator: ", ")).")),
                 .chart(SVGChart(id: "drivers", title: title, description: "", svg: svg, table: table))]
     }
@@ -416,24 +448,34 @@ public struct ReportBuilder {
     func changes() -> [ReportDocument.Block] {
         guard let previous = input.previous else { return [] }
         let rows = TrendAnalysis.compare(from: previous, to: results)
-        let whole = rows.filter { $0.group == nil }
-        let title = t("\(previous.period) → \(results.period) の変化（全体、95% 信頼区間）", "Change \(previous.period) → \(results.period) (all, 95% intervals)")
-        let svg = ChartDrawing.changes(
-            id: "chart-changes", title: title,
-            description: t("四角は差、横線は 95% 信頼区間。★ と塗りつぶしは統計的に有意な変化（|差| > 1.96 × 標準誤差）。",
-                           "Squares are differences, bars 95% intervals; ★ and filled squares mark significant changes (|diff| > 1.96 SE)."),
-            labels: whole.map { name($0.indicator) },
-            rows: whole.map { ($0.difference, $0.standardError, $0.significant == true) }, missingText: t.withheld)
-        let table = ResultTable(headers: [t("指標", "indicator"), previous.period.rawValue, results.period.rawValue, t("差", "diff"),
-                                          t("標準誤差", "SE"), t("有意", "significant")],
-                                rows: whole.map { row in
-                                    [.text(name(row.indicator)), .number(row.fromMean, decimals: 2), .number(row.toMean, decimals: 2),
-                                     .number(row.difference, decimals: 3), .number(row.standardError, decimals: 3),
-                                     .text(row.significant == true ? "★" : "")]
-                                })
-        var blocks: [ReportDocument.Block] = [.heading(level: 2, text: t.changes, anchor: "changes"),
-                                              .chart(SVGChart(id: "changes", title: title, description: "", svg: svg, table: table))]
-        let groupChanges = rows.filter { $0.group != nil && $0.significant == true }
+        let shownIndicators = Set(categories + headlineIDs)
+        let whole = rows.filter { $0.group == nil && shownIndicators.contains($0.indicator) }
+        var blocks: [ReportDocument.Block] = [.heading(level: 2, text: t.changes, anchor: "changes")]
+        // One chart per answer scale: a change on 0–10 is not drawn on the axis of changes on 1–5.
+        let scales = whole.map { scaleText(of: $0.indicator) }
+        var order: [String] = []
+        for scale in scales where !order.contains(scale) { order.append(scale) }
+        for (index, scale) in order.enumerated() {
+            let part = whole.filter { scaleText(of: $0.indicator) == scale }
+            let title = t("\(previous.period) → \(results.period) の変化（全体、\(scale) の設問、95% 信頼区間）",
+                          "Change \(previous.period) → \(results.period) (all, questions on \(scale), 95% intervals)")
+            let svg = ChartDrawing.changes(
+                id: "chart-changes-\(index)", title: title,
+                description: t("四角は差、横線は 95% 信頼区間。★ と塗りつぶしは統計的に有意な変化（|差| > 1.96 × 標準誤差）。",
+                               "Squares are differences, bars 95% intervals; ★ and filled squares mark significant changes (|diff| > 1.96 SE)."),
+                labels: part.map { name($0.indicator) },
+                rows: part.map { ($0.difference, $0.standardError, $0.significant == true) }, missingText: t.withheld)
+            let table = ResultTable(headers: [t("指標", "indicator"), previous.period.rawValue, results.period.rawValue, t("差", "diff"),
+                                              t("標準誤差", "SE"), t("有意", "significant")],
+                                    rows: part.map { row in
+                                        [.text(name(row.indicator)), .number(row.fromMean, decimals: 2), .number(row.toMean, decimals: 2),
+                                         .number(row.difference, decimals: 3), .number(row.standardError, decimals: 3),
+                                         .text(row.significant == true ? "★" : "")]
+                                    })
+            blocks.append(.chart(SVGChart(id: index == 0 ? "changes" : "changes-\(index)", title: title, description: "",
+                                          svg: svg, table: table)))
+        }
+        let groupChanges = rows.filter { $0.group != nil && $0.significant == true && shownIndicators.contains($0.indicator) }
             .sorted { abs($0.difference!) > abs($1.difference!) }
         if !groupChanges.isEmpty {
             let groupTable = ResultTable(headers: [instrument.respondent.group.label.text(in: language), t("指標", "indicator"),
@@ -452,14 +494,17 @@ public struct ReportBuilder {
 
     func reliability() -> [ReportDocument.Block] {
         guard !results.reliability.isEmpty else { return [] }
-        let table = ResultTable(headers: [t("因子", "category"), t("項目数", "items"), "n", "α"],
+        let table = ResultTable(headers: [t("カテゴリー", "category"), t("項目数", "items"), "n", "α"],
                                 rows: results.reliability.map { row in
                                     [.text(name(row.indicator)), .integer(row.items), .integer(row.n), .number(row.alpha, decimals: 2)]
                                 })
+        let single = instrument.categories.filter { $0.itemIDs.count == 1 }.map { $0.name.text(in: language) }
         return [.heading(level: 2, text: t.reliability, anchor: "reliability"),
-                .paragraph(t("全項目に回答した人による重み付けなしの α。2 項目の因子では 0.5 前後でも珍しくありません。",
+                .paragraph(t("全項目に回答した人による重み付けなしの α。2 項目のカテゴリーでは 0.5 前後でも珍しくありません。",
                              "Unweighted α over respondents who answered every item; with two items, values around 0.5 are common.")),
                 .table(table, caption: t.reliability, shadedFrom: nil)]
+            + (single.isEmpty ? [] : [.note(t("設問が 1 問だけのカテゴリー（\(single.joined(separator: "、"))）には α がありません。",
+                                               "Categories with a single question have no α: \(single.joined(separator: ", "))."))])
     }
 
     func comments() -> [ReportDocument.Block] {
@@ -487,6 +532,13 @@ public struct ReportBuilder {
 }
 
 extension ReportBuilder {
+    /// The answer range of an indicator's questions, such as `1–5`.
+    func scaleText(of indicator: IndicatorID) -> String {
+        let itemID = instrument.categories.first { $0.id == indicator }?.itemIDs.first ?? ItemID(indicator.rawValue)
+        guard let item = instrument.items.first(where: { $0.id == itemID }) else { return "" }
+        return instrument.scale(of: item).rangeText
+    }
+
     /// A chart range around `values` with a margin, on round numbers, within the scale.
     static func zoomedDomain(_ values: [Double], scale: ClosedRange<Double>) -> ClosedRange<Double> {
         guard let low = values.min(), let high = values.max() else { return scale }

@@ -10,8 +10,11 @@ struct ReportText {
     var summary: String { self("概要", "Summary") }
     var method: String { self("データと方法", "Data and method") }
     var headline: String { self("総合指標（主観的評価）", "Headline indicators") }
-    var profile: String { self("因子別プロフィール（レーダーチャート）", "Category profile (radar charts)") }
-    var groupTable: String { self("地区 × 因子の偏差値", "Deviation scores by group and category") }
+    var profile: String { self("カテゴリー別プロフィール（レーダーチャート）", "Category profile (radar charts)") }
+    /// The group × category table's title, with the instrument's word for its groups (地区, 階層, …).
+    func groupTable(_ groupLabel: LocalizedText) -> String {
+        self("\(groupLabel.ja) × カテゴリーの偏差値", "Deviation scores by \(groupLabel.text(in: .en).lowercased()) and category")
+    }
     var gaps: String { self("主観と客観のギャップ", "Subjective versus objective") }
     var drivers: String { self("重要度 × 満足度", "Importance × satisfaction") }
     var changes: String { self("前回調査からの変化", "Changes since the previous survey") }

@@ -87,24 +87,40 @@ enum ChartDrawing {
             return (centre.x + r * cos(angle), centre.y + r * sin(angle))
         }
         var svg = open(width: width, height: height, id: id, title: title, description: description)
-        for ring in [30.0, 40, 50, 60, 70] {
+        // Rings every 10 from 30 to the rim at 80; scores are clamped to 20–80, so every marker lies on the web.
+        for ring in [30.0, 40, 50, 60, 70, 80] {
             let points = axes.indices.map { point($0, ring) }.map { "\(f($0.0)),\(f($0.1))" }.joined(separator: " ")
             svg += "<polygon points=\"\(points)\" fill=\"none\" stroke=\"\(ring == 50 ? "#888" : grid)\" stroke-width=\"\(ring == 50 ? 1.2 : 0.6)\"/>\n"
         }
         for (axis, name) in axes.enumerated() {
-            let (x, y) = point(axis, 80)
-            svg += line(centre.x, centre.y, point(axis, 70).0, point(axis, 70).1, width: 0.5)
+            let angle = -Double.pi / 2 + 2 * Double.pi * Double(axis) / Double(max(axes.count, 1))
+            let (x, y) = (centre.x + (radius + 8) * cos(angle), centre.y + (radius + 8) * sin(angle))
+            svg += line(centre.x, centre.y, point(axis, 80).0, point(axis, 80).1, width: 0.5)
             let anchor = abs(x - centre.x) < 5 ? "middle" : (x > centre.x ? "start" : "end")
             svg += text(x, y + 4, name, anchor: anchor, size: 9)
+        }
+        // The rings' values, along the first axis.
+        for ring in [30.0, 50, 70] {
+            let (x, y) = point(0, ring)
+            svg += text(x + 3, y + 3, f(ring), size: 7)
         }
         let styles: [(colour: String, dash: String?, square: Bool, filled: Bool)] = [(accent, nil, false, true), (second, "5 3", true, false)]
         for (index, entry) in series.enumerated() {
             let style = styles[index % styles.count]
             let present = entry.values.enumerated().compactMap { axis, value in value.map { point(axis, $0) } }
-            if present.count >= 3 && present.count == entry.values.count {
+            guard !present.isEmpty else { continue }  // nothing drawn: no legend entry either
+            if present.count == entry.values.count && present.count >= 3 {
                 let points = present.map { "\(f($0.0)),\(f($0.1))" }.joined(separator: " ")
                 svg += "<polygon points=\"\(points)\" fill=\"none\" stroke=\"\(style.colour)\" stroke-width=\"1.8\""
                     + (style.dash.map { " stroke-dasharray=\"\($0)\"" } ?? "") + "/>\n"
+            } else {
+                // Lines between neighbouring axes that both have a value; a missing axis breaks the line.
+                let count = entry.values.count
+                for axis in 0..<count {
+                    guard let a = entry.values[axis], let b = entry.values[(axis + 1) % count], count >= 3 else { continue }
+                    let (x1, y1) = point(axis, a), (x2, y2) = point((axis + 1) % count, b)
+                    svg += line(x1, y1, x2, y2, stroke: style.colour, width: 1.8, dash: style.dash)
+                }
             }
             for (x, y) in present { svg += marker(x, y, square: style.square, colour: style.colour, filled: style.filled) }
             // Legend.
@@ -203,7 +219,32 @@ enum ChartDrawing {
         }
         for point in points {
             svg += marker(x(point.r), y(point.mean), square: false, colour: accent, filled: true)
-            svg += text(x(point.r) + 6, y(point.mean) - 5, point.label, size: 9)
+        }
+        // Labels beside their points, moved to the first free place so that none covers another.
+        var placed: [(x0: Double, y0: Double, x1: Double, y1: Double)] = points.map { point in
+            (x(point.r) - 4, y(point.mean) - 4, x(point.r) + 4, y(point.mean) + 4)
+        }
+        for point in points.sorted(by: { $0.mean > $1.mean }) {
+            let labelWidth = Double(TextTable.displayWidth(point.label)) * 4.7 + 2, labelHeight = 10.0
+            let px = x(point.r), py = y(point.mean)
+            // Beside the point first, then further above and below; where every place is taken, the least covered.
+            let candidates: [(Double, Double, String)] = [-5.0, 12, -16, 23, -27, 34, -38, 45].flatMap { dy in
+                [(px + 6, py + dy, "start"), (px - 6, py + dy, "end")]
+            }
+            func box(_ candidate: (Double, Double, String)) -> (x0: Double, y0: Double, x1: Double, y1: Double) {
+                let x0 = candidate.2 == "start" ? candidate.0 : candidate.0 - labelWidth
+                return (x0, candidate.1 - labelHeight + 2, x0 + labelWidth, candidate.1 + 2)
+            }
+            func covered(_ candidate: (Double, Double, String)) -> Double {
+                let b = box(candidate)
+                let outside = (b.x0 < 0 || b.x1 > width || b.y0 < 0 || b.y1 > height) ? 1e6 : 0
+                return outside + placed.reduce(0) { sum, p in
+                    sum + max(0, min(p.x1, b.x1) - max(p.x0, b.x0)) * max(0, min(p.y1, b.y1) - max(p.y0, b.y0))
+                }
+            }
+            let free = candidates.first { covered($0) == 0 } ?? candidates.min { covered($0) < covered($1) }!
+            placed.append(box(free))
+            svg += text(free.0, free.1, point.label, anchor: free.2, size: 9)
         }
         return svg + "</svg>\n"
     }
@@ -247,5 +288,55 @@ enum ChartDrawing {
         let span = domain.upperBound - domain.lowerBound
         for step in [0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 20] where span / step <= 10 { return step }
         return span / 10
+    }
+}
+
+extension ChartDrawing {
+    /// Diverging 100 % bars, one row per question: the lower answers to the left of the centre line, the
+    /// higher to the right, the middle answer split across it; each answer value has its own shade, darker
+    /// towards the ends, and shares of 8 % or more are printed in their segment.
+    static func diverging(id: String, title: String, description: String, labels: [String], shares: [[Double]],
+                          legend: [String]) -> String {
+        let rowHeight = 22.0, labelWidth = 230.0, plotWidth = 420.0, top = 10.0
+        let height = top + rowHeight * Double(labels.count) + 58
+        let width = labelWidth + plotWidth + 20
+        let centre = labelWidth + plotWidth / 2
+        let values = legend.count
+        let fills = values == 5 ? ["#8c3b12", "#d9a184", "#d4d4d4", "#8fb3d9", "#1f5fa8"]
+            : (0..<values).map { index in index < values / 2 ? "#d9a184" : (index == values / 2 && values % 2 == 1 ? "#d4d4d4" : "#8fb3d9") }
+        let darkText: Set<Int> = values == 5 ? [1, 2, 3] : []
+        var svg = open(width: width, height: height, id: id, title: title, description: description)
+        let axisY = top + rowHeight * Double(labels.count) + 4
+        for tick in stride(from: -1.0, through: 1.0, by: 0.5) {
+            let x = centre + tick * plotWidth / 2
+            svg += line(x, top, x, axisY, stroke: tick == 0 ? "#666" : faint)
+            svg += text(x, axisY + 12, "\(Int(abs(tick) * 100))%", anchor: "middle", size: 9)
+        }
+        for (row, label) in labels.enumerated() {
+            let y = top + rowHeight * Double(row)
+            svg += text(labelWidth - 6, y + rowHeight / 2 + 4, label, anchor: "end", size: 10)
+            let part = shares[row]
+            guard part.count == values else { continue }
+            let middle = values / 2
+            let leftShare = part[..<middle].reduce(0, +) + (values % 2 == 1 ? part[middle] / 2 : 0)
+            var x = centre - leftShare * plotWidth / 2
+            for (index, share) in part.enumerated() where share > 0 {
+                let segment = share * plotWidth / 2
+                svg += "<rect x=\"\(f(x))\" y=\"\(f(y + 3))\" width=\"\(f(segment))\" height=\"\(f(rowHeight - 6))\" fill=\"\(fills[index])\" stroke=\"#fff\" stroke-width=\"0.5\"/>\n"
+                if share >= 0.08 {
+                    svg += "<text x=\"\(f(x + segment / 2))\" y=\"\(f(y + rowHeight / 2 + 3.5))\" text-anchor=\"middle\" font-size=\"9\" fill=\"\(darkText.contains(index) ? ink : "#fff")\">\(Int((share * 100).rounded()))</text>\n"
+                }
+                x += segment
+            }
+        }
+        // Legend, one swatch per answer value.
+        var legendX = labelWidth - 200
+        let legendY = axisY + 28
+        for (index, name) in legend.enumerated() {
+            svg += "<rect x=\"\(f(legendX))\" y=\"\(f(legendY - 8))\" width=\"12\" height=\"10\" fill=\"\(fills[index])\" stroke=\"\(ink)\" stroke-width=\"0.4\"/>\n"
+            svg += text(legendX + 16, legendY + 1, name, size: 9)
+            legendX += 16 + Double(TextTable.displayWidth(name)) * 5.2 + 14
+        }
+        return svg + "</svg>\n"
     }
 }

@@ -1,0 +1,94 @@
+import Foundation
+import WellBeingCore
+
+/// Who answered, by one respondent field: the respondents' counts and shares beside the population's shares.
+public struct FieldProfile: Sendable, Hashable {
+    /// One value of the field (a district, an age band).
+    public struct Row: Sendable, Hashable {
+        public var value: String
+        /// Respondents with this value.
+        public var respondents: Int
+        /// Their share of all respondents.
+        public var share: Double
+        /// The value's share of the population, when the population table has the field.
+        public var populationShare: Double?
+    }
+
+    /// The field's column name.
+    public var field: String
+    public var label: LocalizedText
+    public var rows: [Row]
+}
+
+/// The answers to one question as cities publish them in the 単純集計 appendix: unweighted counts of each
+/// answer value, and of those who gave none.
+public struct ItemTabulation: Sendable, Hashable {
+    public var item: ItemID
+    /// The scale's values, from its minimum to its maximum.
+    public var values: [Int]
+    /// Respondents who gave each value (as answered: a reverse-worded item is not recoded here).
+    public var counts: [Int]
+    /// Respondents with no answer (empty or a missing code).
+    public var missing: Int
+
+    /// Respondents who answered.
+    public var answered: Int { counts.reduce(0, +) }
+    /// Each value's share of those who answered.
+    public var shares: [Double] { counts.map { answered > 0 ? Double($0) / Double(answered) : 0 } }
+}
+
+/// Counts over the respondents of one period: the profile of who answered and the answers to every question.
+public enum SurveyTabulation {
+    /// The group field and each attribute, values in report order (the instrument's listed values first),
+    /// with the population's shares when `population` has that field.
+    public static func profiles(matrix: ResponseMatrix, population: PopulationTable?) -> [FieldProfile] {
+        let respondent = matrix.instrument.respondent
+        var fields: [(column: FieldColumn, label: LocalizedText, names: [String], codes: [Int32], listed: [String])] = [
+            (respondent.group.column, respondent.group.label, matrix.groups.map(\.rawValue), matrix.groupCodes,
+             respondent.group.values.map(\.rawValue)),
+        ]
+        for (index, attribute) in respondent.attributes.enumerated() {
+            fields.append((attribute.column, attribute.label, matrix.attributeValues[index], matrix.attributeCodes[index],
+                           attribute.values))
+        }
+        let total = Double(max(matrix.respondentCount, 1))
+        return fields.map { field in
+            var counts = [Int](repeating: 0, count: field.names.count)
+            for code in field.codes { counts[Int(code)] += 1 }
+            let present = Set(field.names)
+            let ordered = field.listed.filter { present.contains($0) } + field.names.filter { !field.listed.contains($0) }.sorted()
+            let populationShares = population.flatMap { table -> [String: Double]? in
+                guard let position = table.fields.firstIndex(where: { ([field.column.name] + field.column.aliases).contains($0) }) else {
+                    return nil
+                }
+                var sums: [String: Double] = [:]
+                for cell in table.cells { sums[cell.values[position], default: 0] += cell.count }
+                let all = sums.values.reduce(0, +)
+                return all > 0 ? sums.mapValues { $0 / all } : nil
+            }
+            let rows = ordered.map { value -> FieldProfile.Row in
+                let count = counts[field.names.firstIndex(of: value)!]
+                return FieldProfile.Row(value: value.isEmpty ? Breakdown.noAnswer : value, respondents: count,
+                                        share: Double(count) / total,
+                                        populationShare: populationShares.map { $0[value] ?? 0 })
+            }
+            return FieldProfile(field: field.column.name, label: field.label, rows: rows)
+        }
+    }
+
+    /// Every question's answer counts, in the instrument's order (category items, then headline items).
+    public static func items(matrix: ResponseMatrix) -> [ItemTabulation] {
+        let instrument = matrix.instrument
+        let itemCount = instrument.items.count
+        return instrument.items.enumerated().map { position, item in
+            let scale = instrument.scale(of: item)
+            var counts = [Int](repeating: 0, count: scale.maximum - scale.minimum + 1)
+            var missing = 0
+            for row in 0..<matrix.respondentCount {
+                let code = Int(matrix.answers[row * itemCount + position])
+                if code == 0 { missing += 1 } else { counts[code - 1 - scale.minimum] += 1 }
+            }
+            return ItemTabulation(item: item.id, values: Array(scale.minimum...scale.maximum), counts: counts, missing: missing)
+        }
+    }
+}

@@ -1,0 +1,312 @@
+import Foundation
+import WellBeingAnalysis
+import WellBeingCore
+
+/// The sections cities publish beside the indicators: survey overview, who answered, the comparison with
+/// national or prefectural figures, breakdowns by age band and sex, and the appendices (単純集計 of every
+/// question, the questionnaire).
+extension ReportBuilder {
+    var groupLabel: LocalizedText { instrument.respondent.group.label }
+
+    /// A mean as a table cell: withheld cells say so; estimates from fewer than 30 carry `*`.
+    func meanCell(_ estimate: IndicatorEstimate?, decimals: Int = 2) -> ResultTable.Cell {
+        guard let estimate else { return .text("—") }
+        if estimate.suppressed { return .text(t.withheld) }
+        guard let mean = estimate.mean else { return .text("—") }
+        return estimate.unstable ? .text(ReportText.number(mean, decimals) + "*") : .number(mean, decimals: decimals)
+    }
+
+    /// The note that explains `*`, when a table has such a cell.
+    func unstableNote(_ estimates: [IndicatorEstimate?]) -> [ReportDocument.Block] {
+        guard estimates.contains(where: { $0?.unstable == true && $0?.suppressed == false }) else { return [] }
+        return [.note(t("* は回答者 30 人未満の参考値です（信頼区間が広く、誤差が大きい）。",
+                        "* marks estimates from fewer than 30 respondents: read them with care (wide intervals)."))]
+    }
+
+    // MARK: 調査概要
+
+    func overview() -> [ReportDocument.Block] {
+        let questions = instrument.items.count
+        var lines = [
+            t("調査名: \(instrument.title.ja)", "Survey: \(instrument.title.text(in: .en))"),
+            t("調査期間（集計単位）: \(results.period)", "Period: \(results.period)"),
+            t("有効回答数: \(results.respondentCount) 人（\(groupLabel.ja) \(results.groups.count) 区分）",
+              "Valid responses: \(results.respondentCount) (\(results.groups.count) \(groupLabel.text(in: .en).lowercased()) groups)"),
+            t("設問数: \(questions) 問（\(instrument.headlines.count) 問の総合指標と、\(instrument.categories.count) カテゴリーの \(questions - instrument.headlines.count) 問）",
+              "Questions: \(questions) (\(instrument.headlines.count) headline questions and \(questions - instrument.headlines.count) in \(instrument.categories.count) categories)"),
+        ]
+        if let previous = input.previous {
+            lines.append(t("比較する前回調査: \(previous.period)（回答 \(previous.respondentCount) 人）",
+                           "Compared with: \(previous.period) (\(previous.respondentCount) responses)"))
+        }
+        return [.heading(level: 2, text: t("調査概要", "About the survey"), anchor: "overview"), .bullets(lines)]
+    }
+
+    // MARK: 回答者属性
+
+    func respondentProfiles() -> [ReportDocument.Block] {
+        guard !input.profiles.isEmpty else { return [] }
+        var blocks: [ReportDocument.Block] = [
+            .heading(level: 2, text: t("回答者属性", "Who answered"), anchor: "respondents"),
+            .paragraph(t("回答者の構成（重み付けなし）。人口構成比は取り込んだ人口表によるもので、両者の差を重み付け（レイキング）で補正しています。",
+                         "The respondents' make-up (unweighted); population shares come from the imported population table, and weighting (raking) corrects the difference.")),
+        ]
+        for profile in input.profiles {
+            let hasPopulation = profile.rows.contains { $0.populationShare != nil }
+            var headers = [profile.label.text(in: language), t("回答者数", "respondents"), t("構成比", "share")]
+            if hasPopulation { headers += [t("人口構成比", "population share"), t("差（ポイント）", "difference (points)")] }
+            let rows: [[ResultTable.Cell]] = profile.rows.map { row in
+                var cells: [ResultTable.Cell] = [.text(row.value), .integer(row.respondents), .text(ReportText.percent(row.share))]
+                if hasPopulation {
+                    cells.append(.text(ReportText.percent(row.populationShare)))
+                    // The difference of the two printed shares, so that the row adds up as shown.
+                    let shown = row.populationShare.map { Self.rounded($0 * 100, 1) }
+                    cells.append(.number(shown.map { Self.rounded(row.share * 100, 1) - $0 }, decimals: 1))
+                }
+                return cells
+            } + [[.text(t("計", "total")), .integer(profile.rows.reduce(0) { $0 + $1.respondents }), .text("100.0%")]
+                 + (hasPopulation ? [.text("100.0%"), .text("")] : [])]
+            blocks.append(.table(ResultTable(headers: headers, rows: rows),
+                                 caption: t("\(profile.label.ja)別の回答者", "Respondents by \(profile.label.text(in: .en).lowercased())"),
+                                 shadedFrom: nil))
+        }
+        return blocks
+    }
+
+    // MARK: Benchmarks
+
+    func benchmarks() -> [ReportDocument.Block] {
+        let compared = (headlineIDs + categories).compactMap { id in results.estimate(id, group: nil).flatMap { estimate in
+            estimate.benchmark.map { (id, estimate, $0) }
+        } }
+        let items = instrument.items.compactMap { item -> (IndicatorID, IndicatorEstimate, BenchmarkComparison)? in
+            let id = IndicatorID(item.id.rawValue)
+            guard !headlineIDs.contains(id), let estimate = results.estimate(id, group: nil), let benchmark = estimate.benchmark else { return nil }
+            return (id, estimate, benchmark)
+        }
+        guard !compared.isEmpty || !items.isEmpty else { return [] }
+        var blocks: [ReportDocument.Block] = [.heading(level: 2, text: t("全国・県との比較", "Against national and prefectural figures"), anchor: "benchmarks")]
+        var sentences: [String] = []
+        for (id, estimate, benchmark) in compared.filter({ headlineIDs.contains($0.0) }).prefix(2) {
+            guard let mean = estimate.mean, benchmark.difference != nil else { continue }
+            let significant = (benchmark.p ?? 1) < 0.05
+            let shownDifference = Self.signed(Self.rounded(mean, 2) - Self.rounded(benchmark.mean, 2), 2)
+            let interval = "\(Self.signed(benchmark.confidenceLow, 2))〜\(Self.signed(benchmark.confidenceHigh, 2))"
+            sentences.append(t(
+                "\(name(id))の平均 \(ReportText.number(mean, 2)) は、比較値 \(ReportText.number(benchmark.mean, 2))（\(benchmark.source)）より \(shownDifference)（差の 95% 信頼区間 \(interval)）で、" + (significant ? "統計的に有意な差です。" : "統計的に有意な差ではありません。"),
+                "\(name(id)) averages \(ReportText.number(mean, 2)), \(shownDifference) against \(ReportText.number(benchmark.mean, 2)) (\(benchmark.source); 95% interval of the difference \(interval.replacingOccurrences(of: "〜", with: " to "))): " + (significant ? "a statistically significant difference." : "not a statistically significant difference.")))
+        }
+        if !sentences.isEmpty { blocks.append(.bullets(sentences)) }
+        let rows: [[ResultTable.Cell]] = (compared + items).map { id, estimate, benchmark in
+            [.text(id.rawValue), .text(name(id)), meanCell(estimate), .number(benchmark.mean, decimals: 2),
+             .number(estimate.mean.map { Self.rounded($0, 2) - Self.rounded(benchmark.mean, 2) }, decimals: 2),
+             .text(benchmark.confidenceLow.map { "\(Self.signed($0, 2))〜\(Self.signed(benchmark.confidenceHigh, 2))" } ?? "—"),
+             .text(benchmark.p.map { $0 < 0.001 ? "<0.001" : ReportText.number($0, 3) } ?? "—"),
+             .text((benchmark.p ?? 1) < 0.05 ? "★" : "")]
+        }
+        let table = ResultTable(headers: ["", t("指標", "indicator"), t("本調査", "this survey"), t("比較値", "benchmark"),
+                                          t("差", "difference"), t("差の 95% 信頼区間", "95% interval"), "p", t("有意", "significant")],
+                                rows: rows)
+        blocks.append(.table(table, caption: t("全体の平均と比較値（比較値は誤差のない定数として扱う）",
+                                               "Whole-area means against the benchmarks (taken as fixed)"), shadedFrom: nil))
+        let sources = Array(Set((compared + items).map { $0.2.source })).sorted()
+        blocks.append(.note(t("比較値の出典: ", "Sources: ") + sources.joined(separator: t("／", "; "))
+            + t("。差は表示した値どうしの差、★ は p < 0.05（比較を \((compared + items).count) 件行っているため、偶然による有意も含みえます）。",
+                ". The difference is that of the printed values; ★: p < 0.05 (with \((compared + items).count) comparisons, some may be chance).")))
+        return blocks
+    }
+
+    // MARK: 年代別・性別
+
+    func breakdownSections() -> [ReportDocument.Block] {
+        var blocks: [ReportDocument.Block] = []
+        for breakdown in input.breakdowns {
+            guard let specification = breakdown.breakdown, breakdown.groups.count >= 2 else { continue }
+            let label = breakdownLabel(specification)
+            let anchor = "by-" + String(blocks.count)
+            // 年代 → 年代別; 性別 already reads "by sex".
+            let headingJa = label.ja.hasSuffix("別") ? label.ja : label.ja + "別"
+            blocks.append(.heading(level: 2, text: t(headingJa, "By \(label.text(in: .en).lowercased())"), anchor: anchor))
+            var estimates: [IndicatorEstimate?] = []
+            // The headline items, one row per group.
+            let headlineRows: [[ResultTable.Cell]] = ([nil] + breakdown.groups.map { Optional($0) }).map { group in
+                [.text(group?.rawValue ?? t.wholeArea), .integer(breakdown.estimate(headlineIDs.first ?? IndicatorID(""), group: group)?.n)]
+                    + headlineIDs.map { id in
+                        let estimate = breakdown.estimate(id, group: group)
+                        estimates.append(estimate)
+                        return meanCell(estimate)
+                    }
+            }
+            blocks.append(.table(ResultTable(headers: [label.text(in: language), "n"] + headlineIDs.map(name), rows: headlineRows),
+                                 caption: t("総合指標の\(label.ja)別平均", "Headline indicators by \(label.text(in: .en).lowercased())"),
+                                 shadedFrom: nil))
+            // The outcome with its intervals.
+            if let outcome = instrument.outcome {
+                let id = IndicatorID(outcome.itemID.rawValue)
+                let scale = instrument.scale(of: instrument.items[instrument.itemIndex[outcome.itemID]!])
+                let places: [GroupName?] = [nil] + breakdown.groups
+                let values = places.map { breakdown.estimate(id, group: $0) }
+                let title = t("\(outcome.name.ja)（\(label.ja)別、95% 信頼区間）", "\(outcome.name.text(in: .en)) by \(label.text(in: .en).lowercased()), with 95% intervals")
+                let svg = ChartDrawing.whiskers(
+                    id: "chart-\(anchor)-\(id.rawValue)", title: title,
+                    description: t("点は平均、横線は 95% 信頼区間、破線は全体の平均。", "Dots are means, bars 95% intervals, the dashed line the whole area."),
+                    labels: places.map { $0?.rawValue ?? t.wholeArea }, values: values.map { ($0?.mean, $0?.confidenceLow, $0?.confidenceHigh) },
+                    domain: Self.zoomedDomain(values.flatMap { [$0?.confidenceLow, $0?.confidenceHigh] }.compactMap { $0 },
+                                              scale: Double(scale.minimum)...Double(scale.maximum)),
+                    missingText: t.withheld, reference: breakdown.estimate(id, group: nil)?.mean)
+                let table = ResultTable(headers: [label.text(in: language), "n", t("平均", "mean"), t("下限", "low"), t("上限", "high")],
+                                        rows: zip(places, values).map { place, estimate in
+                                            [.text(place?.rawValue ?? t.wholeArea), .integer(estimate?.n), meanCell(estimate),
+                                             .number(estimate?.suppressed == true ? nil : estimate?.confidenceLow, decimals: 2),
+                                             .number(estimate?.suppressed == true ? nil : estimate?.confidenceHigh, decimals: 2)]
+                                        })
+                blocks.append(.chart(SVGChart(id: "\(anchor)-\(id.rawValue)", title: title, description: "", svg: svg, table: table)))
+            }
+            // The categories: rows, groups as columns (raw means, as cities print them).
+            let categoryRows: [[ResultTable.Cell]] = categories.map { id in
+                [.text(name(id)), meanCell(breakdown.estimate(id, group: nil))] + breakdown.groups.map { group in
+                    let estimate = breakdown.estimate(id, group: group)
+                    estimates.append(estimate)
+                    return meanCell(estimate)
+                }
+            }
+            blocks.append(.table(ResultTable(headers: [t("カテゴリー", "category"), t("全体", "all")] + breakdown.groups.map(\.rawValue),
+                                             rows: categoryRows),
+                                 caption: t("カテゴリー別平均（\(label.ja)別）", "Category means by \(label.text(in: .en).lowercased())"),
+                                 shadedFrom: nil))
+            blocks += unstableNote(estimates)
+            if breakdown.estimates.contains(where: { $0.suppressed }) {
+                blocks.append(.note(t("「秘匿」は回答者 \(results.minimumN) 人未満。", "\"withheld\": fewer than \(results.minimumN) respondents.")))
+            }
+        }
+        return blocks
+    }
+
+    /// The label of a breakdown: the attribute's (年代), or the fields joined (年代 × 性別).
+    func breakdownLabel(_ breakdown: Breakdown) -> LocalizedText {
+        let respondent = instrument.respondent
+        let labels = breakdown.fields.map { field -> LocalizedText in
+            if field == respondent.group.column.name || respondent.group.column.aliases.contains(field) { return respondent.group.label }
+            return respondent.attributes.first { $0.column.name == field || $0.column.aliases.contains(field) }?.label
+                ?? LocalizedText(ja: field)
+        }
+        return LocalizedText(ja: labels.map(\.ja).joined(separator: "×"),
+                             en: labels.map { $0.text(in: .en) }.joined(separator: " × "))
+    }
+
+    // MARK: Appendix: 単純集計
+
+    func tabulationAppendix() -> [ReportDocument.Block] {
+        guard !input.tabulation.isEmpty else { return [] }
+        var blocks: [ReportDocument.Block] = [
+            .heading(level: 2, text: t("付録 単純集計", "Appendix: answers to every question"), anchor: "tabulation"),
+            .paragraph(t("各設問の回答の分布（重み付けなし、回答者数と割合）。割合は無回答を除く回答者に対するもので、逆転項目も回答のまま集計しています。",
+                         "The distribution of each question's answers (unweighted counts and shares); shares are of those who answered, and reverse-worded questions are counted as answered.")),
+        ]
+        let byItem = Dictionary(uniqueKeysWithValues: input.tabulation.map { ($0.item, $0) })
+        // 1–5 questions as diverging bars, one chart per factor group (and one for the headline block).
+        var sections: [(title: LocalizedText, items: [Item])] = []
+        for group in instrument.factorGroups {
+            let items = instrument.categories.filter { $0.factorGroup == group.id }.flatMap(\.itemIDs)
+                .compactMap { id in instrument.items.first { $0.id == id } }
+            if !items.isEmpty { sections.append((group.name, items)) }
+        }
+        let ungrouped = instrument.categories.filter { category in !instrument.factorGroups.contains { $0.id == category.factorGroup } }
+            .flatMap(\.itemIDs).compactMap { id in instrument.items.first { $0.id == id } }
+        if !ungrouped.isEmpty { sections.append((LocalizedText(ja: "カテゴリー", en: "Categories"), ungrouped)) }
+        let headlineItems = instrument.headlines.compactMap { headline in instrument.items.first { $0.id == headline.itemID } }
+        if !headlineItems.isEmpty { sections.append((LocalizedText(ja: "総合指標", en: "Headline questions"), headlineItems)) }
+        for (index, section) in sections.enumerated() {
+            // Questions are drawn together when they share a scale; each scale gets its chart or table.
+            let scales = Array(Set(section.items.map(\.scaleID))).sorted()
+            for scaleID in scales {
+                let items = section.items.filter { $0.scaleID == scaleID }
+                guard let scale = instrument.scales[scaleID] else { continue }
+                let valueCount = scale.maximum - scale.minimum + 1
+                let valueNames = (scale.minimum...scale.maximum).map { value in
+                    scale.labels[value].map { "\(value) \($0.text(in: language))" } ?? String(value)
+                }
+                let tabulations = items.compactMap { byItem[$0.id] }
+                let headers = [t("設問", "question"), t("内容", "wording"), t("回答者数", "answered")]
+                    + (scale.minimum...scale.maximum).map(String.init) + [t("無回答", "no answer")]
+                let table = ResultTable(headers: headers, rows: tabulations.map { tabulation in
+                    let item = instrument.items.first { $0.id == tabulation.item }!
+                    return [.text(item.id.rawValue + (item.isReversed ? t("（逆）", " (rev.)") : "")), .text(item.text.text(in: language)),
+                            .integer(tabulation.answered)]
+                        + tabulation.shares.map { .text(ReportText.percent($0)) } + [.integer(tabulation.missing)]
+                })
+                let title = t("単純集計: \(section.title.ja)（\(scale.rangeText)）", "Answers: \(section.title.text(in: .en)) (\(scale.rangeText))")
+                if valueCount <= 7 {
+                    let svg = ChartDrawing.diverging(
+                        id: "chart-tabulation-\(index)-\(scaleID)", title: title,
+                        description: t("各設問の回答の割合。中央より左が低い回答、右が高い回答、中間の回答は中央をまたぐ。",
+                                       "Each question's answer shares: lower answers left of the centre, higher ones right, the middle answer across it."),
+                        labels: tabulations.map { tabulation in
+                            let item = instrument.items.first { $0.id == tabulation.item }!
+                            return item.id.rawValue + " " + Self.shortened(item.text.text(in: language), width: 34)
+                        },
+                        shares: tabulations.map(\.shares), legend: valueNames)
+                    blocks.append(.chart(SVGChart(id: "tabulation-\(index)-\(scaleID)", title: title, description: "", svg: svg, table: table)))
+                } else {
+                    blocks.append(.table(table, caption: title, shadedFrom: nil))
+                }
+            }
+        }
+        return blocks
+    }
+
+    // MARK: Appendix: 調査票
+
+    func questionnaireAppendix() -> [ReportDocument.Block] {
+        var blocks: [ReportDocument.Block] = [
+            .heading(level: 2, text: t("付録 調査票", "Appendix: the questionnaire"), anchor: "questionnaire"),
+            .paragraph(t("設問の文言と回答の尺度（\(instrument.id) 版 \(instrument.version)）。（逆）は逆転項目（点数は 最小 + 最大 − 回答）。",
+                         "The questions' wording and answer scales (\(instrument.id), version \(instrument.version)); (rev.) marks reverse-scored questions (min + max − answer).")),
+        ]
+        func scaleText(_ item: Item) -> String {
+            guard let scale = instrument.scales[item.scaleID] else { return item.scaleID }
+            let ends = [scale.labels[scale.minimum], scale.labels[scale.maximum]].compactMap { $0?.text(in: language) }
+            return scale.rangeText + (ends.count == 2 ? "（\(ends[0])〜\(ends[1])）" : "")
+        }
+        var rows: [[ResultTable.Cell]] = instrument.headlines.compactMap { headline in
+            instrument.items.first { $0.id == headline.itemID }.map { item in
+                [.text(item.id.rawValue), .text(t("総合指標", "headline")), .text(item.text.text(in: language)), .text(scaleText(item))]
+            }
+        }
+        for category in instrument.categories {
+            for id in category.itemIDs {
+                guard let item = instrument.items.first(where: { $0.id == id }) else { continue }
+                rows.append([.text(item.id.rawValue + (item.isReversed ? t("（逆）", " (rev.)") : "")), .text(category.name.text(in: language)),
+                             .text(item.text.text(in: language)), .text(scaleText(item))])
+            }
+        }
+        blocks.append(.table(ResultTable(headers: [t("設問", "question"), t("カテゴリー", "category"), t("文言", "wording"), t("尺度", "scale")], rows: rows),
+                             caption: t("調査票", "Questionnaire"), shadedFrom: nil))
+        return blocks
+    }
+
+    // MARK: Formatting helpers
+
+    /// `value` rounded half away from zero to `decimals`, as it is printed.
+    static func rounded(_ value: Double, _ decimals: Int) -> Double {
+        Double(ResultTable.fixed(value, decimals: decimals)) ?? value
+    }
+
+    /// `+0.12` / `−0.12` (a minus sign, not a hyphen).
+    static func signed(_ value: Double?, _ decimals: Int) -> String {
+        guard let value else { return "—" }
+        let text = ResultTable.fixed(abs(value), decimals: decimals)
+        return (value < 0 && Double(text) != 0 ? "−" : "+") + text
+    }
+
+    /// A text cut to `width` display columns with an ellipsis.
+    static func shortened(_ text: String, width: Int) -> String {
+        guard TextTable.displayWidth(text) > width else { return text }
+        var result = ""
+        for character in text {
+            if TextTable.displayWidth(result + String(character)) > width - 1 { break }
+            result.append(character)
+        }
+        return result + "…"
+    }
+}
