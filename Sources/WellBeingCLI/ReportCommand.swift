@@ -49,6 +49,17 @@ enum ReportJob {
     static func write(store: SurveyStore, survey requested: String?, period: String, previous: String?,
                       options: AnalysisOptions, language: Language, format: ReportFormat, folder: String,
                       includeComments: Bool, breakdowns requestedBreakdowns: [Breakdown]? = nil) throws -> [String] {
+        let (document, input) = try build(store: store, survey: requested, period: period, previous: previous, options: options,
+                                          language: language, includeComments: includeComments, breakdowns: requestedBreakdowns)
+        let baseName = "\(input.results.survey.rawValue)-\(period)" + (language == .ja ? "" : "-\(language.rawValue)")
+        return try ReportFiles.write(document, folder: folder, baseName: Self.safeFileName(baseName), format: format,
+                                     protecting: ProtectedFile.store(store.path))
+    }
+
+    /// The report's document and the computed input it shows.
+    static func build(store: SurveyStore, survey requested: String?, period: String, previous: String?,
+                      options: AnalysisOptions, language: Language, includeComments: Bool,
+                      breakdowns requestedBreakdowns: [Breakdown]? = nil) throws -> (ReportDocument, ReportInput) {
         let current = try PeriodAnalysis(store: store, survey: requested, period: period, options: options)
         let breakdownFields = try requestedBreakdowns
             ?? current.instrument.respondent.attributes.map { try Breakdown($0.column.name) }
@@ -72,10 +83,7 @@ enum ReportJob {
             provenance: provenance, comments: comments, language: language, toolVersion: ToolVersion.current,
             breakdowns: breakdowns, profiles: SurveyTabulation.profiles(matrix: current.matrix, population: current.population),
             tabulation: SurveyTabulation.items(matrix: current.matrix))
-        let document = ReportBuilder(input: input).build()
-        let baseName = "\(survey.rawValue)-\(period)" + (language == .ja ? "" : "-\(language.rawValue)")
-        return try ReportFiles.write(document, folder: folder, baseName: Self.safeFileName(baseName), format: format,
-                                     protecting: ProtectedFile.store(store.path))
+        return (ReportBuilder(input: input).build(), input)
     }
 
     /// Keeps a file name to letters, digits, '-', '_' and '.'.

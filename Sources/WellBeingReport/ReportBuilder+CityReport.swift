@@ -125,7 +125,7 @@ extension ReportBuilder {
             let label = breakdownLabel(specification)
             let anchor = "by-" + String(blocks.count)
             // 年代 → 年代別; 性別 already reads "by sex".
-            let headingJa = label.ja.hasSuffix("別") ? label.ja : label.ja + "別"
+            let headingJa = Self.byLabel(label.ja)
             blocks.append(.heading(level: 2, text: t(headingJa, "By \(label.text(in: .en).lowercased())"), anchor: anchor))
             var estimates: [IndicatorEstimate?] = []
             // The headline items, one row per group.
@@ -138,7 +138,7 @@ extension ReportBuilder {
                     }
             }
             blocks.append(.table(ResultTable(headers: [label.text(in: language), "n"] + headlineIDs.map(name), rows: headlineRows),
-                                 caption: t("総合指標の\(label.ja)別平均", "Headline indicators by \(label.text(in: .en).lowercased())"),
+                                 caption: t("総合指標の平均（\(Self.byLabel(label.ja))）", "Headline indicators by \(label.text(in: .en).lowercased())"),
                                  shadedFrom: nil))
             // The outcome with its intervals.
             if let outcome = instrument.outcome {
@@ -146,7 +146,7 @@ extension ReportBuilder {
                 let scale = instrument.scale(of: instrument.items[instrument.itemIndex[outcome.itemID]!])
                 let places: [GroupName?] = [nil] + breakdown.groups
                 let values = places.map { breakdown.estimate(id, group: $0) }
-                let title = t("\(outcome.name.ja)（\(label.ja)別、95% 信頼区間）", "\(outcome.name.text(in: .en)) by \(label.text(in: .en).lowercased()), with 95% intervals")
+                let title = t("\(outcome.name.ja)（\(Self.byLabel(label.ja))、95% 信頼区間）", "\(outcome.name.text(in: .en)) by \(label.text(in: .en).lowercased()), with 95% intervals")
                 let svg = ChartDrawing.whiskers(
                     id: "chart-\(anchor)-\(id.rawValue)", title: title,
                     description: t("点は平均、横線は 95% 信頼区間、破線は全体の平均。", "Dots are means, bars 95% intervals, the dashed line the whole area."),
@@ -172,7 +172,7 @@ extension ReportBuilder {
             }
             blocks.append(.table(ResultTable(headers: [t("カテゴリー", "category"), t("全体", "all")] + breakdown.groups.map(\.rawValue),
                                              rows: categoryRows),
-                                 caption: t("カテゴリー別平均（\(label.ja)別）", "Category means by \(label.text(in: .en).lowercased())"),
+                                 caption: t("カテゴリー別平均（\(Self.byLabel(label.ja))）", "Category means by \(label.text(in: .en).lowercased())"),
                                  shadedFrom: nil))
             blocks += unstableNote(estimates)
             if breakdown.estimates.contains(where: { $0.suppressed }) {
@@ -286,6 +286,9 @@ extension ReportBuilder {
     }
 
     // MARK: Formatting helpers
+
+    /// 「年代」→「年代別」; 「性別」already means "by sex".
+    static func byLabel(_ label: String) -> String { label.hasSuffix("別") ? label : label + "別" }
 
     /// `value` rounded half away from zero to `decimals`, as it is printed.
     static func rounded(_ value: Double, _ decimals: Int) -> Double {

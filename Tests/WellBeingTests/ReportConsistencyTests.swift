@@ -1,0 +1,165 @@
+import Foundation
+import Testing
+@testable import WellBeingAnalysis
+@testable import WellBeingCLI
+@testable import WellBeingCore
+@testable import WellBeingIngest
+@testable import WellBeingReport
+@testable import WellBeingStore
+
+/// Every number the demo report prints in its tables is true of the JSON that `indicators` writes for the
+/// same store: means, intervals, deviation scores, n, breakdowns, benchmark differences, gaps and changes.
+@Suite(.serialized) struct ReportConsistencyTests {
+    /// The JSON estimates of `results`, keyed by group ("" for the whole area) and indicator.
+    static func json(_ results: IndicatorResults) throws -> [String: [String: Any]] {
+        let data = try JSONEncoder().encode(results)
+        let object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        var estimates: [String: [String: Any]] = [:]
+        for estimate in object["estimates"] as! [[String: Any]] {
+            estimates[((estimate["group"] as? String) ?? "") + "\u{1F}" + (estimate["indicator"] as! String)] = estimate
+        }
+        return estimates
+    }
+
+    /// Checks printed cells against expected numbers, collecting every mismatch.
+    final class Checker {
+        var compared = 0
+        var failures: [String] = []
+
+        /// The cell as printed: a number (with `*`, `%` or a sign), "—", "秘匿" or empty.
+        static func text(_ cell: ResultTable.Cell) -> String {
+            switch cell {
+            case let .text(text): return text
+            case let .number(value, decimals): return value.map { ResultTable.fixed($0, decimals: decimals) } ?? "—"
+            case let .integer(value): return value.map(String.init) ?? "—"
+            case let .flag(value): return value.map { $0 ? "true" : "false" } ?? "—"
+            }
+        }
+
+        func check(_ cell: ResultTable.Cell, _ expected: Any?, decimals: Int, percent: Bool = false, _ place: String) {
+            compared += 1
+            let printed = Self.text(cell).replacingOccurrences(of: "*", with: "").replacingOccurrences(of: "%", with: "")
+                .replacingOccurrences(of: "−", with: "-").replacingOccurrences(of: "+", with: "")
+            let value = (expected as? Double) ?? (expected as? NSNumber)?.doubleValue ?? (expected as? Int).map(Double.init)
+            guard let value else {
+                if !["—", "", "秘匿", "withheld"].contains(printed) { failures.append("\(place): printed \(printed), JSON has none") }
+                return
+            }
+            let wanted = ResultTable.fixed(percent ? value * 100 : value, decimals: decimals)
+            if printed != wanted { failures.append("\(place): printed \(printed), JSON \(wanted)") }
+        }
+
+        func report() {
+            #expect(failures.isEmpty, "\(failures.count) of \(compared) printed values differ:\n\(failures.prefix(30).joined(separator: "\n"))")
+            #expect(compared > 500)
+        }
+    }
+
+    @Test func everyTableValueIsTrueOfTheJSON() throws {
+        let (_, storePath) = try AnalysisCommandTests.demo.get()
+        let store = try SurveyStore(path: storePath, access: .read)
+        let (document, input) = try ReportJob.build(store: store, survey: "lwc", period: "2025", previous: "2024",
+                                                    options: AnalysisOptions(), language: .ja, includeComments: false)
+        let instrument = input.instrument
+        let estimates = try Self.json(input.results)
+        let previous = try Self.json(try #require(input.previous))
+        var indicatorByName: [String: String] = [:]
+        for id in instrument.indicatorIDs { indicatorByName[instrument.indicatorName(id, in: .ja)] = id.rawValue }
+        let checker = Checker()
+        func estimate(_ group: String, _ indicator: String, in json: [String: [String: Any]]) -> [String: Any]? {
+            json[(group == "全体" ? "" : group) + "\u{1F}" + indicator]
+        }
+        var tables: [(title: String, table: ResultTable)] = []
+        for block in document.blocks {
+            switch block {
+            case let .table(table, caption, _): tables.append((caption, table))
+            case let .chart(chart): tables.append((chart.id, chart.table))
+            case let .chartGrid(_, table, caption): tables.append((caption, table))
+            default: break
+            }
+        }
+        var seen: Set<String> = []
+        for (title, table) in tables {
+            let cells = { (row: [ResultTable.Cell]) in row.map(Checker.text) }
+            if title.hasSuffix("-groups"), let indicator = title.components(separatedBy: "-").first {
+                // A headline item by group: n, mean, interval.
+                seen.insert("headline")
+                for row in table.rows {
+                    let group = cells(row)[0]
+                    let e = estimate(group, indicator, in: estimates)
+                    checker.check(row[1], e?["n"], decimals: 0, "\(title) \(group) n")
+                    if e?["suppressed"] as? Bool == true { continue }
+                    checker.check(row[2], e?["mean"], decimals: 2, "\(title) \(group) mean")
+                    checker.check(row[3], e?["ci_low"], decimals: 2, "\(title) \(group) low")
+                    checker.check(row[4], e?["ci_high"], decimals: 2, "\(title) \(group) high")
+                    checker.check(row[5], e?["top2"], decimals: 1, percent: true, "\(title) \(group) top2")
+                }
+            } else if title.hasSuffix("× カテゴリーの偏差値") {
+                seen.insert("groups")
+                let groups = Array(table.headers.dropFirst(2))
+                for row in table.rows {
+                    let indicator = try #require(indicatorByName[cells(row)[0]])
+                    checker.check(row[1], estimate("全体", indicator, in: estimates)?["mean"], decimals: 2, "\(indicator) mean")
+                    for (offset, group) in groups.enumerated() {
+                        checker.check(row[2 + offset], estimate(group, indicator, in: estimates)?["deviation"], decimals: 1,
+                                      "\(indicator) \(group) deviation")
+                    }
+                }
+            } else if title.hasPrefix("全体の平均と比較値") {
+                seen.insert("benchmarks")
+                for row in table.rows {
+                    let indicator = cells(row)[0]
+                    let e = try #require(estimate("全体", indicator, in: estimates))
+                    let benchmark = try #require(e["benchmark"] as? [String: Any])
+                    checker.check(row[2], e["mean"], decimals: 2, "\(indicator) mean")
+                    checker.check(row[3], benchmark["mean"], decimals: 2, "\(indicator) benchmark")
+                    // The difference of the printed values, and the JSON's difference to the printed precision.
+                    let printedDifference = Double(ResultTable.fixed(e["mean"] as! Double, decimals: 2))!
+                        - Double(ResultTable.fixed(benchmark["mean"] as! Double, decimals: 2))!
+                    checker.check(row[4], printedDifference, decimals: 2, "\(indicator) difference")
+                    checker.check(.text(cells(row)[6] == "<0.001" ? "0.000" : cells(row)[6]), benchmark["p"], decimals: 3, "\(indicator) p")
+                }
+            } else if title.hasPrefix("総合指標の平均（") || title.hasPrefix("カテゴリー別平均（") {
+                // Breakdowns: which one is named in the caption.
+                seen.insert("breakdowns")
+                let breakdown = try #require(input.breakdowns.first { results in
+                    let label = instrument.respondent.attributes.first { $0.column.name == results.breakdown?.fields.first }?.label.ja
+                    return title.contains("（" + ReportBuilder.byLabel(label ?? "?") + "）")
+                })
+                let json = try Self.json(breakdown)
+                if title.hasPrefix("総合指標の平均（") {
+                    let ids = table.headers.dropFirst(2).map { indicatorByName[$0]! }
+                    for row in table.rows {
+                        for (offset, id) in ids.enumerated() {
+                            checker.check(row[2 + offset], estimate(cells(row)[0], id, in: json)?["mean"], decimals: 2, "\(title) \(cells(row)[0]) \(id)")
+                        }
+                    }
+                } else {
+                    let groups = Array(table.headers.dropFirst(1)).map { $0 == "全体" ? "全体" : $0 }
+                    for row in table.rows {
+                        let id = indicatorByName[cells(row)[0]]!
+                        for (offset, group) in groups.enumerated() {
+                            checker.check(row[1 + offset], estimate(group, id, in: json)?["mean"], decimals: 2, "\(title) \(group) \(id)")
+                        }
+                    }
+                }
+            } else if title == "changes" || title.hasPrefix("changes-") {
+                seen.insert("changes")
+                for row in table.rows {
+                    let id = indicatorByName[cells(row)[0]]!
+                    checker.check(row[1], estimate("全体", id, in: previous)?["mean"], decimals: 2, "\(id) before")
+                    checker.check(row[2], estimate("全体", id, in: estimates)?["mean"], decimals: 2, "\(id) after")
+                }
+            } else if title.hasSuffix("別の回答者") {
+                seen.insert("profiles")
+                let total = table.rows.dropLast().reduce(0) { $0 + Int(cells($1)[1])! }
+                #expect(total == input.results.respondentCount, "\(title) adds up to \(total)")
+                for row in table.rows.dropLast() {
+                    checker.check(row[2], Double(Int(cells(row)[1])!) / Double(total), decimals: 1, percent: true, "\(title) \(cells(row)[0]) share")
+                }
+            }
+        }
+        #expect(seen == ["headline", "groups", "benchmarks", "breakdowns", "changes", "profiles"], "\(seen)")
+        checker.report()
+    }
+}
