@@ -92,3 +92,38 @@ public enum SurveyTabulation {
         }
     }
 }
+
+/// How many were drawn in a stratum, how many answered, and the rate.
+public struct ResponseRate: Sendable, Hashable {
+    /// The stratum (`鵠沼`, or `鵠沼 × 30代` for a cross).
+    public var stratum: String
+    public var drawn: Int
+    /// Respondents of the period in the stratum.
+    public var responded: Int
+    /// responded / drawn; nil when nobody was drawn.
+    public var rate: Double? { drawn > 0 ? Double(responded) / Double(drawn) : nil }
+
+    public init(stratum: String, drawn: Int, responded: Int) {
+        self.stratum = stratum
+        self.drawn = drawn
+        self.responded = responded
+    }
+}
+
+extension SurveyTabulation {
+    /// The response rate of each stratum of `sample`, counting the period's respondents by the sample's fields;
+    /// strata in report order (the instrument's listed values first), respondents outside every stratum left out.
+    public static func responseRates(sample: SampleTable, matrix: ResponseMatrix) throws -> [ResponseRate] {
+        let strata = try matrix.regrouped(by: try Breakdown(sample.fields.joined(separator: "*")))
+        var counts: [String: Int] = [:]
+        for code in strata.groupCodes { counts[strata.groups[Int(code)].rawValue, default: 0] += 1 }
+        let order = Dictionary(uniqueKeysWithValues: strata.groups.enumerated().map { ($0.element.rawValue, $0.offset) })
+        let rates = sample.cells.map { cell in
+            let name = cell.values.joined(separator: Breakdown.separator)
+            return ResponseRate(stratum: name, drawn: Int(cell.count), responded: counts[name] ?? 0)
+        }
+        return rates.enumerated().sorted { a, b in
+            (order[a.element.stratum] ?? Int.max, a.offset) < (order[b.element.stratum] ?? Int.max, b.offset)
+        }.map(\.element)
+    }
+}

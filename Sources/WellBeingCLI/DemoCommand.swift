@@ -58,6 +58,11 @@ struct Demo: ParsableCommand {
                                             catalogPath: (surveys as NSString).appendingPathComponent("kpis-lwc.yaml"),
                                             survey: "lwc", encoding: nil, replace: false)
             Console.message("imported \(kpis.rowCount) KPI values (\(kpis.detail)) as batch \(kpis.batchID).")
+            for period in ["2024", "2025"] {
+                let sample = try store.importSample(path: path("sample-\(period).csv"), survey: "lwc", period: PeriodLabel(period),
+                                                    encoding: nil, replace: false)
+                Console.message("imported the numbers drawn for \(period) (\(sample.detail)) as batch \(sample.batchID).")
+            }
             // Public benchmarks: Osaka Prefecture's means of the 50 questions beside 2024, the national 幸福度 beside 2025.
             for (file, period) in [("osaka-2024.csv", "2024"), ("national-2025.csv", "2025")] {
                 let reference = try store.importReference(

@@ -8,8 +8,8 @@ import WellBeingStore
 /// `wellbeing import …`: survey responses, KPIs, population margins, reference figures.
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Import a survey CSV, KPI values, population margins or reference figures.",
-        subcommands: [ImportResponses.self, ImportKPIs.self, ImportPopulation.self, ImportReference.self])
+        abstract: "Import a survey CSV, KPI values, population margins, sample sizes or reference figures.",
+        subcommands: [ImportResponses.self, ImportKPIs.self, ImportPopulation.self, ImportSample.self, ImportReference.self])
 }
 
 struct ImportResponses: ParsableCommand {
@@ -301,6 +301,35 @@ struct ImportPopulation: ParsableCommand {
                                                      marginSpec: margins, encoding: options.encoding,
                                                      replace: options.replace)
             Console.message("imported \(outcome.rowCount) population cell(s) from '\(outcome.fileName)' as batch "
+                            + "\(outcome.batchID) (\(outcome.detail)).")
+        }
+    }
+}
+
+struct ImportSample: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample",
+        abstract: "Import how many people were drawn into the sample, by stratum, for response rates.",
+        discussion: """
+            The file holds the strata's respondent fields (usually the district), then drawn: 居住地区,drawn.
+            Reports then show the number drawn, the responses and the response rate.
+
+            Example:
+              wellbeing import sample drawn2025.csv --period 2025
+            """)
+
+    @OptionGroup var storeOptions: StoreOptions
+    @Argument(help: ArgumentHelp("The sample sizes CSV.", valueName: "file")) var file: String
+    @Option(help: ArgumentHelp("The period the sample was drawn for (default: every period).", valueName: "label"))
+    var period: String?
+    @OptionGroup var options: SmallImportOptions
+
+    func run() throws {
+        try reportingFailures {
+            let store = try storeOptions.openExistingForWriting()
+            let outcome = try store.importSample(path: file, survey: options.survey, period: period.map { PeriodLabel($0) },
+                                                 encoding: options.encoding, replace: options.replace)
+            Console.message("imported \(outcome.rowCount) stratum size(s) from '\(outcome.fileName)' as batch "
                             + "\(outcome.batchID) (\(outcome.detail)).")
         }
     }

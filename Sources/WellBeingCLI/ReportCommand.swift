@@ -82,7 +82,9 @@ enum ReportJob {
             comparisonNotes: comparison?.notes ?? [],
             provenance: provenance, comments: comments, language: language, toolVersion: ToolVersion.current,
             breakdowns: breakdowns, profiles: SurveyTabulation.profiles(matrix: current.matrix, population: current.population),
-            tabulation: SurveyTabulation.items(matrix: current.matrix))
+            tabulation: SurveyTabulation.items(matrix: current.matrix),
+            responseRates: try store.sampleSizes(survey: survey, period: PeriodLabel(period))
+                .map { try SurveyTabulation.responseRates(sample: $0, matrix: current.matrix) } ?? [])
         return (ReportBuilder(input: input).build(), input)
     }
 

@@ -81,6 +81,23 @@ public struct PopulationTable: Sendable, Hashable {
     public var total: Double { cells.reduce(0) { $0 + $1.count } }
 }
 
+/// How many people were drawn into the sample, by stratum (the cross of some respondent fields, usually
+/// the district): the denominators of response rates.
+public struct SampleTable: Sendable, Hashable {
+    /// The respondent fields of the strata (`居住地区`).
+    public var fields: [String]
+    /// One cell per stratum; `count` is the number drawn (a whole number).
+    public var cells: [PopulationTable.Cell]
+
+    public init(fields: [String], cells: [PopulationTable.Cell]) {
+        self.fields = fields
+        self.cells = cells
+    }
+
+    /// The people drawn in all.
+    public var total: Int { Int(cells.reduce(0) { $0 + $1.count }) }
+}
+
 /// An external figure for an indicator (a national or prefectural benchmark).
 ///
 /// With a standard deviation (the spread of area means, as the Digital Agency's dashboard uses) it is the

@@ -117,18 +117,43 @@ public enum ObjectiveDataParser {
 
     /// The population file: respondent field columns, then `count`; `marginSpec` as `--margins` takes it.
     public static func population(_ table: TableFile, instrument: Instrument, marginSpec: String?) throws -> PopulationTable {
+        let header = try crossTableHeader(table, instrument: instrument, valueName: "count",
+                                          example: "region,age_band,sex,count")
+        let margins = try parseMargins(marginSpec, fields: header.fields, fileName: table.fileName)
+        let cells = try crossTableCells(table, instrument: instrument, header: header, noun: "a population count",
+                                        wholeNumbers: false)
+        let population = PopulationTable(fields: header.fields, cells: cells, margins: margins)
+        if population.total <= 0 {
+            throw WellBeingError.badData("'\(table.fileName)' holds no people; nothing was imported.", problems: [
+                DataProblem(location: SourceLocation(file: table.fileName, line: 1),
+                            reason: "the population counts add up to zero; give at least one cell a count above 0")])
+        }
+        return population
+    }
+
+    /// `<respondent fields>,drawn`: how many people were drawn into the sample, by stratum (DESIGN §12).
+    public static func sampleSizes(_ table: TableFile, instrument: Instrument) throws -> SampleTable {
+        let header = try crossTableHeader(table, instrument: instrument, valueName: "drawn", example: "居住地区,drawn")
+        let cells = try crossTableCells(table, instrument: instrument, header: header, noun: "a number drawn",
+                                        wholeNumbers: true)
+        return SampleTable(fields: header.fields, cells: cells)
+    }
+
+    /// The respondent-field columns of a cross table, and the column of its numbers (`count`, `drawn`).
+    static func crossTableHeader(_ table: TableFile, instrument: Instrument, valueName: String,
+                                 example: String) throws -> (fields: [String], fieldColumns: [Int], valueColumn: Int) {
         let normalized = table.header.map(HeaderMatcher.normalize)
-        guard let countColumn = normalized.firstIndex(of: "count") else {
+        guard let valueColumn = normalized.firstIndex(of: valueName) else {
             throw WellBeingError.badData("The header of '\(table.fileName)' is not as expected:", problems: [
                 DataProblem(location: SourceLocation(file: table.fileName, line: 1),
-                            reason: "there is no 'count' column; expected the respondent fields, then count "
-                                + "(for example region,age_band,sex,count)")])
+                            reason: "there is no '\(valueName)' column; expected the respondent fields, then \(valueName) "
+                                + "(for example \(example))")])
         }
         let allowed = instrument.respondent.marginFieldNames
         var problems: [DataProblem] = []
         var fieldColumns: [Int] = []
         var fields: [String] = []
-        for (index, name) in table.header.enumerated() where index != countColumn {
+        for (index, name) in table.header.enumerated() where index != valueColumn {
             guard let field = allowed.first(where: { HeaderMatcher.normalize($0) == normalized[index] }) else {
                 problems.append(DataProblem(location: SourceLocation(file: table.fileName, line: 1, column: name,
                                                                      columnNumber: index + 1),
@@ -147,37 +172,44 @@ public enum ObjectiveDataParser {
         }
         if fields.isEmpty && problems.isEmpty {
             problems.append(DataProblem(location: SourceLocation(file: table.fileName, line: 1),
-                                        reason: "the file names no respondent field before count"))
+                                        reason: "the file names no respondent field before \(valueName)"))
         }
         if !problems.isEmpty {
             throw WellBeingError.badData("The header of '\(table.fileName)' does not fit '\(instrument.id)':",
                                          problems: problems)
         }
-        let margins = try parseMargins(marginSpec, fields: fields, fileName: table.fileName)
+        return (fields, fieldColumns, valueColumn)
+    }
+
+    /// The cells of a cross table: a known value for each field, and a number ≥ 0 (whole when asked).
+    static func crossTableCells(_ table: TableFile, instrument: Instrument,
+                                header: (fields: [String], fieldColumns: [Int], valueColumn: Int),
+                                noun: String, wholeNumbers: Bool) throws -> [PopulationTable.Cell] {
         var allowedValues: [String: Set<String>] = [:]
         allowedValues[instrument.respondent.group.column.name] = Set(instrument.respondent.group.values.map(\.rawValue))
         for attribute in instrument.respondent.attributes { allowedValues[attribute.column.name] = Set(attribute.values) }
-
+        var problems: [DataProblem] = []
         var cells: [PopulationTable.Cell] = []
         var seen: [[String]: Int] = [:]
         for row in table.rows {
             var values: [String] = []
             var ok = true
-            for (position, column) in fieldColumns.enumerated() {
+            for (position, column) in header.fieldColumns.enumerated() {
                 let value = row.cells[column]
-                let known = allowedValues[fields[position]] ?? []
+                let known = allowedValues[header.fields[position]] ?? []
                 if value.isEmpty || (!known.isEmpty && !known.contains(value)) {
                     problems.append(table.problem(row, column: column, value: value,
-                                                  value.isEmpty ? "the cell is empty" : "is not a value of \(fields[position])"))
+                                                  value.isEmpty ? "the cell is empty" : "is not a value of \(header.fields[position])"))
                     ok = false
                 }
                 values.append(value)
             }
-            let countText = row.cells[countColumn]
+            let countText = row.cells[header.valueColumn]
             let count = TableFile.number(countText)
-            if count == nil || count! < 0 {
-                problems.append(table.problem(row, column: countColumn, value: countText,
-                                              count == nil ? "is not a number" : "a population count cannot be negative"))
+            if count == nil || count! < 0 || (wholeNumbers && count! != count!.rounded()) {
+                problems.append(table.problem(row, column: header.valueColumn, value: countText,
+                                              count == nil ? "is not a number"
+                                                  : (count! < 0 ? "\(noun) cannot be negative" : "\(noun) must be a whole number")))
                 ok = false
             }
             if let first = seen[values] {
@@ -191,13 +223,7 @@ public enum ObjectiveDataParser {
             throw WellBeingError.badData("'\(table.fileName)' has \(problems.count) problem(s); nothing was imported:",
                                          problems: problems)
         }
-        let population = PopulationTable(fields: fields, cells: cells, margins: margins)
-        if population.total <= 0 {
-            throw WellBeingError.badData("'\(table.fileName)' holds no people; nothing was imported.", problems: [
-                DataProblem(location: SourceLocation(file: table.fileName, line: 1),
-                            reason: "the population counts add up to zero; give at least one cell a count above 0")])
-        }
-        return population
+        return cells
     }
 
     /// Parses `age_band*sex,region`; without a spec, one margin per field in column order.

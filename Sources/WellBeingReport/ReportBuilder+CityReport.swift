@@ -39,7 +39,27 @@ extension ReportBuilder {
             lines.append(t("比較する前回調査: \(previous.period)（回答 \(previous.respondentCount) 人）",
                            "Compared with: \(previous.period) (\(previous.respondentCount) responses)"))
         }
-        return [.heading(level: 2, text: t("調査概要", "About the survey"), anchor: "overview"), .bullets(lines)]
+        var blocks: [ReportDocument.Block] = [.heading(level: 2, text: t("調査概要", "About the survey"), anchor: "overview")]
+        let rates = input.responseRates
+        if !rates.isEmpty {
+            let drawn = rates.reduce(0) { $0 + $1.drawn }, responded = rates.reduce(0) { $0 + $1.responded }
+            let total = ResponseRate(stratum: t("計", "total"), drawn: drawn, responded: responded)
+            lines.insert(t("配布数 \(drawn) 人、回収 \(responded) 人、回収率 \(ReportText.percent(total.rate))",
+                           "Drawn: \(drawn); responded: \(responded); response rate \(ReportText.percent(total.rate))"), at: 2)
+            blocks.append(.bullets(lines))
+            let table = ResultTable(headers: [t("層", "stratum"), t("配布数", "drawn"), t("回収数", "responded"), t("回収率", "rate")],
+                                    rows: (rates + [total]).map { rate in
+                                        [.text(rate.stratum), .integer(rate.drawn), .integer(rate.responded), .text(ReportText.percent(rate.rate))]
+                                    })
+            blocks.append(.table(table, caption: t("層別の配布数と回収率", "Drawn and responded by stratum"), shadedFrom: nil))
+            let over = rates.filter { $0.responded > $0.drawn }.map(\.stratum)
+            if !over.isEmpty {
+                blocks.append(.note(t("回収数が配布数を上回る層があります（\(over.joined(separator: "、"))）。配布数のファイルを確認してください。",
+                                      "Some strata have more responses than people drawn (\(over.joined(separator: ", "))); check the sample file.")))
+            }
+            return blocks
+        }
+        return blocks + [.bullets(lines)]
     }
 
     // MARK: 回答者属性

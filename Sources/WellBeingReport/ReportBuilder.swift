@@ -41,11 +41,15 @@ public struct ReportInput: Sendable {
     public var profiles: [FieldProfile]
     /// Every question's answer counts (単純集計).
     public var tabulation: [ItemTabulation]
+    /// Drawn, responded and the rate by stratum, when the sample sizes were imported.
+    public var responseRates: [ResponseRate]
 
     public init(instrument: Instrument, instrumentSHA256: String, results: IndicatorResults, previous: IndicatorResults?,
                 comparison: [ComparisonRow]?, comparisonNotes: [AnalysisNote], provenance: [ProvenanceEntry],
                 comments: [(group: GroupName, text: String)]?, language: Language, toolVersion: String,
-                breakdowns: [IndicatorResults] = [], profiles: [FieldProfile] = [], tabulation: [ItemTabulation] = []) {
+                breakdowns: [IndicatorResults] = [], profiles: [FieldProfile] = [], tabulation: [ItemTabulation] = [],
+                responseRates: [ResponseRate] = []) {
+        self.responseRates = responseRates
         self.breakdowns = breakdowns
         self.profiles = profiles
         self.tabulation = tabulation

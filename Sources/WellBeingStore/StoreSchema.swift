@@ -131,6 +131,40 @@ enum StoreSchema {
             try db.drop(table: "referenceFigure")
             try db.rename(table: "referenceFigure_new", to: "referenceFigure")
         }
+        // The numbers drawn into the sample by stratum (DESIGN §12), for response rates: a new batch kind, so the
+        // batch table is rebuilt with its CHECK widened (SQLite's documented way; children keep their rows).
+        migrator.registerMigration("003 sample sizes") { db in
+            try db.create(table: "batch_new") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("kind", .text).notNull()
+                    .check(sql: "kind IN ('responses', 'kpis', 'population', 'reference', 'sample')")
+                t.column("surveyId", .text).notNull()
+                t.column("instrumentId", .integer).references("instrument")
+                t.column("fileName", .text).notNull()
+                t.column("sha256", .text).notNull()
+                t.column("rowCount", .integer).notNull().check { $0 >= 0 }
+                t.column("rejectedCount", .integer).notNull().defaults(to: 0)
+                t.column("periods", .text).notNull()
+                t.column("encoding", .text).notNull()
+                t.column("options", .text).notNull().defaults(to: "")
+                t.column("importedAt", .text).notNull()
+                t.column("toolVersion", .text).notNull()
+            }
+            try db.execute(sql: "INSERT INTO batch_new SELECT id, kind, surveyId, instrumentId, fileName, sha256, rowCount, "
+                + "rejectedCount, periods, encoding, options, importedAt, toolVersion FROM batch")
+            try db.drop(table: "batch")
+            try db.rename(table: "batch_new", to: "batch")
+            try db.create(index: "batch_file", on: "batch", columns: ["kind", "surveyId", "sha256"], unique: true)
+            try db.create(table: "sampleCell") { t in
+                t.column("batchId", .integer).notNull().references("batch", onDelete: .cascade)
+                t.column("surveyId", .text).notNull()
+                t.column("period", .text).notNull()
+                t.column("fields", .text).notNull()
+                t.column("cell", .text).notNull()
+                t.column("drawn", .integer).notNull().check { $0 >= 0 }
+                t.primaryKey(["surveyId", "period", "cell"])
+            }
+        }
         return migrator
     }
 }

@@ -7,7 +7,7 @@ import WellBeingIngest
 public struct Batch: Sendable, Hashable, Codable {
     /// What kind of file a batch holds.
     public enum Kind: String, Sendable, Codable, CaseIterable {
-        case responses, kpis, population, reference
+        case responses, kpis, population, reference, sample
     }
 
     public var id: Int64

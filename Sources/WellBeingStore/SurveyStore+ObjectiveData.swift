@@ -187,6 +187,63 @@ extension SurveyStore {
         }
     }
 
+    /// Imports how many people were drawn into the sample, by stratum, for one period or all.
+    ///
+    /// One sample table per survey and period: a second is refused unless `replace` is set.
+    public func importSample(path: String, survey requested: String?, period: PeriodLabel?, encoding: TextEncoding?,
+                             replace: Bool) throws -> SmallImportOutcome {
+        let survey = try resolveSurvey(requested)
+        let instrument = try instrument(for: survey).instrument
+        let table = try TableFile.read(path: path, encoding: encoding)
+        let sample = try ObjectiveDataParser.sampleSizes(table, instrument: instrument)
+        let periodKey = period?.rawValue ?? ""
+        return try write { db in
+            try handleRepeatedFile(db, kind: .sample, survey: survey, sha256: table.sha256, fileName: table.fileName,
+                                   replace: replace)
+            if let earlier = try Int64.fetchOne(db, sql: "SELECT DISTINCT batchId FROM sampleCell WHERE surveyId = ? AND period = ?",
+                                                arguments: [survey.rawValue, periodKey]) {
+                if replace {
+                    try db.execute(sql: "DELETE FROM batch WHERE id = ?", arguments: [earlier])
+                } else {
+                    throw WellBeingError(.badData, "The store already has sample sizes for \(survey) "
+                        + (period.map { "period \($0)" } ?? "(all periods)") + " in batch \(earlier); nothing was "
+                        + "written. Use --replace to replace them, or 'wellbeing undo \(earlier)'.")
+                }
+            }
+            let batchID = try insertBatch(db, kind: .sample, survey: survey, instrumentID: nil, fileName: table.fileName,
+                                          sha256: table.sha256, rowCount: sample.cells.count, rejectedCount: 0,
+                                          periods: period.map { [$0.rawValue] } ?? [], encoding: table.encoding.displayName,
+                                          options: sample.fields.joined(separator: "*"))
+            let insert = try db.makeStatement(sql: """
+                INSERT INTO sampleCell (batchId, surveyId, period, fields, cell, drawn) VALUES (?, ?, ?, ?, ?, ?)
+                """)
+            for cell in sample.cells {
+                try insert.execute(arguments: [batchID, survey.rawValue, periodKey, sample.fields.joined(separator: ","),
+                                               cell.values.joined(separator: StoredBlockFormat.valueSeparator), Int(cell.count)])
+            }
+            return SmallImportOutcome(batchID: batchID, fileName: table.fileName, rowCount: sample.cells.count,
+                                      periods: period.map { [$0] } ?? [],
+                                      detail: "strata \(sample.fields.joined(separator: "*")), \(sample.total) drawn")
+        }
+    }
+
+    /// The sample sizes for `survey` in `period` (a period-specific table before one for all periods).
+    public func sampleSizes(survey: SurveyID, period: PeriodLabel) throws -> SampleTable? {
+        try read { db in
+            for key in [period.rawValue, ""] {
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT fields, cell, drawn FROM sampleCell WHERE surveyId = ? AND period = ? ORDER BY cell
+                    """, arguments: [survey.rawValue, key])
+                guard let first = rows.first else { continue }
+                return SampleTable(fields: (first[0] as String).components(separatedBy: ","), cells: rows.map {
+                    PopulationTable.Cell(values: ($0[1] as String).components(separatedBy: StoredBlockFormat.valueSeparator),
+                                         count: Double($0[2] as Int))
+                })
+            }
+            return nil
+        }
+    }
+
     /// The population table for `survey` in `period` (a period-specific one before one for all periods).
     public func population(survey: SurveyID, period: PeriodLabel) throws -> PopulationTable? {
         try read { db in

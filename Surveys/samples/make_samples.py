@@ -10,6 +10,8 @@
   i14. The 2024 file has code headers (h1, i01, …) and is re-encoded as Excel on Windows saves CSV
   (Shift_JIS/CP932, CRLF); the 2025 file is laid out as a Google Forms export (--headers text: a
   タイムスタンプ column, the official wording as headers, no respondent id; UTF-8 without BOM).
+- sample-2024.csv, sample-2025.csv: how many residents were drawn in each district (居住地区,drawn), set so
+  that the districts' response rates lie between 35 % and 50 % (fixed seed), for the report's 調査概要.
 - kpis.csv: KPI values (Surveys/kpis-lwc.yaml) for the 13 districts and both periods, drawn from a fixed seed.
 - staff-dx-2025.csv: a staff DX survey laid out as a Microsoft Forms export (question text as headers,
   answers as labels), 300 staff across the five tiers (Surveys/staff-dx.yaml).
@@ -80,6 +82,23 @@ def citizen(generator):
         with open(os.path.join(HERE, "citizen-2025.csv"), "w", encoding="utf-8", newline="") as f:
             f.write(text)
         shutil.copy(os.path.join(codes, "population.csv"), os.path.join(HERE, "population.csv"))
+
+
+def sample_sizes():
+    """Drawn counts per district for each year: the respondents divided by a response rate of 35–50 %."""
+    rng = np.random.default_rng(20251007)
+    for year, name, encoding in [("2024", "citizen-2024-sjis.csv", "cp932"), ("2025", "citizen-2025.csv", "utf-8")]:
+        with open(os.path.join(HERE, name), encoding=encoding, newline="") as f:
+            rows = list(csv.reader(f))
+        column = rows[0].index("居住地区")
+        counts = {district: 0 for district in DISTRICTS}
+        for row in rows[1:]:
+            counts[row[column]] += 1
+        with open(os.path.join(HERE, f"sample-{year}.csv"), "w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f, lineterminator="\n")
+            writer.writerow(["居住地区", "drawn"])
+            for district in DISTRICTS:
+                writer.writerow([district, int(np.ceil(counts[district] / rng.uniform(0.35, 0.5)))])
 
 
 # kpi id, base value, spread across districts, change per year, decimals
@@ -187,5 +206,6 @@ def read_staff_questions():
 if __name__ == "__main__":
     generator = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "..", "shared", "tools", "gen_survey.py")
     citizen(generator)
+    sample_sizes()
     kpis()
     staff_survey()

@@ -150,6 +150,14 @@ import Testing
                     checker.check(row[1], estimate("全体", id, in: previous)?["mean"], decimals: 2, "\(id) before")
                     checker.check(row[2], estimate("全体", id, in: estimates)?["mean"], decimals: 2, "\(id) after")
                 }
+            } else if title == "層別の配布数と回収率" {
+                seen.insert("rates")
+                let rows = table.rows.map(cells)
+                #expect(rows.dropLast().reduce(0) { $0 + Int($1[2])! } == input.results.respondentCount)
+                for (index, row) in table.rows.enumerated() {
+                    let drawn = Double(cells(row)[1])!, responded = Double(cells(row)[2])!
+                    checker.check(row[3], responded / drawn, decimals: 1, percent: true, "rate \(index)")
+                }
             } else if title.hasSuffix("別の回答者") {
                 seen.insert("profiles")
                 let total = table.rows.dropLast().reduce(0) { $0 + Int(cells($1)[1])! }
@@ -159,7 +167,7 @@ import Testing
                 }
             }
         }
-        #expect(seen == ["headline", "groups", "benchmarks", "breakdowns", "changes", "profiles"], "\(seen)")
+        #expect(seen == ["headline", "groups", "benchmarks", "breakdowns", "changes", "profiles", "rates"], "\(seen)")
         checker.report()
     }
 }
