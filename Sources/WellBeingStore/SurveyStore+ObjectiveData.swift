@@ -78,16 +78,8 @@ extension SurveyStore {
         return try write { db in
             try handleRepeatedFile(db, kind: .population, survey: survey, sha256: table.sha256, fileName: table.fileName,
                                    replace: replace)
-            if let earlier = try Int64.fetchOne(db, sql: "SELECT DISTINCT batchId FROM populationCell WHERE surveyId = ? AND period = ?",
-                                                arguments: [survey.rawValue, periodKey]) {
-                if replace {
-                    try db.execute(sql: "DELETE FROM batch WHERE id = ?", arguments: [earlier])
-                } else {
-                    throw WellBeingError(.badData, "The store already has population margins for \(survey) "
-                        + (period.map { "period \($0)" } ?? "(all periods)") + " in batch \(earlier); nothing was "
-                        + "written. Use --replace to replace them, or 'wellbeing undo \(earlier)'.")
-                }
-            }
+            try replaceOrRefuseTable(db, "populationCell", what: "population margins", survey: survey, period: period,
+                                     replace: replace)
             let batchID = try insertBatch(db, kind: .population, survey: survey, instrumentID: nil, fileName: table.fileName,
                                           sha256: table.sha256, rowCount: population.cells.count, rejectedCount: 0,
                                           periods: period.map { [$0.rawValue] } ?? [], encoding: table.encoding.displayName,
@@ -200,16 +192,7 @@ extension SurveyStore {
         return try write { db in
             try handleRepeatedFile(db, kind: .sample, survey: survey, sha256: table.sha256, fileName: table.fileName,
                                    replace: replace)
-            if let earlier = try Int64.fetchOne(db, sql: "SELECT DISTINCT batchId FROM sampleCell WHERE surveyId = ? AND period = ?",
-                                                arguments: [survey.rawValue, periodKey]) {
-                if replace {
-                    try db.execute(sql: "DELETE FROM batch WHERE id = ?", arguments: [earlier])
-                } else {
-                    throw WellBeingError(.badData, "The store already has sample sizes for \(survey) "
-                        + (period.map { "period \($0)" } ?? "(all periods)") + " in batch \(earlier); nothing was "
-                        + "written. Use --replace to replace them, or 'wellbeing undo \(earlier)'.")
-                }
-            }
+            try replaceOrRefuseTable(db, "sampleCell", what: "sample sizes", survey: survey, period: period, replace: replace)
             let batchID = try insertBatch(db, kind: .sample, survey: survey, instrumentID: nil, fileName: table.fileName,
                                           sha256: table.sha256, rowCount: sample.cells.count, rejectedCount: 0,
                                           periods: period.map { [$0.rawValue] } ?? [], encoding: table.encoding.displayName,
@@ -224,6 +207,21 @@ extension SurveyStore {
             return SmallImportOutcome(batchID: batchID, fileName: table.fileName, rowCount: sample.cells.count,
                                       periods: period.map { [$0] } ?? [],
                                       detail: "strata \(sample.fields.joined(separator: "*")), \(sample.total) drawn")
+        }
+    }
+
+    /// Refuses a second table (population margins, sample sizes) for the same survey and period, or with
+    /// `replace` deletes the batch that holds the first.
+    private func replaceOrRefuseTable(_ db: Database, _ table: String, what: String, survey: SurveyID, period: PeriodLabel?,
+                                      replace: Bool) throws {
+        guard let earlier = try Int64.fetchOne(db, sql: "SELECT DISTINCT batchId FROM \(table) WHERE surveyId = ? AND period = ?",
+                                               arguments: [survey.rawValue, period?.rawValue ?? ""]) else { return }
+        if replace {
+            try db.execute(sql: "DELETE FROM batch WHERE id = ?", arguments: [earlier])
+        } else {
+            throw WellBeingError(.badData, "The store already has \(what) for \(survey) "
+                + (period.map { "period \($0)" } ?? "(all periods)") + " in batch \(earlier); nothing was "
+                + "written. Use --replace to replace them, or 'wellbeing undo \(earlier)'.")
         }
     }
 
