@@ -251,6 +251,8 @@ struct Trend: ParsableCommand {
     struct Output: Encodable {
         var from: String
         var to: String
+        /// The comparisons in the Benjamini–Hochberg family (rows with a p).
+        var tests: Int
         var rows: [TrendRow]
     }
 
@@ -262,7 +264,9 @@ struct Trend: ParsableCommand {
             let rows = TrendAnalysis.compare(from: earlier.results, to: later.results)
             Console.message(earlier.summary)
             Console.message(later.summary)
-            try emit(Output(from: from, to: to, rows: rows),
+            Console.message("\(TrendAnalysis.tests(rows)) comparisons with a p; significant means q < 0.05 after the "
+                            + "Benjamini–Hochberg adjustment over all of them (significant_unadjusted: |diff| > 1.96·SE).")
+            try emit(Output(from: from, to: to, tests: TrendAnalysis.tests(rows), rows: rows),
                      text: ResultTables.trendText(rows, instrument: later.instrument, language: selection.lang),
                      csv: ResultTables.trendCSV(rows), output: output)
         }

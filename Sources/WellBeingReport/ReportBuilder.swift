@@ -186,14 +186,17 @@ public struct ReportBuilder {
         }
         if let previous = input.previous {
             let shownIndicators = Set(categories + headlineIDs)
-            let rows = TrendAnalysis.compare(from: previous, to: results)
-                .filter { $0.group == nil && $0.significant == true && shownIndicators.contains($0.indicator) }
+            let all = TrendAnalysis.compare(from: previous, to: results)
+            let tests = TrendAnalysis.tests(all)
+            let rows = all.filter { $0.group == nil && $0.significant == true && shownIndicators.contains($0.indicator) }
             let shown = rows.sorted { abs($0.difference!) > abs($1.difference!) }.prefix(4).map {
-                "\(name($0.indicator)) \(String(format: "%+.2f", $0.difference!))"
+                "\(name($0.indicator)) \(Self.signed($0.difference, 2))"
             }
             points.append(rows.isEmpty
-                ? t("\(previous.period) 年からの全体の変化に、統計的に有意なものはありません。", "No whole-area change since \(previous.period) is statistically significant.")
-                : t("\(previous.period) からの有意な変化（全体）: \(shown.joined(separator: "、"))。", "Significant whole-area changes since \(previous.period): \(shown.joined(separator: ", "))."))
+                ? t("\(previous.period) からの全体の変化に、\(tests) 件の比較の多重性を調整して（q < 0.05）有意なものはありません。",
+                    "No whole-area change since \(previous.period) is significant once the \(tests) comparisons are adjusted for (q < 0.05).")
+                : t("\(previous.period) からの有意な変化（全体、\(tests) 件の比較の多重性を調整、q < 0.05）: \(shown.joined(separator: "、"))。",
+                    "Significant whole-area changes since \(previous.period) (adjusted for \(tests) comparisons, q < 0.05): \(shown.joined(separator: ", "))."))
         }
         return [.heading(level: 2, text: t.summary, anchor: "summary"), .bullets(points),
                 .note(t.caution(groupLabel: instrument.respondent.group.label))]
@@ -454,7 +457,14 @@ public struct ReportBuilder {
         let rows = TrendAnalysis.compare(from: previous, to: results)
         let shownIndicators = Set(categories + headlineIDs)
         let whole = rows.filter { $0.group == nil && shownIndicators.contains($0.indicator) }
-        var blocks: [ReportDocument.Block] = [.heading(level: 2, text: t.changes, anchor: "changes")]
+        let tests = TrendAnalysis.tests(rows)
+        let adjusted = rows.filter { $0.significant == true }.count
+        let unadjusted = rows.filter { $0.significantUnadjusted == true }.count
+        var blocks: [ReportDocument.Block] = [
+            .heading(level: 2, text: t.changes, anchor: "changes"),
+            .paragraph(t("全体と\(groupLabel.ja)別に \(tests) 件の変化を比べています。1 件ずつ見ると \(unadjusted) 件が |差| > 1.96 × 標準誤差ですが、5% 水準では偶然でも約 \(Int((Double(tests) * 0.05).rounded())) 件はそうなります。ここでは多重比較を Benjamini–Hochberg 法で調整し、q < 0.05 の \(adjusted) 件を有意（★）とします。",
+                         "\(tests) changes are compared, for the whole area and by \(groupLabel.text(in: .en).lowercased()). One by one, \(unadjusted) exceed 1.96 × SE, but about \(Int((Double(tests) * 0.05).rounded())) would by chance alone at 5%. Adjusted for the many comparisons (Benjamini–Hochberg), the \(adjusted) with q < 0.05 are called significant (★).")),
+        ]
         // One chart per answer scale: a change on 0–10 is not drawn on the axis of changes on 1–5.
         let scales = whole.map { scaleText(of: $0.indicator) }
         var order: [String] = []
@@ -465,15 +475,16 @@ public struct ReportBuilder {
                           "Change \(previous.period) → \(results.period) (all, questions on \(scale), 95% intervals)")
             let svg = ChartDrawing.changes(
                 id: "chart-changes-\(index)", title: title,
-                description: t("四角は差、横線は 95% 信頼区間。★ と塗りつぶしは統計的に有意な変化（|差| > 1.96 × 標準誤差）。",
-                               "Squares are differences, bars 95% intervals; ★ and filled squares mark significant changes (|diff| > 1.96 SE)."),
+                description: t("四角は差、横線は 95% 信頼区間。★ と塗りつぶしは多重比較を調整して有意な変化（Benjamini–Hochberg 法、q < 0.05）。",
+                               "Squares are differences, bars 95% intervals; ★ and filled squares mark changes significant after adjusting for the many comparisons (Benjamini–Hochberg, q < 0.05)."),
                 labels: part.map { name($0.indicator) },
                 rows: part.map { ($0.difference, $0.standardError, $0.significant == true) }, missingText: t.withheld)
             let table = ResultTable(headers: [t("指標", "indicator"), previous.period.rawValue, results.period.rawValue, t("差", "diff"),
-                                              t("標準誤差", "SE"), t("有意", "significant")],
+                                              t("標準誤差", "SE"), "p", "q", t("有意", "significant")],
                                     rows: part.map { row in
                                         [.text(name(row.indicator)), .number(row.fromMean, decimals: 2), .number(row.toMean, decimals: 2),
                                          .number(row.difference, decimals: 3), .number(row.standardError, decimals: 3),
+                                         .number(row.p, decimals: 3), .number(row.q, decimals: 3),
                                          .text(row.significant == true ? "★" : "")]
                                     })
             blocks.append(.chart(SVGChart(id: index == 0 ? "changes" : "changes-\(index)", title: title, description: "",
@@ -483,12 +494,13 @@ public struct ReportBuilder {
             .sorted { abs($0.difference!) > abs($1.difference!) }
         if !groupChanges.isEmpty {
             let groupTable = ResultTable(headers: [instrument.respondent.group.label.text(in: language), t("指標", "indicator"),
-                                                   t("差", "diff"), t("標準誤差", "SE")],
+                                                   t("差", "diff"), t("標準誤差", "SE"), "q"],
                                          rows: groupChanges.map { row in
                                              [.text(row.group!.rawValue), .text(name(row.indicator)), .number(row.difference, decimals: 3),
-                                              .number(row.standardError, decimals: 3)]
+                                              .number(row.standardError, decimals: 3), .number(row.q, decimals: 3)]
                                          })
-            blocks.append(.paragraph(t("\(instrument.respondent.group.label.ja)別の有意な変化:", "Significant changes by group:")))
+            blocks.append(.paragraph(t("\(instrument.respondent.group.label.ja)別の有意な変化（多重比較を調整、q < 0.05）:",
+                                       "Significant changes by group (adjusted, q < 0.05):")))
             blocks.append(.table(groupTable, caption: t.changes, shadedFrom: nil))
         }
         return blocks

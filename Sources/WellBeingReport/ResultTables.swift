@@ -111,20 +111,23 @@ public enum ResultTables {
     // MARK: trend
 
     public static func trendCSV(_ rows: [TrendRow]) -> ResultTable {
-        ResultTable(headers: ["group", "indicator", "diff", "se", "significant"],
+        ResultTable(headers: ["group", "indicator", "diff", "se", "z", "p", "q", "significant", "significant_unadjusted"],
                     rows: rows.map { row in
                         [.text(row.group?.rawValue ?? ""), .text(row.indicator.rawValue), .number(row.difference, decimals: 3),
-                         .number(row.standardError, decimals: 3), .flag(row.significant)]
+                         .number(row.standardError, decimals: 3), .number(row.z, decimals: 3), .number(row.p, decimals: 4),
+                         .number(row.q, decimals: 4), .flag(row.significant), .flag(row.significantUnadjusted)]
                     })
     }
 
     public static func trendText(_ rows: [TrendRow], instrument: Instrument, language: Language) -> ResultTable {
-        ResultTable(headers: ["group", "indicator", "name", "from", "to", "diff", "se", ""],
+        ResultTable(headers: ["group", "indicator", "name", "from", "to", "diff", "se", "p", "q", ""],
                     rows: rows.map { row in
                         [.text(groupText(row.group)), .text(row.indicator.rawValue),
                          .text(instrument.indicatorName(row.indicator, in: language)), .number(row.fromMean, decimals: 2),
                          .number(row.toMean, decimals: 2), .number(row.difference, decimals: 3),
-                         .number(row.standardError, decimals: 3), .text(row.significant == true ? "significant" : "")]
+                         .number(row.standardError, decimals: 3), .number(row.p, decimals: 3), .number(row.q, decimals: 3),
+                         .text(row.significant == true ? "significant (q < 0.05)"
+                               : (row.significantUnadjusted == true ? "only unadjusted" : ""))]
                     })
     }
 }

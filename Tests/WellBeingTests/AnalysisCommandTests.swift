@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import WellBeingAnalysis
 @testable import WellBeingCore
 
 /// `indicators`, `compare`, `drivers` and `trend` through the built executable, on the demo samples.
@@ -115,12 +116,19 @@ import Testing
         #expect(object["from"] as? String == "2024" && object["to"] as? String == "2025")
         let rows = try #require(object["rows"] as? [[String: Any]])
         #expect(rows.count == 30 * 14)
-        #expect(rows.allSatisfy { Set($0.keys) == ["group", "indicator", "diff", "se", "significant"] })
-        for row in rows {
-            if let diff = row["diff"] as? Double, let se = row["se"] as? Double {
-                #expect((row["significant"] as? Bool) == (abs(diff) > 1.96 * se))
-            }
+        #expect(rows.allSatisfy {
+            Set($0.keys) == ["group", "indicator", "diff", "se", "z", "p", "q", "significant", "significant_unadjusted"]
+        })
+        let tested = rows.filter { $0["p"] is Double }
+        #expect(object["tests"] as? Int == tested.count && tested.count > 300)
+        let q = TrendAnalysis.benjaminiHochberg(tested.map { $0["p"] as! Double })
+        for (row, expected) in zip(tested, q) {
+            let diff = row["diff"] as! Double, se = row["se"] as! Double
+            #expect((row["significant_unadjusted"] as? Bool) == (abs(diff) > 1.96 * se))
+            #expect(abs((row["q"] as! Double) - expected) < 1e-12)
+            #expect((row["significant"] as? Bool) == (expected < 0.05))
         }
+        #expect(rows.filter { !($0["p"] is Double) }.allSatisfy { $0["q"] is NSNull && $0["significant"] is NSNull })
     }
 
     @Test func aPeriodWithoutDataIsNamed() throws {

@@ -231,7 +231,7 @@ import Testing
                 }
                 checker.check(raked?.difference, expected["diff_weighted"], tolerance: 1e-6, "\(place) diff")
                 checker.check(raked?.standardError, expected["se_raked"], tolerance: 1e-6, "\(place) se_raked")
-                #expect(raked?.significant == expected["significant_raked"] as? Bool, "\(place) significant")
+                #expect(raked?.significantUnadjusted == expected["significant_raked"] as? Bool, "\(place) significant")
                 checker.check(plain?.difference, expected["diff_unweighted"], tolerance: 1e-9, "\(place) diff_unweighted")
                 checker.check(plain?.standardError, expected["se_equalw"], tolerance: 1e-9, "\(place) se_equalw")
             }
