@@ -25,6 +25,7 @@ public enum DeviationScores {
                 for position in positions {
                     if let mean = result[position].mean {
                         result[position].deviation = 50 + 10 * (mean - reference.mean) / spread
+                        result[position].deviationStandardError = result[position].standardError.map { 10 * $0 / spread }
                     }
                 }
                 continue
@@ -35,7 +36,10 @@ public enum DeviationScores {
                 notes.append(.noDeviationScores(indicator))
                 continue
             }
-            for (position, score) in zip(groupPositions, scored.scores) { result[position].deviation = score }
+            for (position, score) in zip(groupPositions, scored.scores) {
+                result[position].deviation = score
+                result[position].deviationStandardError = result[position].standardError.map { 10 * $0 / scored.sd }
+            }
         }
         return result
     }

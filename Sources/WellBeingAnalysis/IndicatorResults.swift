@@ -26,6 +26,9 @@ public struct IndicatorEstimate: Sendable, Hashable, Encodable {
     public var sumOfWeights: Double
     /// The comparison with a mean-only benchmark, when one was imported for this indicator.
     public var benchmark: BenchmarkComparison?
+    /// The standard error of the deviation score, 10·SE/σ (σ the spread the score is taken against): a
+    /// score within 1.96 of these of 50 cannot be told apart from the average (not printed).
+    public var deviationStandardError: Double?
 
     enum CodingKeys: String, CodingKey {
         case group, indicator, n, mean, se, ciLow = "ci_low", ciHigh = "ci_high", top2, deviation, suppressed, unstable,

@@ -12,12 +12,15 @@ public struct ComparisonRow: Sendable, Hashable, Encodable {
     public var objective: Double?
     /// Subjective minus objective.
     public var gap: Double?
-    /// |gap| ≥ 10: what the KPIs call fine may not feel fine (or the reverse).
+    /// The subjective score's standard error on the deviation scale, 10·SE/σ (the KPIs' scores taken as fixed).
+    public var gapStandardError: Double?
+    /// |gap| ≥ 10 and |gap| > 1.96·gap_se: what the KPIs call fine may not feel fine (or the reverse), by more
+    /// than the survey's own uncertainty.
     public var flagged: Bool
     /// How many KPI scores the objective score averages.
     public var kpis: Int
 
-    enum CodingKeys: String, CodingKey { case group, indicator, subjective, objective, gap, flagged, kpis }
+    enum CodingKeys: String, CodingKey { case group, indicator, subjective, objective, gap, gapSE = "gap_se", flagged, kpis }
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -26,6 +29,7 @@ public struct ComparisonRow: Sendable, Hashable, Encodable {
         try container.encode(subjective, forKey: .subjective)
         try container.encode(objective, forKey: .objective)
         try container.encode(gap, forKey: .gap)
+        try container.encode(gapStandardError, forKey: .gapSE)
         try container.encode(flagged, forKey: .flagged)
         try container.encode(kpis, forKey: .kpis)
     }
@@ -83,10 +87,13 @@ public enum ObjectiveComparison {
             for category in categories {
                 let own = scores.filter { $0.group == group && categoryOfKPI[$0.kpi] == category }.compactMap(\.score)
                 let objective = own.isEmpty ? nil : own.reduce(0, +) / Double(own.count)
-                let subjective = results.estimate(category, group: group)?.deviation
+                let estimate = results.estimate(category, group: group)
+                let subjective = estimate?.deviation
                 let gap = subjective.flatMap { s in objective.map { s - $0 } }
+                let gapSE = gap == nil ? nil : estimate?.deviationStandardError
+                let flagged = gap.map { abs($0) >= flagThreshold && abs($0) > TrendAnalysis.criticalValue * (gapSE ?? 0) } ?? false
                 rows.append(ComparisonRow(group: group, indicator: category, subjective: subjective, objective: objective,
-                                          gap: gap, flagged: gap.map { abs($0) >= flagThreshold } ?? false, kpis: own.count))
+                                          gap: gap, gapStandardError: gapSE, flagged: flagged, kpis: own.count))
             }
         }
         return (rows, scores, notes)

@@ -173,15 +173,15 @@ public struct ReportBuilder {
         if let comparison = input.comparison {
             let flagged = comparison.filter(\.flagged).sorted { abs($0.gap!) > abs($1.gap!) }
             if flagged.isEmpty {
-                points.append(t("主観と客観の偏差値の差が 10 以上の組み合わせはありません。", "No group and category has a subjective–objective gap of 10 or more."))
+                points.append(t("主観と客観の偏差値の差が 10 以上で、かつ主観の誤差を超える組み合わせはありません。", "No group and category has a subjective–objective gap of 10 or more beyond the survey's own uncertainty."))
             } else {
                 let shown = flagged.prefix(3).map { row in
                     language == .ja
                         ? "\(row.group.rawValue)・\(name(row.indicator))（\(ReportText.number(row.subjective, 1)) / \(ReportText.number(row.objective, 1))）"
                         : "\(row.group.rawValue), \(name(row.indicator)) (\(ReportText.number(row.subjective, 1)) / \(ReportText.number(row.objective, 1)))"
                 }
-                points.append(t("主観（アンケート）と客観（KPI）の偏差値の差が 10 以上: \(flagged.count) 件。大きいもの: \(shown.joined(separator: "、"))。KPI で良好でも実感が伴わない（またはその逆の）領域です。",
-                                "\(flagged.count) group–category pairs differ by 10 or more between the survey (subjective) and the KPIs (objective); the largest: \(shown.joined(separator: ", ")). What the KPIs call fine may not feel fine, or the reverse."))
+                points.append(t("主観（アンケート）と客観（KPI）の偏差値の差が 10 以上で、主観の誤差（1.96 × 標準誤差）を超えるもの: \(flagged.count) 件。大きいもの: \(shown.joined(separator: "、"))。KPI で良好でも実感が伴わない（またはその逆の）領域です。",
+                                "\(flagged.count) group–category pairs differ by 10 or more, and by more than the survey's own uncertainty (1.96 × SE), between the survey (subjective) and the KPIs (objective); the largest: \(shown.joined(separator: ", ")). What the KPIs call fine may not feel fine, or the reverse."))
             }
         }
         if let previous = input.previous {
@@ -330,6 +330,7 @@ public struct ReportBuilder {
         let indicators = categories + headlineIDs
         var rows: [[ResultTable.Cell]] = []
         var shown: [IndicatorEstimate?] = []
+        var distinguishable: Set<[Int]> = []
         for id in indicators {
             var row: [ResultTable.Cell] = [.text(name(id)), .number(results.estimate(id, group: nil)?.mean, decimals: 2)]
             for group in results.groups {
@@ -340,15 +341,21 @@ public struct ReportBuilder {
                 } else if estimate.unstable, let deviation = estimate.deviation {
                     row.append(.text(ReportText.number(deviation, 1) + "*"))
                 } else {
+                    // Coloured only where the score differs from 50 by more than its own uncertainty.
+                    if let deviation = estimate.deviation, let se = estimate.deviationStandardError,
+                       abs(deviation - 50) > TrendAnalysis.criticalValue * se {
+                        distinguishable.insert([rows.count, row.count])
+                    }
                     row.append(.number(estimate.deviation, decimals: 1))
                 }
             }
             rows.append(row)
         }
-        let table = ResultTable(headers: [t("指標", "indicator"), t("全体平均", "mean (all)")] + results.groups.map(\.rawValue), rows: rows)
+        var table = ResultTable(headers: [t("指標", "indicator"), t("全体平均", "mean (all)")] + results.groups.map(\.rawValue), rows: rows)
+        table.distinguishable = distinguishable
         return [.heading(level: 2, text: t.groupTable(groupLabel), anchor: "groups"),
-                .paragraph(t("数値は\(instrument.respondent.group.label.ja)間の偏差値（50 が平均、60 以上は目立って高く 40 以下は目立って低い）。「秘匿」は回答者 \(results.minimumN) 人未満。",
-                             "Deviation scores among the groups (50 is average; 60 or more stands out high, 40 or less low). \"withheld\": fewer than \(results.minimumN) respondents.")),
+                .paragraph(t("数値は\(instrument.respondent.group.label.ja)間の偏差値（50 が平均、60 以上は目立って高く 40 以下は目立って低い）。色付けは、50 との差がその推定値自身の誤差（1.96 × 標準誤差、偏差値の尺度）を超えるセルだけです（\(distinguishable.count) セル）。「秘匿」は回答者 \(results.minimumN) 人未満。",
+                             "Deviation scores among the groups (50 is average; 60 or more stands out high, 40 or less low). Only cells whose difference from 50 exceeds their own uncertainty (1.96 × SE on the deviation scale) are coloured (\(distinguishable.count) cells). \"withheld\": fewer than \(results.minimumN) respondents.")),
                 .table(table, caption: t.groupTable(groupLabel), shadedFrom: 2)] + unstableNote(shown)
     }
 
@@ -402,20 +409,20 @@ public struct ReportBuilder {
     func gaps() -> [ReportDocument.Block] {
         guard let comparison = input.comparison else { return [] }
         var blocks: [ReportDocument.Block] = [.heading(level: 2, text: t.gaps, anchor: "gaps"),
-            .paragraph(t("アンケートによる主観的な評価（偏差値）と、そのカテゴリーに対応する KPI から算出した客観的な評価（偏差値）の差。差が 10 以上の組み合わせを示します。KPI の方向（高いほど良い／低いほど良い）は反映済みです。",
-                         "The survey's subjective score beside the objective score from the category's KPIs, both as deviation scores (KPI directions applied). Pairs differing by 10 or more are shown."))]
+            .paragraph(t("アンケートによる主観的な評価（偏差値）と、そのカテゴリーに対応する KPI から算出した客観的な評価（偏差値）の差。差が 10 以上で、かつ主観の偏差値の誤差（1.96 × 標準誤差、表の「誤差」）を超える組み合わせを示します。KPI の方向（高いほど良い／低いほど良い）は反映済みです。",
+                         "The survey's subjective score beside the objective score from the category's KPIs, both as deviation scores (KPI directions applied). Pairs differing by 10 or more, and by more than the subjective score's uncertainty (1.96 × SE, the table's SE column), are shown."))]
         let flagged = comparison.filter(\.flagged).sorted { abs($0.gap!) > abs($1.gap!) }
         if flagged.isEmpty {
-            blocks.append(.paragraph(t("差が 10 以上の組み合わせはありません。", "No pair differs by 10 or more.")))
+            blocks.append(.paragraph(t("差が 10 以上で誤差を超える組み合わせはありません。", "No pair differs by 10 or more beyond its uncertainty.")))
         } else {
             let table = ResultTable(headers: [instrument.respondent.group.label.text(in: language), t("カテゴリー", "category"), t("主観", "subjective"),
-                                              t("客観", "objective"), t("差", "gap"), t("KPI 数", "KPIs")],
+                                              t("客観", "objective"), t("差", "gap"), t("誤差", "SE"), t("KPI 数", "KPIs")],
                                     rows: flagged.map { row in
                                         // The gap of the printed values, so that each row adds up as shown.
                                         [.text(row.group.rawValue), .text(name(row.indicator)), .number(row.subjective, decimals: 1),
                                          .number(row.objective, decimals: 1),
                                          .number(row.subjective.flatMap { s in row.objective.map { Self.rounded(s, 1) - Self.rounded($0, 1) } },
-                                                 decimals: 1), .integer(row.kpis)]
+                                                 decimals: 1), .number(row.gapStandardError, decimals: 1), .integer(row.kpis)]
                                     })
             blocks.append(.table(table, caption: t.gaps, shadedFrom: nil))
         }

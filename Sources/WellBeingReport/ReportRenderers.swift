@@ -58,13 +58,16 @@ public enum HTMLRenderer {
     static func renderTable(_ table: ResultTable, caption: String, shadedFrom: Int?, className: String = "results") -> String {
         var html = "<table class=\"\(className)\"><caption>\(escapeMarkup(caption))</caption>\n<thead><tr>"
         html += table.headers.map { "<th scope=\"col\">\(escapeMarkup($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
-        for row in table.rows {
+        for (rowIndex, row) in table.rows.enumerated() {
             html += "<tr>"
             for (index, cell) in row.enumerated() {
                 let text = escapeMarkup(ResultTable.display(cell))
                 var classes: [String] = []
                 if case .text = cell {} else { classes.append("num") }
-                if let shadedFrom, index >= shadedFrom, case let .number(value?, _) = cell { classes.append(shade(value)) }
+                if let shadedFrom, index >= shadedFrom, case let .number(value?, _) = cell,
+                   table.distinguishable?.contains([rowIndex, index]) ?? true {
+                    classes.append(shade(value))
+                }
                 if case let .text(value) = cell, value == "秘匿" || value == "withheld" { classes.append("withheld") }
                 let attribute = classes.isEmpty ? "" : " class=\"\(classes.joined(separator: " "))\""
                 html += index == 0 ? "<th scope=\"row\"\(attribute)>\(text)</th>" : "<td\(attribute)>\(text)</td>"

@@ -14,6 +14,9 @@ public struct ResultTable: Sendable {
 
     public var headers: [String]
     public var rows: [[Cell]]
+    /// The cells (row, column) that a report may colour as notably high or low; nil: any number in the
+    /// shaded columns. Deviation scores within their own uncertainty of 50 are left out.
+    public var distinguishable: Set<[Int]>?
 
     public init(headers: [String], rows: [[Cell]] = []) {
         self.headers = headers

@@ -71,20 +71,21 @@ public enum ResultTables {
     // MARK: compare
 
     public static func compareCSV(_ rows: [ComparisonRow]) -> ResultTable {
-        ResultTable(headers: ["group", "indicator", "subjective", "objective", "gap", "flagged", "kpis"],
+        ResultTable(headers: ["group", "indicator", "subjective", "objective", "gap", "gap_se", "flagged", "kpis"],
                     rows: rows.map { row in
                         [.text(row.group.rawValue), .text(row.indicator.rawValue), .number(row.subjective, decimals: 1),
-                         .number(row.objective, decimals: 1), .number(row.gap, decimals: 1), .flag(row.flagged), .integer(row.kpis)]
+                         .number(row.objective, decimals: 1), .number(row.gap, decimals: 1), .number(row.gapStandardError, decimals: 2),
+                         .flag(row.flagged), .integer(row.kpis)]
                     })
     }
 
     public static func compareText(_ rows: [ComparisonRow], instrument: Instrument, language: Language) -> ResultTable {
-        ResultTable(headers: ["group", "indicator", "name", "subjective", "objective", "gap", "KPIs", ""],
+        ResultTable(headers: ["group", "indicator", "name", "subjective", "objective", "gap", "gap SE", "KPIs", ""],
                     rows: rows.map { row in
                         [.text(row.group.rawValue), .text(row.indicator.rawValue),
                          .text(instrument.indicatorName(row.indicator, in: language)), .number(row.subjective, decimals: 1),
-                         .number(row.objective, decimals: 1), .number(row.gap, decimals: 1), .integer(row.kpis),
-                         .text(row.flagged ? "⚑ gap ≥ 10" : "")]
+                         .number(row.objective, decimals: 1), .number(row.gap, decimals: 1), .number(row.gapStandardError, decimals: 2),
+                         .integer(row.kpis), .text(row.flagged ? "⚑ gap ≥ 10 and > 1.96·SE" : "")]
                     })
     }
 

@@ -90,8 +90,23 @@ import Testing
         #expect(object["period"] as? String == "2025")
         let rows = try #require(object["rows"] as? [[String: Any]])
         #expect(rows.count == 13 * 24)
-        #expect(rows.allSatisfy { Set($0.keys) == ["group", "indicator", "subjective", "objective", "gap", "flagged", "kpis"] })
+        #expect(rows.allSatisfy { Set($0.keys) == ["group", "indicator", "subjective", "objective", "gap", "gap_se", "flagged", "kpis"] })
         #expect(rows.contains { $0["flagged"] as? Bool == true })
+        // gap_se = 10·SE/σ: the district's SE from `indicators`, σ the population SD of the districts' means.
+        let estimates = try #require(try Self.json(["indicators", "--period", "2025", "--survey", "lwc"])["estimates"] as? [[String: Any]])
+        var checked = 0
+        for row in rows {
+            guard let gap = row["gap"] as? Double, let gapSE = row["gap_se"] as? Double else { continue }
+            let indicator = row["indicator"] as! String
+            let means = estimates.filter { $0["indicator"] as? String == indicator && $0["group"] is String }.compactMap { $0["mean"] as? Double }
+            let mean = means.reduce(0, +) / Double(means.count)
+            let sigma = (means.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(means.count)).squareRoot()
+            let se = try #require(estimates.first { $0["indicator"] as? String == indicator && $0["group"] as? String == row["group"] as? String }?["se"] as? Double)
+            #expect(abs(gapSE - 10 * se / sigma) < 1e-9 * gapSE, "\(indicator) gap_se")
+            #expect((row["flagged"] as? Bool) == (abs(gap) >= 10 && abs(gap) > 1.96 * gapSE))
+            checked += 1
+        }
+        #expect(checked > 100)
         let notes = try #require(object["notes"] as? [String])
         #expect(notes.contains { $0.contains("real_debt_service_ratio") })  // the same value in every district
     }
