@@ -8,6 +8,9 @@ public enum AnalysisNote: Sendable, Hashable, Encodable {
     case kpiInOneGroupOnly(KPIID, name: LocalizedText)
     /// The KPI has the same value in every group.
     case kpiWithoutVariation(KPIID, name: LocalizedText)
+    /// `group` is withheld too for `indicators` indicators, so that `protecting`'s withheld values cannot be
+    /// derived from the whole area's.
+    case secondarySuppression(group: GroupName, protecting: GroupName, indicators: Int)
 
     /// The note in `language`, naming indicators as `instrument` does.
     public func text(in language: Language, instrument: Instrument? = nil) -> String {
@@ -25,6 +28,10 @@ public enum AnalysisNote: Sendable, Hashable, Encodable {
             return language == .ja
                 ? "KPI「\(name.ja)」（\(kpi)）はすべての区分で同じ値のため、差を表さず除外しました。"
                 : "KPI \(kpi) (\(name.text(in: .en))) has the same value in every group, so it says nothing about differences; left out."
+        case let .secondarySuppression(group, protecting, count):
+            return language == .ja
+                ? "\(group) の推定値も \(count) 指標で秘匿しました。\(protecting) の秘匿値が全体の値からの差し引きで分からないようにするためです（二次秘匿）。"
+                : "\(group) is withheld too for \(count) indicator(s), so that the withheld values of \(protecting) cannot be derived from the whole area's by subtraction (secondary suppression)."
         }
     }
 

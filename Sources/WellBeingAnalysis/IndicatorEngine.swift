@@ -13,6 +13,9 @@ public struct AnalysisOptions: Sendable {
     /// Estimates by these respondent fields instead of the instrument's group (`--by`); the weights are
     /// computed as always (raking to the group's margins included), only the domains change.
     public var breakdown: Breakdown?
+    /// Withhold a second group wherever one group alone is withheld, so that no withheld value can be
+    /// derived from the whole area's (see `Disclosure`); off only for analyses that are not published.
+    public var secondarySuppression = true
 
     /// Which items of categories are estimated on their own, besides the categories and headline items.
     public enum ItemEstimates: Sendable { case benchmarked, all }
@@ -107,6 +110,11 @@ public struct IndicatorEngine: Sendable {
                                                raked: weighting == .raked, cells: cells, options: options,
                                                groups: domains.groups))
             }
+        }
+        if options.secondarySuppression {
+            let (protected, disclosureNotes) = Disclosure.applySecondarySuppression(to: estimates)
+            estimates = protected
+            notes += disclosureNotes
         }
         var basis: [IndicatorID: String] = [:]
         estimates = DeviationScores.apply(to: estimates, references: references, basis: &basis, notes: &notes)

@@ -26,6 +26,10 @@ struct AnalysisSelection: ParsableArguments {
     @Flag(help: "Estimate every question of the categories on its own too (by default only those with a benchmark).")
     var items = false
 
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp("Withhold a second group wherever one alone is withheld, so that its "
+          + "value cannot be derived from the whole area's (default on; turn off only for figures that are not published)."))
+    var secondarySuppression = true
+
     @Option(help: ArgumentHelp("Break the estimates down by a respondent field, or a cross of fields, instead of the "
                                + "group: 年代, 性別, '年代*性別'.", valueName: "field"))
     var by: String?
@@ -38,8 +42,10 @@ struct AnalysisSelection: ParsableArguments {
     }
 
     var options: AnalysisOptions {
-        AnalysisOptions(weighting: weights, minimumN: minimumN, itemEstimates: items ? .all : .benchmarked,
-                        breakdown: by.flatMap { try? Breakdown($0) })
+        var options = AnalysisOptions(weighting: weights, minimumN: minimumN, itemEstimates: items ? .all : .benchmarked,
+                                      breakdown: by.flatMap { try? Breakdown($0) })
+        options.secondarySuppression = secondarySuppression
+        return options
     }
 }
 

@@ -216,8 +216,8 @@ public struct ReportBuilder {
                        "Weighting: \(t.weightingName(results.weighting.rawValue))\(sweeps). Kish design effect \(ReportText.number(results.kishDesignEffect, 2))."))
         lines.append(t("標準誤差は R の survey パッケージと同じ線形化法（レイキング時は較正を考慮）、95% 信頼区間は平均 ± 1.96 × 標準誤差。",
                        "Standard errors by linearisation as R's survey package computes them (calibration-adjusted when raked); 95% intervals are mean ± 1.96 × SE."))
-        lines.append(t("回答者 \(results.minimumN) 人未満の推定値は秘匿し、30 人未満は参考値（不安定）とします。",
-                       "Estimates from fewer than \(results.minimumN) respondents are withheld; fewer than 30 are marked unstable."))
+        lines.append(t("回答者 \(results.minimumN) 人未満の推定値は秘匿し、30 人未満は参考値（不安定）とします。ある指標で秘匿される\(groupLabel.ja)が 1 つだけのときは、全体の値からの差し引きでその値が分からないよう、回答者の最も少ない\(groupLabel.ja)も合わせて秘匿します（二次秘匿）。",
+                       "Estimates from fewer than \(results.minimumN) respondents are withheld; fewer than 30 are marked unstable. Where only one group of an indicator is withheld, the group with the fewest respondents is withheld too, so that the withheld value cannot be derived from the whole area's by subtraction (secondary suppression)."))
         lines.append(t("偏差値は、秘匿されていない\(instrument.respondent.group.label.ja)の推定値の平均と標準偏差（母標準偏差）に対する 50 + 10 ×（x − 平均）/ 標準偏差" + (results.deviationBasis.values.contains("reference") ? "、参照値を取り込んだ指標は参照値に対するもの。" : "。"),
                        "Deviation scores are 50 + 10 × (x − mean) / SD over the non-withheld group estimates (population SD)" + (results.deviationBasis.values.contains("reference") ? ", or against imported reference figures where present." : ".")))
         if let low = alphas.min(), let high = alphas.max() {

@@ -53,7 +53,7 @@ import Testing
         }
         for indicator in matrix.instrument.indicatorIDs {
             let scores = results.estimates.filter { $0.indicator == indicator && $0.group != nil }.compactMap(\.deviation)
-            #expect(scores.count == 12)  // 遠藤 is withheld
+            #expect(scores.count == 11)  // 遠藤 is withheld, and a second district with it (secondary suppression)
             let mean = scores.reduce(0, +) / Double(scores.count)
             let sd = (scores.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(scores.count)).squareRoot()
             #expect(abs(mean - 50) < 1e-9 && abs(sd - 10) < 1e-9)
@@ -176,5 +176,46 @@ import Testing
         #expect(abs(estimate.standardError! - (1.0 / 3).squareRoot()) < 1e-15)
         #expect(abs(estimate.topBoxShare! - 2.0 / 3) < 1e-15)
         #expect(results.reliability.first { $0.indicator.rawValue == "c1" }?.n == 2)
+    }
+}
+
+/// Secondary suppression: no withheld value can be derived from what is published.
+@Suite struct DisclosureTests {
+    @Test(arguments: ["2024", "2025"])
+    func noWithheldGroupStandsAlone(_ period: String) throws {
+        let store = try SurveyStore()
+        try importResponses(store, Paths.lwc("responses_\(period).csv"),
+                            instrument: try InstrumentLoader.load(path: Paths.survey("lwc-synthetic.yaml")), period: period)
+        let matrix = try store.responses(survey: SurveyID("lwc"), period: PeriodLabel(period))
+        do {
+            let results = try IndicatorEngine(matrix: matrix, population: nil, options: .init(weighting: Weighting.none)).run()
+            var secondary = 0
+            for indicator in matrix.instrument.indicatorIDs {
+                let groups = results.estimates.filter { $0.indicator == indicator && $0.group != nil && $0.n > 0 }
+                let withheld = groups.filter(\.suppressed)
+                // 遠藤 (7 and 9 respondents) is withheld everywhere, so a second group must be too.
+                #expect(withheld.count != 1, "\(indicator): one group withheld alone")
+                #expect(withheld.contains { $0.group?.rawValue == "遠藤" })
+                secondary += withheld.filter { $0.n >= 10 }.count
+                // The attack of the issue: the whole area's mean and the published groups' means and n give
+                // back a group withheld alone. With two withheld, only their combination is known.
+                let whole = try #require(results.estimate(indicator, group: nil))
+                let published = groups.filter { !$0.suppressed }
+                let rest = Double(whole.n) * whole.mean! - published.reduce(0) { $0 + Double($1.n) * $1.mean! }
+                let combined = rest / Double(withheld.reduce(0) { $0 + $1.n })
+                #expect(withheld.count >= 2)
+                // Each withheld group's own mean stays unknown: it can lie anywhere that keeps the combination.
+                let scale = matrix.instrument.scale(of: matrix.instrument.items.first { item in
+                    (matrix.instrument.categories.first { $0.id == indicator }?.itemIDs.first ?? ItemID(indicator.rawValue)) == item.id }!)
+                let smallest = withheld.min { $0.n < $1.n }!, others = Double(withheld.reduce(0) { $0 + $1.n } - smallest.n)
+                let total = combined * Double(withheld.reduce(0) { $0 + $1.n })
+                let low = (total - others * Double(scale.maximum)) / Double(smallest.n)
+                let high = (total - others * Double(scale.minimum)) / Double(smallest.n)
+                #expect(max(low, Double(scale.minimum)) < min(high, Double(scale.maximum)) - 0.5,
+                        "\(indicator): the smallest withheld group is pinned to [\(low), \(high)]")
+            }
+            #expect(secondary == matrix.instrument.indicatorIDs.count)
+            #expect(results.notes.contains { if case .secondarySuppression = $0 { return true } else { return false } })
+        }
     }
 }

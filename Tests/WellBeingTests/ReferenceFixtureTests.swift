@@ -58,8 +58,10 @@ import Testing
             var matrix = try store.responses(survey: SurveyID("lwc"), period: PeriodLabel(label))
             if let designWeights { matrix.designWeights = designWeights }
             let population = try store.population(survey: SurveyID("lwc"), period: PeriodLabel(label))
-            return try IndicatorEngine(matrix: matrix, population: population,
-                                       options: AnalysisOptions(weighting: weighting, minimumN: 10)).run()
+            // The R figures have primary suppression only (n < 10); secondary suppression is a publication rule.
+            var options = AnalysisOptions(weighting: weighting, minimumN: 10)
+            options.secondarySuppression = false
+            return try IndicatorEngine(matrix: matrix, population: population, options: options).run()
         }
     }
 
