@@ -66,6 +66,8 @@ struct PeriodAnalysis {
     var matrix: ResponseMatrix
     var population: PopulationTable?
     var options: AnalysisOptions
+    /// The period's weights, resolved once and reused by breakdowns.
+    var weights: IndicatorEngine.ResolvedWeights
 
     init(store: SurveyStore, survey requested: String?, period: String, options: AnalysisOptions) throws {
         let survey = try store.resolveSurvey(requested)
@@ -80,15 +82,19 @@ struct PeriodAnalysis {
         references = try store.referenceFigures(survey: survey, period: label)
         population = try store.population(survey: survey, period: label)
         self.options = options
-        results = try IndicatorEngine(matrix: matrix, population: population, references: references, options: options).run()
+        let engine = IndicatorEngine(matrix: matrix, population: population, references: references, options: options)
+        weights = try engine.resolvedWeights()
+        results = try engine.run(reusing: weights)
         instrument = matrix.instrument
     }
 
-    /// The same period's estimates by `breakdown` instead of the group (same weights).
+    /// The same period's estimates by `breakdown` instead of the group (same weights; estimates only).
     func results(by breakdown: Breakdown) throws -> IndicatorResults {
         var options = options
         options.breakdown = breakdown
-        return try IndicatorEngine(matrix: matrix, population: population, references: references, options: options).run()
+        options.estimatesOnly = true
+        return try IndicatorEngine(matrix: matrix, population: population, references: references, options: options)
+            .run(reusing: weights)
     }
 
     /// The survey beside its KPIs for this period, or nil when the store has no KPI values for it.
