@@ -52,6 +52,8 @@ public enum SurveyTabulation {
                            attribute.values))
         }
         let total = Double(max(matrix.respondentCount, 1))
+        // An optional attribute that no respondent has (the file lacked the column) says nothing.
+        fields.removeAll { field in field.names.allSatisfy(\.isEmpty) }
         return fields.map { field in
             var counts = [Int](repeating: 0, count: field.names.count)
             for code in field.codes { counts[Int(code)] += 1 }

@@ -61,8 +61,12 @@ enum ReportJob {
                       options: AnalysisOptions, language: Language, includeComments: Bool,
                       breakdowns requestedBreakdowns: [Breakdown]? = nil) throws -> (ReportDocument, ReportInput) {
         let current = try PeriodAnalysis(store: store, survey: requested, period: period, options: options)
+        // By default one section per attribute that the period's answers hold (an optional column may be absent).
+        let present = current.instrument.respondent.attributes.indices.filter { index in
+            current.matrix.attributeValues[index].contains { !$0.isEmpty }
+        }
         let breakdownFields = try requestedBreakdowns
-            ?? current.instrument.respondent.attributes.map { try Breakdown($0.column.name) }
+            ?? present.map { try Breakdown(current.instrument.respondent.attributes[$0].column.name) }
         let breakdowns = try breakdownFields.map { try current.results(by: $0) }
         let survey = current.results.survey
         let earlier = try previous.map { try PeriodAnalysis(store: store, survey: survey.rawValue, period: $0, options: options) }

@@ -142,11 +142,19 @@ public struct AttributeField: Sendable, Hashable {
     public var label: LocalizedText
     /// The allowed values; when empty, any value (including none) is accepted.
     public var values: [String]
+    /// A file may lack the column (every respondent then has no value).
+    public var isOptional: Bool
+    /// The attribute says how the questionnaire was returned (郵送, Web): the survey overview counts
+    /// responses by it.
+    public var isResponseMode: Bool
 
-    public init(column: FieldColumn, label: LocalizedText, values: [String]) {
+    public init(column: FieldColumn, label: LocalizedText, values: [String], isOptional: Bool = false,
+                isResponseMode: Bool = false) {
         self.column = column
         self.label = label
         self.values = values
+        self.isOptional = isOptional
+        self.isResponseMode = isResponseMode
     }
 }
 

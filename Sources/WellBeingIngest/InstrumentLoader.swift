@@ -259,14 +259,16 @@ private final class InstrumentReader {
                 continue
             }
             guard element.requireMapping("an attribute") else { continue }
-            element.checkKeys(["column", "aliases", "label", "values"])
+            element.checkKeys(["column", "aliases", "label", "values", "optional", "response_mode"])
             guard let name = element["column"].string("the attribute column") else { continue }
             let label = element["label"].localized("the label", required: false) ?? LocalizedText(ja: name)
             let values = element["values"].strings("values")
             checkUnique(values, at: element["values"], what: "value")
             guard define("attribute", name, at: element["column"], duplicate: "this attribute is listed twice") else { continue }
             attributes.append(AttributeField(column: FieldColumn(name: name, aliases: element["aliases"].strings("aliases")),
-                                             label: label, values: values))
+                                             label: label, values: values,
+                                             isOptional: element["optional"].bool("optional", default: false),
+                                             isResponseMode: element["response_mode"].bool("response_mode", default: false)))
         }
     }
 

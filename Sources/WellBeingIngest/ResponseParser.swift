@@ -209,7 +209,11 @@ public final class ResponseParser {
                             "was already imported for \(instrument.id) \(periods.values[row.periodCode]) \(holder)")
                 }
                 for (position, column) in columns.attributes.enumerated() {
-                    row.attributeCodes[position] = code(attributes[position], column) ?? 0
+                    if let column {
+                        row.attributeCodes[position] = code(attributes[position], column) ?? 0
+                    } else if case let .known(empty, _) = attributes[position].code(of: UnsafeBufferPointer(start: nil, count: 0)) {
+                        row.attributeCodes[position] = empty  // an optional attribute the file lacks: no answer
+                    }
                 }
                 row.designWeight = nil
                 if let weightColumn = columns.weight {
@@ -287,7 +291,8 @@ final class ColumnLayout {
     var id: Int?
     var group: Int
     var period: Int?
-    var attributes: [Int]
+    /// The column of each attribute; nil for an optional attribute the file does not have.
+    var attributes: [Int?]
     var weight: Int?
     var items: [Int]
     var freeText: [Int]
@@ -332,7 +337,9 @@ final class ColumnLayout {
         } else if let source = respondent.period {
             _ = find(source.column, required: false)  // known, though --period overrides it
         }
-        attributes = respondent.attributes.map { find($0.column) ?? 0 }
+        attributes = respondent.attributes.map { attribute in
+            attribute.isOptional ? find(attribute.column, required: false) : (find(attribute.column) ?? 0)
+        }
         weight = respondent.weightColumn.flatMap { find($0) }
         items = instrument.items.map { find($0.column, question: $0.text) ?? 0 }
         freeText = respondent.freeTextColumns.compactMap { find($0, required: false) }

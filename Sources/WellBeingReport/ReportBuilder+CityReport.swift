@@ -40,6 +40,14 @@ extension ReportBuilder {
                            "Compared with: \(previous.period) (\(previous.respondentCount) responses)"))
         }
         var blocks: [ReportDocument.Block] = [.heading(level: 2, text: t("調査概要", "About the survey"), anchor: "overview")]
+        // Responses by how they came back (郵送, Web), when the instrument has such a column and the file held it.
+        let modes = instrument.respondent.attributes.filter(\.isResponseMode).compactMap { attribute in
+            input.profiles.first { $0.field == attribute.column.name }
+        }
+        for mode in modes {
+            let parts = mode.rows.map { "\($0.value) \($0.respondents)" }.joined(separator: t("、", ", "))
+            lines.append(t("\(mode.label.ja)別の回収数: \(parts)", "Responses by \(mode.label.text(in: .en).lowercased()): \(parts)"))
+        }
         let rates = input.responseRates
         if !rates.isEmpty {
             let drawn = rates.reduce(0) { $0 + $1.drawn }, responded = rates.reduce(0) { $0 + $1.responded }

@@ -7,7 +7,7 @@
   standard questionnaire from the project's generator (shared/tools/gen_survey.py --layout standard
   --n 2000 --seed 20251001 --waves 2 --split-periods), with the two questions of Fujisawa's local version
   (Surveys/examples/fujisawa.yaml) added: f1 and f2, on 1–5, drawn from a fixed seed and tied to h3 and
-  i14. The 2024 file has code headers (h1, i01, …) and is re-encoded as Excel on Windows saves CSV
+  i14; the 2024 file also records how each questionnaire came back (回答方法: 郵送 or Web). The 2024 file has code headers (h1, i01, …) and is re-encoded as Excel on Windows saves CSV
   (Shift_JIS/CP932, CRLF); the 2025 file is laid out as a Google Forms export (--headers text: a
   タイムスタンプ column, the official wording as headers, no respondent id; UTF-8 without BOM).
 - sample-2024.csv, sample-2025.csv: how many residents were drawn in each district (居住地区,drawn), set so
@@ -39,8 +39,9 @@ LOCAL_QUESTIONS = [
 ]
 
 
-def add_local_questions(text, headers, seed):
-    """Appends f1 and f2 (1–5, about 3 % missing) before the free-text column; answers follow their anchor."""
+def add_local_questions(text, headers, seed, modes=False):
+    """Appends f1 and f2 (1–5, about 3 % missing) before the free-text column; answers follow their anchor.
+    With modes, also 回答方法 (郵送 for about 65 %, else Web), as a city that sends paper forms records it."""
     rng = np.random.default_rng(seed)
     rows = list(csv.reader(io.StringIO(text)))
     header = rows[0]
@@ -54,6 +55,8 @@ def add_local_questions(text, headers, seed):
             anchors.append(header.index(code_header))
     insert_at = len(header) - 1
     names = [question if headers == "text" else item for item, question, _, _ in LOCAL_QUESTIONS]
+    if modes:
+        names.append("回答方法")
     out = [header[:insert_at] + names + header[insert_at:]]
     for row in rows[1:]:
         values = []
@@ -62,6 +65,8 @@ def add_local_questions(text, headers, seed):
             centre = 3.0 if raw == "" else (1 + 4 * int(raw) / 10 if column.startswith("h") else float(raw))
             value = int(np.clip(round(3 + weight * (centre - 3) + rng.normal(0, 0.8)), 1, 5))
             values.append("" if rng.random() < 0.03 else str(value))
+        if modes:
+            values.append("郵送" if rng.random() < 0.65 else "Web")
         out.append(row[:insert_at] + values + row[insert_at:])
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(out)
@@ -74,7 +79,7 @@ def citizen(generator):
             subprocess.run([sys.executable, generator, "--layout", "standard", "--headers", headers, "--n", "2000",
                             "--seed", "20251001", "--out", folder, "--waves", "2", "--split-periods"], check=True)
         with open(os.path.join(codes, "responses_2024.csv"), encoding="utf-8", newline="") as f:
-            text = add_local_questions(f.read(), "codes", 20251005)
+            text = add_local_questions(f.read(), "codes", 20251005, modes=True)
         with open(os.path.join(HERE, "citizen-2024-sjis.csv"), "wb") as f:
             f.write(text.replace("\r\n", "\n").replace("\n", "\r\n").encode("cp932"))
         with open(os.path.join(texts, "responses_2025.csv"), encoding="utf-8", newline="") as f:

@@ -46,7 +46,9 @@ import Testing
         #expect(instrument.categories.filter { $0.itemIDs.count == 1 }.count == 9)
         #expect(instrument.respondent.idIsOptional)
         #expect(instrument.respondent.group.column.name == "居住地区")
-        #expect(instrument.respondent.attributes.map(\.column.name) == ["年代", "性別"])
+        #expect(instrument.respondent.attributes.map(\.column.name) == ["年代", "性別", "回答方法"])
+        #expect(instrument.respondent.attributes.map(\.isOptional) == [false, false, true])
+        #expect(instrument.respondent.attributes.last?.isResponseMode == true)
     }
 
     /// The fixture's coded file rewritten the way Google Forms exports it: a タイムスタンプ column, no respondent
@@ -125,6 +127,28 @@ import Testing
         let reread = try InstrumentLoader.parse(loaded.yaml, fileName: "city.yaml")
         #expect(reread.instrument == instrument)
         #expect(reread.sha256 == loaded.sha256)
+    }
+
+    @Test func anOptionalResponseModeColumnIsReadWhenThereAndEmptyWhenNot() throws {
+        let instrument = try InstrumentLoader.load(path: Paths.survey("examples/fujisawa.yaml"))
+        let store = try SurveyStore()
+        try importResponses(store, Paths.survey("samples/citizen-2024-sjis.csv"), instrument: instrument, period: nil)
+        try importResponses(store, Paths.survey("samples/citizen-2025.csv"), instrument: instrument, period: nil)
+        // 2024 (paper and web) records the mode; the 2025 Google Forms export has no such column.
+        let paper = try store.responses(survey: SurveyID("lwc"), period: PeriodLabel("2024"))
+        let counts = Dictionary(grouping: paper.attributeCodes[2], by: { paper.attributeValues[2][Int($0)] }).mapValues(\.count)
+        // Counted by hand in the Shift_JIS bytes: ",郵送," and ",Web," stand once per row.
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Paths.survey("samples/citizen-2024-sjis.csv"))))
+        func occurrences(_ text: String) -> Int {
+            let needle = [UInt8](text.data(using: .shiftJIS)!)
+            return (0...(bytes.count - needle.count)).filter { bytes[$0] == needle[0] && Array(bytes[$0..<$0 + needle.count]) == needle }.count
+        }
+        #expect(counts == ["郵送": occurrences(",郵送,"), "Web": occurrences(",Web,")])
+        #expect(counts.values.reduce(0, +) == 909)
+        let web = try store.responses(survey: SurveyID("lwc"), period: PeriodLabel("2025"))
+        #expect(web.attributeValues[2] == [""])
+        let profiles = SurveyTabulation.profiles(matrix: web, population: nil)
+        #expect(profiles.map(\.field) == ["居住地区", "年代", "性別"])  // nothing to say about a column the file lacked
     }
 
     @Test func theShippedExampleLoads() throws {
