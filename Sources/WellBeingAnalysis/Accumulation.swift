@@ -4,10 +4,11 @@ import WellBeingCore
 /// The sufficient statistics of one pass over the answers, from which every estimate follows.
 ///
 /// For each indicator, group and joint calibration cell it keeps seven sums over the respondents who
-/// answered, with y centred on the scale's midpoint: n, Σy, Σw, Σwy, Σw², Σw²y, Σw²y². Means, fixed-weight
-/// variances and the calibration-adjusted (raked) variances are exact functions of these sums.
+/// answered, with y centred on the scale's midpoint: n, Σy, Σw, Σwy, Σw², Σw²y, Σw²y²; then three over the
+/// top-box indicator t (1 when y reaches the top box): Σt, Σwt, Σw²t (t² = t). Means, fixed-weight variances
+/// and the calibration-adjusted (raked) variances, of y and of t, are exact functions of these sums.
 struct Accumulation {
-    static let stride = 7
+    static let stride = 10
     private let groupCount: Int
     private let cellCount: Int
     private let respondentCount: Int
@@ -188,6 +189,9 @@ struct Accumulation {
                         let topSlot = (position * groupCount + group) * 2
                         topBox[topSlot] += w
                         topBox[topSlot + 1] += 1
+                        sums[slot + 7] += 1
+                        sums[slot + 8] += w
+                        sums[slot + 9] += w2
                     }
                     let itemsHere = last - first
                     if !estimatesOnly && answered == itemsHere && itemsHere >= 2 {
@@ -253,8 +257,24 @@ struct Accumulation {
         let meanCentred = total[3] / weightSum
         estimate.mean = meanCentred + centre
         estimate.topBoxShare = top / weightSum
-        let periodN = Double(respondentCount)
         guard respondentCount > 1 else { return estimate }
+        let se = standardError(cell, total: total, meanCentred: meanCentred, weightSum: weightSum, raked: raked, cells: cells)
+        estimate.standardError = se
+        estimate.confidenceLow = estimate.mean! - AnalysisOptions.z975 * se
+        estimate.confidenceHigh = estimate.mean! + AnalysisOptions.z975 * se
+        // The top-box share is the mean of t ∈ {0, 1}: the same estimator over its sums (as R svymean on t).
+        let topCells = cell.map { [$0[0], $0[7], $0[2], $0[8], $0[4], $0[9], $0[9]] }
+        let topTotal = [total[0], total[7], total[2], total[8], total[4], total[9], total[9]]
+        estimate.topBoxStandardError = standardError(topCells, total: topTotal, meanCentred: total[8] / weightSum,
+                                                     weightSum: weightSum, raked: raked, cells: cells)
+        return estimate
+    }
+
+    /// The SE of a weighted mean from per-cell sums [n, Σy, Σw, Σwy, Σw², Σw²y, Σw²y²] of the domain's
+    /// respondents (y centred), fixed weights or calibration-adjusted, with the whole period's n/(n − 1).
+    private func standardError(_ cell: [[Double]], total: [Double], meanCentred: Double, weightSum: Double, raked: Bool,
+                               cells: CalibrationCells) -> Double {
+        let periodN = Double(respondentCount)
         var variance: Double
         if raked && cellCount > 0 && !cells.marginPopulation.isEmpty {
             // u_i = (y_i − ȳ)/W for the domain's respondents, 0 otherwise; residuals after projecting u on
@@ -277,12 +297,7 @@ struct Accumulation {
             let squares = total[6] - 2 * meanCentred * total[5] + meanCentred * meanCentred * total[4]
             variance = periodN / (periodN - 1) * squares / (weightSum * weightSum)
         }
-        variance = max(0, variance)
-        let se = variance.squareRoot()
-        estimate.standardError = se
-        estimate.confidenceLow = estimate.mean! - AnalysisOptions.z975 * se
-        estimate.confidenceHigh = estimate.mean! + AnalysisOptions.z975 * se
-        return estimate
+        return max(0, variance).squareRoot()
     }
 
     /// Cronbach's α per category with at least two items.

@@ -35,6 +35,7 @@ public enum Disclosure {
         withheld.confidenceLow = nil
         withheld.confidenceHigh = nil
         withheld.topBoxShare = nil
+        withheld.topBoxStandardError = nil
         withheld.deviation = nil
         withheld.deviationStandardError = nil
         withheld.suppressed = true

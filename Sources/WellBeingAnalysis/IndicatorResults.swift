@@ -16,6 +16,8 @@ public struct IndicatorEstimate: Sendable, Hashable, Encodable {
     public var confidenceHigh: Double?
     /// The weighted share of top-box answers (score ≥ the scale's `topBoxFrom`).
     public var topBoxShare: Double?
+    /// The standard error of the top-box share, as R `svymean` on the 0/1 top-box indicator.
+    public var topBoxStandardError: Double?
     /// The deviation score (偏差値) among groups, or against a reference figure.
     public var deviation: Double?
     /// Withheld because fewer than `min_n` respondents answered.
@@ -31,8 +33,8 @@ public struct IndicatorEstimate: Sendable, Hashable, Encodable {
     public var deviationStandardError: Double?
 
     enum CodingKeys: String, CodingKey {
-        case group, indicator, n, mean, se, ciLow = "ci_low", ciHigh = "ci_high", top2, deviation, suppressed, unstable,
-             benchmark
+        case group, indicator, n, mean, se, ciLow = "ci_low", ciHigh = "ci_high", top2, top2SE = "top2_se", deviation,
+             suppressed, unstable, benchmark
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -45,6 +47,7 @@ public struct IndicatorEstimate: Sendable, Hashable, Encodable {
         try container.encode(confidenceLow, forKey: .ciLow)
         try container.encode(confidenceHigh, forKey: .ciHigh)
         try container.encode(topBoxShare, forKey: .top2)
+        try container.encode(topBoxStandardError, forKey: .top2SE)
         try container.encode(deviation, forKey: .deviation)
         try container.encode(suppressed, forKey: .suppressed)
         try container.encode(unstable, forKey: .unstable)

@@ -16,13 +16,14 @@ public enum ResultTables {
         let benchmarkHeaders = benchmarked
             ? ["benchmark_mean", "benchmark_diff", "benchmark_se", "benchmark_ci_low", "benchmark_ci_high", "benchmark_z",
                "benchmark_p", "benchmark_source"] : []
-        return ResultTable(headers: ["group", "indicator", "n", "mean", "se", "ci_low", "ci_high", "top2", "deviation",
+        return ResultTable(headers: ["group", "indicator", "n", "mean", "se", "ci_low", "ci_high", "top2", "top2_se", "deviation",
                                      "suppressed", "unstable"] + benchmarkHeaders,
                            rows: results.estimates.map { e in
                                var row: [ResultTable.Cell] = [
                                    .text(e.group?.rawValue ?? ""), .text(e.indicator.rawValue), .integer(e.n), .number(e.mean, decimals: 3),
                                    .number(e.standardError, decimals: 3), .number(e.confidenceLow, decimals: 3),
                                    .number(e.confidenceHigh, decimals: 3), .number(e.topBoxShare, decimals: 3),
+                                   .number(e.topBoxStandardError, decimals: 4),
                                    .number(e.deviation, decimals: 1), .flag(e.suppressed), .flag(e.unstable)]
                                if benchmarked {
                                    let b = e.benchmark

@@ -156,6 +156,30 @@ import Testing
         check.report()
     }
 
+    /// Item top-2 shares and their SEs with the raked weights as fixed design weights (`top2box.se_fixedw`),
+    /// for the items scored as answered (the reverse-worded ones are recoded here, so they are left out).
+    @Test(arguments: cases)
+    func topTwoSharesHaveRsStandardErrors(_ layout: Layout, _ label: String) throws {
+        let fixture = try Fixture.shared(layout)
+        var matrix = try fixture.store.responses(survey: SurveyID("lwc"), period: PeriodLabel(label))
+        let population = try fixture.store.population(survey: SurveyID("lwc"), period: PeriodLabel(label))
+        matrix.designWeights = try IndicatorEngine(matrix: matrix, population: population,
+                                                   options: AnalysisOptions(weighting: .raked)).resolveWeights().weights
+        var options = AnalysisOptions(weighting: .design, minimumN: 10, itemEstimates: .all)
+        options.secondarySuppression = false
+        let results = try IndicatorEngine(matrix: matrix, population: population, options: options).run()
+        let checker = Checker()
+        for (item, domains) in fixture.period(label)["top2box"] as! [String: [String: Any]] where !layout.reversedItems.contains(item) {
+            for (group, expected) in Self.places(domains) where (expected["n"] as! Int) >= 10 {
+                let estimate = try #require(results.estimate(IndicatorID(item), group: group))
+                let place = "\(label) \(item) \(group?.rawValue ?? "overall")"
+                checker.check(estimate.topBoxShare, expected["share_weighted"], tolerance: 1e-6, "\(place) share")
+                checker.check(estimate.topBoxStandardError, expected["se_fixedw"], tolerance: 1e-6, "\(place) se")
+            }
+        }
+        checker.report()
+    }
+
     @Test(arguments: cases)
     func deviationScoresAmongDistrictsWithEnoughRespondents(_ layout: Layout, _ label: String) throws {
         let fixture = try Fixture.shared(layout)
