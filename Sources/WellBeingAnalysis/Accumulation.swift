@@ -244,11 +244,35 @@ struct Accumulation {
             }
             top += topBox[(indicator * groupCount + g) * 2]
         }
+        return estimate(indicator: indicator, id: id, domain: group.map { groups[$0] }, cell: cell, top: top, raked: raked,
+                        cells: cells, options: options)
+    }
+
+    /// The estimate of indicator `indicator` over the respondents of the joint calibration cells in `cellMask`
+    /// (every group): a domain that the cells determine, such as an age band when raking to age × sex. The
+    /// per-cell sums are exactly those a pass over that domain's respondents would give.
+    func estimate(indicator: Int, id: IndicatorID, domain: GroupName, cellMask: [Bool], raked: Bool, cells: CalibrationCells,
+                  options: AnalysisOptions) -> IndicatorEstimate {
+        var cell = [[Double]](repeating: [Double](repeating: 0, count: Self.stride), count: cellCount)
+        for g in 0..<groupCount {
+            for k in 0..<cellCount where cellMask[k] {
+                let slot = ((indicator * groupCount + g) * cellCount + k) * Self.stride
+                for s in 0..<Self.stride { cell[k][s] += sums[slot + s] }
+            }
+        }
+        let top = cell.reduce(0) { $0 + $1[8] }
+        return estimate(indicator: indicator, id: id, domain: domain, cell: cell, top: top, raked: raked, cells: cells,
+                        options: options)
+    }
+
+    /// The estimate from a domain's per-cell sums and its weighted top-box total.
+    private func estimate(indicator: Int, id: IndicatorID, domain: GroupName?, cell: [[Double]], top: Double, raked: Bool,
+                          cells: CalibrationCells, options: AnalysisOptions) -> IndicatorEstimate {
         var total = [Double](repeating: 0, count: Self.stride)
         for k in 0..<cellCount { for s in 0..<Self.stride { total[s] += cell[k][s] } }
         let n = Int(total[0])
         var estimate = IndicatorEstimate(
-            group: group.map { groups[$0] }, indicator: id, n: n, mean: nil, standardError: nil, confidenceLow: nil,
+            group: domain, indicator: id, n: n, mean: nil, standardError: nil, confidenceLow: nil,
             confidenceHigh: nil, topBoxShare: nil, deviation: nil, suppressed: n < options.minimumN,
             unstable: n < AnalysisOptions.unstableBelow, sumOfWeights: total[2])
         let weightSum = total[2]

@@ -112,28 +112,97 @@ public struct IndicatorEngine: Sendable {
     ///
     /// - Parameter resolved: the period's weights from an earlier run, so that a breakdown does not rake again.
     public func run(reusing resolved: ResolvedWeights? = nil) throws -> IndicatorResults {
+        try run(reusing: resolved, breakdowns: []).main
+    }
+
+    /// The estimates by the instrument's groups (or `options.breakdown`), and by each of `breakdowns`, with one
+    /// set of weights. A breakdown that the joint calibration cells determine (an age band when raking to age ×
+    /// sex) is summed from the main pass's per-cell sums, with no further pass over the answers; any other gets
+    /// a pass of its own (estimates only: its reliability, drivers and item shares are left empty).
+    public func run(reusing resolved: ResolvedWeights? = nil,
+                    breakdowns: [Breakdown]) throws -> (main: IndicatorResults, breakdowns: [IndicatorResults]) {
         let resolved = try resolved ?? resolvedWeights()
-        let (weighting, weights, cells, sweeps) = (resolved.weighting, resolved.weights, resolved.cells, resolved.sweeps)
+        let layout = self.layout()
+        // The domains: the instrument's groups, or the breakdown's (the weights stay those of the whole design).
+        let domains = try options.breakdown.map { try matrix.regrouped(by: $0) } ?? matrix
+        let sums = Accumulation(matrix: domains, layout: layout, weights: resolved.weights, cells: resolved.cells,
+                                estimatesOnly: options.estimatesOnly)
+        let raked = resolved.weighting == .raked
+        var estimates: [IndicatorEstimate] = []
+        for (position, indicator) in layout.indicators.enumerated() {
+            for domain in [nil] + Array(0..<domains.groups.count) {
+                estimates.append(sums.estimate(indicator: position, id: indicator.id, group: domain, raked: raked,
+                                               cells: resolved.cells, options: options, groups: domains.groups))
+            }
+        }
+        var main = try finish(estimates, groups: domains.groups, layout: layout, resolved: resolved,
+                              breakdown: options.breakdown, estimatesOnly: options.estimatesOnly)
+        main.reliability = options.estimatesOnly ? [] : sums.reliability(layout: layout)
+        main.drivers = options.estimatesOnly ? [] : sums.drivers(layout: layout)
+        main.itemShares = options.estimatesOnly ? [] : sums.itemShares(groups: domains.groups)
+        main.distributions = distributions(weights: resolved.weights)
+        var others: [IndicatorResults] = []
+        for breakdown in breakdowns {
+            let regrouped = try matrix.regrouped(by: breakdown)
+            guard let domainOfCell = Self.domainOfCell(regrouped, cells: resolved.cells) else {
+                var separate = options
+                separate.breakdown = breakdown
+                separate.estimatesOnly = true
+                others.append(try IndicatorEngine(matrix: matrix, population: population, references: references,
+                                                  options: separate).run(reusing: resolved))
+                continue
+            }
+            var byCells: [IndicatorEstimate] = []
+            for (position, indicator) in layout.indicators.enumerated() {
+                byCells.append(estimates.first { $0.indicator == indicator.id && $0.group == nil }!)
+                for (code, group) in regrouped.groups.enumerated() {
+                    byCells.append(sums.estimate(indicator: position, id: indicator.id, domain: group,
+                                                 cellMask: domainOfCell.map { $0 == code }, raked: raked,
+                                                 cells: resolved.cells, options: options))
+                }
+            }
+            others.append(try finish(byCells.map { estimate in
+                var plain = estimate  // the whole-area row as computed, before any post-processing
+                plain.deviation = nil
+                plain.deviationStandardError = nil
+                plain.benchmark = nil
+                return plain
+            }, groups: regrouped.groups, layout: layout, resolved: resolved, breakdown: breakdown, estimatesOnly: true))
+        }
+        return (main, others)
+    }
+
+    /// The indicators: categories, headline items, and the single items to estimate on their own.
+    func layout() -> IndicatorLayout {
         let instrument = matrix.instrument
         let headlineItems = Set(instrument.headlines.map(\.itemID))
         let singleItems = instrument.items.map(\.id).filter { item in
             !headlineItems.contains(item) && (options.itemEstimates == .all || references[item.rawValue] != nil)
         }
-        let layout = IndicatorLayout(instrument: instrument, items: singleItems)
-        // The domains: the instrument's groups, or the breakdown's (the weights stay those of the whole design).
-        let domains = try options.breakdown.map { try matrix.regrouped(by: $0) } ?? matrix
-        let sums = Accumulation(matrix: domains, layout: layout, weights: weights, cells: cells,
-                                estimatesOnly: options.estimatesOnly)
-        var notes: [AnalysisNote] = []
-        let groupCount = domains.groups.count
-        var estimates: [IndicatorEstimate] = []
-        for (position, indicator) in layout.indicators.enumerated() {
-            for domain in [nil] + Array(0..<groupCount) {
-                estimates.append(sums.estimate(indicator: position, id: indicator.id, group: domain,
-                                               raked: weighting == .raked, cells: cells, options: options,
-                                               groups: domains.groups))
+        return IndicatorLayout(instrument: instrument, items: singleItems)
+    }
+
+    /// Each joint calibration cell's domain in `regrouped`, when every respondent of a cell falls in the same
+    /// domain; nil when a cell mixes domains (the breakdown is not a function of the calibration cells).
+    static func domainOfCell(_ regrouped: ResponseMatrix, cells: CalibrationCells) -> [Int32]? {
+        guard cells.cellCount > 1 else { return nil }
+        var domain = [Int32](repeating: -1, count: cells.cellCount)
+        for row in 0..<regrouped.respondentCount {
+            let cell = Int(cells.cellOfRespondent[row]), code = regrouped.groupCodes[row]
+            if domain[cell] == -1 {
+                domain[cell] = code
+            } else if domain[cell] != code {
+                return nil
             }
         }
+        return domain
+    }
+
+    /// Suppression, deviation scores, benchmarks and report order over computed estimates.
+    private func finish(_ computed: [IndicatorEstimate], groups: [GroupName], layout: IndicatorLayout,
+                        resolved: ResolvedWeights, breakdown: Breakdown?, estimatesOnly: Bool) throws -> IndicatorResults {
+        var estimates = computed
+        var notes: [AnalysisNote] = []
         if options.secondarySuppression {
             let (protected, disclosureNotes) = Disclosure.applySecondarySuppression(to: estimates)
             estimates = protected
@@ -144,26 +213,24 @@ public struct IndicatorEngine: Sendable {
         estimates = BenchmarkComparison.apply(to: estimates, references: references)
         // Whole-area estimates first, then group by group, indicators in instrument order.
         let order = Dictionary(uniqueKeysWithValues: layout.indicators.enumerated().map { ($0.element.id, $0.offset) })
-        let groupOrder = Dictionary(uniqueKeysWithValues: domains.groups.enumerated().map { ($0.element, $0.offset) })
+        let groupOrder = Dictionary(uniqueKeysWithValues: groups.enumerated().map { ($0.element, $0.offset) })
         estimates.sort { a, b in
             let ga = a.group.map { groupOrder[$0]! + 1 } ?? 0, gb = b.group.map { groupOrder[$0]! + 1 } ?? 0
             return ga != gb ? ga < gb : order[a.indicator]! < order[b.indicator]!
         }
+        let weights = resolved.weights
         let totalWeight = weights.reduce(0, +)
         let squaredWeight = weights.reduce(0) { $0 + $1 * $1 }
         if totalWeight <= 0 {
             throw WellBeingError(.badData, "Every weight of \(matrix.instrument.id) \(matrix.period) is zero.")
         }
         var results = IndicatorResults(
-            survey: matrix.instrument.id, period: matrix.period, weighting: weighting, minimumN: options.minimumN,
+            survey: matrix.instrument.id, period: matrix.period, weighting: resolved.weighting, minimumN: options.minimumN,
             respondentCount: matrix.respondentCount,
             kishDesignEffect: Double(matrix.respondentCount) * squaredWeight / (totalWeight * totalWeight),
-            estimates: estimates, reliability: options.estimatesOnly ? [] : sums.reliability(layout: layout),
-            drivers: options.estimatesOnly ? [] : sums.drivers(layout: layout),
-            itemShares: options.estimatesOnly ? [] : sums.itemShares(groups: domains.groups), groups: domains.groups, deviationBasis: basis,
-            notes: notes, rakingSweeps: sweeps)
-        results.breakdown = options.breakdown
-        results.distributions = distributions(weights: weights)
+            estimates: estimates, reliability: [], drivers: [], itemShares: [], groups: groups, deviationBasis: basis,
+            notes: notes, rakingSweeps: resolved.sweeps)
+        results.breakdown = breakdown
         return results
     }
 

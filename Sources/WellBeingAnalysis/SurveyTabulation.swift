@@ -82,15 +82,22 @@ public enum SurveyTabulation {
     public static func items(matrix: ResponseMatrix) -> [ItemTabulation] {
         let instrument = matrix.instrument
         let itemCount = instrument.items.count
+        // One pass over the answers, row by row: counts[item × 256 + byte] (the stored byte is answer + 1, 0 missing).
+        var tallies = [Int](repeating: 0, count: itemCount * 256)
+        matrix.answers.withUnsafeBufferPointer { answers in
+            tallies.withUnsafeMutableBufferPointer { tallies in
+                var offset = 0
+                for _ in 0..<matrix.respondentCount {
+                    for item in 0..<itemCount { tallies[item << 8 | Int(answers[offset + item])] += 1 }
+                    offset += itemCount
+                }
+            }
+        }
         return instrument.items.enumerated().map { position, item in
             let scale = instrument.scale(of: item)
-            var counts = [Int](repeating: 0, count: scale.maximum - scale.minimum + 1)
-            var missing = 0
-            for row in 0..<matrix.respondentCount {
-                let code = Int(matrix.answers[row * itemCount + position])
-                if code == 0 { missing += 1 } else { counts[code - 1 - scale.minimum] += 1 }
-            }
-            return ItemTabulation(item: item.id, values: Array(scale.minimum...scale.maximum), counts: counts, missing: missing)
+            let counts = (scale.minimum...scale.maximum).map { tallies[position << 8 | ($0 + 1)] }
+            return ItemTabulation(item: item.id, values: Array(scale.minimum...scale.maximum), counts: counts,
+                                  missing: tallies[position << 8])
         }
     }
 }

@@ -68,8 +68,12 @@ struct PeriodAnalysis {
     var options: AnalysisOptions
     /// The period's weights, resolved once and reused by breakdowns.
     var weights: IndicatorEngine.ResolvedWeights
+    /// The same period by other respondent fields (the report's 年代別, 性別), computed with the main results.
+    var breakdownResults: [IndicatorResults] = []
 
-    init(store: SurveyStore, survey requested: String?, period: String, options: AnalysisOptions) throws {
+    /// - Parameter breakdowns: the other fields to break the period down by, chosen from its instrument and answers.
+    init(store: SurveyStore, survey requested: String?, period: String, options: AnalysisOptions,
+         breakdowns: ((Instrument, ResponseMatrix) throws -> [Breakdown])? = nil) throws {
         let survey = try store.resolveSurvey(requested)
         let label = PeriodLabel(period)
         let known = try store.surveys().first { $0.id == survey }?.periods.keys.sorted() ?? []
@@ -84,17 +88,10 @@ struct PeriodAnalysis {
         self.options = options
         let engine = IndicatorEngine(matrix: matrix, population: population, references: references, options: options)
         weights = try engine.resolvedWeights()
-        results = try engine.run(reusing: weights)
+        let all = try engine.run(reusing: weights, breakdowns: try breakdowns?(matrix.instrument, matrix) ?? [])
+        results = all.main
+        breakdownResults = all.breakdowns
         instrument = matrix.instrument
-    }
-
-    /// The same period's estimates by `breakdown` instead of the group (same weights; estimates only).
-    func results(by breakdown: Breakdown) throws -> IndicatorResults {
-        var options = options
-        options.breakdown = breakdown
-        options.estimatesOnly = true
-        return try IndicatorEngine(matrix: matrix, population: population, references: references, options: options)
-            .run(reusing: weights)
     }
 
     /// The survey beside its KPIs for this period, or nil when the store has no KPI values for it.

@@ -60,14 +60,13 @@ enum ReportJob {
     static func build(store: SurveyStore, survey requested: String?, period: String, previous: String?,
                       options: AnalysisOptions, language: Language, includeComments: Bool,
                       breakdowns requestedBreakdowns: [Breakdown]? = nil) throws -> (ReportDocument, ReportInput) {
-        let current = try PeriodAnalysis(store: store, survey: requested, period: period, options: options)
         // By default one section per attribute that the period's answers hold (an optional column may be absent).
-        let present = current.instrument.respondent.attributes.indices.filter { index in
-            current.matrix.attributeValues[index].contains { !$0.isEmpty }
+        let current = try PeriodAnalysis(store: store, survey: requested, period: period, options: options) { instrument, matrix in
+            try requestedBreakdowns ?? instrument.respondent.attributes.indices
+                .filter { index in matrix.attributeValues[index].contains { !$0.isEmpty } }
+                .map { try Breakdown(instrument.respondent.attributes[$0].column.name) }
         }
-        let breakdownFields = try requestedBreakdowns
-            ?? present.map { try Breakdown(current.instrument.respondent.attributes[$0].column.name) }
-        let breakdowns = try breakdownFields.map { try current.results(by: $0) }
+        let breakdowns = current.breakdownResults
         let survey = current.results.survey
         let earlier = try previous.map { try PeriodAnalysis(store: store, survey: survey.rawValue, period: $0, options: options) }
         let comparison = try current.comparison(store: store)

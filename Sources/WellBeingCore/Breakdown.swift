@@ -69,7 +69,16 @@ extension ResponseMatrix {
             let radix = Int64(fieldValues[field].count)
             for row in 0..<respondentCount { combined[row] = combined[row] * radix + Int64(codes[row]) }
         }
-        let present = Array(Set(combined)).sorted()
+        // Combinations are dense and few (the product of the fields' value counts): a table beats hashing 1M keys.
+        let span = fieldValues.reduce(Int64(1)) { $0 * Int64(max($1.count, 1)) }
+        let present: [Int64]
+        if span <= 1 << 20 {
+            var seen = [Bool](repeating: false, count: Int(span))
+            for key in combined { seen[Int(key)] = true }
+            present = seen.indices.filter { seen[$0] }.map(Int64.init)
+        } else {
+            present = Array(Set(combined)).sorted()
+        }
         let position = Dictionary(uniqueKeysWithValues: present.enumerated().map { ($0.element, Int32($0.offset)) })
         let names: [GroupName] = present.map { key in
             var remaining = key
@@ -83,7 +92,13 @@ extension ResponseMatrix {
         }
         var copy = self
         copy.groups = names
-        copy.groupCodes = combined.map { position[$0]! }
+        if span <= 1 << 20 {
+            var table = [Int32](repeating: -1, count: Int(span))
+            for (key, code) in position { table[Int(key)] = code }
+            copy.groupCodes = combined.map { table[Int($0)] }
+        } else {
+            copy.groupCodes = combined.map { position[$0]! }
+        }
         return copy
     }
 

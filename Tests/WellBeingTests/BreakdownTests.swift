@@ -63,6 +63,42 @@ import Testing
         #expect(results.estimate(IndicatorID("h1"), group: nil) == plain.estimate(IndicatorID("h1"), group: nil))
     }
 
+    /// A breakdown that the raking cells determine is summed from the main pass; it must equal a pass of its own.
+    @Test(arguments: ["年代", "性別", "年代*性別", "居住地区*性別"])
+    func breakdownsFromTheCalibrationCellsEqualTheirOwnPass(_ field: String) throws {
+        let fixture = (Paths.shared as NSString).appendingPathComponent("fixtures/lwc-standard-3000")
+        let store = try SurveyStore()
+        try importResponses(store, (fixture as NSString).appendingPathComponent("responses_2025.csv"),
+                            instrument: try InstrumentLoader.load(path: Paths.survey("lwc.yaml")), period: nil)
+        _ = try store.importPopulation(path: (fixture as NSString).appendingPathComponent("population.csv"), survey: "lwc",
+                                       period: nil, marginSpec: "年代*性別,居住地区", encoding: nil, replace: false)
+        let matrix = try store.responses(survey: SurveyID("lwc"), period: PeriodLabel("2025"))
+        let population = try store.population(survey: SurveyID("lwc"), period: PeriodLabel("2025"))
+        let engine = IndicatorEngine(matrix: matrix, population: population, options: AnalysisOptions(weighting: .raked))
+        let weights = try engine.resolvedWeights()
+        let breakdown = try Breakdown(field)
+        #expect(IndicatorEngine.domainOfCell(try matrix.regrouped(by: breakdown), cells: weights.cells) != nil)
+        let summed = try engine.run(reusing: weights, breakdowns: [breakdown]).breakdowns[0]
+        var own = AnalysisOptions(weighting: .raked, breakdown: breakdown)
+        own.estimatesOnly = true
+        let separate = try IndicatorEngine(matrix: matrix, population: population, options: own).run(reusing: weights)
+        #expect(summed.groups == separate.groups)
+        #expect(summed.estimates.count == separate.estimates.count)
+        func close(_ a: Double?, _ b: Double?) -> Bool {
+            switch (a, b) {
+            case (nil, nil): return true
+            case let (x?, y?): return abs(x - y) <= 1e-12 * max(abs(y), 1e-12)
+            default: return false
+            }
+        }
+        for (a, b) in zip(summed.estimates, separate.estimates) {
+            #expect(a.group == b.group && a.indicator == b.indicator && a.n == b.n && a.suppressed == b.suppressed)
+            #expect(close(a.mean, b.mean) && close(a.standardError, b.standardError), "\(a.indicator) \(a.group?.rawValue ?? "")")
+            #expect(close(a.topBoxShare, b.topBoxShare) && close(a.topBoxStandardError, b.topBoxStandardError))
+            #expect(close(a.deviation, b.deviation))
+        }
+    }
+
     @Test func anUnknownFieldIsNamed() throws {
         let error = try #require(wellBeingError {
             _ = try Self.results(of: Self.fixture, options: AnalysisOptions(breakdown: try Breakdown("職業")))
