@@ -127,7 +127,7 @@ extension ReportBuilder {
         if !sentences.isEmpty { blocks.append(.bullets(sentences)) }
         let rows: [[ResultTable.Cell]] = (compared + items).map { id, estimate, benchmark in
             [.text(id.rawValue), .text(name(id)), meanCell(estimate), .number(benchmark.mean, decimals: 2),
-             .number(estimate.mean.map { Self.rounded($0, 2) - Self.rounded(benchmark.mean, 2) }, decimals: 2),
+             .text(Self.signed(estimate.mean.map { Self.rounded($0, 2) - Self.rounded(benchmark.mean, 2) }, 2)),
              .text(benchmark.confidenceLow.map { "\(Self.signed($0, 2))〜\(Self.signed(benchmark.confidenceHigh, 2))" } ?? "—"),
              .text(benchmark.p.map { $0 < 0.001 ? "<0.001" : ReportText.number($0, 3) } ?? "—"),
              .text((benchmark.p ?? 1) < 0.05 ? "★" : "")]

@@ -19,6 +19,12 @@ import Testing
                                        marginSpec: "age_band*sex,region", encoding: nil, replace: false)
         _ = try store.importKPIs(valuesPath: Paths.survey("samples/kpis.csv"), catalogPath: Paths.survey("kpis-lwc.yaml"),
                                  survey: "lwc", encoding: nil, replace: false)
+        // Mean-only benchmarks (a headline item and a single question) and the numbers drawn, for the report's
+        // comparison and response-rate sections.
+        _ = try store.importReference(path: Paths.fixture("benchmark-synthetic.csv"), survey: "lwc", period: PeriodLabel("2025"),
+                                      encoding: nil, replace: false)
+        _ = try store.importSample(path: (Paths.shared as NSString).appendingPathComponent("fixtures/strat-4000/sample_2025.csv"),
+                                   survey: "lwc", period: PeriodLabel("2025"), encoding: nil, replace: false)
         return store
     }
 
