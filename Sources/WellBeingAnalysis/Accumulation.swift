@@ -385,7 +385,7 @@ struct Accumulation {
 }
 
 /// A buffer pointer handed to the concurrent passes, each writing only its own slot.
-private struct UncheckedPointer<Element>: @unchecked Sendable {
+struct UncheckedPointer<Element>: @unchecked Sendable {
     let buffer: UnsafeMutableBufferPointer<Element>
     init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
 }

@@ -82,17 +82,30 @@ public enum SurveyTabulation {
     public static func items(matrix: ResponseMatrix) -> [ItemTabulation] {
         let instrument = matrix.instrument
         let itemCount = instrument.items.count
-        // One pass over the answers, row by row: counts[item × 256 + byte] (the stored byte is answer + 1, 0 missing).
-        var tallies = [Int](repeating: 0, count: itemCount * 256)
-        matrix.answers.withUnsafeBufferPointer { answers in
-            tallies.withUnsafeMutableBufferPointer { tallies in
-                var offset = 0
-                for _ in 0..<matrix.respondentCount {
-                    for item in 0..<itemCount { tallies[item << 8 | Int(answers[offset + item])] += 1 }
-                    offset += itemCount
+        // One pass over the answers, row by row, in two halves on the two cores: counts[item × 256 + byte] (the
+        // stored byte is answer + 1, 0 missing).
+        let count = matrix.respondentCount
+        let parts = count >= 20_000 ? 2 : 1
+        let partials = UnsafeMutableBufferPointer<[Int]>.allocate(capacity: parts)
+        partials.initialize(repeating: [])
+        defer { partials.deinitialize(); partials.deallocate() }
+        let results = UncheckedPointer(partials)
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            var tallies = [Int](repeating: 0, count: itemCount * 256)
+            let rows = (part * count / parts)..<((part + 1) * count / parts)
+            matrix.answers.withUnsafeBufferPointer { answers in
+                tallies.withUnsafeMutableBufferPointer { tallies in
+                    var offset = rows.lowerBound * itemCount
+                    for _ in rows {
+                        for item in 0..<itemCount { tallies[item << 8 | Int(answers[offset + item])] += 1 }
+                        offset += itemCount
+                    }
                 }
             }
+            results.buffer[part] = tallies
         }
+        var tallies = partials[0]
+        for part in 1..<parts { for index in tallies.indices { tallies[index] += partials[part][index] } }
         return instrument.items.enumerated().map { position, item in
             let scale = instrument.scale(of: item)
             let counts = (scale.minimum...scale.maximum).map { tallies[position << 8 | ($0 + 1)] }
