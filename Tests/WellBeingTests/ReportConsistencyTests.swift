@@ -55,6 +55,37 @@ import Testing
         }
     }
 
+    /// The dots of each headline chart stand where the JSON's means put them on the chart's axis.
+    @Test func everyHeadlineChartDotIsTrueOfTheJSON() throws {
+        let (_, storePath) = try AnalysisCommandTests.demo.get()
+        let store = try SurveyStore(path: storePath, access: .read)
+        let (document, input) = try ReportJob.build(store: store, survey: "lwc", period: "2025", previous: "2024",
+                                                    options: AnalysisOptions(), language: .ja, includeComments: false)
+        let estimates = try Self.json(input.results)
+        let instrument = input.instrument
+        var checked = 0
+        for chart in document.charts where chart.id.hasSuffix("-groups") {
+            let indicator = String(chart.id.dropLast("-groups".count))
+            let item = try #require(instrument.items.first { $0.id.rawValue == indicator })
+            let scale = instrument.scale(of: item)
+            let places: [String] = [""] + input.results.groups.map(\.rawValue)
+            let rows = places.map { estimates[$0 + "\u{1F}" + indicator] }
+            let bounds = rows.flatMap { [$0?["ci_low"] as? Double, $0?["ci_high"] as? Double] }.compactMap { $0 }
+            let domain = ReportBuilder.zoomedDomain(bounds, scale: Double(scale.minimum)...Double(scale.maximum))
+            // The dots, in row order: <circle cx=… cy=…>.
+            let circles = chart.svg.components(separatedBy: "<circle cx=\"").dropFirst().map { Double($0.prefix { $0 != "\"" })! }
+            let means = rows.compactMap { $0?["mean"] as? Double }
+            #expect(circles.count == means.count, "\(chart.id)")
+            for (cx, mean) in zip(circles, means) {
+                let expected = 120 + 380 * (min(max(mean, domain.lowerBound), domain.upperBound) - domain.lowerBound)
+                    / (domain.upperBound - domain.lowerBound)
+                #expect(abs(cx - expected) <= 0.051, "\(chart.id): dot at \(cx), the mean \(mean) belongs at \(expected)")
+                checked += 1
+            }
+        }
+        #expect(checked == 6 * 12)  // 6 headline items; the city and 13 districts less 遠藤 and its complement, withheld
+    }
+
     @Test func everyTableValueIsTrueOfTheJSON() throws {
         let (_, storePath) = try AnalysisCommandTests.demo.get()
         let store = try SurveyStore(path: storePath, access: .read)
