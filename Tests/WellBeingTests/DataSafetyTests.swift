@@ -78,6 +78,19 @@ import Testing
         #expect(try Self.batches(folder.file("wellbeing.sqlite")) == batchesBefore)
     }
 
+    @Test(arguments: ["survey.csv", "mini.yaml"])
+    func aStorePathThatIsAnInputIsNeverWritten(_ store: String) throws {
+        let folder = try Self.workspace()
+        let before = Self.snapshot(folder.path, includingJournals: true)
+        for command in [["import", "responses", "survey.csv", "--instrument", "mini.yaml", "--period", "2024"],
+                        ["import", "population", "survey.csv"], ["batches"], ["undo", "1"]] {
+            let run = try Self.run(command + ["--store", store], in: folder.path)
+            #expect(run.status == 65, "\(command): \(run.errors)")
+            #expect(run.errors.contains("is not a readable wellbeing store"), "\(run.errors)")
+        }
+        #expect(Self.snapshot(folder.path, includingJournals: true) == before)
+    }
+
     @Test func aFailedImportLeavesAnEarlierRejectsFileAsItWas() throws {
         let folder = try Self.workspace()
         let arguments = ["import", "responses", "survey.csv", "--instrument", "mini.yaml", "--period", "2024",
