@@ -18,7 +18,7 @@ import Testing
         let matrix = try store.responses(survey: SurveyID("mini"), period: PeriodLabel("2025"))
         let references = try store.referenceFigures(survey: SurveyID("mini"), period: PeriodLabel("2025"))
         return try IndicatorEngine(matrix: matrix, population: nil, references: references,
-                                   options: AnalysisOptions(weighting: .none, minimumN: 1, itemEstimates: items)).run()
+                                   options: AnalysisOptions(weighting: Weighting.none, minimumN: 1, itemEstimates: items)).run()
     }
 
     static let benchmarks = "indicator,mean,sd,source\nls,6.0,,全国 2025\nq1,3.5,,県 2024\nq2,3.0,,県 2024\n"

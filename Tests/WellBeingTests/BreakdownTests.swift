@@ -30,8 +30,8 @@ import Testing
     @Test(arguments: [("30代", "女性"), ("70代以上", "男性"), ("20代以下", "その他")])
     func aCrossEqualsFilteringTheFileByHand(_ age: String, _ sex: String) throws {
         let folder = try TemporaryFolder()
-        let options = AnalysisOptions(weighting: .none, minimumN: 1)
-        let all = try Self.results(of: Self.fixture, options: AnalysisOptions(weighting: .none, minimumN: 1,
+        let options = AnalysisOptions(weighting: Weighting.none, minimumN: 1)
+        let all = try Self.results(of: Self.fixture, options: AnalysisOptions(weighting: Weighting.none, minimumN: 1,
                                                                              breakdown: try Breakdown("年代*性別")))
         #expect(all.breakdown?.specification == "年代*性別")
         let subset = try Self.results(of: try Self.filtered(age: age, sex: sex, in: folder), options: options)
@@ -54,12 +54,12 @@ import Testing
     }
 
     @Test func groupsFollowTheInstrumentsOrder() throws {
-        let results = try Self.results(of: Self.fixture, options: AnalysisOptions(weighting: .none, breakdown: try Breakdown("年代")))
+        let results = try Self.results(of: Self.fixture, options: AnalysisOptions(weighting: Weighting.none, breakdown: try Breakdown("年代")))
         #expect(results.groups.map(\.rawValue) == ["20代以下", "30代", "40代", "50代", "60代", "70代以上"])
-        let bySex = try Self.results(of: Self.fixture, options: AnalysisOptions(weighting: .none, breakdown: try Breakdown("sex")))
+        let bySex = try Self.results(of: Self.fixture, options: AnalysisOptions(weighting: Weighting.none, breakdown: try Breakdown("sex")))
         #expect(bySex.groups.map(\.rawValue) == ["男性", "女性", "その他"])  // by an alias of 性別
         // The whole-area row is the same whatever the breakdown.
-        let plain = try Self.results(of: Self.fixture, options: AnalysisOptions(weighting: .none))
+        let plain = try Self.results(of: Self.fixture, options: AnalysisOptions(weighting: Weighting.none))
         #expect(results.estimate(IndicatorID("h1"), group: nil) == plain.estimate(IndicatorID("h1"), group: nil))
     }
 
