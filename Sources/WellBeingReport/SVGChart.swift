@@ -25,6 +25,9 @@ public func escapeMarkup(_ text: String) -> String {
         case ">": escaped += "&gt;"
         case "\"": escaped += "&quot;"
         case "'": escaped += "&#39;"
+        case "\u{202A}"..."\u{202E}", "\u{2066}"..."\u{2069}", "\u{200E}", "\u{200F}", "\u{061C}":
+            // Bidirectional controls from data would reorder the text around them: shown, not obeyed.
+            escaped += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
         default:
             // Control characters other than tab and newline are not allowed in XML.
             if scalar.value < 0x20 && scalar != "\t" && scalar != "\n" { escaped += " " } else { escaped.unicodeScalars.append(scalar) }

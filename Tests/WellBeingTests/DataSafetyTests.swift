@@ -413,6 +413,10 @@ import Testing
         #expect(run.status == 0, "\(run.errors)")
         let markdown = try String(contentsOfFile: folder.file("rep/mini-2024.md"), encoding: .utf8)
         #expect(!markdown.contains("\u{1B}") && !markdown.contains("\u{202E}"))
+        run = try Self.run(["report", "--period", "2024", "--out", "rep", "--format", "html"], in: folder.path)
+        let html = try String(contentsOfFile: folder.file("rep/mini-2024.html"), encoding: .utf8)
+        #expect(!html.contains("\u{1B}") && !html.contains("\u{202E}"))
+        #expect(html.contains("\\u{202E}"))
     }
 
     @Test func aHugeHeaderLineIsNotEchoedWhole() throws {
