@@ -136,7 +136,7 @@ public struct IndicatorEngine: Sendable {
             }
         }
         var main = try finish(estimates, groups: domains.groups, layout: layout, resolved: resolved,
-                              breakdown: options.breakdown, estimatesOnly: options.estimatesOnly)
+                              breakdown: options.breakdown)
         main.reliability = options.estimatesOnly ? [] : sums.reliability(layout: layout)
         main.drivers = options.estimatesOnly ? [] : sums.drivers(layout: layout)
         main.itemShares = options.estimatesOnly ? [] : sums.itemShares(groups: domains.groups)
@@ -161,13 +161,9 @@ public struct IndicatorEngine: Sendable {
                                                  cells: resolved.cells, options: options))
                 }
             }
-            others.append(try finish(byCells.map { estimate in
-                var plain = estimate  // the whole-area row as computed, before any post-processing
-                plain.deviation = nil
-                plain.deviationStandardError = nil
-                plain.benchmark = nil
-                return plain
-            }, groups: regrouped.groups, layout: layout, resolved: resolved, breakdown: breakdown, estimatesOnly: true))
+            // The whole-area rows are the main pass's, as computed (before suppression and deviation scores).
+            others.append(try finish(byCells, groups: regrouped.groups, layout: layout, resolved: resolved,
+                                     breakdown: breakdown))
         }
         return (main, others)
     }
@@ -200,7 +196,7 @@ public struct IndicatorEngine: Sendable {
 
     /// Suppression, deviation scores, benchmarks and report order over computed estimates.
     private func finish(_ computed: [IndicatorEstimate], groups: [GroupName], layout: IndicatorLayout,
-                        resolved: ResolvedWeights, breakdown: Breakdown?, estimatesOnly: Bool) throws -> IndicatorResults {
+                        resolved: ResolvedWeights, breakdown: Breakdown?) throws -> IndicatorResults {
         var estimates = computed
         var notes: [AnalysisNote] = []
         if options.secondarySuppression {

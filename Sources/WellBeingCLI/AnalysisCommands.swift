@@ -65,9 +65,6 @@ struct PeriodAnalysis {
     var references: [String: ReferenceFigure]
     var matrix: ResponseMatrix
     var population: PopulationTable?
-    var options: AnalysisOptions
-    /// The period's weights, resolved once and reused by breakdowns.
-    var weights: IndicatorEngine.ResolvedWeights
     /// The same period by other respondent fields (the report's 年代別, 性別), computed with the main results.
     var breakdownResults: [IndicatorResults] = []
 
@@ -85,10 +82,8 @@ struct PeriodAnalysis {
         matrix = try store.responses(survey: survey, period: label)
         references = try store.referenceFigures(survey: survey, period: label)
         population = try store.population(survey: survey, period: label)
-        self.options = options
         let engine = IndicatorEngine(matrix: matrix, population: population, references: references, options: options)
-        weights = try engine.resolvedWeights()
-        let all = try engine.run(reusing: weights, breakdowns: try breakdowns?(matrix.instrument, matrix) ?? [])
+        let all = try engine.run(breakdowns: try breakdowns?(matrix.instrument, matrix) ?? [])
         results = all.main
         breakdownResults = all.breakdowns
         instrument = matrix.instrument
