@@ -43,24 +43,17 @@ public enum SurveyTabulation {
     /// with the population's shares when `population` has that field.
     public static func profiles(matrix: ResponseMatrix, population: PopulationTable?) -> [FieldProfile] {
         let respondent = matrix.instrument.respondent
-        var fields: [(column: FieldColumn, label: LocalizedText, names: [String], codes: [Int32], listed: [String])] = [
-            (respondent.group.column, respondent.group.label, matrix.groups.map(\.rawValue), matrix.groupCodes,
-             respondent.group.values.map(\.rawValue)),
-        ]
-        for (index, attribute) in respondent.attributes.enumerated() {
-            fields.append((attribute.column, attribute.label, matrix.attributeValues[index], matrix.attributeCodes[index],
-                           attribute.values))
-        }
+        let fields = [(respondent.group.column, respondent.group.label)] + respondent.attributes.map { ($0.column, $0.label) }
         let total = Double(max(matrix.respondentCount, 1))
-        // An optional attribute that no respondent has (the file lacked the column) says nothing.
-        fields.removeAll { field in field.names.allSatisfy(\.isEmpty) }
-        return fields.map { field in
-            var counts = [Int](repeating: 0, count: field.names.count)
-            for code in field.codes { counts[Int(code)] += 1 }
-            let present = Set(field.names)
-            let ordered = field.listed.filter { present.contains($0) } + field.names.filter { !field.listed.contains($0) }.sorted()
+        return fields.compactMap { column, label in
+            // The field's values in report order, counted as a breakdown by it would count them.
+            guard let grouped = try? matrix.regrouped(by: Breakdown(fields: [column.name])) else { return nil }
+            // An optional attribute that no respondent has (the file lacked the column) says nothing.
+            if grouped.groups.map(\.rawValue) == [Breakdown.noAnswer] { return nil }
+            var counts = [Int](repeating: 0, count: grouped.groups.count)
+            for code in grouped.groupCodes { counts[Int(code)] += 1 }
             let populationShares = population.flatMap { table -> [String: Double]? in
-                guard let position = table.fields.firstIndex(where: { ([field.column.name] + field.column.aliases).contains($0) }) else {
+                guard let position = table.fields.firstIndex(where: { ([column.name] + column.aliases).contains($0) }) else {
                     return nil
                 }
                 var sums: [String: Double] = [:]
@@ -68,13 +61,11 @@ public enum SurveyTabulation {
                 let all = sums.values.reduce(0, +)
                 return all > 0 ? sums.mapValues { $0 / all } : nil
             }
-            let rows = ordered.map { value -> FieldProfile.Row in
-                let count = counts[field.names.firstIndex(of: value)!]
-                return FieldProfile.Row(value: value.isEmpty ? Breakdown.noAnswer : value, respondents: count,
-                                        share: Double(count) / total,
-                                        populationShare: populationShares.map { $0[value] ?? 0 })
+            let rows = zip(grouped.groups, counts).map { group, count in
+                FieldProfile.Row(value: group.rawValue, respondents: count, share: Double(count) / total,
+                                 populationShare: populationShares.map { $0[group.rawValue] ?? 0 })
             }
-            return FieldProfile(field: field.column.name, label: field.label, rows: rows)
+            return FieldProfile(field: column.name, label: label, rows: rows)
         }
     }
 
@@ -136,7 +127,7 @@ extension SurveyTabulation {
     /// The response rate of each stratum of `sample`, counting the period's respondents by the sample's fields;
     /// strata in report order (the instrument's listed values first), respondents outside every stratum left out.
     public static func responseRates(sample: SampleTable, matrix: ResponseMatrix) throws -> [ResponseRate] {
-        let strata = try matrix.regrouped(by: try Breakdown(sample.fields.joined(separator: "*")))
+        let strata = try matrix.regrouped(by: Breakdown(fields: sample.fields))
         var counts: [String: Int] = [:]
         for code in strata.groupCodes { counts[strata.groups[Int(code)].rawValue, default: 0] += 1 }
         let order = Dictionary(uniqueKeysWithValues: strata.groups.enumerated().map { ($0.element.rawValue, $0.offset) })

@@ -236,14 +236,9 @@ final class RejectsFile: @unchecked Sendable {
     }
 
     private static func writeAll(_ bytes: [UInt8], to descriptor: Int32, naming name: String) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw WellBeingError(.ioFailure, "Writing \(name) failed: \(OutputPaths.systemError()).")
-            }
-            offset += written
+        let failure = OutputPaths.writeAll(bytes, to: descriptor)
+        if failure != 0 {
+            throw WellBeingError(.ioFailure, "Writing \(name) failed: \(OutputPaths.systemError(failure)).")
         }
     }
 }

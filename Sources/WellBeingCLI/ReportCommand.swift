@@ -62,9 +62,9 @@ enum ReportJob {
                       breakdowns requestedBreakdowns: [Breakdown]? = nil) throws -> (ReportDocument, ReportInput) {
         // By default one section per attribute that the period's answers hold (an optional column may be absent).
         let current = try PeriodAnalysis(store: store, survey: requested, period: period, options: options) { instrument, matrix in
-            try requestedBreakdowns ?? instrument.respondent.attributes.indices
+            requestedBreakdowns ?? instrument.respondent.attributes.indices
                 .filter { index in matrix.attributeValues[index].contains { !$0.isEmpty } }
-                .map { try Breakdown(instrument.respondent.attributes[$0].column.name) }
+                .map { Breakdown(fields: [instrument.respondent.attributes[$0].column.name]) }
         }
         let breakdowns = current.breakdownResults
         let survey = current.results.survey

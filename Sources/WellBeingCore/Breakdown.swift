@@ -19,6 +19,11 @@ public struct Breakdown: Sendable, Hashable {
         self.fields = fields
     }
 
+    /// A breakdown by `fields`, named as the instrument names them (a name may itself hold `*`).
+    public init(fields: [String]) {
+        self.fields = fields
+    }
+
     /// `年代*性別`, as the JSON and reports name it.
     public var specification: String { fields.joined(separator: "*") }
 
@@ -26,6 +31,35 @@ public struct Breakdown: Sendable, Hashable {
     public static let separator = " × "
     /// The name of the group of respondents who left a field empty.
     public static let noAnswer = "無回答"
+}
+
+/// A respondent field a breakdown names: the group, or one of the attributes.
+public enum RespondentField: Sendable, Hashable {
+    case group
+    case attribute(Int)
+}
+
+extension RespondentFields {
+    /// The field whose column name or an alias is `name`, compared without full-width/half-width, letter case
+    /// or surrounding blanks.
+    public func field(named name: String) -> RespondentField? {
+        func folded(_ text: String) -> String {
+            text.precomposedStringWithCompatibilityMapping.trimmingCharacters(in: .whitespaces).lowercased()
+        }
+        func matches(_ column: FieldColumn) -> Bool {
+            ([column.name] + column.aliases).contains { folded($0) == folded(name) }
+        }
+        if matches(group.column) { return .group }
+        return attributes.firstIndex { matches($0.column) }.map { .attribute($0) }
+    }
+
+    /// What the field is called (地区, 年代).
+    public func label(of field: RespondentField) -> LocalizedText {
+        switch field {
+        case .group: return group.label
+        case let .attribute(index): return attributes[index].label
+        }
+    }
 }
 
 extension ResponseMatrix {
@@ -36,19 +70,16 @@ extension ResponseMatrix {
     /// - Throws: `usage` for a field the instrument does not have, naming the ones it has.
     public func regrouped(by breakdown: Breakdown) throws -> ResponseMatrix {
         let respondent = instrument.respondent
-        func matches(_ column: FieldColumn, _ name: String) -> Bool {
-            let wanted = Self.folded(name)
-            return ([column.name] + column.aliases).contains { Self.folded($0) == wanted }
-        }
         var fieldValues: [[String]] = []   // per field: value names, in report order
         var fieldCodes: [[Int32]] = []     // per field: each respondent's position in fieldValues
         for field in breakdown.fields {
             let names: [String], codes: [Int32], listed: [String]
-            if matches(respondent.group.column, field) {
+            switch respondent.field(named: field) {
+            case .group:
                 (names, codes, listed) = (groups.map(\.rawValue), groupCodes, respondent.group.values.map(\.rawValue))
-            } else if let index = respondent.attributes.firstIndex(where: { matches($0.column, field) }) {
+            case let .attribute(index):
                 (names, codes, listed) = (attributeValues[index], attributeCodes[index], respondent.attributes[index].values)
-            } else {
+            case nil:
                 let known = [respondent.group.column.name] + respondent.attributes.map(\.column.name)
                 throw WellBeingError(.usage, "--by '\(field)' is not a respondent field of '\(instrument.id)'; "
                     + "it has \(known.joined(separator: ", ")).")
@@ -100,9 +131,5 @@ extension ResponseMatrix {
             copy.groupCodes = combined.map { position[$0]! }
         }
         return copy
-    }
-
-    private static func folded(_ text: String) -> String {
-        text.precomposedStringWithCompatibilityMapping.trimmingCharacters(in: .whitespaces).lowercased()
     }
 }

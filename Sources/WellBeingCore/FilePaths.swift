@@ -111,6 +111,24 @@ public enum OutputPaths {
         return (canonicalPath(parent, depth: depth + 1) as NSString).appendingPathComponent(name)
     }
 
+    /// Writes every byte of `bytes` to `descriptor`, retrying interrupted and partial writes.
+    ///
+    /// - Returns: 0, or the `errno` of the write that failed (such as `ENOSPC`).
+    public static func writeAll<Bytes: ContiguousBytes>(_ bytes: Bytes, to descriptor: Int32) -> Int32 {
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                offset += written
+            }
+            return 0
+        }
+    }
+
     /// The text of `errno` (such as "No space left on device").
     public static func systemError(_ code: Int32 = errno) -> String {
         String(cString: strerror(code))

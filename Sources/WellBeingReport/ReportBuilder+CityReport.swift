@@ -213,10 +213,8 @@ extension ReportBuilder {
     /// The label of a breakdown: the attribute's (年代), or the fields joined (年代 × 性別).
     func breakdownLabel(_ breakdown: Breakdown) -> LocalizedText {
         let respondent = instrument.respondent
-        let labels = breakdown.fields.map { field -> LocalizedText in
-            if field == respondent.group.column.name || respondent.group.column.aliases.contains(field) { return respondent.group.label }
-            return respondent.attributes.first { $0.column.name == field || $0.column.aliases.contains(field) }?.label
-                ?? LocalizedText(ja: field)
+        let labels = breakdown.fields.map { name in
+            respondent.field(named: name).map(respondent.label(of:)) ?? LocalizedText(ja: name)
         }
         return LocalizedText(ja: labels.map(\.ja).joined(separator: "×"),
                              en: labels.map { $0.text(in: .en) }.joined(separator: " × "))

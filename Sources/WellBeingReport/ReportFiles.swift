@@ -140,15 +140,8 @@ public enum ReportFiles {
         let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw failure(errno, writing: destination) }
         defer { close(descriptor) }
-        var offset = 0
-        while offset < data.count {
-            let written = data.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw failure(errno, writing: destination)
-            }
-            offset += written
-        }
+        let code = OutputPaths.writeAll(data, to: descriptor)
+        if code != 0 { throw failure(code, writing: destination) }
         if fsync(descriptor) != 0 { throw failure(errno, writing: destination) }
     }
 

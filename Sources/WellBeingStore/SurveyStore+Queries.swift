@@ -76,27 +76,24 @@ extension SurveyStore {
         let current = try instrument(for: survey).instrument
         let itemCount = current.items.count
         return try read { db in
-            // Layout of every instrument version used in this period, mapped onto the current items.
-            var layouts: [Int64: [Int]] = [:]
+            // Layout of every instrument version used in this period: where each current item stands in that
+            // version's answer bytes (-1: absent), and how many items the version stores.
+            var layouts: [Int64: (positions: [Int], itemCount: Int)] = [:]
             let batchInstruments = try Row.fetchAll(db, sql: """
                 SELECT batch.id, instrument.id, instrument.yaml, instrument.fileName FROM batch
                 JOIN instrument ON instrument.id = batch.instrumentId
                 WHERE batch.surveyId = ? AND batch.kind = 'responses'
                 """, arguments: [survey.rawValue])
-            var layoutOfInstrument: [Int64: [Int]] = [:]  // each stored version parsed once
-            var itemCountOfInstrument: [Int64: Int] = [:]
-            var storedItemCount: [Int64: Int] = [:]
+            var layoutOfInstrument: [Int64: (positions: [Int], itemCount: Int)] = [:]  // each stored version parsed once
             for row in batchInstruments {
                 let instrumentID: Int64 = row[1]
                 if layoutOfInstrument[instrumentID] == nil {
                     let old = try InstrumentLoader.parse(row[2], fileName: row[3]).instrument
                     try Self.refuseChangedScales(old: old, current: current, batch: row[0])
                     let oldIndex = old.itemIndex
-                    layoutOfInstrument[instrumentID] = current.items.map { oldIndex[$0.id] ?? -1 }
-                    itemCountOfInstrument[instrumentID] = old.items.count
+                    layoutOfInstrument[instrumentID] = (current.items.map { oldIndex[$0.id] ?? -1 }, old.items.count)
                 }
                 layouts[row[0]] = layoutOfInstrument[instrumentID]
-                storedItemCount[row[0]] = itemCountOfInstrument[instrumentID]
             }
             // The valid answer bytes of each item: 0 (missing) or answer + 1 within the item's scale.
             let lowestByte = current.items.map { UInt8(current.scale(of: $0).minimum + 1) }
@@ -135,7 +132,7 @@ extension SurveyStore {
                 let attributeData: Data = block[7]
                 let weightData: Data? = block[8]
                 let answerData: Data = block[9]
-                guard rows > 0, storedAttributes >= 0, storedItems == (storedItemCount[batchID] ?? itemCount) else {
+                guard rows > 0, storedAttributes >= 0, storedItems == (layouts[batchID]?.itemCount ?? itemCount) else {
                     throw damaged("\(rows) rows of \(storedItems) answers do not fit the batch's instrument")
                 }
                 guard groupData.count == rows * 2, attributeData.count == rows * storedAttributes * 2,
@@ -209,7 +206,7 @@ extension SurveyStore {
                 } else {
                     allWeighted = false
                 }
-                let layout = layouts[batchID] ?? identity
+                let layout = layouts[batchID]?.positions ?? identity
                 let start = answers.count
                 if layout == identity && storedItems == itemCount {
                     answers.append(contentsOf: answerData)

@@ -53,10 +53,7 @@ public final class SurveyStore: Sendable {
                 try Self.createAtomically(path: path, refuseExisting: access == .createNew)
             }
         case .regularFile:
-            if access == .createNew {
-                throw WellBeingError(.cannotCreateOutput, "'\(path)' already exists; a new store never replaces a file. "
-                    + "Remove it yourself or choose another folder.")
-            }
+            if access == .createNew { throw Self.alreadyExists(path) }
             if Self.fileSize(path) == 0 {
                 throw WellBeingError(failure, "'\(path)' is an empty file, not a wellbeing store. Give the path of a "
                     + "store with --store, or remove the empty file so that an import can create the store there.")
@@ -215,23 +212,24 @@ public final class SurveyStore: Sendable {
         if link(temporary, path) == 0 { return }
         let linkError = errno
         if linkError == EEXIST {
-            if refuseExisting {
-                throw WellBeingError(.cannotCreateOutput, "'\(path)' already exists; a new store never replaces a file. "
-                    + "Remove it yourself or choose another folder.")
-            }
+            if refuseExisting { throw alreadyExists(path) }
             return  // another process created it a moment ago: use theirs
         }
         if linkError == EPERM || linkError == ENOTSUP || linkError == EOPNOTSUPP || linkError == EXDEV {
             // A file system without hard links: rename, unless the path appeared meanwhile.
             if FileKind.of(path) != .missing {
-                if refuseExisting {
-                    throw WellBeingError(.cannotCreateOutput, "'\(path)' already exists; a new store never replaces a file.")
-                }
+                if refuseExisting { throw alreadyExists(path) }
                 return
             }
             if rename(temporary, path) == 0 { return }
         }
         throw WellBeingError(.cannotCreateOutput, "Cannot create the store '\(path)': \(OutputPaths.systemError(linkError)).")
+    }
+
+    /// The refusal of `.createNew` where a file already stands.
+    private static func alreadyExists(_ path: String) -> WellBeingError {
+        WellBeingError(.cannotCreateOutput, "'\(path)' already exists; a new store never replaces a file. "
+            + "Remove it yourself or choose another folder.")
     }
 
     static func fileSize(_ path: String) -> Int {
