@@ -11,7 +11,6 @@ struct Accumulation {
     static let stride = 10
     private let groupCount: Int
     private let cellCount: Int
-    private let respondentCount: Int
     /// [indicator][group][cell][7]
     private var sums: [Double]
     /// [indicator][group][2]: Σw over top-box answers, count of top-box answers.
@@ -30,6 +29,8 @@ struct Accumulation {
     private let itemIDs: [ItemID]
     /// Each indicator's scale midpoint, subtracted from y in the sums.
     private let centres: [Double]
+    /// Each stratum's factor in a variance (`Strata.varianceFactors`).
+    private let varianceFactors: [Double]
 
     /// The sums of every array, for merging the partial passes.
     private struct Partial {
@@ -43,9 +44,9 @@ struct Accumulation {
          estimatesOnly: Bool = false) {
         groupCount = matrix.groups.count
         cellCount = cells.cellCount
-        respondentCount = matrix.respondentCount
         itemIDs = matrix.instrument.items.map(\.id)
         centres = layout.indicators.map(\.center)
+        varianceFactors = cells.strata.varianceFactors
         var offsets: [Int] = []
         var alphaSize = 0
         for indicator in layout.indicators {
@@ -281,7 +282,8 @@ struct Accumulation {
         let meanCentred = total[3] / weightSum
         estimate.mean = meanCentred + centre
         estimate.topBoxShare = top / weightSum
-        guard respondentCount > 1 else { return estimate }
+        // No variance can be estimated when no stratum has two respondents.
+        guard varianceFactors.contains(where: { $0 > 0 }) else { return estimate }
         let se = standardError(cell, total: total, meanCentred: meanCentred, weightSum: weightSum, raked: raked, cells: cells)
         estimate.standardError = se
         estimate.confidenceLow = estimate.mean! - AnalysisOptions.z975 * se
@@ -295,31 +297,34 @@ struct Accumulation {
     }
 
     /// The SE of a weighted mean from per-cell sums [n, Σy, Σw, Σwy, Σw², Σw²y, Σw²y²] of the domain's
-    /// respondents (y centred), fixed weights or calibration-adjusted, with the whole period's n/(n − 1).
+    /// respondents (y centred), as R `survey` linearises it: x_i = w_i(y_i − ȳ)/W in the domain, 0 elsewhere;
+    /// when raked, x_i − w_i·c_k with c_k the cell's fitted value of the projection of x/w on the margins
+    /// (calibration residuals); then Σ_h (1 − n_h/N_h)·n_h/(n_h − 1)·Σ_{i∈h}(x_i − x̄_h)² over the strata,
+    /// whose n_h count every respondent of the period.
     private func standardError(_ cell: [[Double]], total: [Double], meanCentred: Double, weightSum: Double, raked: Bool,
                                cells: CalibrationCells) -> Double {
-        let periodN = Double(respondentCount)
-        var variance: Double
-        if raked && cellCount > 0 && !cells.marginPopulation.isEmpty {
-            // u_i = (y_i − ȳ)/W for the domain's respondents, 0 otherwise; residuals after projecting u on
-            // the margins' cell indicators; z = w·(u − fit); variance n/(n−1)·Σ(z − z̄)².
+        var fitted = [Double](repeating: 0, count: cellCount)
+        if raked && !cells.marginPopulation.isEmpty {
             var cellSums = [Double](repeating: 0, count: cellCount)
             for k in 0..<cellCount { cellSums[k] = (cell[k][1] - meanCentred * cell[k][0]) / weightSum }
-            let fitted = cells.calibrationFit(cellSums: cellSums, cellCounts: cellCounts)
-            var sumZ = 0.0, sumZ2 = 0.0
-            for k in 0..<cellCount {
-                let sumWU = (cell[k][3] - meanCentred * cell[k][2]) / weightSum
-                let sumW2U = (cell[k][5] - meanCentred * cell[k][4]) / weightSum
-                let sumW2U2 = (cell[k][6] - 2 * meanCentred * cell[k][5] + meanCentred * meanCentred * cell[k][4])
-                    / (weightSum * weightSum)
-                let c = fitted[k]
-                sumZ += sumWU - c * cellWeights[k]
-                sumZ2 += sumW2U2 - 2 * c * sumW2U + c * c * cellSquaredWeights[k]
-            }
-            variance = periodN / (periodN - 1) * (sumZ2 - sumZ * sumZ / periodN)
-        } else {
-            let squares = total[6] - 2 * meanCentred * total[5] + meanCentred * meanCentred * total[4]
-            variance = periodN / (periodN - 1) * squares / (weightSum * weightSum)
+            fitted = cells.calibrationFit(cellSums: cellSums, cellCounts: cellCounts)
+        }
+        var sumX = [Double](repeating: 0, count: cells.strata.count)
+        var sumX2 = sumX
+        for k in 0..<cellCount {
+            let sumWU = (cell[k][3] - meanCentred * cell[k][2]) / weightSum
+            let sumW2U = (cell[k][5] - meanCentred * cell[k][4]) / weightSum
+            let sumW2U2 = (cell[k][6] - 2 * meanCentred * cell[k][5] + meanCentred * meanCentred * cell[k][4])
+                / (weightSum * weightSum)
+            let c = fitted[k]
+            let stratum = cells.stratumOfCell[k]
+            sumX[stratum] += sumWU - c * cellWeights[k]
+            sumX2[stratum] += sumW2U2 - 2 * c * sumW2U + c * c * cellSquaredWeights[k]
+        }
+        var variance = 0.0
+        for stratum in 0..<cells.strata.count where varianceFactors[stratum] > 0 {
+            let n = Double(cells.strata.respondents[stratum])
+            variance += varianceFactors[stratum] * (sumX2[stratum] - sumX[stratum] * sumX[stratum] / n)
         }
         return max(0, variance).squareRoot()
     }

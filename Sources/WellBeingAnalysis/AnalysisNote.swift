@@ -11,6 +11,9 @@ public enum AnalysisNote: Sendable, Hashable, Encodable {
     /// `group` is withheld too for `indicators` indicators, so that `protecting`'s withheld values cannot be
     /// derived from the whole area's.
     case secondarySuppression(group: GroupName, protecting: GroupName, indicators: Int)
+    /// Strata of the sample with a single respondent: they add nothing to the SEs, which are therefore
+    /// somewhat too small (R stops with an error unless `survey.lonely.psu` says otherwise).
+    case singleRespondentStrata([String])
 
     /// The note in `language`, naming indicators as `instrument` does.
     public func text(in language: Language, instrument: Instrument? = nil) -> String {
@@ -32,6 +35,10 @@ public enum AnalysisNote: Sendable, Hashable, Encodable {
             return language == .ja
                 ? "\(group) の推定値も \(count) 指標で秘匿しました。\(protecting) の秘匿値が全体の値からの差し引きで分からないようにするためです（二次秘匿）。"
                 : "\(group) is withheld too for \(count) indicator(s), so that the withheld values of \(protecting) cannot be derived from the whole area's by subtraction (secondary suppression)."
+        case let .singleRespondentStrata(strata):
+            return language == .ja
+                ? "層 \(strata.joined(separator: "、")) は回答者が 1 人のため、標準誤差に寄与しません（分散を推定できません）。標準誤差はその分やや小さめです。隣の層と合わせることを検討してください。"
+                : "The stratum \(strata.joined(separator: ", ")) has a single respondent and adds nothing to the standard errors (its variance cannot be estimated), which are therefore somewhat too small; consider merging it with a neighbouring stratum."
         }
     }
 

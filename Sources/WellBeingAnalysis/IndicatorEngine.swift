@@ -65,28 +65,38 @@ public struct IndicatorEngine: Sendable {
         guard count > 0 else {
             throw WellBeingError(.usage, "There are no responses of \(matrix.instrument.id) for period \(matrix.period).")
         }
-        let weighting = options.weighting ?? Weighting.automatic(hasPopulation: population != nil,
-                                                                 hasDesignWeights: matrix.designWeights != nil)
+        let design = matrix.instrument.design
+        let weighting = options.weighting ?? Weighting.automatic(
+            hasPopulation: population != nil,
+            hasDesignWeights: matrix.designWeights != nil || (design != nil && population != nil))
+        // The strata count only for a weighted analysis: --weights none is the simple random sample it says.
+        let strata = try weighting == .none ? nil : design.map { try Strata(matrix: matrix, design: $0, population: population) }
+        let designWeights = matrix.designWeights ?? strata?.designWeights
+        let unraked = CalibrationCells.unraked(strata: strata ?? .simpleRandomSample(count: count))
         switch weighting {
         case .none:
-            return (.none, Array(repeating: 1, count: count), .single(count: count), 0)
+            return (.none, Array(repeating: 1, count: count), unraked, 0)
         case .design:
-            guard let weights = matrix.designWeights else {
-                throw WellBeingError(.usage, "The survey '\(matrix.instrument.id)' has no design weights "
-                    + "(its instrument names no weight column); use --weights none or raked.")
+            guard let weights = designWeights else {
+                throw WellBeingError(.usage, design == nil
+                    ? "The survey '\(matrix.instrument.id)' has no design weights (its instrument names no weight column "
+                        + "and no stratified design); use --weights none or raked."
+                    : "The design weights of '\(matrix.instrument.id)' \(matrix.period) are N_h/n_h per stratum, which needs "
+                        + "the number of people in each stratum. Import the population table (wellbeing import population "
+                        + "FILE), or use --weights none.")
             }
             guard weights.contains(where: { $0 > 0 }) else {
                 throw WellBeingError(.badData, "Every design weight of \(matrix.instrument.id) \(matrix.period) is zero.")
             }
-            return (.design, weights, .single(count: count), 0)
+            return (.design, weights, unraked, 0)
         case .raked:
             guard let population else {
                 throw WellBeingError(.usage, "There are no population margins for \(matrix.instrument.id) "
                     + "\(matrix.period) to rake to. Import them (wellbeing import population FILE), or use --weights "
                     + (matrix.designWeights == nil ? "none." : "design or none."))
             }
-            let cells = try CalibrationCells(matrix: matrix, population: population)
-            let base = matrix.designWeights ?? Array(repeating: 1, count: count)
+            let cells = try CalibrationCells(matrix: matrix, population: population, strata: unraked.strata)
+            let base = designWeights ?? Array(repeating: 1, count: count)
             let (weights, sweeps) = try cells.rake(baseWeights: base)
             return (.raked, weights, cells, sweeps)
         }
@@ -204,6 +214,8 @@ public struct IndicatorEngine: Sendable {
             estimates = protected
             notes += disclosureNotes
         }
+        let lonely = resolved.cells.strata.singleRespondentStrata
+        if resolved.cells.strata.design != nil && !lonely.isEmpty { notes.append(.singleRespondentStrata(lonely)) }
         var basis: [IndicatorID: String] = [:]
         estimates = DeviationScores.apply(to: estimates, references: references, basis: &basis, notes: &notes)
         estimates = BenchmarkComparison.apply(to: estimates, references: references)
@@ -227,6 +239,7 @@ public struct IndicatorEngine: Sendable {
             estimates: estimates, reliability: [], drivers: [], itemShares: [], groups: groups, deviationBasis: basis,
             notes: notes, rakingSweeps: resolved.sweeps)
         results.breakdown = breakdown
+        results.sampling = resolved.cells.strata.summary
         return results
     }
 

@@ -134,6 +134,10 @@ public struct IndicatorResults: Sendable {
     public var distributions: [AnswerDistribution] = []
     /// The respondent fields the groups are, when not the instrument's group (`--by`).
     public var breakdown: Breakdown?
+    /// The strata the SEs were computed over, for a stratified sample (DESIGN §12); nil for a simple one.
+    public var sampling: SamplingSummary?
+    /// Drawn and responded per stratum of the imported sample (`import sample`), when there is one.
+    public var responseRates: [ResponseRate] = []
 
     /// The estimate of `indicator` in `group` (nil group: the whole area).
     public func estimate(_ indicator: IndicatorID, group: GroupName?) -> IndicatorEstimate? {
@@ -149,7 +153,24 @@ extension IndicatorResults: Encodable {
     struct Design: Encodable {
         var n: Int
         var kishDeff: Double
-        enum CodingKeys: String, CodingKey { case n, kishDeff = "kish_deff" }
+        var sampling: SamplingSummary?
+        var responseRates: [ResponseRate]
+        enum CodingKeys: String, CodingKey {
+            case n, kishDeff = "kish_deff", strata, fpc, stratumSizes = "stratum_sizes", lonely = "single_respondent_strata",
+                 responseRates = "response_rates"
+        }
+
+        func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(n, forKey: .n)
+            try container.encode(kishDeff, forKey: .kishDeff)
+            if !responseRates.isEmpty { try container.encode(responseRates, forKey: .responseRates) }
+            guard let sampling else { return }
+            try container.encode(sampling.strata.count, forKey: .strata)
+            try container.encode(sampling.finitePopulationCorrection, forKey: .fpc)
+            try container.encode(sampling.strata, forKey: .stratumSizes)
+            try container.encode(sampling.strata.filter { $0.respondents == 1 }.map(\.stratum), forKey: .lonely)
+        }
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -159,10 +180,28 @@ extension IndicatorResults: Encodable {
         try container.encodeIfPresent(breakdown?.specification, forKey: .by)
         try container.encode(weighting.rawValue, forKey: .weighting)
         try container.encode(minimumN, forKey: .minN)
-        try container.encode(Design(n: respondentCount, kishDeff: kishDesignEffect), forKey: .design)
+        try container.encode(Design(n: respondentCount, kishDeff: kishDesignEffect, sampling: sampling,
+                                        responseRates: responseRates), forKey: .design)
         try container.encode(estimates, forKey: .estimates)
         try container.encode(reliability, forKey: .reliability)
         try container.encode(drivers, forKey: .drivers)
         try container.encode(notes, forKey: .notes)
     }
+}
+
+/// The strata of a stratified sample as the SEs used them: each stratum's people N_h and respondents n_h.
+public struct SamplingSummary: Sendable, Hashable {
+    /// One stratum.
+    public struct Stratum: Sendable, Hashable, Encodable {
+        public var stratum: String
+        /// N_h; nil when the population table was not needed (no fpc, a weight column).
+        public var population: Double?
+        /// n_h: the period's respondents in the stratum.
+        public var respondents: Int
+    }
+
+    /// `region`, or a cross such as `region*age_band`.
+    public var fields: Breakdown
+    public var strata: [Stratum]
+    public var finitePopulationCorrection: Bool
 }

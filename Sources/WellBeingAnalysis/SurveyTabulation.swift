@@ -107,7 +107,7 @@ public enum SurveyTabulation {
 }
 
 /// How many were drawn in a stratum, how many answered, and the rate.
-public struct ResponseRate: Sendable, Hashable {
+public struct ResponseRate: Sendable, Hashable, Encodable {
     /// The stratum (`鵠沼`, or `鵠沼 × 30代` for a cross).
     public var stratum: String
     public var drawn: Int
@@ -120,6 +120,16 @@ public struct ResponseRate: Sendable, Hashable {
         self.stratum = stratum
         self.drawn = drawn
         self.responded = responded
+    }
+
+    enum CodingKeys: String, CodingKey { case stratum, drawn, responded, rate }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(stratum, forKey: .stratum)
+        try container.encode(drawn, forKey: .drawn)
+        try container.encode(responded, forKey: .responded)
+        try container.encode(rate, forKey: .rate)
     }
 }
 

@@ -16,8 +16,8 @@ public enum Weighting: String, Sendable, Codable, CaseIterable {
     }
 }
 
-/// Respondents grouped by the cross of every margin's cells (the "joint cells"), which is all that raking
-/// and the calibration-adjusted variance need to know about them.
+/// Respondents grouped by the cross of every margin's cells and the design's strata (the "joint cells"),
+/// which is all that raking and the calibration-adjusted, stratified variance need to know about them.
 struct CalibrationCells: Sendable {
     /// Each respondent's joint cell.
     var cellOfRespondent: [Int32]
@@ -31,28 +31,34 @@ struct CalibrationCells: Sendable {
     var marginCellNames: [[String]]
     /// The margins' names (`age_band*sex`).
     var marginNames: [String]
+    /// The sample's strata (one for a simple random sample), and the stratum of each joint cell.
+    var strata: Strata
+    var stratumOfCell: [Int]
+
+    /// No calibration: one joint cell per stratum.
+    static func unraked(strata: Strata) -> CalibrationCells {
+        CalibrationCells(cellOfRespondent: strata.stratumOfRespondent, cellCount: strata.count, marginCellOfCell: [],
+                         marginPopulation: [], marginCellNames: [], marginNames: [], strata: strata,
+                         stratumOfCell: Array(0..<strata.count))
+    }
 
     private init(cellOfRespondent: [Int32], cellCount: Int, marginCellOfCell: [[Int]], marginPopulation: [[Double]],
-                 marginCellNames: [[String]], marginNames: [String]) {
+                 marginCellNames: [[String]], marginNames: [String], strata: Strata, stratumOfCell: [Int]) {
         self.cellOfRespondent = cellOfRespondent
         self.cellCount = cellCount
         self.marginCellOfCell = marginCellOfCell
         self.marginPopulation = marginPopulation
         self.marginCellNames = marginCellNames
         self.marginNames = marginNames
-    }
-
-    /// One joint cell holding everyone: no calibration.
-    static func single(count: Int) -> CalibrationCells {
-        CalibrationCells(cellOfRespondent: Array(repeating: 0, count: count), cellCount: 1, marginCellOfCell: [],
-                         marginPopulation: [], marginCellNames: [], marginNames: [])
+        self.strata = strata
+        self.stratumOfCell = stratumOfCell
     }
 
     /// Maps every respondent to the margins of `population`.
     ///
     /// - Throws: `badData` naming a respondent value that the margins lack, or a margin cell with people but
     ///   no respondents (or respondents but no people), with the way out: merge the cells in the population file.
-    init(matrix: ResponseMatrix, population: PopulationTable) throws {
+    init(matrix: ResponseMatrix, population: PopulationTable, strata: Strata) throws {
         let respondent = matrix.instrument.respondent
         // Each population field as (respondent codes → value text).
         var fieldValues: [[String]] = []
@@ -137,13 +143,15 @@ struct CalibrationCells: Sendable {
                 + "\nMerge the cells in the population file (or add the missing rows), import it again with --replace, "
                 + "or use --weights none.")
         }
-        // Joint cells: the combination of every margin's cell.
+        // Joint cells: the combination of every margin's cell and the stratum.
         var jointIndex: [Int: Int32] = [:]
         var marginCellOfCell = [[Int]](repeating: [], count: population.margins.count)
+        var stratumOfCell: [Int] = []
         var cellOfRespondent = [Int32](repeating: 0, count: count)
         let sizes = marginPopulation.map(\.count)
         for row in 0..<count {
-            var combination = 0
+            let stratum = Int(strata.stratumOfRespondent[row])
+            var combination = stratum
             for margin in 0..<sizes.count { combination = combination * sizes[margin] + Int(marginCellOfRespondent[margin][row]) }
             if let known = jointIndex[combination] {
                 cellOfRespondent[row] = known
@@ -151,9 +159,12 @@ struct CalibrationCells: Sendable {
                 let index = Int32(jointIndex.count)
                 jointIndex[combination] = index
                 for margin in 0..<sizes.count { marginCellOfCell[margin].append(Int(marginCellOfRespondent[margin][row])) }
+                stratumOfCell.append(stratum)
                 cellOfRespondent[row] = index
             }
         }
+        self.strata = strata
+        self.stratumOfCell = stratumOfCell
         self.cellOfRespondent = cellOfRespondent
         cellCount = jointIndex.count
         self.marginCellOfCell = marginCellOfCell

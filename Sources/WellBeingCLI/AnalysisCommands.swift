@@ -85,6 +85,9 @@ struct PeriodAnalysis {
         let engine = IndicatorEngine(matrix: matrix, population: population, references: references, options: options)
         let all = try engine.run(breakdowns: try breakdowns?(matrix.instrument, matrix) ?? [])
         results = all.main
+        let answers = matrix
+        results.responseRates = try store.sampleSizes(survey: survey, period: label)
+            .map { try SurveyTabulation.responseRates(sample: $0, matrix: answers) } ?? []
         breakdownResults = all.breakdowns
         instrument = matrix.instrument
     }
@@ -103,6 +106,8 @@ struct PeriodAnalysis {
     var summary: String {
         "\(results.survey) \(results.period): \(results.respondentCount) respondents, weighting \(results.weighting.rawValue)"
             + (results.weighting == .none ? "" : String(format: ", Kish design effect %.2f", results.kishDesignEffect))
+            + (results.sampling.map { ", stratified by \($0.fields.specification) (\($0.strata.count) strata"
+                + ($0.finitePopulationCorrection ? ", finite-population correction)" : ")") } ?? "")
             + ", estimates from fewer than \(results.minimumN) respondents withheld"
             + (results.breakdown.map { ", by \($0.specification)" } ?? "")
     }

@@ -86,8 +86,7 @@ enum ReportJob {
             provenance: provenance, comments: comments, language: language, toolVersion: ToolVersion.current,
             breakdowns: breakdowns, profiles: SurveyTabulation.profiles(matrix: current.matrix, population: current.population),
             tabulation: SurveyTabulation.items(matrix: current.matrix),
-            responseRates: try store.sampleSizes(survey: survey, period: PeriodLabel(period))
-                .map { try SurveyTabulation.responseRates(sample: $0, matrix: current.matrix) } ?? [])
+            responseRates: current.results.responseRates)
         return (ReportBuilder(input: input).build(), input)
     }
 

@@ -22,12 +22,16 @@ public struct Instrument: Sendable, Hashable {
     /// Every item, category items first (in category order) then headline items. The position of an item
     /// in this list is its position in a stored respondent's answer bytes.
     public var items: [Item]
+    /// How the sample was drawn, when the instrument says (`design: {strata: region, fpc: true}`); nil: a
+    /// simple random sample (or one whose design the weight column already carries).
+    public var design: SamplingDesign?
 
     public init(
         id: SurveyID, version: String, title: LocalizedText, respondent: RespondentFields,
         scales: [String: AnswerScale], factorGroups: [FactorGroup], categories: [Category],
-        headlines: [HeadlineItem], items: [Item]
+        headlines: [HeadlineItem], items: [Item], design: SamplingDesign? = nil
     ) {
+        self.design = design
         self.id = id
         self.version = version
         self.title = title
@@ -67,6 +71,20 @@ public struct Instrument: Sendable, Hashable {
         }
         if let item = items.first(where: { $0.id.rawValue == id.rawValue }) { return item.text.text(in: language) }
         return id.rawValue
+    }
+}
+
+/// A stratified sample (DESIGN §12): the resident register divided into strata (a respondent field, or a
+/// cross such as `region*age_band`), a simple random sample drawn without replacement in each.
+public struct SamplingDesign: Sendable, Hashable {
+    /// The respondent fields whose values (or combinations) are the strata.
+    public var strata: Breakdown
+    /// Whether SEs get the finite-population correction 1 − n_h/N_h (N_h from the population table).
+    public var finitePopulationCorrection: Bool
+
+    public init(strata: Breakdown, finitePopulationCorrection: Bool) {
+        self.strata = strata
+        self.finitePopulationCorrection = finitePopulationCorrection
     }
 }
 

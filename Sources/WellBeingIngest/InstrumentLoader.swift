@@ -126,9 +126,9 @@ private final class InstrumentReader {
     var root: YAMLCursor { roots[roots.count - 1] }
 
     static let baseKeys = ["extends", "id", "version", "title", "respondent", "scales", "default_scale", "factor_groups",
-                           "categories", "headline"]
+                           "categories", "headline", "design"]
     static let extensionKeys = ["extends", "id", "version", "title", "respondent", "scales", "factor_groups",
-                                "categories", "headline"]
+                                "categories", "headline", "design"]
 
     func read() -> Instrument? {
         guard roots.allSatisfy({ $0.requireMapping("the instrument") }) else { return nil }
@@ -174,10 +174,11 @@ private final class InstrumentReader {
             root.problem("the instrument has no categories and no headline items: nothing to analyse")
         }
         if let respondent { checkColumnsAreUnique(respondent: respondent, items: items) }
+        let design = respondent.flatMap { readDesign(latest("design"), respondent: $0) }
         guard let surveyID, let version, let title, let respondent else { return nil }
         return Instrument(id: SurveyID(surveyID), version: version, title: title, respondent: respondent,
                           scales: scales, factorGroups: factorGroups, categories: categories,
-                          headlines: headlines, items: items)
+                          headlines: headlines, items: items, design: design)
     }
 
     /// Records where `what` `id` is defined; reports a second definition, naming the first when it is in
@@ -197,6 +198,30 @@ private final class InstrumentReader {
         }
         origins[key] = here
         return true
+    }
+
+    // MARK: Sampling design
+
+    /// `design: {strata: region, fpc: true}`: the strata are respondent fields (a cross with `*`).
+    private func readDesign(_ cursor: YAMLCursor, respondent: RespondentFields) -> SamplingDesign? {
+        guard cursor.isPresent, cursor.requireMapping("the sampling design") else { return nil }
+        cursor.checkKeys(["strata", "fpc"])
+        guard let text = cursor["strata"].string("design: strata") else { return nil }
+        let fields = text.split(separator: "*", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        if fields.contains(where: \.isEmpty) || Set(fields).count != fields.count {
+            cursor["strata"].problem("design: strata must be a respondent field or a cross of different fields "
+                                     + "such as 'region*age_band'", value: text)
+            return nil
+        }
+        let known = respondent.marginFieldNames
+        for field in fields where respondent.field(named: field) == nil {
+            cursor["strata"].problem("design: strata names '\(field)', which is not a respondent field (the group "
+                                     + "or an attribute: \(known.joined(separator: ", ")))", value: text)
+            return nil
+        }
+        return SamplingDesign(strata: Breakdown(fields: fields),
+                              finitePopulationCorrection: cursor["fpc"].bool("design: fpc", default: false))
     }
 
     // MARK: Respondent fields

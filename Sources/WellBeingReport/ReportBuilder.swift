@@ -214,6 +214,16 @@ public struct ReportBuilder {
             : ""
         lines.append(t("重み付け: \(t.weightingName(results.weighting.rawValue))\(sweeps)。キッシュのデザイン効果 \(ReportText.number(results.kishDesignEffect, 2))。",
                        "Weighting: \(t.weightingName(results.weighting.rawValue))\(sweeps). Kish design effect \(ReportText.number(results.kishDesignEffect, 2))."))
+        if let sampling = results.sampling {
+            let fields = sampling.fields.fields.map { name in
+                instrument.respondent.field(named: name).map { instrument.respondent.label(of: $0).text(in: language) } ?? name
+            }.joined(separator: " × ")
+            let designWeights = results.weighting == .raked ? t("これを出発点にレイキング", "then raked") : t("これを重みとして使用", "used as the weights")
+            lines.append(t("標本設計: \(fields)による層化無作為抽出（\(sampling.strata.count) 層）。設計ウェイトは層の人口 ÷ 層の回答者数で、\(designWeights)。"
+                           + (sampling.finitePopulationCorrection ? "標準誤差は層別に計算し、有限母集団修正（1 − 回答者数 ÷ 人口）を適用。" : "標準誤差は層別に計算（有限母集団修正なし）。"),
+                           "Sample design: stratified random sample by \(fields.lowercased()) (\(sampling.strata.count) strata). Design weights are each stratum's population ÷ its respondents, \(designWeights). "
+                           + (sampling.finitePopulationCorrection ? "Standard errors are computed within strata, with the finite-population correction (1 − respondents ÷ population)." : "Standard errors are computed within strata (no finite-population correction).")))
+        }
         lines.append(t("標準誤差は R の survey パッケージと同じ線形化法（レイキング時は較正を考慮）、95% 信頼区間は平均 ± 1.96 × 標準誤差。",
                        "Standard errors by linearisation as R's survey package computes them (calibration-adjusted when raked); 95% intervals are mean ± 1.96 × SE."))
         lines.append(t("回答者 \(results.minimumN) 人未満の推定値は秘匿し、30 人未満は参考値（不安定）とします。ある指標で秘匿される\(groupLabel.ja)が 1 つだけのときは、全体の値からの差し引きでその値が分からないよう、回答者の最も少ない\(groupLabel.ja)も合わせて秘匿します（二次秘匿）。",
