@@ -10,15 +10,15 @@ import WellBeingCore
 struct Accumulation {
     static let stride = 10
     private let groupCount: Int
-    private let cellCount: Int
+    let cellCount: Int
     /// [indicator][group][cell][7]
     private var sums: [Double]
     /// [indicator][group][2]: Σw over top-box answers, count of top-box answers.
     private var topBox: [Double]
     /// Domain-independent per-cell totals over every respondent: count, Σw, Σw².
-    private var cellCounts: [Double]
-    private var cellWeights: [Double]
-    private var cellSquaredWeights: [Double]
+    private(set) var cellCounts: [Double]
+    private(set) var cellWeights: [Double]
+    private(set) var cellSquaredWeights: [Double]
     /// Per indicator from `alphaOffsets` (complete cases, unweighted): count, per item Σx, Σx², then Σtotal, Σtotal².
     private var alpha: [Double]
     private let alphaOffsets: [Int]
@@ -28,7 +28,7 @@ struct Accumulation {
     private var items: [Double]
     private let itemIDs: [ItemID]
     /// Each indicator's scale midpoint, subtracted from y in the sums.
-    private let centres: [Double]
+    let centres: [Double]
     /// Each stratum's factor in a variance (`Strata.varianceFactors`).
     private let varianceFactors: [Double]
 
@@ -249,18 +249,25 @@ struct Accumulation {
                         cells: cells, options: options)
     }
 
+    /// The sums of `indicator` per joint cell, over every group: [cell][stride].
+    func domainSums(indicator: Int) -> [[Double]] {
+        var cell = [[Double]](repeating: [Double](repeating: 0, count: Self.stride), count: cellCount)
+        for g in 0..<groupCount {
+            for k in 0..<cellCount {
+                let slot = ((indicator * groupCount + g) * cellCount + k) * Self.stride
+                for s in 0..<Self.stride { cell[k][s] += sums[slot + s] }
+            }
+        }
+        return cell
+    }
+
     /// The estimate of indicator `indicator` over the respondents of the joint calibration cells in `cellMask`
     /// (every group): a domain that the cells determine, such as an age band when raking to age × sex. The
     /// per-cell sums are exactly those a pass over that domain's respondents would give.
     func estimate(indicator: Int, id: IndicatorID, domain: GroupName, cellMask: [Bool], raked: Bool, cells: CalibrationCells,
                   options: AnalysisOptions) -> IndicatorEstimate {
-        var cell = [[Double]](repeating: [Double](repeating: 0, count: Self.stride), count: cellCount)
-        for g in 0..<groupCount {
-            for k in 0..<cellCount where cellMask[k] {
-                let slot = ((indicator * groupCount + g) * cellCount + k) * Self.stride
-                for s in 0..<Self.stride { cell[k][s] += sums[slot + s] }
-            }
-        }
+        var cell = domainSums(indicator: indicator)
+        for k in 0..<cellCount where !cellMask[k] { cell[k] = [Double](repeating: 0, count: Self.stride) }
         let top = cell.reduce(0) { $0 + $1[8] }
         return estimate(indicator: indicator, id: id, domain: domain, cell: cell, top: top, raked: raked, cells: cells,
                         options: options)

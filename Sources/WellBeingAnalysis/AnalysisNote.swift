@@ -14,6 +14,9 @@ public enum AnalysisNote: Sendable, Hashable, Encodable {
     /// Strata of the sample with a single respondent: they add nothing to the SEs, which are therefore
     /// somewhat too small (R stops with an error unless `survey.lonely.psu` says otherwise).
     case singleRespondentStrata([String])
+    /// Standardised by `by`, `partial` of `groups` groups lack respondents in some cells (`cells` the most
+    /// frequent), so their means are standardised over the cells they have.
+    case partialStandardization(by: String, partial: Int, groups: Int, cells: [String], coarser: String?)
 
     /// The note in `language`, naming indicators as `instrument` does.
     public func text(in language: Language, instrument: Instrument? = nil) -> String {
@@ -35,6 +38,11 @@ public enum AnalysisNote: Sendable, Hashable, Encodable {
             return language == .ja
                 ? "\(group) の推定値も \(count) 指標で秘匿しました。\(protecting) の秘匿値が全体の値からの差し引きで分からないようにするためです（二次秘匿）。"
                 : "\(group) is withheld too for \(count) indicator(s), so that the withheld values of \(protecting) cannot be derived from the whole area's by subtraction (secondary suppression)."
+        case let .partialStandardization(by, partial, groups, cells, coarser):
+            let shown = cells.prefix(3)
+            return language == .ja
+                ? "\(by) による標準化: " + (partial == groups ? "\(groups) 区分すべてで" : "\(groups) 区分のうち \(partial) 区分は") + "一部のセル（\(shown.joined(separator: "、"))\(cells.count > 3 ? " など" : "")）に回答者がいないため、回答者のいるセルだけで標準化しています（R と同じ扱い）。" + (coarser.map { "--standardize \($0) とすると、より多くの区分を完全に標準化できます。" } ?? "")
+                : "Standardised by \(by): " + (partial == groups ? "all \(groups) groups have" : "\(partial) of \(groups) groups have") + " no respondents in some cells (\(shown.joined(separator: ", "))\(cells.count > 3 ? ", …" : "")), so their means are standardised over the cells they have (as R does)." + (coarser.map { " --standardize \($0) standardises more groups fully." } ?? "")
         case let .singleRespondentStrata(strata):
             return language == .ja
                 ? "層 \(strata.joined(separator: "、")) は回答者が 1 人のため、標準誤差に寄与しません（分散を推定できません）。標準誤差はその分やや小さめです。隣の層と合わせることを検討してください。"

@@ -16,6 +16,9 @@ public struct AnalysisOptions: Sendable {
     /// Withhold a second group wherever one group alone is withheld, so that no withheld value can be
     /// derived from the whole area's (see `Disclosure`); off only for analyses that are not published.
     public var secondarySuppression = true
+    /// Standardise the group means to the whole area's structure by these respondent fields (`--standardize
+    /// '年代*性別'`, DESIGN §14); the whole-area row stays as it is.
+    public var standardization: Breakdown?
     /// Only the estimates: reliability, drivers and item shares (which do not depend on the groups) are left
     /// empty, and the pass over the answers is about twice as fast. For a report's breakdown sections.
     public var estimatesOnly = false
@@ -61,6 +64,13 @@ public struct IndicatorEngine: Sendable {
     }
 
     func weightsAndCells() throws -> (Weighting, [Double], CalibrationCells, Int) {
+        let (weighting, weights, cells, sweeps, _) = try weightsCellsAndStandard()
+        return (weighting, weights, cells, sweeps)
+    }
+
+    /// The weights, the joint cells (refined by group × standardisation cell when standardising) and the
+    /// standardisation's cells.
+    func weightsCellsAndStandard() throws -> (Weighting, [Double], CalibrationCells, Int, Standardization?) {
         let count = matrix.respondentCount
         guard count > 0 else {
             throw WellBeingError(.usage, "There are no responses of \(matrix.instrument.id) for period \(matrix.period).")
@@ -72,10 +82,18 @@ public struct IndicatorEngine: Sendable {
         // The strata count only for a weighted analysis: --weights none is the simple random sample it says.
         let strata = try weighting == .none ? nil : design.map { try Strata(matrix: matrix, design: $0, population: population) }
         let designWeights = matrix.designWeights ?? strata?.designWeights
-        let unraked = CalibrationCells.unraked(strata: strata ?? .simpleRandomSample(count: count))
+        var standard: Standardization?
+        if let by = options.standardization {
+            if options.breakdown != nil {
+                throw WellBeingError(.usage, "--standardize adjusts the group means; it cannot be combined with --by.")
+            }
+            standard = try Standardization(matrix: matrix, by: by, population: population)
+        }
+        let refinement = standard?.refinement(groupCodes: matrix.groupCodes, groupCount: matrix.groups.count)
+        let unraked = CalibrationCells.unraked(strata: strata ?? .simpleRandomSample(count: count), refinement: refinement)
         switch weighting {
         case .none:
-            return (.none, Array(repeating: 1, count: count), unraked, 0)
+            return (.none, Array(repeating: 1, count: count), unraked, 0, standard)
         case .design:
             guard let weights = designWeights else {
                 throw WellBeingError(.usage, design == nil
@@ -88,17 +106,18 @@ public struct IndicatorEngine: Sendable {
             guard weights.contains(where: { $0 > 0 }) else {
                 throw WellBeingError(.badData, "Every design weight of \(matrix.instrument.id) \(matrix.period) is zero.")
             }
-            return (.design, weights, unraked, 0)
+            return (.design, weights, unraked, 0, standard)
         case .raked:
             guard let population else {
                 throw WellBeingError(.usage, "There are no population margins for \(matrix.instrument.id) "
                     + "\(matrix.period) to rake to. Import them (wellbeing import population FILE), or use --weights "
                     + (matrix.designWeights == nil ? "none." : "design or none."))
             }
-            let cells = try CalibrationCells(matrix: matrix, population: population, strata: unraked.strata)
+            let cells = try CalibrationCells(matrix: matrix, population: population, strata: unraked.strata,
+                                             refinement: refinement)
             let base = designWeights ?? Array(repeating: 1, count: count)
             let (weights, sweeps) = try cells.rake(baseWeights: base)
-            return (.raked, weights, cells, sweeps)
+            return (.raked, weights, cells, sweeps, standard)
         }
     }
 
@@ -108,12 +127,13 @@ public struct IndicatorEngine: Sendable {
         let weights: [Double]
         let cells: CalibrationCells
         let sweeps: Int
+        let standardization: Standardization?
     }
 
     /// Resolves the weighting (rakes, when raked) without computing estimates.
     public func resolvedWeights() throws -> ResolvedWeights {
-        let (weighting, weights, cells, sweeps) = try weightsAndCells()
-        return ResolvedWeights(weighting: weighting, weights: weights, cells: cells, sweeps: sweeps)
+        let (weighting, weights, cells, sweeps, standard) = try weightsCellsAndStandard()
+        return ResolvedWeights(weighting: weighting, weights: weights, cells: cells, sweeps: sweeps, standardization: standard)
     }
 
     /// Computes every estimate: the weighted means with SEs and intervals, top-box shares, deviation scores,
@@ -141,6 +161,12 @@ public struct IndicatorEngine: Sendable {
         var estimates: [IndicatorEstimate] = []
         for (position, indicator) in layout.indicators.enumerated() {
             for domain in [nil] + Array(0..<domains.groups.count) {
+                if let domain, let standard = resolved.standardization, options.breakdown == nil {
+                    estimates.append(sums.standardizedEstimate(indicator: position, id: indicator.id, group: domain,
+                                                               groups: domains.groups, raked: raked, cells: resolved.cells,
+                                                               standard: standard, options: options))
+                    continue
+                }
                 estimates.append(sums.estimate(indicator: position, id: indicator.id, group: domain, raked: raked,
                                                cells: resolved.cells, options: options, groups: domains.groups))
             }
@@ -214,6 +240,17 @@ public struct IndicatorEngine: Sendable {
             estimates = protected
             notes += disclosureNotes
         }
+        if let standard = resolved.standardization, breakdown == nil {
+            let partial = estimates.filter { !$0.suppressed && $0.standardization?.partial == true }
+            let partialGroups = Set(partial.compactMap(\.group))
+            if !partialGroups.isEmpty {
+                var frequency: [String: Int] = [:]
+                for estimate in partial { for cell in estimate.standardization!.droppedCells { frequency[cell, default: 0] += 1 } }
+                let cells = frequency.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map(\.key)
+                notes.append(.partialStandardization(by: standard.by.specification, partial: partialGroups.count, groups: groups.count,
+                                                     cells: cells, coarser: standard.by.fields.count > 1 ? standard.by.fields[0] : nil))
+            }
+        }
         let lonely = resolved.cells.strata.singleRespondentStrata
         if resolved.cells.strata.design != nil && !lonely.isEmpty { notes.append(.singleRespondentStrata(lonely)) }
         var basis: [IndicatorID: String] = [:]
@@ -240,6 +277,7 @@ public struct IndicatorEngine: Sendable {
             notes: notes, rakingSweeps: resolved.sweeps)
         results.breakdown = breakdown
         results.sampling = resolved.cells.strata.summary
+        if breakdown == nil { results.standardization = resolved.standardization?.by }
         return results
     }
 

@@ -31,10 +31,12 @@ public struct IndicatorEstimate: Sendable, Hashable, Encodable {
     /// The standard error of the deviation score, 10·SE/σ (σ the spread the score is taken against): a
     /// score within 1.96 of these of 50 cannot be told apart from the average (not printed).
     public var deviationStandardError: Double?
+    /// What standardisation did, when the estimate is standardised (`--standardize`).
+    public var standardization: StandardizationDetail?
 
     enum CodingKeys: String, CodingKey {
         case group, indicator, n, mean, se, ciLow = "ci_low", ciHigh = "ci_high", top2, top2SE = "top2_se", deviation,
-             suppressed, unstable, benchmark
+             suppressed, unstable, benchmark, partial, droppedCells = "dropped_cells", lostCells = "lost_cells"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -52,6 +54,11 @@ public struct IndicatorEstimate: Sendable, Hashable, Encodable {
         try container.encode(suppressed, forKey: .suppressed)
         try container.encode(unstable, forKey: .unstable)
         try container.encodeIfPresent(benchmark, forKey: .benchmark)
+        if let standardization {
+            try container.encode(standardization.partial, forKey: .partial)
+            try container.encode(standardization.droppedCells, forKey: .droppedCells)
+            try container.encode(standardization.lostCells, forKey: .lostCells)
+        }
     }
 }
 
@@ -136,6 +143,8 @@ public struct IndicatorResults: Sendable {
     public var breakdown: Breakdown?
     /// The strata the SEs were computed over, for a stratified sample (DESIGN §12); nil for a simple one.
     public var sampling: SamplingSummary?
+    /// The fields the group means were standardised over (`--standardize`), nil when they were not.
+    public var standardization: Breakdown?
     /// Drawn and responded per stratum of the imported sample (`import sample`), when there is one.
     public var responseRates: [ResponseRate] = []
 
@@ -147,7 +156,7 @@ public struct IndicatorResults: Sendable {
 
 extension IndicatorResults: Encodable {
     enum CodingKeys: String, CodingKey {
-        case survey, period, by, weighting, minN = "min_n", design, estimates, reliability, drivers, notes
+        case survey, period, by, weighting, minN = "min_n", design, standardization, estimates, reliability, drivers, notes
     }
 
     struct Design: Encodable {
@@ -180,6 +189,7 @@ extension IndicatorResults: Encodable {
         try container.encodeIfPresent(breakdown?.specification, forKey: .by)
         try container.encode(weighting.rawValue, forKey: .weighting)
         try container.encode(minimumN, forKey: .minN)
+        try container.encodeIfPresent(standardization?.specification, forKey: .standardization)
         try container.encode(Design(n: respondentCount, kishDeff: kishDesignEffect, sampling: sampling,
                                         responseRates: responseRates), forKey: .design)
         try container.encode(estimates, forKey: .estimates)

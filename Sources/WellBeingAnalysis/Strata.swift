@@ -83,7 +83,9 @@ struct Strata: Sendable {
         var problems: [String] = []
         for (stratum, name) in names.enumerated() {
             let size = totals[name] ?? 0
-            if size <= 0 {
+            if counts[stratum] == 0 {
+                // A listed value nobody answered from: nothing to weight.
+            } else if size <= 0 {
                 problems.append("the stratum \(name) has \(counts[stratum]) respondent(s) but no people in the population table")
             } else if Double(counts[stratum]) > size {
                 problems.append("the stratum \(name) has \(counts[stratum]) respondents but only \(CalibrationCells.number(size)) "

@@ -34,16 +34,33 @@ struct CalibrationCells: Sendable {
     /// The sample's strata (one for a simple random sample), and the stratum of each joint cell.
     var strata: Strata
     var stratumOfCell: [Int]
+    /// Each joint cell's code of the refinement the cells were split by (0 without one).
+    var refinementOfCell: [Int]
 
-    /// No calibration: one joint cell per stratum.
-    static func unraked(strata: Strata) -> CalibrationCells {
-        CalibrationCells(cellOfRespondent: strata.stratumOfRespondent, cellCount: strata.count, marginCellOfCell: [],
-                         marginPopulation: [], marginCellNames: [], marginNames: [], strata: strata,
-                         stratumOfCell: Array(0..<strata.count))
+    /// A further split of the joint cells, so that every respondent of a cell shares a code: the group × age ×
+    /// sex cells of a standardisation, whose sums the variance needs cell by cell.
+    struct CellRefinement: Sendable {
+        var codeOfRespondent: [Int32]
+        var count: Int
+    }
+
+    /// No calibration: one joint cell per stratum (and refinement code).
+    static func unraked(strata: Strata, refinement: CellRefinement? = nil) -> CalibrationCells {
+        guard let refinement else {
+            return CalibrationCells(cellOfRespondent: strata.stratumOfRespondent, cellCount: strata.count, marginCellOfCell: [],
+                                    marginPopulation: [], marginCellNames: [], marginNames: [], strata: strata,
+                                    stratumOfCell: Array(0..<strata.count), refinementOfCell: Array(repeating: 0, count: strata.count))
+        }
+        let joint = jointCells(count: strata.stratumOfRespondent.count, marginCells: [], marginSizes: [], strata: strata,
+                               refinement: refinement)
+        return CalibrationCells(cellOfRespondent: joint.cellOfRespondent, cellCount: joint.stratumOfCell.count,
+                                marginCellOfCell: [], marginPopulation: [], marginCellNames: [], marginNames: [],
+                                strata: strata, stratumOfCell: joint.stratumOfCell, refinementOfCell: joint.refinementOfCell)
     }
 
     private init(cellOfRespondent: [Int32], cellCount: Int, marginCellOfCell: [[Int]], marginPopulation: [[Double]],
-                 marginCellNames: [[String]], marginNames: [String], strata: Strata, stratumOfCell: [Int]) {
+                 marginCellNames: [[String]], marginNames: [String], strata: Strata, stratumOfCell: [Int],
+                 refinementOfCell: [Int]) {
         self.cellOfRespondent = cellOfRespondent
         self.cellCount = cellCount
         self.marginCellOfCell = marginCellOfCell
@@ -52,13 +69,43 @@ struct CalibrationCells: Sendable {
         self.marginNames = marginNames
         self.strata = strata
         self.stratumOfCell = stratumOfCell
+        self.refinementOfCell = refinementOfCell
+    }
+
+    /// The joint cells: each combination of the margins' cells, the stratum and the refinement code present
+    /// among the respondents, numbered in order of first appearance.
+    private static func jointCells(count: Int, marginCells: [[Int32]], marginSizes: [Int], strata: Strata,
+                                   refinement: CellRefinement?)
+        -> (cellOfRespondent: [Int32], marginCellOfCell: [[Int]], stratumOfCell: [Int], refinementOfCell: [Int]) {
+        var jointIndex: [Int: Int32] = [:]
+        var marginCellOfCell = [[Int]](repeating: [], count: marginSizes.count)
+        var stratumOfCell: [Int] = [], refinementOfCell: [Int] = []
+        var cellOfRespondent = [Int32](repeating: 0, count: count)
+        let refinementCount = refinement?.count ?? 1
+        for row in 0..<count {
+            let stratum = Int(strata.stratumOfRespondent[row])
+            let code = refinement.map { Int($0.codeOfRespondent[row]) } ?? 0
+            var combination = stratum * refinementCount + code
+            for margin in 0..<marginSizes.count { combination = combination * marginSizes[margin] + Int(marginCells[margin][row]) }
+            if let known = jointIndex[combination] {
+                cellOfRespondent[row] = known
+            } else {
+                let index = Int32(jointIndex.count)
+                jointIndex[combination] = index
+                for margin in 0..<marginSizes.count { marginCellOfCell[margin].append(Int(marginCells[margin][row])) }
+                stratumOfCell.append(stratum)
+                refinementOfCell.append(code)
+                cellOfRespondent[row] = index
+            }
+        }
+        return (cellOfRespondent, marginCellOfCell, stratumOfCell, refinementOfCell)
     }
 
     /// Maps every respondent to the margins of `population`.
     ///
     /// - Throws: `badData` naming a respondent value that the margins lack, or a margin cell with people but
     ///   no respondents (or respondents but no people), with the way out: merge the cells in the population file.
-    init(matrix: ResponseMatrix, population: PopulationTable, strata: Strata) throws {
+    init(matrix: ResponseMatrix, population: PopulationTable, strata: Strata, refinement: CellRefinement? = nil) throws {
         let respondent = matrix.instrument.respondent
         // Each population field as (respondent codes → value text).
         var fieldValues: [[String]] = []
@@ -143,31 +190,14 @@ struct CalibrationCells: Sendable {
                 + "\nMerge the cells in the population file (or add the missing rows), import it again with --replace, "
                 + "or use --weights none.")
         }
-        // Joint cells: the combination of every margin's cell and the stratum.
-        var jointIndex: [Int: Int32] = [:]
-        var marginCellOfCell = [[Int]](repeating: [], count: population.margins.count)
-        var stratumOfCell: [Int] = []
-        var cellOfRespondent = [Int32](repeating: 0, count: count)
-        let sizes = marginPopulation.map(\.count)
-        for row in 0..<count {
-            let stratum = Int(strata.stratumOfRespondent[row])
-            var combination = stratum
-            for margin in 0..<sizes.count { combination = combination * sizes[margin] + Int(marginCellOfRespondent[margin][row]) }
-            if let known = jointIndex[combination] {
-                cellOfRespondent[row] = known
-            } else {
-                let index = Int32(jointIndex.count)
-                jointIndex[combination] = index
-                for margin in 0..<sizes.count { marginCellOfCell[margin].append(Int(marginCellOfRespondent[margin][row])) }
-                stratumOfCell.append(stratum)
-                cellOfRespondent[row] = index
-            }
-        }
+        let joint = Self.jointCells(count: count, marginCells: marginCellOfRespondent, marginSizes: marginPopulation.map(\.count),
+                                    strata: strata, refinement: refinement)
         self.strata = strata
-        self.stratumOfCell = stratumOfCell
-        self.cellOfRespondent = cellOfRespondent
-        cellCount = jointIndex.count
-        self.marginCellOfCell = marginCellOfCell
+        stratumOfCell = joint.stratumOfCell
+        refinementOfCell = joint.refinementOfCell
+        cellOfRespondent = joint.cellOfRespondent
+        cellCount = joint.stratumOfCell.count
+        marginCellOfCell = joint.marginCellOfCell
         self.marginPopulation = marginPopulation
         self.marginCellNames = marginCellNames
         marginNames = population.margins.map { $0.joined(separator: "*") }

@@ -34,10 +34,18 @@ struct AnalysisSelection: ParsableArguments {
                                + "group: 年代, 性別, '年代*性別'.", valueName: "field"))
     var by: String?
 
+    @Option(help: ArgumentHelp("Standardise the group means to the whole area's structure by these respondent fields "
+                               + "(needs the population table): '年代*性別', 年代. The whole-area row is not changed.",
+                               valueName: "fields"))
+    var standardize: String?
+
     func validate() throws {
         if minimumN < 1 { throw ValidationError("--min-n must be at least 1.") }
-        if let by {
-            do { _ = try Breakdown(by) } catch let error as WellBeingError { throw ValidationError(error.message) }
+        for (option, value) in [("--by", by), ("--standardize", standardize)] {
+            guard let value else { continue }
+            do { _ = try Breakdown(value) } catch let error as WellBeingError {
+                throw ValidationError(error.message.replacingOccurrences(of: "--by", with: option))
+            }
         }
     }
 
@@ -45,6 +53,7 @@ struct AnalysisSelection: ParsableArguments {
         var options = AnalysisOptions(weighting: weights, minimumN: minimumN, itemEstimates: items ? .all : .benchmarked,
                                       breakdown: by.flatMap { try? Breakdown($0) })
         options.secondarySuppression = secondarySuppression
+        options.standardization = standardize.flatMap { try? Breakdown($0) }
         return options
     }
 }
@@ -110,6 +119,7 @@ struct PeriodAnalysis {
                 + ($0.finitePopulationCorrection ? ", finite-population correction)" : ")") } ?? "")
             + ", estimates from fewer than \(results.minimumN) respondents withheld"
             + (results.breakdown.map { ", by \($0.specification)" } ?? "")
+            + (results.standardization.map { ", group means standardised by \($0.specification)" } ?? "")
     }
 }
 

@@ -224,6 +224,13 @@ public struct ReportBuilder {
                            "Sample design: stratified random sample by \(fields.lowercased()) (\(sampling.strata.count) strata). Design weights are each stratum's population ÷ its respondents, \(designWeights). "
                            + (sampling.finitePopulationCorrection ? "Standard errors are computed within strata, with the finite-population correction (1 − respondents ÷ population)." : "Standard errors are computed within strata (no finite-population correction).")))
         }
+        if let standardization = results.standardization {
+            let fields = standardization.fields.map { name in
+                instrument.respondent.field(named: name).map { instrument.respondent.label(of: $0).text(in: language) } ?? name
+            }.joined(separator: " × ")
+            lines.append(t("\(groupLabel.ja)別の平均と割合は、\(fields)の構成を全体の人口構成に合わせて調整しています（直接標準化。R の svystandardize と同じ計算）。\(groupLabel.ja)間の差は\(fields)構成の違いによるものではありません。全体の値は調整していません。",
+                           "The \(groupLabel.text(in: .en).lowercased()) means and shares are standardised to the whole area's population structure by \(fields.lowercased()) (direct standardisation, as R's svystandardize), so differences between groups are not differences in that structure. The whole-area figures are not standardised."))
+        }
         lines.append(t("標準誤差は R の survey パッケージと同じ線形化法（レイキング時は較正を考慮）、95% 信頼区間は平均 ± 1.96 × 標準誤差。",
                        "Standard errors by linearisation as R's survey package computes them (calibration-adjusted when raked); 95% intervals are mean ± 1.96 × SE."))
         lines.append(t("回答者 \(results.minimumN) 人未満の推定値は秘匿し、30 人未満は参考値（不安定）とします。ある指標で秘匿される\(groupLabel.ja)が 1 つだけのときは、全体の値からの差し引きでその値が分からないよう、回答者の最も少ない\(groupLabel.ja)も合わせて秘匿します（二次秘匿）。",

@@ -16,8 +16,10 @@ public enum ResultTables {
         let benchmarkHeaders = benchmarked
             ? ["benchmark_mean", "benchmark_diff", "benchmark_se", "benchmark_ci_low", "benchmark_ci_high", "benchmark_z",
                "benchmark_p", "benchmark_source"] : []
+        let standardized = results.standardization != nil
+        let standardizedHeaders = standardized ? ["partial", "dropped_cells", "lost_cells"] : []
         return ResultTable(headers: ["group", "indicator", "n", "mean", "se", "ci_low", "ci_high", "top2", "top2_se", "deviation",
-                                     "suppressed", "unstable"] + benchmarkHeaders,
+                                     "suppressed", "unstable"] + standardizedHeaders + benchmarkHeaders,
                            rows: results.estimates.map { e in
                                var row: [ResultTable.Cell] = [
                                    .text(e.group?.rawValue ?? ""), .text(e.indicator.rawValue), .integer(e.n), .number(e.mean, decimals: 3),
@@ -25,6 +27,11 @@ public enum ResultTables {
                                    .number(e.confidenceHigh, decimals: 3), .number(e.topBoxShare, decimals: 3),
                                    .number(e.topBoxStandardError, decimals: 4),
                                    .number(e.deviation, decimals: 1), .flag(e.suppressed), .flag(e.unstable)]
+                               if standardized {
+                                   row += e.standardization.map { [.flag($0.partial), .text($0.droppedCells.joined(separator: "; ")),
+                                                                  .text($0.lostCells.joined(separator: "; "))] }
+                                       ?? [.text(""), .text(""), .text("")]
+                               }
                                if benchmarked {
                                    let b = e.benchmark
                                    row += [.number(b?.mean, decimals: 3), .number(b?.difference, decimals: 3),
@@ -44,7 +51,12 @@ public enum ResultTables {
                         let interval = e.confidenceLow.flatMap { low in
                             e.confidenceHigh.map { "\(ResultTable.fixed(low, decimals: 2))–\(ResultTable.fixed($0, decimals: 2))" }
                         } ?? "—"
-                        let note = e.suppressed ? "withheld (n < \(results.minimumN))" : (e.unstable ? "unstable (n < 30)" : "")
+                        var notes: [String] = []
+                        if e.suppressed { notes.append("withheld (n < \(results.minimumN))") } else if e.unstable { notes.append("unstable (n < 30)") }
+                        if let detail = e.standardization, detail.partial, !e.suppressed {
+                            notes.append("partly standardised (\(detail.droppedCells.count) cell\(detail.droppedCells.count == 1 ? "" : "s") missing)")
+                        }
+                        let note = notes.joined(separator: "; ")
                         return [.text(groupText(e.group)), .text(e.indicator.rawValue),
                                 .text(instrument.indicatorName(e.indicator, in: language)), .integer(e.n),
                                 .number(e.mean, decimals: 2), .number(e.standardError, decimals: 3), .text(interval),

@@ -279,3 +279,39 @@ extension StratifiedDesignTests {
         checker.report()
     }
 }
+
+extension StratifiedDesignTests {
+    /// `--standardize 'age_band*sex'` on the raked stratified design, every district, both waves, against R
+    /// `svystandardize` (`standardized` of reference_v2.json): mean, SE (R's where R is right, `se_patched` where
+    /// a cell's respondents all skipped the question), partial and the dropped and lost cells.
+    @Test(arguments: ["2024", "2025"])
+    func standardizedMeansEqualR(_ label: String) throws {
+        let fixture = try Fixture.shared.get()
+        let results = try fixture.engine(label, weighting: .raked) { $0.standardization = try! Breakdown("age_band*sex") }.run()
+        let raked = try fixture.results(label, weighting: .raked)
+        #expect(results.standardization?.specification == "age_band*sex")
+        let checker = ReferenceFixtureTests.Checker()
+        var lostSeen = 0
+        for (indicator, value) in fixture.period(label)["standardized"] as! [String: [String: Any]] {
+            for (region, expected) in value["regions"] as! [String: [String: Any]] {
+                let place = "\(label) \(indicator) \(region)"
+                let estimate = try #require(results.estimate(IndicatorID(indicator), group: GroupName(region)), "\(place)")
+                #expect(estimate.n == expected["n"] as? Int, "\(place) n")
+                if estimate.n < 10 { continue }
+                checker.check(estimate.mean, expected["mean"], tolerance: 1e-6, "\(place) mean")
+                checker.check(estimate.standardError, expected["se_patched"], tolerance: 1e-6, "\(place) se")
+                let detail = try #require(estimate.standardization, "\(place)")
+                #expect(detail.partial == expected["partial"] as? Bool, "\(place) partial")
+                let name = { (cell: String) in cell.replacingOccurrences(of: "|", with: Breakdown.separator) }
+                #expect(Set(detail.droppedCells) == Set((expected["dropped_cells"] as! [String]).map(name)), "\(place) dropped")
+                #expect(Set(detail.lostCells) == Set((expected["lost_cells"] as! [String]).map(name)), "\(place) lost")
+                lostSeen += detail.lostCells.count
+            }
+            // The whole area is not standardised.
+            #expect(results.estimate(IndicatorID(indicator), group: nil)?.mean == raked.estimate(IndicatorID(indicator), group: nil)?.mean)
+        }
+        checker.report()
+        #expect(checker.compared > 600)
+        #expect(lostSeen > 0, "the fixture's cells where everyone skipped the question are exercised")
+    }
+}
