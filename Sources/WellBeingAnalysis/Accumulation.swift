@@ -5,10 +5,11 @@ import WellBeingCore
 ///
 /// For each indicator, group and joint calibration cell it keeps seven sums over the respondents who
 /// answered, with y centred on the scale's midpoint: n, Σy, Σw, Σwy, Σw², Σw²y, Σw²y²; then three over the
-/// top-box indicator t (1 when y reaches the top box): Σt, Σwt, Σw²t (t² = t). Means, fixed-weight variances
+/// top-box indicator t (1 when y reaches the top box): Σt, Σwt, Σw²t (t² = t); then Σwy² (the within-group
+/// spread that small-area estimates pool). Means, fixed-weight variances
 /// and the calibration-adjusted (raked) variances, of y and of t, are exact functions of these sums.
 struct Accumulation {
-    static let stride = 10
+    static let stride = 11
     private let groupCount: Int
     let cellCount: Int
     /// [indicator][group][cell][7]
@@ -186,6 +187,7 @@ struct Accumulation {
                     sums[slot + 4] += w2
                     sums[slot + 5] += w2 * centred
                     sums[slot + 6] += w2 * centred * centred
+                    sums[slot + 10] += w * centred * centred
                     if y >= topFrom[position] {
                         let topSlot = (position * groupCount + group) * 2
                         topBox[topSlot] += w
@@ -247,6 +249,14 @@ struct Accumulation {
         }
         return estimate(indicator: indicator, id: id, domain: group.map { groups[$0] }, cell: cell, top: top, raked: raked,
                         cells: cells, options: options)
+    }
+
+    /// The sums of one group over every joint cell.
+    func groupSums(indicator: Int, group: Int) -> [Double] {
+        var total = [Double](repeating: 0, count: Self.stride)
+        let start = (indicator * groupCount + group) * cellCount * Self.stride
+        for k in 0..<cellCount { for s in 0..<Self.stride { total[s] += sums[start + k * Self.stride + s] } }
+        return total
     }
 
     /// The sums of `indicator` per joint cell, over every group: [cell][stride].

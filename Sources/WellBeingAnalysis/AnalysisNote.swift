@@ -14,6 +14,13 @@ public enum AnalysisNote: Sendable, Hashable, Encodable {
     /// Strata of the sample with a single respondent: they add nothing to the SEs, which are therefore
     /// somewhat too small (R stops with an error unless `survey.lonely.psu` says otherwise).
     case singleRespondentStrata([String])
+    /// The small-area model found no variation between groups beyond sampling error for these indicators:
+    /// every group gets the synthetic estimate (all equal without covariates).
+    case smallAreaSynthetic([IndicatorID], covariates: Bool)
+    /// Fisher scoring did not converge for these indicators (sae gives up there); Â comes from the fallback.
+    case smallAreaFallback([IndicatorID])
+    /// No model could be fitted (too few groups, or no sampling variance to work with).
+    case smallAreaNotFitted([IndicatorID])
     /// Standardised by `by`, `partial` of `groups` groups lack respondents in some cells (`cells` the most
     /// frequent), so their means are standardised over the cells they have.
     case partialStandardization(by: String, partial: Int, groups: Int, cells: [String], coarser: String?)
@@ -43,6 +50,21 @@ public enum AnalysisNote: Sendable, Hashable, Encodable {
             return language == .ja
                 ? "\(by) による標準化: " + (partial == groups ? "\(groups) 区分すべてで" : "\(groups) 区分のうち \(partial) 区分は") + "一部のセル（\(shown.joined(separator: "、"))\(cells.count > 3 ? " など" : "")）に回答者がいないため、回答者のいるセルだけで標準化しています（R と同じ扱い）。" + (coarser.map { "--standardize \($0) とすると、より多くの区分を完全に標準化できます。" } ?? "")
                 : "Standardised by \(by): " + (partial == groups ? "all \(groups) groups have" : "\(partial) of \(groups) groups have") + " no respondents in some cells (\(shown.joined(separator: ", "))\(cells.count > 3 ? ", …" : "")), so their means are standardised over the cells they have (as R does)." + (coarser.map { " --standardize \($0) standardises more groups fully." } ?? "")
+        case let .smallAreaSynthetic(indicators, covariates):
+            let names = indicators.map { instrument?.indicatorName($0, in: language) ?? $0.rawValue }
+            return language == .ja
+                ? "小地域推定: \(names.joined(separator: "、")) は、区分間の差が標本誤差の範囲内と推定された（区分間分散 0）ため、モデル推定値はすべて回帰による合成推定値です" + (covariates ? "。" : "（共変量がないため全区分で同じ値）。これらのモデル推定値から偏差値は算出できません。")
+                : "Small-area estimates: for \(names.joined(separator: ", ")) the model finds no variation between groups beyond sampling error (variance 0), so every model estimate is the synthetic (regression) estimate" + (covariates ? "." : ", the same for every group without covariates; no deviation scores can be computed from them.")
+        case let .smallAreaFallback(indicators):
+            let names = indicators.map { instrument?.indicatorName($0, in: language) ?? $0.rawValue }
+            return language == .ja
+                ? "小地域推定: \(names.joined(separator: "、")) はフィッシャー・スコアリングが 100 回で収束しなかった（R の sae はここで推定を返しません）ため、区分間分散をスコア関数の根（根がなければ 0）としました。"
+                : "Small-area estimates: Fisher scoring did not converge in 100 steps for \(names.joined(separator: ", ")) (R's sae returns nothing there); the between-group variance is the root of the score (0 where it has none)."
+        case let .smallAreaNotFitted(indicators):
+            let names = indicators.map { instrument?.indicatorName($0, in: language) ?? $0.rawValue }
+            return language == .ja
+                ? "小地域推定: \(names.joined(separator: "、")) はモデルを当てはめられませんでした（回答者 2 人以上の区分が共変量の数 + 1 以下、または標本分散が 0）。"
+                : "Small-area estimates: no model could be fitted for \(names.joined(separator: ", ")) (no more groups with two or more respondents than coefficients, or a sampling variance of 0)."
         case let .singleRespondentStrata(strata):
             return language == .ja
                 ? "層 \(strata.joined(separator: "、")) は回答者が 1 人のため、標準誤差に寄与しません（分散を推定できません）。標準誤差はその分やや小さめです。隣の層と合わせることを検討してください。"

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The area-level Fay–Herriot model, fitted exactly as R `sae` 1.3 `eblupFH` / `mseFH` with REML.
+/// The area-level Fay–Herriot model, fitted exactly as R `sae` 1.3 `eblupFH` / `mseFH` (REML, ML or FH).
 ///
 /// Each area d has a direct estimate y_d with a known sampling variance ψ_d; the model is
 /// y_d = x_d'β + u_d + e_d with u_d ~ N(0, A) and e_d ~ N(0, ψ_d). The between-area variance A is found by
@@ -10,8 +10,19 @@ import Foundation
 /// Â = 0 when S(0) ≤ 0, else the root of S on [0, 10·var(y)] by bisection, and the fit says `fallback`.
 ///
 /// Each area's EBLUP is x_d'β̂ + γ_d(y_d − x_d'β̂) with shrinkage γ_d = Â/(Â + ψ_d), and its MSE is
-/// g1 + g2 + 2·g3 (Prasad–Rao, as `mseFH` with REML). A pure function of its inputs: no survey data here.
+/// g1 + g2 + 2·g3 (Prasad–Rao, as `mseFH` with REML), less sae's bias term b·B_d² for ML and FH. A pure
+/// function of its inputs: no survey data here.
 public enum FayHerriot {
+    /// How A is estimated, as sae's `method`.
+    public enum Method: String, Sendable, CaseIterable, Codable {
+        /// Restricted maximum likelihood (sae's default): S = −½ tr P + ½ y'P²y, F = ½ tr P².
+        case reml = "REML"
+        /// Maximum likelihood: S = −½ Σ V⁻¹ + ½ y'P²y, F = ½ Σ V⁻².
+        case ml = "ML"
+        /// Fay and Herriot's moment method: S = Σ (y − Xβ̂)²/V − (m − p), F = Σ V⁻¹.
+        case fh = "FH"
+    }
+
     /// The fit of one model.
     public struct Fit: Sendable, Hashable {
         /// Â, the between-area variance.
@@ -29,6 +40,7 @@ public enum FayHerriot {
         public var logLikelihood: Double
         /// One per area, in input order.
         public var areas: [Area]
+        public var method: Method = .reml
     }
 
     /// The model-based estimate of one area.
@@ -50,7 +62,7 @@ public enum FayHerriot {
     ///
     /// - Returns: nil when the model cannot be fitted: no more areas than covariates, a ψ that is not a
     ///   positive number, or covariates that do not vary independently (a singular X'V⁻¹X).
-    public static func fit(y: [Double], psi: [Double], x: [[Double]]) -> Fit? {
+    public static func fit(y: [Double], psi: [Double], x: [[Double]], method: Method = .reml) -> Fit? {
         let m = y.count
         guard m == psi.count, m == x.count, let p = x.first?.count, p > 0, m > p,
               psi.allSatisfy({ $0 > 0 && $0.isFinite }), y.allSatisfy(\.isFinite) else { return nil }
@@ -60,7 +72,7 @@ public enum FayHerriot {
         var change = precision + 1
         while change > precision && iterations < maximumIterations {
             iterations += 1
-            let (score, information) = scoreAndInformation(a: estimate, y: y, psi: psi, x: x)
+            let (score, information) = scoreAndInformation(a: estimate, y: y, psi: psi, x: x, method: method)
             let next = estimate + score / information
             change = abs((next - estimate) / estimate)
             estimate = next
@@ -70,7 +82,7 @@ public enum FayHerriot {
         var a = max(estimate, 0)
         if !converged {
             fallback = true
-            a = fallbackRoot(y: y, psi: psi, x: x)
+            a = fallbackRoot(y: y, psi: psi, x: x, method: method)
         }
         // β̂, its SEs, the EBLUPs and their MSEs at Â.
         let vInverse = psi.map { 1 / (a + $0) }
@@ -82,27 +94,55 @@ public enum FayHerriot {
         let logLikelihood = -0.5 * (0..<m).reduce(0.0) { total, d in
             total + log(2 * Double.pi * (a + psi[d])) + residuals[d] * residuals[d] / (a + psi[d])
         }
+        let sumVInverse = vInverse.reduce(0, +)
         let sumVInverseSquared = vInverse.reduce(0.0) { $0 + $1 * $1 }
-        let varianceOfA = 2 / sumVInverseSquared
+        // The asymptotic variance of Â, and (ML, FH) its asymptotic bias, as mseFH.
+        let varianceOfA: Double, bias: Double
+        switch method {
+        case .reml:
+            (varianceOfA, bias) = (2 / sumVInverseSquared, 0)
+        case .ml:
+            // b = −tr(Q · X' diag(V⁻²) X) / Σ V⁻².
+            let weighted = crossProduct(x, weights: vInverse.map { $0 * $0 })
+            var trace = 0.0
+            for i in 0..<q.count { for k in 0..<q.count { trace += q[i][k] * weighted[k][i] } }
+            (varianceOfA, bias) = (2 / sumVInverseSquared, -trace / sumVInverseSquared)
+        case .fh:
+            let md = Double(m)
+            (varianceOfA, bias) = (2 * md / (sumVInverse * sumVInverse),
+                                   2 * (md * sumVInverseSquared - sumVInverse * sumVInverse) / (sumVInverse * sumVInverse * sumVInverse))
+        }
         let areas = (0..<m).map { d -> Area in
             let shrinkage = a / (a + psi[d])
             let b = psi[d] / (a + psi[d])
             let g1 = psi[d] * (1 - b)
             let g2 = b * b * quadraticForm(q, x[d])
             let g3 = b * b * varianceOfA / (a + psi[d])
-            return Area(estimate: fitted[d] + shrinkage * residuals[d], mse: g1 + g2 + 2 * g3, shrinkage: shrinkage,
-                        g1: g1, g2: g2, g3: g3)
+            return Area(estimate: fitted[d] + shrinkage * residuals[d], mse: g1 + g2 + 2 * g3 - bias * b * b,
+                        shrinkage: shrinkage, g1: g1, g2: g2, g3: g3)
         }
         return Fit(variance: a, iterations: iterations, converged: converged, fallback: fallback, coefficients: beta,
                    coefficientStandardErrors: (0..<beta.count).map { q[$0][$0].squareRoot() },
-                   logLikelihood: logLikelihood, areas: areas)
+                   logLikelihood: logLikelihood, areas: areas, method: method)
     }
 
-    /// REML's score S and information F at A, as sae computes them.
-    static func scoreAndInformation(a: Double, y: [Double], psi: [Double], x: [[Double]]) -> (Double, Double) {
+    /// The method's score S and information F at A, as sae computes them.
+    static func scoreAndInformation(a: Double, y: [Double], psi: [Double], x: [[Double]],
+                                    method: Method = .reml) -> (Double, Double) {
         let m = y.count
         let vInverse = psi.map { 1 / (a + $0) }
         let q = inverse(crossProduct(x, weights: vInverse))
+        if method == .fh {
+            // S = Σ (y − Xβ̂)²·V⁻¹ − (m − p) with β̂ the GLS fit at A; F = Σ V⁻¹.
+            let xtViY = (0..<x[0].count).map { j in (0..<m).reduce(0.0) { $0 + x[$1][j] * vInverse[$1] * y[$1] } }
+            let beta = multiply(q, xtViY)
+            var sum = 0.0
+            for d in 0..<m {
+                let residual = y[d] - zip(x[d], beta).reduce(0.0) { $0 + $1.0 * $1.1 }
+                sum += residual * residual * vInverse[d]
+            }
+            return (sum - Double(m - x[0].count), vInverse.reduce(0, +))
+        }
         // P = diag(V⁻¹) − (V⁻¹X) Q (V⁻¹X)'.
         var p = [[Double]](repeating: [Double](repeating: 0, count: m), count: m)
         for i in 0..<m {
@@ -118,13 +158,16 @@ public enum FayHerriot {
         let trace = (0..<m).reduce(0.0) { $0 + p[$1][$1] }
         var traceOfSquare = 0.0
         for i in 0..<m { for j in 0..<m { traceOfSquare += p[i][j] * p[j][i] } }
-        let score = -0.5 * trace + 0.5 * py.reduce(0.0) { $0 + $1 * $1 }
-        return (score, 0.5 * traceOfSquare)
+        let quadratic = 0.5 * py.reduce(0.0) { $0 + $1 * $1 }
+        if method == .ml {
+            return (-0.5 * vInverse.reduce(0, +) + quadratic, 0.5 * vInverse.reduce(0.0) { $0 + $1 * $1 })
+        }
+        return (-0.5 * trace + quadratic, 0.5 * traceOfSquare)
     }
 
     /// Â where scoring did not converge: 0 when S(0) ≤ 0, else the root of S on [0, 10·var(y)] by bisection.
-    static func fallbackRoot(y: [Double], psi: [Double], x: [[Double]]) -> Double {
-        func score(_ a: Double) -> Double { scoreAndInformation(a: a, y: y, psi: psi, x: x).0 }
+    static func fallbackRoot(y: [Double], psi: [Double], x: [[Double]], method: Method = .reml) -> Double {
+        func score(_ a: Double) -> Double { scoreAndInformation(a: a, y: y, psi: psi, x: x, method: method).0 }
         guard score(0) > 0 else { return 0 }
         let mean = y.reduce(0, +) / Double(y.count)
         var high = 10 * y.reduce(0.0) { $0 + ($1 - mean) * ($1 - mean) } / Double(y.count - 1)

@@ -16,6 +16,8 @@ public struct AnalysisOptions: Sendable {
     /// Withhold a second group wherever one group alone is withheld, so that no withheld value can be
     /// derived from the whole area's (see `Disclosure`); off only for analyses that are not published.
     public var secondarySuppression = true
+    /// Fay–Herriot small-area estimates for every group (`--small-area fh`, DESIGN §13); nil: none.
+    public var smallArea: SmallAreaOptions?
     /// Standardise the group means to the whole area's structure by these respondent fields (`--standardize
     /// '年代*性別'`, DESIGN §14); the whole-area row stays as it is.
     public var standardization: Breakdown?
@@ -171,8 +173,24 @@ public struct IndicatorEngine: Sendable {
                                                cells: resolved.cells, options: options, groups: domains.groups))
             }
         }
+        var smallAreaFits: [SmallAreaFit]?
+        var smallAreaNotes: [AnalysisNote] = []
+        if let smallArea = options.smallArea {
+            if resolved.standardization != nil {
+                throw WellBeingError(.usage, "--small-area models the direct estimates; it cannot be combined with --standardize.")
+            }
+            let inputs = layout.indicators.enumerated().map { position, indicator in
+                (indicator.id, sums.smallAreaInputs(indicator: position, id: indicator.id, groups: domains.groups, raked: raked,
+                                                    cells: resolved.cells, options: options))
+            }
+            (estimates, smallAreaFits, smallAreaNotes) = try SmallAreaEstimation.apply(
+                to: estimates, inputs: inputs, groups: domains.groups, options: smallArea)
+            for index in estimates.indices { estimates[index].smallAreaRequested = true }
+        }
         var main = try finish(estimates, groups: domains.groups, layout: layout, resolved: resolved,
                               breakdown: options.breakdown)
+        main.smallAreaFits = smallAreaFits
+        main.notes += smallAreaNotes
         main.reliability = options.estimatesOnly ? [] : sums.reliability(layout: layout)
         main.drivers = options.estimatesOnly ? [] : sums.drivers(layout: layout)
         main.itemShares = options.estimatesOnly ? [] : sums.itemShares(groups: domains.groups)

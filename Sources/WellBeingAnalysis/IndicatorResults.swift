@@ -33,10 +33,14 @@ public struct IndicatorEstimate: Sendable, Hashable, Encodable {
     public var deviationStandardError: Double?
     /// What standardisation did, when the estimate is standardised (`--standardize`).
     public var standardization: StandardizationDetail?
+    /// The model-based estimate, with `--small-area fh` (nil for the whole area and for groups outside the model).
+    public var smallArea: SmallAreaEstimate?
+    /// Whether small-area estimates were asked for (the JSON then has `sae`, null where there is none).
+    var smallAreaRequested = false
 
     enum CodingKeys: String, CodingKey {
         case group, indicator, n, mean, se, ciLow = "ci_low", ciHigh = "ci_high", top2, top2SE = "top2_se", deviation,
-             suppressed, unstable, benchmark, partial, droppedCells = "dropped_cells", lostCells = "lost_cells"
+             suppressed, unstable, benchmark, sae, partial, droppedCells = "dropped_cells", lostCells = "lost_cells"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -54,6 +58,7 @@ public struct IndicatorEstimate: Sendable, Hashable, Encodable {
         try container.encode(suppressed, forKey: .suppressed)
         try container.encode(unstable, forKey: .unstable)
         try container.encodeIfPresent(benchmark, forKey: .benchmark)
+        if smallAreaRequested { try container.encode(smallArea, forKey: .sae) }
         if let standardization {
             try container.encode(standardization.partial, forKey: .partial)
             try container.encode(standardization.droppedCells, forKey: .droppedCells)
@@ -143,6 +148,8 @@ public struct IndicatorResults: Sendable {
     public var breakdown: Breakdown?
     /// The strata the SEs were computed over, for a stratified sample (DESIGN §12); nil for a simple one.
     public var sampling: SamplingSummary?
+    /// The Fay–Herriot fit of each indicator, with `--small-area fh`; nil when not asked for.
+    public var smallAreaFits: [SmallAreaFit]?
     /// The fields the group means were standardised over (`--standardize`), nil when they were not.
     public var standardization: Breakdown?
     /// Drawn and responded per stratum of the imported sample (`import sample`), when there is one.
@@ -156,7 +163,7 @@ public struct IndicatorResults: Sendable {
 
 extension IndicatorResults: Encodable {
     enum CodingKeys: String, CodingKey {
-        case survey, period, by, weighting, minN = "min_n", design, standardization, estimates, reliability, drivers, notes
+        case survey, period, by, weighting, minN = "min_n", design, standardization, estimates, smallArea = "small_area", reliability, drivers, notes
     }
 
     struct Design: Encodable {
@@ -193,6 +200,7 @@ extension IndicatorResults: Encodable {
         try container.encode(Design(n: respondentCount, kishDeff: kishDesignEffect, sampling: sampling,
                                         responseRates: responseRates), forKey: .design)
         try container.encode(estimates, forKey: .estimates)
+        try container.encodeIfPresent(smallAreaFits, forKey: .smallArea)
         try container.encode(reliability, forKey: .reliability)
         try container.encode(drivers, forKey: .drivers)
         try container.encode(notes, forKey: .notes)

@@ -87,7 +87,7 @@ struct Strata: Sendable {
                 // A listed value nobody answered from: nothing to weight.
             } else if size <= 0 {
                 problems.append("the stratum \(name) has \(counts[stratum]) respondent(s) but no people in the population table")
-            } else if Double(counts[stratum]) > size {
+            } else if design.finitePopulationCorrection && Double(counts[stratum]) > size {
                 problems.append("the stratum \(name) has \(counts[stratum]) respondents but only \(CalibrationCells.number(size)) "
                                 + "people in the population table")
             }

@@ -6,6 +6,9 @@ import WellBeingReport
 import WellBeingStore
 
 extension Weighting: ExpressibleByArgument {}
+extension FayHerriot.Method: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument.uppercased()) }
+}
 extension Language: ExpressibleByArgument {}
 
 /// Options shared by the commands that compute indicators.
@@ -39,7 +42,34 @@ struct AnalysisSelection: ParsableArguments {
                                valueName: "fields"))
     var standardize: String?
 
+    @Option(name: .customLong("small-area"),
+            help: ArgumentHelp("Model-based estimates for every group, the small ones included: fh (Fay–Herriot, as R sae).",
+                               valueName: "model"))
+    var smallArea: SmallAreaModel?
+
+    @Option(name: .customLong("sae-method"), help: ArgumentHelp("How --small-area fh estimates the variance between groups: "
+                                                               + "REML (default), ML or FH.", valueName: "method"))
+    var saeMethod: FayHerriot.Method = .reml
+
+    @Option(name: .customLong("sae-covariates"),
+            help: ArgumentHelp("KPIs (ids, comma-separated) whose values in the period predict the groups' means in --small-area.",
+                               valueName: "kpis"))
+    var saeCovariates: String?
+
+    enum SmallAreaModel: String, ExpressibleByArgument, CaseIterable { case fh }
+
+    /// The KPI ids of --sae-covariates.
+    var covariateIDs: [String] {
+        (saeCovariates ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
     func validate() throws {
+        if smallArea == nil && (saeCovariates != nil || saeMethod != .reml) {
+            throw ValidationError("--sae-method and --sae-covariates go with --small-area fh.")
+        }
+        if smallArea != nil && standardize != nil {
+            throw ValidationError("--small-area models the direct estimates; it cannot be combined with --standardize.")
+        }
         if minimumN < 1 { throw ValidationError("--min-n must be at least 1.") }
         for (option, value) in [("--by", by), ("--standardize", standardize)] {
             guard let value else { continue }
@@ -54,6 +84,11 @@ struct AnalysisSelection: ParsableArguments {
                                       breakdown: by.flatMap { try? Breakdown($0) })
         options.secondarySuppression = secondarySuppression
         options.standardization = standardize.flatMap { try? Breakdown($0) }
+        options.smallArea = smallArea.map { _ in
+            var model = SmallAreaOptions(method: saeMethod)
+            model.covariateKPIs = covariateIDs
+            return model
+        }
         return options
     }
 }
@@ -78,8 +113,9 @@ struct PeriodAnalysis {
     var breakdownResults: [IndicatorResults] = []
 
     /// - Parameter breakdowns: the other fields to break the period down by, chosen from its instrument and answers.
-    init(store: SurveyStore, survey requested: String?, period: String, options: AnalysisOptions,
+    init(store: SurveyStore, survey requested: String?, period: String, options requestedOptions: AnalysisOptions,
          breakdowns: ((Instrument, ResponseMatrix) throws -> [Breakdown])? = nil) throws {
+        var options = requestedOptions
         let survey = try store.resolveSurvey(requested)
         let label = PeriodLabel(period)
         let known = try store.surveys().first { $0.id == survey }?.periods.keys.sorted() ?? []
@@ -91,6 +127,9 @@ struct PeriodAnalysis {
         matrix = try store.responses(survey: survey, period: label)
         references = try store.referenceFigures(survey: survey, period: label)
         population = try store.population(survey: survey, period: label)
+        if let kpis = options.smallArea?.covariateKPIs, !kpis.isEmpty {
+            options.smallArea?.covariates = try Self.covariates(kpis, store: store, survey: survey, period: label)
+        }
         let engine = IndicatorEngine(matrix: matrix, population: population, references: references, options: options)
         let all = try engine.run(breakdowns: try breakdowns?(matrix.instrument, matrix) ?? [])
         results = all.main
@@ -99,6 +138,26 @@ struct PeriodAnalysis {
             .map { try SurveyTabulation.responseRates(sample: $0, matrix: answers) } ?? []
         breakdownResults = all.breakdowns
         instrument = matrix.instrument
+    }
+
+    /// The KPI values of `ids` in the period, as small-area covariates.
+    ///
+    /// - Throws: `usage` naming a KPI the store does not know, or one without values in the period.
+    static func covariates(_ ids: [String], store: SurveyStore, survey: SurveyID, period: PeriodLabel) throws -> [SmallAreaOptions.Covariate] {
+        let known = try store.kpiCatalog(survey: survey).kpis.map(\.id.rawValue)
+        let values = try store.kpiValues(survey: survey, period: period)
+        return try ids.map { id in
+            guard known.contains(id) else {
+                let listed = known.joined(separator: ", ")
+                let hint = known.isEmpty ? " (no KPIs imported: wellbeing import kpis FILE)." : "; it has \(listed)."
+                throw WellBeingError(.usage, "--sae-covariates names the KPI '\(id)', which the store does not have for \(survey)" + hint)
+            }
+            let byGroup = Dictionary(values.filter { $0.kpi.rawValue == id }.map { ($0.group, $0.value) }, uniquingKeysWith: { a, _ in a })
+            guard !byGroup.isEmpty else {
+                throw WellBeingError(.usage, "The KPI '\(id)' has no values for period \(period); import them, or leave it out of --sae-covariates.")
+            }
+            return SmallAreaOptions.Covariate(name: id, values: byGroup)
+        }
     }
 
     /// The survey beside its KPIs for this period, or nil when the store has no KPI values for it.
@@ -120,6 +179,7 @@ struct PeriodAnalysis {
             + ", estimates from fewer than \(results.minimumN) respondents withheld"
             + (results.breakdown.map { ", by \($0.specification)" } ?? "")
             + (results.standardization.map { ", group means standardised by \($0.specification)" } ?? "")
+            + (results.smallAreaFits.map { fits in ", small-area estimates (Fay–Herriot, \(fits.first?.method.rawValue ?? "REML")) for \(fits.count) indicator(s)" } ?? "")
     }
 }
 

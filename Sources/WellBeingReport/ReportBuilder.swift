@@ -132,6 +132,7 @@ public struct ReportBuilder {
         blocks += benchmarks()
         blocks += profiles()
         blocks += groupTable()
+        blocks += smallAreaSection()
         blocks += breakdownSections()
         blocks += targets()
         blocks += gaps()
@@ -374,6 +375,59 @@ public struct ReportBuilder {
                 .paragraph(t("数値は\(instrument.respondent.group.label.ja)間の偏差値（50 が平均、60 以上は目立って高く 40 以下は目立って低い）。色付けは、50 との差がその推定値自身の誤差（1.96 × 標準誤差、偏差値の尺度）を超えるセルだけです（\(distinguishable.count) セル）。「秘匿」は回答者 \(results.minimumN) 人未満。",
                              "Deviation scores among the groups (50 is average; 60 or more stands out high, 40 or less low). Only cells whose difference from 50 exceeds their own uncertainty (1.96 × SE on the deviation scale) are coloured (\(distinguishable.count) cells). \"withheld\": fewer than \(results.minimumN) respondents.")),
                 .table(table, caption: t.groupTable(groupLabel), shadedFrom: 2)] + unstableNote(shown)
+    }
+
+    // MARK: Small-area estimates
+
+    /// The model-based estimates of `--small-area fh`: every group's, the small ones included, beside the direct
+    /// estimate, with RMSE and CV; withheld where the CV exceeds 30 %.
+    func smallAreaSection() -> [ReportDocument.Block] {
+        guard let fits = results.smallAreaFits, !fits.isEmpty else { return [] }
+        let method = fits[0].method.rawValue
+        let covariates = fits[0].coefficients.dropFirst().map(\.name)
+        var blocks: [ReportDocument.Block] = [
+            .heading(level: 2, text: t("小地域推定（モデル推定値）", "Small-area estimates (model-based)"), anchor: "small-area"),
+            .paragraph(t("回答者の少ない\(groupLabel.ja)も含め、すべての\(groupLabel.ja)について、その\(groupLabel.ja)の回答による推定値（直接推定値）と"
+                         + (covariates.isEmpty ? "全体の傾向" : "KPI（\(covariates.joined(separator: "、"))）から予測される値")
+                         + "を、\(groupLabel.ja)ごとの標本誤差に応じて重み付けして組み合わせたモデル推定値です（Fay–Herriot モデル、\(method) 推定。R の sae パッケージと同じ計算）。回答者が少ない\(groupLabel.ja)ほど"
+                         + (covariates.isEmpty ? "全体の値" : "予測値") + "に近づきます。実測値ではなくモデルによる推定値であり、RMSE はその誤差の目安です。CV（RMSE ÷ 推定値）が 30% を超えるものは秘匿しています。",
+                         "For every \(groupLabel.text(in: .en).lowercased()), the small ones included, a model-based estimate that combines the group's own (direct) estimate with "
+                         + (covariates.isEmpty ? "the whole area's level" : "the value its KPIs (\(covariates.joined(separator: ", "))) predict")
+                         + ", weighted by how precise the group's own estimate is (Fay–Herriot model, \(method), as R's sae package). The fewer respondents a group has, the closer it is drawn to "
+                         + (covariates.isEmpty ? "the whole area" : "the prediction") + ". These are model estimates, not measurements; the RMSE says how far off they may be. Estimates with a CV (RMSE ÷ estimate) above 30% are withheld."))]
+        // One grid: every indicator's model estimate by group.
+        let indicators = categories + headlineIDs
+        var rows: [[ResultTable.Cell]] = []
+        for id in indicators where fits.contains(where: { $0.indicator == id }) {
+            var row: [ResultTable.Cell] = [.text(name(id))]
+            for group in results.groups {
+                guard let model = results.estimate(id, group: group)?.smallArea else { row.append(.text("—")); continue }
+                row.append(model.withheld ? .text(t.withheld) : .number(model.estimate, decimals: 2))
+            }
+            rows.append(row)
+        }
+        let grid = ResultTable(headers: [t("指標", "indicator")] + results.groups.map(\.rawValue), rows: rows)
+        blocks.append(.table(grid, caption: t("\(groupLabel.ja)別のモデル推定値（平均）", "Model estimates (means) by \(groupLabel.text(in: .en).lowercased())"),
+                             shadedFrom: nil))
+        // Each headline item in detail.
+        for id in headlineIDs where fits.contains(where: { $0.indicator == id }) {
+            let detail = ResultTable(
+                headers: [groupLabel.text(in: language), "n", t("直接推定値", "direct"), t("モデル推定値", "model"), "RMSE", "CV",
+                          t("自区分の重み", "own weight")],
+                rows: results.groups.map { group in
+                    let estimate = results.estimate(id, group: group)
+                    let model = estimate?.smallArea
+                    let shownModel: ResultTable.Cell = model.map { $0.withheld ? .text(t.withheld) : .number($0.estimate, decimals: 2) } ?? .text("—")
+                    return [.text(group.rawValue), .integer(estimate?.n),
+                            estimate?.suppressed == true ? .text(t.withheld) : .number(estimate?.mean, decimals: 2),
+                            shownModel,
+                            model.flatMap { $0.withheld ? nil : .number($0.rmse, decimals: 3) } ?? .text(""),
+                            model.map { .text(ReportText.percent($0.cv)) } ?? .text(""),
+                            model.flatMap { $0.withheld ? nil : .text(ReportText.percent($0.shrinkage)) } ?? .text("")]
+                })
+            blocks.append(.table(detail, caption: t("\(name(id))：直接推定値とモデル推定値", "\(name(id)): direct and model estimates"), shadedFrom: nil))
+        }
+        return blocks
     }
 
     // MARK: Staff targets

@@ -18,8 +18,11 @@ public enum ResultTables {
                "benchmark_p", "benchmark_source"] : []
         let standardized = results.standardization != nil
         let standardizedHeaders = standardized ? ["partial", "dropped_cells", "lost_cells"] : []
+        let modelled = results.smallAreaFits != nil
+        let modelHeaders = modelled ? ["sae_estimate", "sae_mse", "sae_rmse", "sae_cv", "sae_shrinkage", "sae_psi", "sae_psi_source",
+                                       "sae_withheld"] : []
         return ResultTable(headers: ["group", "indicator", "n", "mean", "se", "ci_low", "ci_high", "top2", "top2_se", "deviation",
-                                     "suppressed", "unstable"] + standardizedHeaders + benchmarkHeaders,
+                                     "suppressed", "unstable"] + standardizedHeaders + modelHeaders + benchmarkHeaders,
                            rows: results.estimates.map { e in
                                var row: [ResultTable.Cell] = [
                                    .text(e.group?.rawValue ?? ""), .text(e.indicator.rawValue), .integer(e.n), .number(e.mean, decimals: 3),
@@ -31,6 +34,13 @@ public enum ResultTables {
                                    row += e.standardization.map { [.flag($0.partial), .text($0.droppedCells.joined(separator: "; ")),
                                                                   .text($0.lostCells.joined(separator: "; "))] }
                                        ?? [.text(""), .text(""), .text("")]
+                               }
+                               if modelled {
+                                   let m = e.smallArea
+                                   row += [.number(m?.estimate, decimals: 3), .number(m?.mse, decimals: 6), .number(m?.rmse, decimals: 4),
+                                           .number(m?.cv, decimals: 4), .number(m?.shrinkage, decimals: 4),
+                                           .number(m?.samplingVariance, decimals: 6), .text(m?.samplingVarianceSource ?? ""),
+                                           m.map { .flag($0.withheld) } ?? .text("")]
                                }
                                if benchmarked {
                                    let b = e.benchmark
@@ -63,6 +73,18 @@ public enum ResultTables {
                                 .number(e.topBoxShare.map { $0 * 100 }, decimals: 1), .number(e.deviation, decimals: 1),
                                 .text(note)]
                     })
+        if results.smallAreaFits != nil {
+            // "model (RMSE)": the small-area estimate beside the direct one, withheld above a CV of 30 %.
+            table.headers.insert("model (RMSE)", at: 9)
+            for (index, e) in results.estimates.enumerated() {
+                var text = ""
+                if let m = e.smallArea {
+                    text = m.withheld ? "withheld (CV \(ResultTable.fixed(m.cv * 100, decimals: 0))%)"
+                        : "\(ResultTable.fixed(m.estimate, decimals: 2)) (\(ResultTable.fixed(m.rmse, decimals: 3)))"
+                }
+                table.rows[index].insert(.text(text), at: 9)
+            }
+        }
         if benchmarked {
             // "vs benchmark": the difference and its p, beside the benchmark's mean.
             table.headers.insert("vs benchmark", at: 9)

@@ -105,3 +105,73 @@ import Testing
         #expect(abs(fit.variance - root) / root < 1e-3)
     }
 }
+
+/// ML and FH (`--sae-method`), for which the fixture has no sae output: each estimator is checked against
+/// its own defining equation, computed here independently of the scoring code, on the fixture's inputs.
+@Suite struct FayHerriotMethodTests {
+    /// The profile log-likelihood at A (β̂ the GLS fit at A).
+    static func profileLogLikelihood(_ a: Double, y: [Double], psi: [Double]) -> Double {
+        let weights = psi.map { 1 / (a + $0) }
+        let beta = zip(weights, y).reduce(0.0) { $0 + $1.0 * $1.1 } / weights.reduce(0, +)
+        return -0.5 * zip(y, psi).reduce(0.0) { total, pair in
+            total + log(a + pair.1) + (pair.0 - beta) * (pair.0 - beta) / (a + pair.1)
+        }
+    }
+
+    @Test(arguments: FayHerriotTests.cases)
+    func mlMaximisesTheLikelihood(_ example: FayHerriotTests.Case) throws {
+        let intercept = example.y.map { _ in [1.0] }
+        let fit = try #require(FayHerriot.fit(y: example.y, psi: example.psi, x: intercept, method: .ml))
+        #expect(fit.method == .ml)
+        // Golden-section search of the profile likelihood on [0, 10·max ψ + var(y)].
+        let mean = example.y.reduce(0, +) / Double(example.y.count)
+        var low = 0.0, high = 10 * (example.psi.max()! + example.y.reduce(0.0) { $0 + ($1 - mean) * ($1 - mean) })
+        let ratio = (5.0.squareRoot() - 1) / 2
+        for _ in 0..<200 {
+            let left = high - ratio * (high - low), right = low + ratio * (high - low)
+            if Self.profileLogLikelihood(left, y: example.y, psi: example.psi) < Self.profileLogLikelihood(right, y: example.y, psi: example.psi) {
+                low = left
+            } else {
+                high = right
+            }
+        }
+        let maximum = (low + high) / 2
+        let scale = example.psi.reduce(0, +) / Double(example.psi.count)
+        #expect(abs(fit.variance - maximum) <= 2e-3 * max(maximum, scale), "ML Â \(fit.variance) vs argmax \(maximum)")
+        // ML shrinks A below REML's (it ignores the degree of freedom spent on β).
+        let reml = try #require(FayHerriot.fit(y: example.y, psi: example.psi, x: intercept))
+        #expect(fit.variance <= reml.variance + 1e-12)
+        for area in fit.areas { #expect(area.mse.isFinite && area.mse > 0 && area.shrinkage >= 0 && area.shrinkage <= 1) }
+    }
+
+    @Test(arguments: FayHerriotTests.cases)
+    func fhSolvesTheMomentEquation(_ example: FayHerriotTests.Case) throws {
+        let intercept = example.y.map { _ in [1.0] }
+        let fit = try #require(FayHerriot.fit(y: example.y, psi: example.psi, x: intercept, method: .fh))
+        // Σ (y − β̂)²/(Â + ψ) = m − p, or Â = 0 where even A = 0 leaves it below m − p.
+        func moment(_ a: Double) -> Double {
+            let weights = example.psi.map { 1 / (a + $0) }
+            let beta = zip(weights, example.y).reduce(0.0) { $0 + $1.0 * $1.1 } / weights.reduce(0, +)
+            return zip(example.y, weights).reduce(0.0) { $0 + ($1.0 - beta) * ($1.0 - beta) * $1.1 } - Double(example.y.count - 1)
+        }
+        if fit.variance == 0 {
+            #expect(moment(0) <= 1e-9)
+        } else {
+            #expect(abs(moment(fit.variance)) <= 1e-3 * Double(example.y.count), "moment at Â: \(moment(fit.variance))")
+        }
+        for area in fit.areas { #expect(area.mse.isFinite && area.mse > 0) }
+    }
+
+    /// sae's bias correction for ML, b = −tr(Q·X'V⁻²X)/ΣV⁻², with an intercept only is −1/ΣV⁻¹, so the ML MSE is
+    /// the REML formula's plus B²/ΣV⁻¹ at the same Â.
+    @Test func mlBiasTermWithAnInterceptOnly() throws {
+        let example = FayHerriotTests.cases[0]
+        let fit = try #require(FayHerriot.fit(y: example.y, psi: example.psi, x: example.y.map { _ in [1.0] }, method: .ml))
+        let sumVInverse = example.psi.reduce(0.0) { $0 + 1 / (fit.variance + $1) }
+        for (area, psi) in zip(fit.areas, example.psi) {
+            let b = psi / (fit.variance + psi)
+            let expected = area.g1 + area.g2 + 2 * area.g3 + b * b / sumVInverse
+            #expect(abs(area.mse - expected) <= 1e-12 * expected)
+        }
+    }
+}

@@ -315,3 +315,155 @@ extension StratifiedDesignTests {
         #expect(lostSeen > 0, "the fixture's cells where everyone skipped the question are exercised")
     }
 }
+
+extension StratifiedDesignTests {
+    /// `--small-area fh` end to end on the raked stratified design (`reference_fh.json`): the inputs (y, ψ and
+    /// where ψ came from), the fit (Â, iterations, β̂ and its SE) and every district's EBLUP, MSE, CV and
+    /// shrinkage, both waves, to 1e-6 relative; districts under --min-n get model estimates too.
+    @Test(arguments: ["2024", "2025"])
+    func smallAreaEstimatesEqualTheSaeReplay(_ label: String) throws {
+        let fixture = try Fixture.shared.get()
+        let results = try fixture.engine(label, weighting: .raked) { $0.smallArea = SmallAreaOptions() }.run()
+        let data = try Data(contentsOf: URL(fileURLWithPath: Self.file("reference_fh.json")))
+        let reference = (try JSONSerialization.jsonObject(with: data) as! [String: Any])["periods"] as! [String: Any]
+        let checker = ReferenceFixtureTests.Checker()
+        var smoothed = 0
+        for (indicator, value) in reference[label] as! [String: [String: Any]] {
+            let fit = value["fit"] as! [String: Any]
+            let ours = try #require(results.smallAreaFits?.first { $0.indicator.rawValue == indicator }, "\(label) \(indicator)")
+            checker.check(ours.variance, fit["variance"], tolerance: 1e-6, "\(label) \(indicator) variance")
+            #expect(ours.converged == fit["converged"] as? Bool && ours.fallback == fit["fallback"] as? Bool, "\(label) \(indicator)")
+            if ours.variance > 1e-6 { #expect(ours.iterations == fit["iterations"] as? Int, "\(label) \(indicator) iterations") }
+            let coefficient = (fit["coefficients"] as! [[String: Any]])[0]
+            checker.check(ours.coefficients[0].estimate, coefficient["estimate"], tolerance: 1e-6, "\(label) \(indicator) β")
+            checker.check(ours.coefficients[0].se, coefficient["se"], tolerance: 1e-6, "\(label) \(indicator) β se")
+            #expect(ours.groups == value["m"] as? Int)
+            for (region, area) in value["areas"] as! [String: [String: Any]] {
+                let place = "\(label) \(indicator) \(region)"
+                let estimate = try #require(results.estimate(IndicatorID(indicator), group: GroupName(region)), "\(place)")
+                let sae = try #require(estimate.smallArea, "\(place) has a model estimate")
+                checker.check(sae.samplingVariance, area["psi"], tolerance: 1e-6, "\(place) psi")
+                #expect(sae.samplingVarianceSource == area["psi_source"] as? String, "\(place) psi source")
+                checker.check(sae.estimate, area["estimate"], tolerance: 1e-6, "\(place) estimate")
+                checker.check(sae.mse, area["mse"], tolerance: 1e-6, "\(place) mse")
+                checker.check(sae.cv, area["cv"], tolerance: 1e-6, "\(place) cv")
+                checker.check(sae.shrinkage, area["shrinkage"], tolerance: 1e-6, "\(place) shrinkage")
+                if sae.samplingVarianceSource == "smoothed" {
+                    smoothed += 1
+                    #expect(estimate.suppressed && estimate.mean == nil, "\(place): the direct estimate stays withheld")
+                }
+            }
+        }
+        checker.report()
+        #expect(smoothed == 0, "every district of the fixture has n ≥ 10")
+        // The JSON carries the fits and a sae object on every group estimate (null for none).
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(results)) as! [String: Any]
+        #expect((json["small_area"] as? [[String: Any]])?.count == results.smallAreaFits?.count)
+        let rows = json["estimates"] as! [[String: Any]]
+        #expect(rows.allSatisfy { $0.keys.contains("sae") })
+    }
+}
+
+extension StratifiedDesignTests {
+    /// Under --min-n a district's ψ is the pooled s²·Σw²/(Σw)², s² = Σw(y − ȳ_d)²/Σw over the districts with
+    /// n ≥ 2, computed here from the answers and the raked weights; its direct estimate stays withheld while the
+    /// model gives it an estimate.
+    @Test func smallGroupsGetTheSmoothedSamplingVariance() throws {
+        let fixture = try Fixture.shared.get()
+        let engine = try fixture.engine("2024", weighting: .raked) {
+            $0.minimumN = 200
+            $0.smallArea = SmallAreaOptions()
+        }
+        let results = try engine.run()
+        let weights = try engine.resolveWeights().weights
+        let matrix = engine.matrix
+        let item = matrix.instrument.itemIndex[ItemID("life_satisfaction")]!
+        let scale = matrix.instrument.scale(of: matrix.instrument.items[item])
+        var w = [Double](repeating: 0, count: matrix.groups.count), wy = w, wyy = w, w2 = w, n = w
+        for row in 0..<matrix.respondentCount {
+            let code = matrix.answers[row * matrix.instrument.items.count + item]
+            guard code != 0 else { continue }
+            let y = Double(Int(code) - 1 + scale.minimum) - Double(scale.minimum), g = Int(matrix.groupCodes[row])
+            w[g] += weights[row]; wy[g] += weights[row] * y; wyy[g] += weights[row] * y * y
+            w2[g] += weights[row] * weights[row]; n[g] += 1
+        }
+        let modelled = matrix.groups.indices.filter { n[$0] >= 2 }
+        let s2 = modelled.reduce(0.0) { $0 + wyy[$1] - wy[$1] * wy[$1] / w[$1] } / modelled.reduce(0.0) { $0 + w[$1] }
+        var smoothed = 0
+        for g in modelled {
+            let estimate = try #require(results.estimate(IndicatorID("life_satisfaction"), group: matrix.groups[g]))
+            let sae = try #require(estimate.smallArea)
+            if n[g] < 200 {
+                smoothed += 1
+                #expect(sae.samplingVarianceSource == "smoothed")
+                let expected = s2 * w2[g] / (w[g] * w[g])
+                #expect(abs(sae.samplingVariance - expected) <= 1e-9 * expected, "\(matrix.groups[g])")
+                #expect(estimate.mean == nil && estimate.suppressed)
+            } else {
+                #expect(sae.samplingVarianceSource == "se")
+                #expect(abs(sae.samplingVariance - estimate.standardError! * estimate.standardError!) <= 1e-12)
+            }
+            // The EBLUP lies between the direct and the synthetic estimate.
+            #expect(sae.shrinkage >= 0 && sae.shrinkage <= 1)
+        }
+        #expect(smoothed >= 3)
+    }
+
+    /// --small-area with --standardize is refused (the model takes the direct estimates).
+    @Test func smallAreaAndStandardizationDoNotMix() throws {
+        let fixture = try Fixture.shared.get()
+        let error = try #require(wellBeingError {
+            _ = try fixture.engine("2024", weighting: .raked) {
+                $0.smallArea = SmallAreaOptions()
+                $0.standardization = try! Breakdown("age_band*sex")
+            }.run()
+        })
+        #expect(error.kind == .usage && error.message.contains("--standardize"))
+    }
+}
+
+/// The options as a user types them: a stratified instrument, the sample, --standardize and --small-area.
+@Suite struct StratifiedCommandLineTests {
+    @Test func stratifiedStandardisedAndModelledFromTheCommandLine() throws {
+        let folder = try TemporaryFolder()
+        func run(_ arguments: [String]) throws -> CommandLineTests.Run {
+            try CommandLineTests.run(arguments + ["--store", folder.file("s.sqlite")], in: folder.path)
+        }
+        _ = try StratifiedDesignTests.stratifiedInstrument(in: folder)
+        #expect(try run(["import", "responses", StratifiedDesignTests.file("responses_2024.csv"), "--instrument",
+                         folder.file("lwc-stratified.yaml"), "--period", "2024"]).status == 0)
+        #expect(try run(["import", "population", StratifiedDesignTests.file("population.csv"), "--margins", "age_band*sex,region"]).status == 0)
+        #expect(try run(["import", "sample", StratifiedDesignTests.file("sample_2024.csv"), "--period", "2024"]).status == 0)
+
+        let plain = try run(["indicators", "--period", "2024", "--format", "json"])
+        #expect(plain.status == 0, "\(plain.errors)")
+        #expect(plain.errors.contains("stratified by region (13 strata, finite-population correction)"), "\(plain.errors)")
+        let json = try JSONSerialization.jsonObject(with: Data(plain.output.utf8)) as! [String: Any]
+        let design = json["design"] as! [String: Any]
+        #expect(design["strata"] as? Int == 13 && design["fpc"] as? Bool == true)
+        let rates = try #require(design["response_rates"] as? [[String: Any]])
+        #expect(rates.count == 13 && rates.allSatisfy { ($0["rate"] as? Double ?? 0) > 0 })
+
+        let standardised = try run(["indicators", "--period", "2024", "--standardize", "age_band*sex", "--format", "csv"])
+        #expect(standardised.status == 0)
+        #expect(standardised.output.split(whereSeparator: \.isNewline)[0].hasSuffix("partial,dropped_cells,lost_cells"))
+
+        let modelled = try run(["indicators", "--period", "2024", "--small-area", "fh", "--sae-method", "fh", "--min-n", "60"])
+        #expect(modelled.status == 0, "\(modelled.errors)")
+        #expect(modelled.output.contains("model (RMSE)"))
+        #expect(modelled.errors.contains("small-area estimates (Fay–Herriot, FH)"))
+
+        // Options that do not go together are refused before anything runs (exit 64).
+        for arguments in [["--sae-method", "ML"], ["--small-area", "fh", "--standardize", "age_band"],
+                          ["--standardize", "age_band", "--by", "sex"], ["--small-area", "fh", "--sae-covariates", "nothing"]] {
+            let refused = try run(["indicators", "--period", "2024"] + arguments)
+            #expect(refused.status == 64, "\(arguments): \(refused.status) \(refused.errors)")
+            #expect(refused.errors.lowercased().contains("error"), "\(arguments)")
+        }
+
+        let report = try run(["report", "--period", "2024", "--small-area", "fh", "--format", "md", "--out", folder.file("out")])
+        #expect(report.status == 0, "\(report.errors)")
+        let text = try String(contentsOfFile: folder.file("out/lwc-2024.md"), encoding: .utf8)
+        #expect(text.contains("## 小地域推定（モデル推定値）") && text.contains("標本設計: 地区による層化無作為抽出（13 層）"))
+    }
+}
