@@ -9,10 +9,19 @@ import WellBeingCore
 /// spread that small-area estimates pool). Means, fixed-weight variances
 /// and the calibration-adjusted (raked) variances, of y and of t, are exact functions of these sums.
 struct Accumulation {
+    /// Where each sum sits among a cell's `stride` sums.
+    enum Slot {
+        static let count = 0, sumY = 1, sumW = 2, sumWY = 3, sumW2 = 4, sumW2Y = 5, sumW2Y2 = 6
+        static let topCount = 7, topW = 8, topW2 = 9, sumWY2 = 10
+        /// The top-box indicator t's sums in the places of y's first seven (t² = t): the same estimator reads them.
+        static let topBox = [count, topCount, sumW, topW, sumW2, topW2, topW2]
+        /// y's first seven, in that order.
+        static let value = [count, sumY, sumW, sumWY, sumW2, sumW2Y, sumW2Y2]
+    }
     static let stride = 11
     private let groupCount: Int
     let cellCount: Int
-    /// [indicator][group][cell][7]
+    /// [indicator][group][cell][stride], the sums of `Slot`.
     private var sums: [Double]
     /// [indicator][group][2]: Σw over top-box answers, count of top-box answers.
     private var topBox: [Double]
@@ -180,21 +189,21 @@ struct Accumulation {
                     scores[position] = y
                     let centred = y - centre[position]
                     let slot = ((position * groupCount + group) * cellCount + cell) * Self.stride
-                    sums[slot] += 1
-                    sums[slot + 1] += centred
-                    sums[slot + 2] += w
-                    sums[slot + 3] += w * centred
-                    sums[slot + 4] += w2
-                    sums[slot + 5] += w2 * centred
-                    sums[slot + 6] += w2 * centred * centred
-                    sums[slot + 10] += w * centred * centred
+                    sums[slot + Slot.count] += 1
+                    sums[slot + Slot.sumY] += centred
+                    sums[slot + Slot.sumW] += w
+                    sums[slot + Slot.sumWY] += w * centred
+                    sums[slot + Slot.sumW2] += w2
+                    sums[slot + Slot.sumW2Y] += w2 * centred
+                    sums[slot + Slot.sumW2Y2] += w2 * centred * centred
+                    sums[slot + Slot.sumWY2] += w * centred * centred
                     if y >= topFrom[position] {
                         let topSlot = (position * groupCount + group) * 2
                         topBox[topSlot] += w
                         topBox[topSlot + 1] += 1
-                        sums[slot + 7] += 1
-                        sums[slot + 8] += w
-                        sums[slot + 9] += w2
+                        sums[slot + Slot.topCount] += 1
+                        sums[slot + Slot.topW] += w
+                        sums[slot + Slot.topW2] += w2
                     }
                     let itemsHere = last - first
                     if !estimatesOnly && answered == itemsHere && itemsHere >= 2 {
@@ -234,7 +243,7 @@ struct Accumulation {
     }
 
     /// The estimate of indicator `indicator` in group `group` (nil: the whole area).
-    func estimate(indicator: Int, id: IndicatorID, group: Int?, raked: Bool, cells: CalibrationCells,
+    func estimate(indicator: Int, id: IndicatorID, group: Int?, cells: CalibrationCells,
                   options: AnalysisOptions, groups: [GroupName]) -> IndicatorEstimate {
         // Per-cell sums of the domain.
         var cell = [[Double]](repeating: [Double](repeating: 0, count: Self.stride), count: cellCount)
@@ -247,8 +256,7 @@ struct Accumulation {
             }
             top += topBox[(indicator * groupCount + g) * 2]
         }
-        return estimate(indicator: indicator, id: id, domain: group.map { groups[$0] }, cell: cell, top: top, raked: raked,
-                        cells: cells, options: options)
+        return estimate(indicator: indicator, id: id, domain: group.map { groups[$0] }, cell: cell, top: top, cells: cells, options: options)
     }
 
     /// The sums of one group over every joint cell.
@@ -274,42 +282,41 @@ struct Accumulation {
     /// The estimate of indicator `indicator` over the respondents of the joint calibration cells in `cellMask`
     /// (every group): a domain that the cells determine, such as an age band when raking to age × sex. The
     /// per-cell sums are exactly those a pass over that domain's respondents would give.
-    func estimate(indicator: Int, id: IndicatorID, domain: GroupName, cellMask: [Bool], raked: Bool, cells: CalibrationCells,
+    func estimate(indicator: Int, id: IndicatorID, domain: GroupName, cellMask: [Bool], cells: CalibrationCells,
                   options: AnalysisOptions) -> IndicatorEstimate {
         var cell = domainSums(indicator: indicator)
         for k in 0..<cellCount where !cellMask[k] { cell[k] = [Double](repeating: 0, count: Self.stride) }
-        let top = cell.reduce(0) { $0 + $1[8] }
-        return estimate(indicator: indicator, id: id, domain: domain, cell: cell, top: top, raked: raked, cells: cells,
+        let top = cell.reduce(0) { $0 + $1[Slot.topW] }
+        return estimate(indicator: indicator, id: id, domain: domain, cell: cell, top: top, cells: cells,
                         options: options)
     }
 
     /// The estimate from a domain's per-cell sums and its weighted top-box total.
-    private func estimate(indicator: Int, id: IndicatorID, domain: GroupName?, cell: [[Double]], top: Double, raked: Bool,
-                          cells: CalibrationCells, options: AnalysisOptions) -> IndicatorEstimate {
+    private func estimate(indicator: Int, id: IndicatorID, domain: GroupName?, cell: [[Double]], top: Double, cells: CalibrationCells, options: AnalysisOptions) -> IndicatorEstimate {
         var total = [Double](repeating: 0, count: Self.stride)
         for k in 0..<cellCount { for s in 0..<Self.stride { total[s] += cell[k][s] } }
-        let n = Int(total[0])
+        let n = Int(total[Slot.count])
         var estimate = IndicatorEstimate(
             group: domain, indicator: id, n: n, mean: nil, standardError: nil, confidenceLow: nil,
             confidenceHigh: nil, topBoxShare: nil, deviation: nil, suppressed: n < options.minimumN,
-            unstable: n < AnalysisOptions.unstableBelow, sumOfWeights: total[2])
-        let weightSum = total[2]
+            unstable: n < AnalysisOptions.unstableBelow, sumOfWeights: total[Slot.sumW])
+        let weightSum = total[Slot.sumW]
         guard n > 0, weightSum > 0, !estimate.suppressed else { return estimate }
         let centre = centres[indicator]
-        let meanCentred = total[3] / weightSum
+        let meanCentred = total[Slot.sumWY] / weightSum
         estimate.mean = meanCentred + centre
         estimate.topBoxShare = top / weightSum
         // No variance can be estimated when no stratum has two respondents.
         guard varianceFactors.contains(where: { $0 > 0 }) else { return estimate }
-        let se = standardError(cell, total: total, meanCentred: meanCentred, weightSum: weightSum, raked: raked, cells: cells)
+        let se = standardError(cell, total: total, meanCentred: meanCentred, weightSum: weightSum, cells: cells)
         estimate.standardError = se
         estimate.confidenceLow = estimate.mean! - AnalysisOptions.z975 * se
         estimate.confidenceHigh = estimate.mean! + AnalysisOptions.z975 * se
         // The top-box share is the mean of t ∈ {0, 1}: the same estimator over its sums (as R svymean on t).
-        let topCells = cell.map { [$0[0], $0[7], $0[2], $0[8], $0[4], $0[9], $0[9]] }
-        let topTotal = [total[0], total[7], total[2], total[8], total[4], total[9], total[9]]
-        estimate.topBoxStandardError = standardError(topCells, total: topTotal, meanCentred: total[8] / weightSum,
-                                                     weightSum: weightSum, raked: raked, cells: cells)
+        let topCells = cell.map { sums in Slot.topBox.map { sums[$0] } }
+        let topTotal = Slot.topBox.map { total[$0] }
+        estimate.topBoxStandardError = standardError(topCells, total: topTotal, meanCentred: total[Slot.topW] / weightSum,
+                                                     weightSum: weightSum, cells: cells)
         return estimate
     }
 
@@ -318,20 +325,19 @@ struct Accumulation {
     /// when raked, x_i − w_i·c_k with c_k the cell's fitted value of the projection of x/w on the margins
     /// (calibration residuals); then Σ_h (1 − n_h/N_h)·n_h/(n_h − 1)·Σ_{i∈h}(x_i − x̄_h)² over the strata,
     /// whose n_h count every respondent of the period.
-    private func standardError(_ cell: [[Double]], total: [Double], meanCentred: Double, weightSum: Double, raked: Bool,
-                               cells: CalibrationCells) -> Double {
+    private func standardError(_ cell: [[Double]], total: [Double], meanCentred: Double, weightSum: Double, cells: CalibrationCells) -> Double {
         var fitted = [Double](repeating: 0, count: cellCount)
-        if raked && !cells.marginPopulation.isEmpty {
+        if cells.isCalibrated {
             var cellSums = [Double](repeating: 0, count: cellCount)
-            for k in 0..<cellCount { cellSums[k] = (cell[k][1] - meanCentred * cell[k][0]) / weightSum }
+            for k in 0..<cellCount { cellSums[k] = (cell[k][Slot.sumY] - meanCentred * cell[k][Slot.count]) / weightSum }
             fitted = cells.calibrationFit(cellSums: cellSums, cellCounts: cellCounts)
         }
         var sumX = [Double](repeating: 0, count: cells.strata.count)
         var sumX2 = sumX
         for k in 0..<cellCount {
-            let sumWU = (cell[k][3] - meanCentred * cell[k][2]) / weightSum
-            let sumW2U = (cell[k][5] - meanCentred * cell[k][4]) / weightSum
-            let sumW2U2 = (cell[k][6] - 2 * meanCentred * cell[k][5] + meanCentred * meanCentred * cell[k][4])
+            let sumWU = (cell[k][Slot.sumWY] - meanCentred * cell[k][Slot.sumW]) / weightSum
+            let sumW2U = (cell[k][Slot.sumW2Y] - meanCentred * cell[k][Slot.sumW2]) / weightSum
+            let sumW2U2 = (cell[k][Slot.sumW2Y2] - 2 * meanCentred * cell[k][Slot.sumW2Y] + meanCentred * meanCentred * cell[k][Slot.sumW2])
                 / (weightSum * weightSum)
             let c = fitted[k]
             let stratum = cells.stratumOfCell[k]

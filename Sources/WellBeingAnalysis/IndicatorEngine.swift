@@ -159,18 +159,16 @@ public struct IndicatorEngine: Sendable {
         let domains = try options.breakdown.map { try matrix.regrouped(by: $0) } ?? matrix
         let sums = Accumulation(matrix: domains, layout: layout, weights: resolved.weights, cells: resolved.cells,
                                 estimatesOnly: options.estimatesOnly)
-        let raked = resolved.weighting == .raked
         var estimates: [IndicatorEstimate] = []
         for (position, indicator) in layout.indicators.enumerated() {
             for domain in [nil] + Array(0..<domains.groups.count) {
                 if let domain, let standard = resolved.standardization, options.breakdown == nil {
                     estimates.append(sums.standardizedEstimate(indicator: position, id: indicator.id, group: domain,
-                                                               groups: domains.groups, raked: raked, cells: resolved.cells,
+                                                               groups: domains.groups, cells: resolved.cells,
                                                                standard: standard, options: options))
                     continue
                 }
-                estimates.append(sums.estimate(indicator: position, id: indicator.id, group: domain, raked: raked,
-                                               cells: resolved.cells, options: options, groups: domains.groups))
+                estimates.append(sums.estimate(indicator: position, id: indicator.id, group: domain, cells: resolved.cells, options: options, groups: domains.groups))
             }
         }
         var smallAreaFits: [SmallAreaFit]?
@@ -180,8 +178,7 @@ public struct IndicatorEngine: Sendable {
                 throw WellBeingError(.usage, "--small-area models the direct estimates; it cannot be combined with --standardize.")
             }
             let inputs = layout.indicators.enumerated().map { position, indicator in
-                (indicator.id, sums.smallAreaInputs(indicator: position, id: indicator.id, groups: domains.groups, raked: raked,
-                                                    cells: resolved.cells, options: options))
+                (indicator.id, sums.smallAreaInputs(indicator: position, id: indicator.id, groups: domains.groups, cells: resolved.cells, options: options))
             }
             (estimates, smallAreaFits, smallAreaNotes) = try SmallAreaEstimation.apply(
                 to: estimates, inputs: inputs, groups: domains.groups, options: smallArea)
@@ -211,8 +208,7 @@ public struct IndicatorEngine: Sendable {
                 byCells.append(estimates.first { $0.indicator == indicator.id && $0.group == nil }!)
                 for (code, group) in regrouped.groups.enumerated() {
                     byCells.append(sums.estimate(indicator: position, id: indicator.id, domain: group,
-                                                 cellMask: domainOfCell.map { $0 == code }, raked: raked,
-                                                 cells: resolved.cells, options: options))
+                                                 cellMask: domainOfCell.map { $0 == code }, cells: resolved.cells, options: options))
                 }
             }
             // The whole-area rows are the main pass's, as computed (before suppression and deviation scores).

@@ -110,7 +110,7 @@ struct SmallAreaInput: Sendable {
 extension Accumulation {
     /// y_d = the direct weighted mean and ψ_d = its SE² when n_d ≥ `--min-n`, else the smoothed
     /// ψ_d = s²·Σw²/(Σw)² with s² = Σ w(y − ȳ_d)²/Σ w pooled over every group with n ≥ 2.
-    func smallAreaInputs(indicator: Int, id: IndicatorID, groups: [GroupName], raked: Bool, cells: CalibrationCells,
+    func smallAreaInputs(indicator: Int, id: IndicatorID, groups: [GroupName], cells: CalibrationCells,
                          options: AnalysisOptions) -> [SmallAreaInput] {
         var unsuppressed = options
         unsuppressed.minimumN = 1
@@ -118,12 +118,12 @@ extension Accumulation {
         var pooledSquares = 0.0, pooledWeight = 0.0
         for group in groups.indices {
             let cellSums = groupSums(indicator: indicator, group: group)
-            guard cellSums[0] >= 2, cellSums[2] > 0 else { continue }
-            let estimate = self.estimate(indicator: indicator, id: id, group: group, raked: raked, cells: cells,
+            guard cellSums[Slot.count] >= 2, cellSums[Slot.sumW] > 0 else { continue }
+            let estimate = self.estimate(indicator: indicator, id: id, group: group, cells: cells,
                                          options: unsuppressed, groups: groups)
-            pooledSquares += cellSums[10] - cellSums[3] * cellSums[3] / cellSums[2]
-            pooledWeight += cellSums[2]
-            perGroup.append((group, estimate, cellSums[2], cellSums[4]))
+            pooledSquares += cellSums[Slot.sumWY2] - cellSums[Slot.sumWY] * cellSums[Slot.sumWY] / cellSums[Slot.sumW]
+            pooledWeight += cellSums[Slot.sumW]
+            perGroup.append((group, estimate, cellSums[Slot.sumW], cellSums[Slot.sumW2]))
         }
         let pooled = pooledWeight > 0 ? max(0, pooledSquares) / pooledWeight : 0
         return perGroup.compactMap { entry in

@@ -93,10 +93,8 @@ extension Accumulation {
     /// standardisation (x_i − m_c·psw_i), then the stratified sum; the same for the top-box share.
     ///
     /// The joint cells must be refined by group × standardisation cell (`Standardization.refinement`).
-    func standardizedEstimate(indicator: Int, id: IndicatorID, group: Int, groups: [GroupName], raked: Bool,
-                              cells: CalibrationCells, standard: Standardization, options: AnalysisOptions) -> IndicatorEstimate {
-        let valueSlots = [0, 1, 2, 3, 4, 5, 6], topSlots = [0, 7, 2, 8, 4, 9, 9]
-        let perCell = domainSums(indicator: indicator)
+    func standardizedEstimate(indicator: Int, id: IndicatorID, group: Int, groups: [GroupName], cells: CalibrationCells, standard: Standardization, options: AnalysisOptions) -> IndicatorEstimate {
+                let perCell = domainSums(indicator: indicator)
         let groupOfCell = cells.refinementOfCell.map { $0 / standard.count }
         let cellOfCell = cells.refinementOfCell.map { $0 % standard.count }
         // Per (group, standardisation cell): respondents with an answer, all respondents, Σw of those who answered.
@@ -105,9 +103,9 @@ extension Accumulation {
         var everyone = answered, weight = answered
         for k in 0..<cellCount {
             let c = groupOfCell[k] * cellsPerGroup + cellOfCell[k]
-            answered[c] += perCell[k][0]
+            answered[c] += perCell[k][Slot.count]
             everyone[c] += cellCounts[k]
-            weight[c] += perCell[k][2]
+            weight[c] += perCell[k][Slot.sumW]
         }
         let n = Int((0..<cellsPerGroup).reduce(0.0) { $0 + answered[group * cellsPerGroup + $1] })
         var estimate = IndicatorEstimate(
@@ -149,14 +147,14 @@ extension Accumulation {
                 sumW2U[k] = g * (w2y - mean * w2) / total
                 sumW2U2[k] = g * g * (w2y2 - 2 * mean * w2y + mean * mean * w2) / (total * total)
             }
-            let fitted = raked && !cells.marginPopulation.isEmpty
+            let fitted = cells.isCalibrated
                 ? cells.calibrationFit(cellSums: sumU, cellCounts: cellCounts) : [Double](repeating: 0, count: cellCount)
             // The post-stratification step: m_c = Σ_{i∈c, answered} x_i / (g_c·Ŵ_c), over every group's cells.
             var step = [Double](repeating: 0, count: weight.count)
             for k in 0..<cellCount {
                 let c = groupOfCell[k] * cellsPerGroup + cellOfCell[k]
                 guard weight[c] > 0 else { continue }
-                step[c] += (sumWU[k] - fitted[k] * perCell[k][2]) / (factor[c] * weight[c])
+                step[c] += (sumWU[k] - fitted[k] * perCell[k][Slot.sumW]) / (factor[c] * weight[c])
             }
             var sumX = [Double](repeating: 0, count: cells.strata.count), sumX2 = sumX
             for k in 0..<cellCount {
@@ -166,11 +164,11 @@ extension Accumulation {
                 let s = perCell[k]
                 let h = cells.stratumOfCell[k]
                 // Respondents who answered: x = w(u − f − m·g).
-                sumX[h] += sumWU[k] - e * s[2]
-                sumX2[h] += sumW2U2[k] - 2 * e * sumW2U[k] + e * e * s[4]
+                sumX[h] += sumWU[k] - e * s[Slot.sumW]
+                sumX2[h] += sumW2U2[k] - 2 * e * sumW2U[k] + e * e * s[Slot.sumW2]
                 // The others: x = −w·f − m (their standardised and raked weights are both 0, so psw = 1), or −w·f in
                 // a cell where nobody answered (kept out of the step: what R means to compute).
-                let others = cellCounts[k] - s[0], otherW = cellWeights[k] - s[2], otherW2 = cellSquaredWeights[k] - s[4]
+                let others = cellCounts[k] - s[Slot.count], otherW = cellWeights[k] - s[Slot.sumW], otherW2 = cellSquaredWeights[k] - s[Slot.sumW2]
                 let mo = weight[c] > 0 ? m : 0
                 sumX[h] += -f * otherW - mo * others
                 sumX2[h] += f * f * otherW2 + 2 * f * mo * otherW + mo * mo * others
@@ -181,7 +179,7 @@ extension Accumulation {
             }
             return (mean, varianceFactors.contains { $0 > 0 } ? max(0, variance).squareRoot() : nil)
         }
-        let value = estimateOf(valueSlots)
+        let value = estimateOf(Slot.value)
         estimate.mean = value.mean + centres[indicator]
         estimate.sumOfWeights = groupWeight[group]
         if let se = value.se {
@@ -189,7 +187,7 @@ extension Accumulation {
             estimate.confidenceLow = estimate.mean! - AnalysisOptions.z975 * se
             estimate.confidenceHigh = estimate.mean! + AnalysisOptions.z975 * se
         }
-        let top = estimateOf(topSlots)
+        let top = estimateOf(Slot.topBox)
         estimate.topBoxShare = top.mean
         estimate.topBoxStandardError = top.se
         return estimate

@@ -44,6 +44,9 @@ struct CalibrationCells: Sendable {
         var count: Int
     }
 
+    /// Whether the weights were calibrated (raked) to margins, so that SEs take calibration residuals.
+    var isCalibrated: Bool { !marginPopulation.isEmpty }
+
     /// No calibration: one joint cell per stratum (and refinement code).
     static func unraked(strata: Strata, refinement: CellRefinement? = nil) -> CalibrationCells {
         guard let refinement else {
