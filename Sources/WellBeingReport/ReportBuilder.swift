@@ -105,10 +105,14 @@ public struct ReportDocument: Sendable {
 public struct ReportBuilder {
     let input: ReportInput
     let t: ReportText
+    /// The changes since the previous period, computed once: the summary and the change section name the same
+    /// family of comparisons (the same q-values).
+    let trend: [TrendRow]?
 
     public init(input: ReportInput) {
         self.input = input
         t = ReportText(language: input.language)
+        trend = input.previous.map { TrendAnalysis.compare(from: $0, to: input.results) }
     }
 
     var results: IndicatorResults { input.results }
@@ -185,9 +189,8 @@ public struct ReportBuilder {
                                 "\(flagged.count) group–category pairs differ by 10 or more, and by more than the survey's own uncertainty (1.96 × SE), between the survey (subjective) and the KPIs (objective); the largest: \(shown.joined(separator: ", ")). What the KPIs call fine may not feel fine, or the reverse."))
             }
         }
-        if let previous = input.previous {
+        if let previous = input.previous, let all = trend {
             let shownIndicators = Set(categories + headlineIDs)
-            let all = TrendAnalysis.compare(from: previous, to: results)
             let tests = TrendAnalysis.tests(all)
             let rows = all.filter { $0.group == nil && $0.significant == true && shownIndicators.contains($0.indicator) }
             let shown = rows.sorted { abs($0.difference!) > abs($1.difference!) }.prefix(4).map {
@@ -531,8 +534,7 @@ public struct ReportBuilder {
     // MARK: Changes
 
     func changes() -> [ReportDocument.Block] {
-        guard let previous = input.previous else { return [] }
-        let rows = TrendAnalysis.compare(from: previous, to: results)
+        guard let previous = input.previous, let rows = trend else { return [] }
         let shownIndicators = Set(categories + headlineIDs)
         let whole = rows.filter { $0.group == nil && shownIndicators.contains($0.indicator) }
         let tests = TrendAnalysis.tests(rows)
