@@ -18,15 +18,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
     ],
     targets: [
         // Plain value types shared by every other module.
         .target(name: "WellBeingCore"),
-        // Reading files: encodings, CSV, instruments, KPI catalogues. Never writes the store.
+        // Reading files: encodings, CSV, .xlsx workbooks, instruments, KPI catalogues. Never writes the store.
         .target(name: "WellBeingIngest", dependencies: [
             "WellBeingCore",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         // The SQLite store: schema, migrations, imports, queries.
         .target(name: "WellBeingStore", dependencies: [
@@ -36,8 +38,11 @@ let package = Package(
         ]),
         // Survey statistics over in-memory columns. Never touches the store.
         .target(name: "WellBeingAnalysis", dependencies: ["WellBeingCore"]),
-        // Markdown, HTML and SVG rendering of analysed values.
-        .target(name: "WellBeingReport", dependencies: ["WellBeingCore", "WellBeingAnalysis"]),
+        // Markdown, HTML, SVG and .xlsx rendering of analysed values.
+        .target(name: "WellBeingReport", dependencies: [
+            "WellBeingCore", "WellBeingAnalysis",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
         // The command line: argument parsing and wiring of the libraries.
         .target(name: "WellBeingCLI", dependencies: [
             "WellBeingCore", "WellBeingIngest", "WellBeingStore", "WellBeingAnalysis", "WellBeingReport",
@@ -48,6 +53,7 @@ let package = Package(
             "WellBeingCore", "WellBeingIngest", "WellBeingStore", "WellBeingAnalysis", "WellBeingReport",
             "WellBeingCLI",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], exclude: ["Fixtures", "Snapshots"]),
     ]
 )

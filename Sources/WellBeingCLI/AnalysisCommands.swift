@@ -95,11 +95,32 @@ struct AnalysisSelection: ParsableArguments {
 
 /// How the analysis commands print their results.
 struct OutputOptions: ParsableArguments {
-    @Option(help: "table, csv or json.")
+    @Option(help: "table, csv, json or xlsx (an Excel workbook; needs --output).")
     var format: OutputFormat = .table
+
+    @Option(help: ArgumentHelp("Write to this file instead of standard output (written whole or not at all).",
+                               valueName: "file"))
+    var output: String?
 
     @Flag(inversion: .prefixedNo, help: "Start CSV output with a byte-order mark, so that Excel reads it as UTF-8.")
     var bom = true
+
+    func validate() throws {
+        if format == .xlsx && output == nil {
+            throw ValidationError("--format xlsx writes an Excel workbook; give the file with --output, such as --output 指標.xlsx.")
+        }
+        if let output, output.isEmpty { throw ValidationError("--output is empty.") }
+    }
+
+    /// Prints `text`, or writes it to `--output`.
+    func deliver(_ text: String, protecting: [ProtectedFile]) throws {
+        guard let output else {
+            Console.output(text)
+            return
+        }
+        try ReportFiles.writeOutputFile(Data(text.utf8), to: output, option: "--output", protecting: protecting)
+        Console.message("wrote \(output)")
+    }
 }
 
 /// Loads a period's answers and everything that goes with them, and computes its indicators.
@@ -183,12 +204,26 @@ struct PeriodAnalysis {
     }
 }
 
-/// Prints a result in the chosen format.
-func emit<T: Encodable>(_ json: T, text: ResultTable, csv: ResultTable, output: OutputOptions) throws {
+/// Prints a result in the chosen format, or writes it to `--output`; a workbook holds the CSV's columns (the
+/// JSON's fields) on a sheet named `sheet`, with a `name` column after `indicator` when `names` knows them.
+func emit<T: Encodable>(_ json: T, text: ResultTable, csv: ResultTable, output: OutputOptions, sheet: String,
+                        names: ((String) -> String)? = nil, protecting: [ProtectedFile]) throws {
     switch output.format {
-    case .json: Console.output(try JSONOutput.encode(json))
-    case .csv: Console.output(csv.renderCSV(byteOrderMark: output.bom))
-    case .table: Console.output(text.renderText())
+    case .json: try output.deliver(try JSONOutput.encode(json), protecting: protecting)
+    case .csv: try output.deliver(csv.renderCSV(byteOrderMark: output.bom), protecting: protecting)
+    case .table: try output.deliver(text.renderText(), protecting: protecting)
+    case .xlsx:
+        var table = csv
+        if let names, let column = table.headers.firstIndex(of: "indicator") {
+            table.headers.insert("name", at: column + 1)
+            for index in table.rows.indices {
+                guard case let .text(id) = table.rows[index][column] else { continue }
+                table.rows[index].insert(.text(names(id)), at: column + 1)
+            }
+        }
+        let workbook = SpreadsheetWorkbook(sheets: [.init(name: sheet, table: table)], title: sheet)
+        try ReportFiles.writeOutputFile(try workbook.data(), to: output.output!, option: "--output", protecting: protecting)
+        Console.message("wrote \(output.output!)")
     }
 }
 
@@ -218,7 +253,10 @@ struct Indicators: ParsableCommand {
             for note in analysis.results.notes { Console.message("note: " + note.text(in: selection.lang, instrument: analysis.instrument)) }
             try emit(analysis.results,
                      text: ResultTables.indicatorsText(analysis.results, instrument: analysis.instrument, language: selection.lang),
-                     csv: ResultTables.indicatorsCSV(analysis.results), output: output)
+                     csv: ResultTables.indicatorsCSV(analysis.results), output: output,
+                     sheet: selection.lang == .ja ? "指標 \(period)" : "indicators \(period)",
+                     names: { analysis.instrument.indicatorName(IndicatorID($0), in: selection.lang) },
+                     protecting: storeOptions.protectedFiles)
         }
     }
 }
@@ -265,7 +303,10 @@ struct Compare: ParsableCommand {
             for note in notes { Console.message("note: " + note.text(in: selection.lang, instrument: analysis.instrument)) }
             try emit(Output(period: period, rows: comparison.rows, notes: notes),
                      text: ResultTables.compareText(comparison.rows, instrument: analysis.instrument, language: selection.lang),
-                     csv: ResultTables.compareCSV(comparison.rows), output: output)
+                     csv: ResultTables.compareCSV(comparison.rows), output: output,
+                     sheet: selection.lang == .ja ? "主観と客観 \(period)" : "compare \(period)",
+                     names: { analysis.instrument.indicatorName(IndicatorID($0), in: selection.lang) },
+                     protecting: storeOptions.protectedFiles)
         }
     }
 }
@@ -305,7 +346,10 @@ struct Drivers: ParsableCommand {
             Console.message(analysis.summary)
             try emit(Output(period: period, outcome: outcome.itemID.rawValue, rows: rows),
                      text: ResultTables.driversText(rows, instrument: analysis.instrument, language: selection.lang),
-                     csv: ResultTables.driversCSV(rows), output: output)
+                     csv: ResultTables.driversCSV(rows), output: output,
+                     sheet: selection.lang == .ja ? "重要度 \(period)" : "drivers \(period)",
+                     names: { analysis.instrument.indicatorName(IndicatorID($0), in: selection.lang) },
+                     protecting: storeOptions.protectedFiles)
         }
     }
 }
@@ -347,7 +391,10 @@ struct Trend: ParsableCommand {
                             + "Benjamini–Hochberg adjustment over all of them (significant_unadjusted: |diff| > 1.96·SE).")
             try emit(Output(from: from, to: to, tests: TrendAnalysis.tests(rows), rows: rows),
                      text: ResultTables.trendText(rows, instrument: later.instrument, language: selection.lang),
-                     csv: ResultTables.trendCSV(rows), output: output)
+                     csv: ResultTables.trendCSV(rows), output: output,
+                     sheet: selection.lang == .ja ? "経年変化 \(from)-\(to)" : "trend \(from)-\(to)",
+                     names: { later.instrument.indicatorName(IndicatorID($0), in: selection.lang) },
+                     protecting: storeOptions.protectedFiles)
         }
     }
 }

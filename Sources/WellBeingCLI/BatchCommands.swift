@@ -13,15 +13,16 @@ struct Batches: ParsableCommand {
             """)
 
     @OptionGroup var storeOptions: StoreOptions
-    @Option(help: "table, csv or json.") var format: OutputFormat = .table
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         try reportingFailures {
             let batches = try storeOptions.openForReading().batches()
+            let format = output.format
             switch format {
             case .json:
-                Console.output(try JSONOutput.encode(["batches": batches]))
-            case .table, .csv:
+                try output.deliver(try JSONOutput.encode(["batches": batches]), protecting: storeOptions.protectedFiles)
+            case .table, .csv, .xlsx:
                 let table = ResultTable(
                     headers: ["batch", "kind", "survey", "file", "rows", "rejected", "periods", "encoding", "imported", "sha256"],
                     rows: batches.map { batch in
@@ -30,12 +31,15 @@ struct Batches: ParsableCommand {
                          .text(batch.periods.isEmpty ? "all" : batch.periods.map(\.rawValue).joined(separator: ",")),
                          .text(batch.encoding), .text(batch.importedAt), .text(String(batch.sha256.prefix(format == .table ? 12 : 64)))]
                     })
-                if format == .csv {
-                    Console.output(table.renderCSV())
+                if format == .xlsx {
+                    try emit(["batches": batches], text: table, csv: table, output: output, sheet: "batches",
+                             protecting: storeOptions.protectedFiles)
+                } else if format == .csv {
+                    try output.deliver(table.renderCSV(byteOrderMark: output.bom), protecting: storeOptions.protectedFiles)
                 } else if batches.isEmpty {
                     Console.message("The store holds no batches yet.")
                 } else {
-                    Console.output(table.renderText())
+                    try output.deliver(table.renderText(), protecting: storeOptions.protectedFiles)
                 }
             }
         }

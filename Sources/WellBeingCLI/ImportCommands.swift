@@ -15,7 +15,7 @@ struct Import: ParsableCommand {
 struct ImportResponses: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "responses",
-        abstract: "Import survey responses (CSV) described by an instrument file.",
+        abstract: "Import survey responses (CSV or an .xlsx workbook) described by an instrument file.",
         discussion: """
             The file is validated row by row. By default one bad value and nothing is written; every problem
             is listed as file:line: column name (number): 'value' reason.
@@ -24,11 +24,13 @@ struct ImportResponses: ParsableCommand {
               wellbeing import responses survey2025.csv --instrument Surveys/lwc.yaml --period 2025
               wellbeing import responses export.csv --instrument Surveys/lwc.yaml --on-error skip --rejects rejected.csv
               wellbeing import responses sjis.csv --instrument Surveys/lwc.yaml --period 2025 --encoding cp932 --dry-run
+              wellbeing import responses 回答.xlsx --instrument Surveys/lwc.yaml --period 2025 --sheet Sheet1
             """)
 
     @OptionGroup var storeOptions: StoreOptions
 
-    @Argument(help: ArgumentHelp("The survey CSV (UTF-8, Shift_JIS/CP932 or UTF-16; comma or tab).", valueName: "file"))
+    @Argument(help: ArgumentHelp("The survey file: CSV (UTF-8, Shift_JIS/CP932 or UTF-16; comma or tab) or an .xlsx "
+                                 + "workbook (Microsoft Forms, Excel, LibreOffice, Google Sheets).", valueName: "file"))
     var file: String
 
     @Option(help: ArgumentHelp("The instrument file that describes the survey.", valueName: "path"))
@@ -40,6 +42,10 @@ struct ImportResponses: ParsableCommand {
 
     @Option(help: ArgumentHelp("Force the file's encoding instead of detecting it.", valueName: "utf-8|cp932|utf-16"))
     var encoding: TextEncoding?
+
+    @Option(help: ArgumentHelp("For an .xlsx workbook: the sheet to read, by name or number (default: the first).",
+                               valueName: "name|N"))
+    var sheet: String?
 
     @Option(name: .customLong("on-error"),
             help: ArgumentHelp("abort: nothing is written if any row is bad. skip: import the valid rows.",
@@ -78,7 +84,7 @@ struct ImportResponses: ParsableCommand {
             let label = (file as NSString).lastPathComponent
             let request = ResponseImportRequest(
                 path: file, instrument: loaded, instrumentFileName: (instrument as NSString).lastPathComponent,
-                period: period.map { PeriodLabel($0.trimmingCharacters(in: .whitespaces)) }, encoding: encoding,
+                period: period.map { PeriodLabel($0.trimmingCharacters(in: .whitespaces)) }, encoding: encoding, sheet: sheet,
                 errorPolicy: onError, dryRun: dryRun, replace: replace,
                 onReject: rejectsFile.map { writer in { try writer.append($0) } },
                 onProgress: { Console.progress("importing \(label)", done: $0, total: $1) })
@@ -261,7 +267,7 @@ struct ImportKPIs: ParsableCommand {
         try reportingFailures {
             let store = try storeOptions.openExistingForWriting()
             let outcome = try store.importKPIs(valuesPath: file, catalogPath: catalog, survey: options.survey,
-                                               encoding: options.encoding, replace: options.replace)
+                                               encoding: options.encoding, sheet: options.sheet, replace: options.replace)
             Console.message("imported \(outcome.rowCount) KPI value(s) from '\(outcome.fileName)' as batch "
                             + "\(outcome.batchID) (\(outcome.detail); periods "
                             + "\(outcome.periods.map(\.rawValue).joined(separator: ", "))).")
@@ -293,7 +299,7 @@ struct ImportPopulation: ParsableCommand {
         try reportingFailures {
             let store = try storeOptions.openExistingForWriting()
             let outcome = try store.importPopulation(path: file, survey: options.survey, period: period.map { PeriodLabel($0) },
-                                                     marginSpec: margins, encoding: options.encoding,
+                                                     marginSpec: margins, encoding: options.encoding, sheet: options.sheet,
                                                      replace: options.replace)
             Console.message("imported \(outcome.rowCount) population cell(s) from '\(outcome.fileName)' as batch "
                             + "\(outcome.batchID) (\(outcome.detail)).")
@@ -323,7 +329,7 @@ struct ImportSample: ParsableCommand {
         try reportingFailures {
             let store = try storeOptions.openExistingForWriting()
             let outcome = try store.importSample(path: file, survey: options.survey, period: period.map { PeriodLabel($0) },
-                                                 encoding: options.encoding, replace: options.replace)
+                                                 encoding: options.encoding, sheet: options.sheet, replace: options.replace)
             Console.message("imported \(outcome.rowCount) stratum size(s) from '\(outcome.fileName)' as batch "
                             + "\(outcome.batchID) (\(outcome.detail)).")
         }
@@ -349,7 +355,7 @@ struct ImportReference: ParsableCommand {
         try reportingFailures {
             let store = try storeOptions.openExistingForWriting()
             let outcome = try store.importReference(path: file, survey: options.survey, period: period.map { PeriodLabel($0) },
-                                                    encoding: options.encoding, replace: options.replace)
+                                                    encoding: options.encoding, sheet: options.sheet, replace: options.replace)
             Console.message("imported \(outcome.rowCount) reference figure(s) from '\(outcome.fileName)' as batch "
                             + "\(outcome.batchID).")
         }

@@ -37,7 +37,7 @@ struct StoreOptions: ParsableArguments {
 
 /// How results are printed.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case table, csv, json
+    case table, csv, json, xlsx
 }
 
 extension TextEncoding: ExpressibleByArgument {
@@ -55,6 +55,10 @@ struct SmallImportOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Force the file's encoding instead of detecting it.", valueName: "utf-8|cp932|utf-16"))
     var encoding: TextEncoding?
+
+    @Option(help: ArgumentHelp("For an .xlsx workbook: the sheet to read, by name or number (default: the first).",
+                               valueName: "name|N"))
+    var sheet: String?
 
     @Flag(help: "Replace data imported earlier from this file (or, for margins and reference figures, the ones in force).")
     var replace = false

@@ -23,7 +23,7 @@ struct Report: ParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
     @Option(help: ArgumentHelp("The period to report.", valueName: "label")) var period: String
     @Option(help: ArgumentHelp("The earlier period to compare with.", valueName: "label")) var previous: String?
-    @Option(help: "html, md or both.") var format: ReportFormat = .both
+    @Option(help: "html, md, both, xlsx (every table as one Excel workbook) or all.") var format: ReportFormat = .both
     @Option(help: ArgumentHelp("The folder to write into.", valueName: "dir")) var out: String = "Reports"
     @Flag(help: "Include free-text answers (e-mail addresses and phone numbers masked).") var comments = false
     @OptionGroup var selection: AnalysisSelection

@@ -10,17 +10,30 @@ public struct SourceLocation: Hashable, Sendable, Codable {
     public var column: String?
     /// The column's position, counting from 1.
     public var columnNumber: Int?
+    /// The worksheet, for a workbook: `line` is then the sheet's row and `columnNumber` its column (A = 1).
+    public var sheet: String?
 
-    public init(file: String, line: Int? = nil, column: String? = nil, columnNumber: Int? = nil) {
+    public init(file: String, line: Int? = nil, column: String? = nil, columnNumber: Int? = nil, sheet: String? = nil) {
         self.file = file
         self.line = line
         self.column = column
         self.columnNumber = columnNumber
+        self.sheet = sheet
     }
 
-    /// `survey.csv:1235: column q05 (10)` or `lwc.yaml: categories[3].items`.
+    /// `survey.csv:1235: column q05 (10)`, `回答.xlsx:Sheet1!J1235: column q05` or `lwc.yaml: categories[3].items`.
     public var description: String {
         var text = file.visibleControlCharacters
+        if let sheet {
+            text += ":" + sheet.singleLineVisible
+            if let line, let columnNumber {
+                text += "!" + Self.columnLetters(columnNumber) + "\(line)"
+            } else if let line {
+                text += "!row \(line)"
+            }
+            if let column { text += ": " + (columnNumber == nil ? "" : "column ") + DataProblem.shortened(column) }
+            return text
+        }
         if let line { text += ":\(line)" }
         if let column {
             let shown = DataProblem.shortened(column)
@@ -33,6 +46,18 @@ public struct SourceLocation: Hashable, Sendable, Codable {
             text += ": column \(columnNumber)"
         }
         return text
+    }
+
+    /// Excel's name of column `number` (1 → A, 27 → AA).
+    public static func columnLetters(_ number: Int) -> String {
+        var letters: [Character] = []
+        var rest = number
+        while rest > 0 {
+            let digit = (rest - 1) % 26
+            letters.insert(Character(Unicode.Scalar(UInt8(65 + digit))), at: 0)
+            rest = (rest - 1) / 26
+        }
+        return String(letters)
     }
 }
 

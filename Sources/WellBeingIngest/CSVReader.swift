@@ -43,7 +43,7 @@ public struct CSVRecord {
 public final class CSVReader {
     /// The field delimiter (comma or tab).
     public private(set) var delimiter: UInt8
-    private let source: TextSource
+    let source: TextSource
     private var buffer: [UInt8] = []
     private var consumed = 0
     private var atEnd = false

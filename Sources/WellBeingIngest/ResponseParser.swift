@@ -56,7 +56,7 @@ public final class ResponseParser {
     public static let problemLimit = 10_000
 
     private let instrument: Instrument
-    private let reader: CSVReader
+    private let reader: RecordSource
     private let fixedPeriod: PeriodLabel?
     private let itemReaders: [AnswerReader]
     /// Every item's `codeOfNumber` table, one after the other (1,000 entries each), for the fast path.
@@ -76,7 +76,7 @@ public final class ResponseParser {
     public var attributeValues: [[String]] { attributes.map(\.values) }
 
     /// - Parameter fixedPeriod: the `--period` value; when nil the instrument's period column is read.
-    public init(instrument: Instrument, reader: CSVReader, fixedPeriod: PeriodLabel?) {
+    public init(instrument: Instrument, reader: RecordSource, fixedPeriod: PeriodLabel?) {
         self.instrument = instrument
         self.reader = reader
         self.fixedPeriod = fixedPeriod
@@ -125,7 +125,8 @@ public final class ResponseParser {
                                 designWeight: nil, answers: [], freeText: [])
         var rowProblems: [DataProblem] = []
         let fileName = reader.displayName
-        let encodingName = reader.sourceEncoding.displayName
+        let encodingName = reader.encodingName
+        let sheet = reader.sheet
         var periodFromColumn = true
         if let fixedPeriod {
             periodFromColumn = false
@@ -137,14 +138,15 @@ public final class ResponseParser {
             guard let columns = layout else {
                 if let malformed = record.malformedField {
                     throw WellBeingError.badData("The header of '\(fileName)' is not well-formed CSV:", problems: [
-                        DataProblem(location: SourceLocation(file: fileName, line: record.line, columnNumber: malformed + 1),
-                                    reason: "a header cell has text after its closing quote; quote the whole name")])
+                        DataProblem(location: SourceLocation(file: fileName, line: record.line, columnNumber: malformed + 1, sheet: sheet),
+                                    reason: sheet == nil ? "a header cell has text after its closing quote; quote the whole name"
+                                        : "a header cell " + reader.malformedFieldReason)])
                 }
                 let header = (0..<record.fieldCount).map { record.displayString($0) }
                 summary.header = header
                 summary.headerLine = record.line
                 let found = try ColumnLayout(header: header, instrument: instrument, fileName: fileName,
-                                             needsPeriodColumn: fixedPeriod == nil, line: record.line)
+                                             needsPeriodColumn: fixedPeriod == nil, line: record.line, sheet: sheet)
                 summary.ignoredColumns = found.ignored
                 layout = found
                 return
@@ -154,7 +156,7 @@ public final class ResponseParser {
             func problem(_ column: Int?, _ value: String?, _ reason: String) {
                 rowProblems.append(DataProblem(
                     location: SourceLocation(file: fileName, line: record.line, column: column.map { columns.header[$0] },
-                                             columnNumber: column.map { $0 + 1 }),
+                                             columnNumber: column.map { $0 + 1 }, sheet: sheet),
                     value: value, reason: reason))
             }
             /// The code of a column's value in `interner`, or nil after recording a problem.
@@ -176,8 +178,7 @@ public final class ResponseParser {
                         + "check for a missing or extra delimiter, or an unquoted comma")
             } else {
                 if let malformed = record.malformedField {
-                    problem(malformed, record.displayString(malformed),
-                            "has text after its closing quote; quote the whole value and double any quote inside it")
+                    problem(malformed, record.displayString(malformed), reader.malformedFieldReason)
                 }
                 row.line = record.line
                 if let idColumn = columns.id {
@@ -201,7 +202,14 @@ public final class ResponseParser {
                 }
                 row.groupCode = code(groups, columns.group) ?? 0
                 if periodFromColumn, let periodColumn = columns.period {
-                    row.periodCode = code(periods, periodColumn, prefix: derivation == .year ? 4 : nil) ?? 0
+                    let text = record.bytes(periodColumn).trimmingBlanks()
+                    if derivation == .year, text.count > 4, Self.isDigitOrPoint(text[4]) {
+                        // 45901.4375 is an Excel date serial, 20250901 a date without separators: not a year.
+                        problem(periodColumn, record.displayString(periodColumn),
+                                "is not a date or a year (a date must be written as 2025-09-01 or 2025/9/1, or be a date cell)")
+                    } else {
+                        row.periodCode = code(periods, periodColumn, prefix: derivation == .year ? 4 : nil) ?? 0
+                    }
                 }
                 if let idColumn = columns.id, !row.respondentKey.isEmpty, let storedRespondent,
                    let holder = storedRespondent(periods.values.isEmpty ? "" : periods.values[row.periodCode], row.respondentKey) {
@@ -278,10 +286,17 @@ public final class ResponseParser {
         }
         if layout == nil {
             throw WellBeingError.badData("'\(fileName)' has no header line.", problems: [
-                DataProblem(location: SourceLocation(file: fileName, line: 1),
-                            reason: "the file is empty; expected a header line naming the columns")])
+                DataProblem(location: SourceLocation(file: fileName, line: 1, sheet: sheet),
+                            reason: sheet == nil ? "the file is empty; expected a header line naming the columns"
+                                : "the sheet is empty; expected a first row naming the columns")])
         }
         return summary
+    }
+}
+
+extension ResponseParser {
+    static func isDigitOrPoint(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: ".")
     }
 }
 
@@ -298,7 +313,8 @@ final class ColumnLayout {
     var freeText: [Int]
     var ignored: [String]
 
-    init(header: [String], instrument: Instrument, fileName: String, needsPeriodColumn: Bool, line: Int) throws {
+    init(header: [String], instrument: Instrument, fileName: String, needsPeriodColumn: Bool, line: Int,
+         sheet: String? = nil) throws {
         self.header = header
         let normalized = header.map(HeaderMatcher.normalize)
         var problems: [DataProblem] = []
@@ -310,7 +326,7 @@ final class ColumnLayout {
             let matches = normalized.indices.filter { keys.contains(normalized[$0]) }
             if matches.count > 1 {
                 problems.append(DataProblem(
-                    location: SourceLocation(file: fileName, line: line),
+                    location: SourceLocation(file: fileName, line: line, sheet: sheet),
                     reason: "columns " + matches.map { "\($0 + 1) ('\(header[$0])')" }.joined(separator: " and ")
                         + " both match '\(column.name)'; rename or remove one"))
             }
@@ -348,7 +364,7 @@ final class ColumnLayout {
         if !missing.isEmpty {
             let shown = missing.prefix(20).joined(separator: ", ") + (missing.count > 20 ? ", …" : "")
             problems.append(DataProblem(
-                location: SourceLocation(file: fileName, line: line),
+                location: SourceLocation(file: fileName, line: line, sheet: sheet),
                 reason: "the header lacks \(missing.count) column(s) the instrument '\(instrument.id)' needs: \(shown). "
                     + "The header has: " + header.prefix(12).map(DataProblem.shortened).joined(separator: ", ") + (header.count > 12 ? ", …" : "")))
         }
@@ -356,7 +372,7 @@ final class ColumnLayout {
         for (index, name) in normalized.enumerated() where claimed.contains(index) {
             if let first = seen[name], first != index {
                 problems.append(DataProblem(location: SourceLocation(file: fileName, line: line, column: header[index],
-                                                                     columnNumber: index + 1),
+                                                                     columnNumber: index + 1, sheet: sheet),
                                             reason: "this header appears twice (first in column \(first + 1))"))
             }
             seen[name] = index

@@ -1,8 +1,9 @@
 import Foundation
 import WellBeingCore
 
-/// A small CSV file with named columns (KPI values, population margins, reference figures), read whole
-/// into text cells, with helpers that record located problems.
+/// A small table with named columns (KPI values, population margins, reference figures, samples), from a
+/// CSV file or a sheet of an .xlsx workbook, read whole into text cells, with helpers that record located
+/// problems.
 public struct TableFile: Sendable {
     /// One data row: its physical line and its cells, trimmed.
     public struct Row: Sendable {
@@ -14,12 +15,16 @@ public struct TableFile: Sendable {
     public var header: [String]
     public var rows: [Row]
     public var sha256: String
-    public var encoding: TextEncoding
+    /// What the file was read as ("UTF-8", "Excel workbook").
+    public var encodingName: String
+    /// The sheet, for a workbook.
+    public var sheet: String?
 
-    /// Reads `path`; every data row must have as many cells as the header. Blank rows are skipped.
-    public static func read(path: String, encoding: TextEncoding? = nil) throws -> TableFile {
-        let source = try TextSource(path: path, encoding: encoding)
-        let reader = CSVReader(source: source)
+    /// Reads `path` (CSV, or the workbook's `sheet`); every data row must have as many cells as the header.
+    /// Blank rows are skipped.
+    public static func read(path: String, encoding: TextEncoding? = nil, sheet: String? = nil) throws -> TableFile {
+        let reader = try RecordSources.open(path: path, encoding: encoding, sheet: sheet)
+        let name = reader.displayName
         var header: [String]?
         var rows: [Row] = []
         var problems: [DataProblem] = []
@@ -33,28 +38,35 @@ public struct TableFile: Sendable {
             }
             if record.isBlank { return }
             if cells.count != columns.count {
-                problems.append(DataProblem(location: SourceLocation(file: source.displayName, line: record.line),
+                problems.append(DataProblem(location: SourceLocation(file: name, line: record.line, sheet: reader.sheet),
                                             reason: "has \(cells.count) fields but the header has \(columns.count)"))
                 return
             }
             if let bad = (0..<record.fieldCount).first(where: { record.string($0) == nil }) {
-                problems.append(DataProblem(location: SourceLocation(file: source.displayName, line: record.line,
-                                                                     column: columns[bad], columnNumber: bad + 1),
-                                            reason: "is not valid \(source.encoding.displayName) text"))
+                problems.append(DataProblem(location: SourceLocation(file: name, line: record.line,
+                                                                     column: columns[bad], columnNumber: bad + 1, sheet: reader.sheet),
+                                            reason: "is not valid \(reader.encodingName) text"))
+                return
+            }
+            if let malformed = record.malformedField, reader.sheet != nil {
+                problems.append(DataProblem(location: SourceLocation(file: name, line: record.line, column: columns[malformed],
+                                                                     columnNumber: malformed + 1, sheet: reader.sheet),
+                                            value: cells[malformed], reason: reader.malformedFieldReason))
                 return
             }
             rows.append(Row(line: record.line, cells: cells))
         }
         guard let header else {
-            throw WellBeingError.badData("'\(source.displayName)' is empty.", problems: [
-                DataProblem(location: SourceLocation(file: source.displayName, line: 1),
+            throw WellBeingError.badData("'\(name)' is empty.", problems: [
+                DataProblem(location: SourceLocation(file: name, line: 1, sheet: reader.sheet),
                             reason: "expected a header line naming the columns")])
         }
         if !problems.isEmpty {
-            throw WellBeingError.badData("'\(source.displayName)' is not well-formed CSV:", problems: problems)
+            throw WellBeingError.badData(reader.sheet == nil ? "'\(name)' is not well-formed CSV:"
+                                         : "'\(name)' sheet '\(reader.sheet!)' does not form a table:", problems: problems)
         }
-        return TableFile(fileName: source.displayName, header: header, rows: rows, sha256: source.sha256Hex,
-                         encoding: source.encoding)
+        return TableFile(fileName: name, header: header, rows: rows, sha256: try reader.fileSHA256(),
+                         encodingName: reader.encodingName, sheet: reader.sheet)
     }
 
     /// The positions of `names` in the header (matched like survey headers), or a `badData` error naming
@@ -82,7 +94,7 @@ public struct TableFile: Sendable {
     /// A problem at a cell.
     public func problem(_ row: Row, column: Int?, value: String? = nil, _ reason: String) -> DataProblem {
         DataProblem(location: SourceLocation(file: fileName, line: row.line, column: column.map { header[$0] },
-                                             columnNumber: column.map { $0 + 1 }),
+                                             columnNumber: column.map { $0 + 1 }, sheet: sheet),
                     value: value, reason: reason)
     }
 

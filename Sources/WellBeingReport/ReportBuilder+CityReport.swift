@@ -46,7 +46,7 @@ extension ReportBuilder {
         }
         for mode in modes {
             let parts = mode.rows.map { "\($0.value) \($0.respondents)" }.joined(separator: t("、", ", "))
-            lines.append(t("\(mode.label.ja)別の回収数: \(parts)", "Responses by \(mode.label.text(in: .en).lowercased()): \(parts)"))
+            lines.append(t("\(Self.byLabel(mode.label.ja))の回収数: \(parts)", "Responses by \(mode.label.text(in: .en).lowercased()): \(parts)"))
         }
         let rates = input.responseRates
         if !rates.isEmpty {
@@ -95,7 +95,7 @@ extension ReportBuilder {
             } + [[.text(t("計", "total")), .integer(profile.rows.reduce(0) { $0 + $1.respondents }), .text("100.0%")]
                  + (hasPopulation ? [.text("100.0%"), .text("")] : [])]
             blocks.append(.table(ResultTable(headers: headers, rows: rows),
-                                 caption: t("\(profile.label.ja)別の回答者", "Respondents by \(profile.label.text(in: .en).lowercased())"),
+                                 caption: t("\(Self.byLabel(profile.label.ja))の回答者", "Respondents by \(profile.label.text(in: .en).lowercased())"),
                                  shadedFrom: nil))
         }
         return blocks

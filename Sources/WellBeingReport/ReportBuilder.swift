@@ -149,7 +149,7 @@ public struct ReportBuilder {
         blocks += provenance()
         let title = "\(instrument.title.text(in: language)) \(results.period)"
         let groupLabel = instrument.respondent.group.label
-        let subtitle = t("\(groupLabel.ja)別の指標レポート", "Indicators by \(groupLabel.text(in: .en).lowercased())")
+        let subtitle = t("\(Self.byLabel(groupLabel.ja))の指標レポート", "Indicators by \(groupLabel.text(in: .en).lowercased())")
         return ReportDocument(title: title, subtitle: subtitle, language: language, blocks: blocks)
     }
 
@@ -232,7 +232,7 @@ public struct ReportBuilder {
             let fields = standardization.fields.map { name in
                 instrument.respondent.field(named: name).map { instrument.respondent.label(of: $0).text(in: language) } ?? name
             }.joined(separator: " × ")
-            lines.append(t("\(groupLabel.ja)別の平均と割合は、\(fields)の構成を全体の人口構成に合わせて調整しています（直接標準化。R の svystandardize と同じ計算）。\(groupLabel.ja)間の差は\(fields)構成の違いによるものではありません。全体の値は調整していません。",
+            lines.append(t("\(Self.byLabel(groupLabel.ja))の平均と割合は、\(fields)の構成を全体の人口構成に合わせて調整しています（直接標準化。R の svystandardize と同じ計算）。\(groupLabel.ja)間の差は\(fields)構成の違いによるものではありません。全体の値は調整していません。",
                            "The \(groupLabel.text(in: .en).lowercased()) means and shares are standardised to the whole area's population structure by \(fields.lowercased()) (direct standardisation, as R's svystandardize), so differences between groups are not differences in that structure. The whole-area figures are not standardised."))
         }
         lines.append(t("標準誤差は R の survey パッケージと同じ線形化法（レイキング時は較正を考慮）、95% 信頼区間は平均 ± 1.96 × 標準誤差。",
@@ -257,7 +257,7 @@ public struct ReportBuilder {
             let scale = instrument.scale(of: instrument.items[instrument.itemIndex[headline.itemID]!])
             let places: [GroupName?] = [nil] + results.groups
             let estimates = places.map { results.estimate(id, group: $0) }
-            let title = t("\(headline.name.ja)（\(instrument.respondent.group.label.ja)別、95% 信頼区間）",
+            let title = t("\(headline.name.ja)（\(Self.byLabel(instrument.respondent.group.label.ja))、95% 信頼区間）",
                           "\(headline.name.text(in: .en)) by \(instrument.respondent.group.label.text(in: .en).lowercased()), with 95% intervals")
             let table = ResultTable(headers: [instrument.respondent.group.label.text(in: language), "n", t("平均", "mean"),
                                               t("下限", "low"), t("上限", "high"), t("\(ReportText.number(scale.topBoxFrom, 0)) 以上", "≥ \(ReportText.number(scale.topBoxFrom, 0))")],
@@ -410,7 +410,7 @@ public struct ReportBuilder {
             rows.append(row)
         }
         let grid = ResultTable(headers: [t("指標", "indicator")] + results.groups.map(\.rawValue), rows: rows)
-        blocks.append(.table(grid, caption: t("\(groupLabel.ja)別のモデル推定値（平均）", "Model estimates (means) by \(groupLabel.text(in: .en).lowercased())"),
+        blocks.append(.table(grid, caption: t("\(Self.byLabel(groupLabel.ja))のモデル推定値（平均）", "Model estimates (means) by \(groupLabel.text(in: .en).lowercased())"),
                              shadedFrom: nil))
         // Each headline item in detail.
         for id in headlineIDs where fits.contains(where: { $0.indicator == id }) {
@@ -542,7 +542,7 @@ public struct ReportBuilder {
         let unadjusted = rows.filter { $0.significantUnadjusted == true }.count
         var blocks: [ReportDocument.Block] = [
             .heading(level: 2, text: t.changes, anchor: "changes"),
-            .paragraph(t("全体と\(groupLabel.ja)別に \(tests) 件の変化を比べています。1 件ずつ見ると \(unadjusted) 件が |差| > 1.96 × 標準誤差ですが、5% 水準では偶然でも約 \(Int((Double(tests) * 0.05).rounded())) 件はそうなります。ここでは多重比較を Benjamini–Hochberg 法で調整し、q < 0.05 の \(adjusted) 件を有意（★）とします。",
+            .paragraph(t("全体と\(Self.byLabel(groupLabel.ja))に \(tests) 件の変化を比べています。1 件ずつ見ると \(unadjusted) 件が |差| > 1.96 × 標準誤差ですが、5% 水準では偶然でも約 \(Int((Double(tests) * 0.05).rounded())) 件はそうなります。ここでは多重比較を Benjamini–Hochberg 法で調整し、q < 0.05 の \(adjusted) 件を有意（★）とします。",
                          "\(tests) changes are compared, for the whole area and by \(groupLabel.text(in: .en).lowercased()). One by one, \(unadjusted) exceed 1.96 × SE, but about \(Int((Double(tests) * 0.05).rounded())) would by chance alone at 5%. Adjusted for the many comparisons (Benjamini–Hochberg), the \(adjusted) with q < 0.05 are called significant (★).")),
         ]
         // One chart per answer scale: a change on 0–10 is not drawn on the axis of changes on 1–5.
@@ -579,7 +579,7 @@ public struct ReportBuilder {
                                              [.text(row.group!.rawValue), .text(name(row.indicator)), .number(row.difference, decimals: 3),
                                               .number(row.standardError, decimals: 3), .number(row.q, decimals: 3)]
                                          })
-            blocks.append(.paragraph(t("\(instrument.respondent.group.label.ja)別の有意な変化（多重比較を調整、q < 0.05）:",
+            blocks.append(.paragraph(t("\(Self.byLabel(instrument.respondent.group.label.ja))の有意な変化（多重比較を調整、q < 0.05）:",
                                        "Significant changes by group (adjusted, q < 0.05):")))
             blocks.append(.table(groupTable, caption: t.changes, shadedFrom: nil))
         }

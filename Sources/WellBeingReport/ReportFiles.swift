@@ -6,7 +6,12 @@ import Glibc
 
 /// Which files a report is written as.
 public enum ReportFormat: String, Sendable, CaseIterable {
-    case html, md, both
+    /// html: one self-contained file; md: Markdown with SVG charts; both; xlsx: every table as a workbook; all.
+    case html, md, both, xlsx, all
+
+    var writesHTML: Bool { self == .html || self == .both || self == .all }
+    var writesMarkdown: Bool { self == .md || self == .both || self == .all }
+    var writesWorkbook: Bool { self == .xlsx || self == .all }
 }
 
 /// Writes a report's files so that a failure never leaves a mixture of old and new files.
@@ -33,20 +38,23 @@ public enum ReportFiles {
         try prepareFolder(folder)
         let htmlPath = (folder as NSString).appendingPathComponent("\(baseName).html")
         let markdownPath = (folder as NSString).appendingPathComponent("\(baseName).md")
+        let workbookPath = (folder as NSString).appendingPathComponent("\(baseName).xlsx")
         let chartFolderName = "\(baseName)-charts"
         let chartFolder = (folder as NSString).appendingPathComponent(chartFolderName)
-        let html = format != .md ? HTMLRenderer.render(document) : nil
-        let markdown = format != .html ? MarkdownRenderer.render(document, chartFolder: chartFolderName) : nil
+        let html = format.writesHTML ? HTMLRenderer.render(document) : nil
+        let markdown = format.writesMarkdown ? MarkdownRenderer.render(document, chartFolder: chartFolderName) : nil
+        let workbook = format.writesWorkbook ? try SpreadsheetWorkbook(report: document).data() : nil
         let chartNames = markdown?.charts.map { ($0.path as NSString).lastPathComponent } ?? []
 
         // Check every destination before anything is written.
         var destinations: [String] = []
         if html != nil { destinations.append(htmlPath) }
+        if workbook != nil { destinations.append(workbookPath) }
         if markdown != nil { destinations += [markdownPath, chartFolder] + chartNames.map { (chartFolder as NSString).appendingPathComponent($0) } }
         for destination in destinations {
             try OutputPaths.refuseCollision(output: destination, option: "The report file", with: protected)
         }
-        for path in [htmlPath, markdownPath] where destinations.contains(path) {
+        for path in [htmlPath, markdownPath, workbookPath] where destinations.contains(path) {
             let kind = FileKind.of(path)
             if kind != .missing && kind != .regularFile {
                 throw WellBeingError(.cannotCreateOutput, "Cannot write the report '\(path)': it is \(kind.phrase). "
@@ -70,6 +78,7 @@ public enum ReportFiles {
         func staged(_ name: String) -> String { (staging as NSString).appendingPathComponent(name) }
         let previousCharts = markdown == nil ? [] : readManifest(in: chartFolder)
         if let html { try writeFile(Data(html.utf8), to: staged("report.html"), reporting: htmlPath) }
+        if let workbook { try writeFile(workbook, to: staged("report.xlsx"), reporting: workbookPath) }
         if let markdown {
             for (name, chart) in zip(chartNames, markdown.charts) {
                 try writeFile(Data(chart.svg.utf8), to: staged(name), reporting: (chartFolder as NSString).appendingPathComponent(name))
@@ -99,6 +108,10 @@ public enum ReportFiles {
                 if FileKind.of(path) == .regularFile { unlink(path) }
             }
             try move(staged("manifest-after"), to: manifestPath)
+        }
+        if workbook != nil {
+            try move(staged("report.xlsx"), to: workbookPath)
+            written.append(workbookPath)
         }
         if html != nil {
             try move(staged("report.html"), to: htmlPath)
@@ -135,6 +148,34 @@ public enum ReportFiles {
         }
     }
 
+    /// Writes one output file (a workbook, or a table with `--output`) as a whole: a hidden temporary file beside
+    /// it, flushed to disk, then renamed over it. A full disk leaves the earlier file as it was and no half-written
+    /// one; a path that is the store or an input is refused before anything is written.
+    ///
+    /// - Parameter option: how the user named the path (`--output`), for messages.
+    public static func writeOutputFile(_ data: Data, to path: String, option: String, protecting: [ProtectedFile]) throws {
+        try OutputPaths.refuseCollision(output: path, option: option, with: protecting)
+        let resolved = OutputPaths.canonicalPath(path)
+        switch FileKind.of(resolved) {
+        case .missing, .regularFile: break
+        case let kind:
+            throw WellBeingError(.cannotCreateOutput, "\(option) '\(path)' is \(kind.phrase), not a file; give a file name.")
+        }
+        let folder = (resolved as NSString).deletingLastPathComponent
+        guard FileKind.of(folder) == .directory else {
+            throw WellBeingError(.cannotCreateOutput, "Cannot write '\(path)': the folder '\(folder)' does not exist.")
+        }
+        let staging = (folder as NSString).appendingPathComponent(".\((resolved as NSString).lastPathComponent).partial-\(getpid())")
+        unlink(staging)
+        do {
+            try writeFile(data, to: staging, reporting: path)
+            try move(staging, to: resolved)
+        } catch {
+            unlink(staging)
+            throw error
+        }
+    }
+
     /// Writes `data` to a new file at `path` and flushes it to disk.
     private static func writeFile(_ data: Data, to path: String, reporting destination: String) throws {
         let descriptor = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o644)
@@ -155,11 +196,11 @@ public enum ReportFiles {
         let reason = OutputPaths.systemError(code)
         switch code {
         case ENOSPC, EDQUOT, EIO, EFBIG:
-            return WellBeingError(.ioFailure, "Writing the report failed at '\(path)': \(reason). "
-                + "The earlier report files were left as they were.")
+            return WellBeingError(.ioFailure, "Writing failed at '\(path)': \(reason). "
+                + "The earlier files were left as they were.")
         default:
-            return WellBeingError(.cannotCreateOutput, "Cannot write the report file '\(path)': \(reason). "
-                + "The earlier report files were left as they were.")
+            return WellBeingError(.cannotCreateOutput, "Cannot write '\(path)': \(reason). "
+                + "The earlier files were left as they were.")
         }
     }
 }

@@ -17,11 +17,11 @@ extension SurveyStore {
     ///
     /// A value already stored for the same KPI, group and period is refused, naming the batch that holds it.
     public func importKPIs(valuesPath: String, catalogPath: String, survey requested: String?,
-                           encoding: TextEncoding?, replace: Bool) throws -> SmallImportOutcome {
+                           encoding: TextEncoding?, sheet: String? = nil, replace: Bool) throws -> SmallImportOutcome {
         let survey = try resolveSurvey(requested)
         let instrument = try instrument(for: survey).instrument
         let (catalog, _) = try KPICatalogLoader.load(path: catalogPath, instrument: instrument)
-        let table = try TableFile.read(path: valuesPath, encoding: encoding)
+        let table = try TableFile.read(path: valuesPath, encoding: encoding, sheet: sheet)
         let values = try ObjectiveDataParser.kpiValues(table, catalog: catalog, instrument: instrument)
         return try write { db in
             try handleRepeatedFile(db, kind: .kpis, survey: survey, sha256: table.sha256, fileName: table.fileName,
@@ -29,7 +29,7 @@ extension SurveyStore {
             let periods = Set(values.map(\.period.rawValue)).sorted()
             let batchID = try insertBatch(db, kind: .kpis, survey: survey, instrumentID: nil, fileName: table.fileName,
                                           sha256: table.sha256, rowCount: values.count, rejectedCount: 0,
-                                          periods: periods, encoding: table.encoding.displayName,
+                                          periods: periods, encoding: table.encodingName,
                                           options: "catalog \((catalogPath as NSString).lastPathComponent)")
             for kpi in catalog.kpis {
                 try db.execute(sql: """
@@ -69,10 +69,10 @@ extension SurveyStore {
     ///
     /// Only one population table per survey and period: a second is refused unless `replace` is set.
     public func importPopulation(path: String, survey requested: String?, period: PeriodLabel?, marginSpec: String?,
-                                 encoding: TextEncoding?, replace: Bool) throws -> SmallImportOutcome {
+                                 encoding: TextEncoding?, sheet: String? = nil, replace: Bool) throws -> SmallImportOutcome {
         let survey = try resolveSurvey(requested)
         let instrument = try instrument(for: survey).instrument
-        let table = try TableFile.read(path: path, encoding: encoding)
+        let table = try TableFile.read(path: path, encoding: encoding, sheet: sheet)
         let population = try ObjectiveDataParser.population(table, instrument: instrument, marginSpec: marginSpec)
         let periodKey = period?.rawValue ?? ""
         return try write { db in
@@ -82,7 +82,7 @@ extension SurveyStore {
                                      replace: replace)
             let batchID = try insertBatch(db, kind: .population, survey: survey, instrumentID: nil, fileName: table.fileName,
                                           sha256: table.sha256, rowCount: population.cells.count, rejectedCount: 0,
-                                          periods: period.map { [$0.rawValue] } ?? [], encoding: table.encoding.displayName,
+                                          periods: period.map { [$0.rawValue] } ?? [], encoding: table.encodingName,
                                           options: population.marginSpec)
             let fields = population.fields.joined(separator: ",")
             let insert = try db.makeStatement(sql: """
@@ -99,7 +99,7 @@ extension SurveyStore {
     }
 
     /// Imports reference figures (`indicator,mean,sd,source`) for one period or all.
-    public func importReference(path: String, survey requested: String?, period: PeriodLabel?, encoding: TextEncoding?,
+    public func importReference(path: String, survey requested: String?, period: PeriodLabel?, encoding: TextEncoding?, sheet: String? = nil,
                                 replace: Bool) throws -> SmallImportOutcome {
         let survey = try resolveSurvey(requested)
         let instrument = try instrument(for: survey).instrument
@@ -107,7 +107,7 @@ extension SurveyStore {
             Set(try String.fetchAll(db, sql: "SELECT DISTINCT kpiId FROM kpiDefinition WHERE surveyId = ?",
                                     arguments: [survey.rawValue]))
         }
-        let table = try TableFile.read(path: path, encoding: encoding)
+        let table = try TableFile.read(path: path, encoding: encoding, sheet: sheet)
         let figures = try ObjectiveDataParser.referenceFigures(table, instrument: instrument, kpiIDs: kpiIDs)
         // A row's own period, else --period, else every period ("").
         func key(_ row: (figure: ReferenceFigure, period: String?)) -> String { row.period ?? period?.rawValue ?? "" }
@@ -138,7 +138,7 @@ extension SurveyStore {
             }
             let batchID = try insertBatch(db, kind: .reference, survey: survey, instrumentID: nil, fileName: table.fileName,
                                           sha256: table.sha256, rowCount: figures.count, rejectedCount: 0,
-                                          periods: periods, encoding: table.encoding.displayName,
+                                          periods: periods, encoding: table.encodingName,
                                           options: "")
             for row in figures {
                 try db.execute(sql: """
@@ -182,11 +182,11 @@ extension SurveyStore {
     /// Imports how many people were drawn into the sample, by stratum, for one period or all.
     ///
     /// One sample table per survey and period: a second is refused unless `replace` is set.
-    public func importSample(path: String, survey requested: String?, period: PeriodLabel?, encoding: TextEncoding?,
+    public func importSample(path: String, survey requested: String?, period: PeriodLabel?, encoding: TextEncoding?, sheet: String? = nil,
                              replace: Bool) throws -> SmallImportOutcome {
         let survey = try resolveSurvey(requested)
         let instrument = try instrument(for: survey).instrument
-        let table = try TableFile.read(path: path, encoding: encoding)
+        let table = try TableFile.read(path: path, encoding: encoding, sheet: sheet)
         let sample = try ObjectiveDataParser.sampleSizes(table, instrument: instrument)
         let periodKey = period?.rawValue ?? ""
         return try write { db in
@@ -195,7 +195,7 @@ extension SurveyStore {
             try replaceOrRefuseTable(db, "sampleCell", what: "sample sizes", survey: survey, period: period, replace: replace)
             let batchID = try insertBatch(db, kind: .sample, survey: survey, instrumentID: nil, fileName: table.fileName,
                                           sha256: table.sha256, rowCount: sample.cells.count, rejectedCount: 0,
-                                          periods: period.map { [$0.rawValue] } ?? [], encoding: table.encoding.displayName,
+                                          periods: period.map { [$0.rawValue] } ?? [], encoding: table.encodingName,
                                           options: sample.fields.joined(separator: "*"))
             let insert = try db.makeStatement(sql: """
                 INSERT INTO sampleCell (batchId, surveyId, period, fields, cell, drawn) VALUES (?, ?, ?, ?, ?, ?)

@@ -18,6 +18,8 @@ public struct ResponseImportRequest {
     public var instrumentFileName: String
     public var period: PeriodLabel?
     public var encoding: TextEncoding?
+    /// The worksheet of an .xlsx file (a name, or a number from 1); nil: the first.
+    public var sheet: String?
     public var errorPolicy: ErrorPolicy
     public var dryRun: Bool
     public var replace: Bool
@@ -27,8 +29,10 @@ public struct ResponseImportRequest {
     public var onProgress: ((Int, Int) -> Void)?
 
     public init(path: String, instrument: LoadedInstrument, instrumentFileName: String, period: PeriodLabel?,
-                encoding: TextEncoding?, errorPolicy: ErrorPolicy = .abort, dryRun: Bool = false, replace: Bool = false,
-                onReject: ((RejectedRow) throws -> Void)? = nil, onProgress: ((Int, Int) -> Void)? = nil) {
+                encoding: TextEncoding?, sheet: String? = nil, errorPolicy: ErrorPolicy = .abort, dryRun: Bool = false,
+                replace: Bool = false, onReject: ((RejectedRow) throws -> Void)? = nil,
+                onProgress: ((Int, Int) -> Void)? = nil) {
+        self.sheet = sheet
         self.path = path
         self.instrument = instrument
         self.instrumentFileName = instrumentFileName
@@ -78,8 +82,8 @@ extension SurveyStore {
     ///   under `.abort`, when no row is valid, when the same file was imported before (without `replace`),
     ///   or when a respondent id already exists for the survey and period.
     public func importResponses(_ request: ResponseImportRequest) throws -> ImportOutcome {
-        let source = try TextSource(path: request.path, encoding: request.encoding)
-        let replaceHash = request.replace ? try TextSource.sha256(ofFile: request.path) : nil
+        let source = try RecordSources.open(path: request.path, encoding: request.encoding, sheet: request.sheet)
+        let replaceHash = request.replace ? try RecordSources.sha256(ofFile: request.path) : nil
         // A dry run only reads: it works on a read-only store and never waits for another importer's lock.
         if request.dryRun {
             return try read { db in try importResponses(db, request, source: source, replaceHash: replaceHash) }
@@ -88,11 +92,10 @@ extension SurveyStore {
     }
 
     /// The body of an import inside its transaction; a dry run writes nothing and only reads `db`.
-    private func importResponses(_ db: Database, _ request: ResponseImportRequest, source: TextSource,
+    private func importResponses(_ db: Database, _ request: ResponseImportRequest, source: RecordSource,
                                  replaceHash: String?) throws -> ImportOutcome {
-        let reader = CSVReader(source: source)
         let instrument = request.instrument.instrument
-        let parser = ResponseParser(instrument: instrument, reader: reader, fixedPeriod: request.period)
+        let parser = ResponseParser(instrument: instrument, reader: source, fixedPeriod: request.period)
         let fileName = source.displayName
         var batchID: Int64?
         var writer: StoredBlockFormat.Writer?
@@ -104,7 +107,7 @@ extension SurveyStore {
             }
             let id = try insertBatch(db, kind: .responses, survey: instrument.id, instrumentID: instrumentID,
                                      fileName: fileName, sha256: "", rowCount: 0, rejectedCount: 0,
-                                     periods: [], encoding: source.encoding.displayName,
+                                     periods: [], encoding: source.encodingName + (source.sheet.map { ", sheet " + $0 } ?? ""),
                                      options: "instrument \(instrument.id) \(instrument.version)")
             batchID = id
             writer = try StoredBlockFormat.Writer(db: db, batchID: id, instrument: instrument)
@@ -149,8 +152,7 @@ extension SurveyStore {
         guard let summary = parsed else {
             throw WellBeingError(.internalFailure, "Reading '\(fileName)' stopped without a result.")
         }
-        try source.hashRemainder()
-        let sha256 = source.sha256Hex
+        let sha256 = try source.fileSHA256()
         if !(request.dryRun && request.replace) {
             try handleRepeatedFile(db, kind: .responses, survey: instrument.id, sha256: sha256, fileName: fileName,
                                    replace: false)
@@ -178,7 +180,7 @@ extension SurveyStore {
         }
         return ImportOutcome(
             batchID: batchID, fileName: fileName, sha256: sha256,
-            encoding: source.encoding.displayName, importedRows: summary.acceptedRows,
+            encoding: source.encodingName, importedRows: summary.acceptedRows,
             rejectedRows: summary.rejectedRows, blankRows: summary.blankRows,
             periods: periods.map { PeriodLabel($0) }, ignoredColumns: summary.ignoredColumns,
             problems: summary.problems, dryRun: request.dryRun)

@@ -34,6 +34,32 @@ import Testing
         #expect(read + refused == Self.corpus("csv").count)
     }
 
+    /// Each input of `Fuzz/Corpus/workbook` as FuzzWorkbook reads it: the whole file when it starts with "PK",
+    /// else the sheet's XML inside a minimal package.
+    @Test func workbookCorpus() throws {
+        let instrument = try InstrumentLoader.load(path: (Self.fuzzFolder as NSString).appendingPathComponent("fuzz.yaml")).instrument
+        let folder = try TemporaryFolder()
+        let files = Self.corpus("workbook")
+        #expect(files.count >= 5)
+        for (index, file) in files.enumerated() {
+            let data = try Data(contentsOf: URL(fileURLWithPath: file))
+            let path: String
+            if data.starts(with: [0x50, 0x4B]) {
+                path = try folder.write("input\(index).xlsx", bytes: [UInt8](data))
+            } else {
+                path = try TestWorkbook.write("input\(index).xlsx", in: folder, binaryParts: [
+                    ("xl/workbook.xml", Data(TestWorkbook.workbook().utf8)),
+                    ("xl/_rels/workbook.xml.rels", Data(TestWorkbook.relationships().utf8)),
+                    ("xl/styles.xml", Data(TestWorkbook.styles.utf8)), ("xl/worksheets/sheet1.xml", data)])
+            }
+            do {
+                let parser = ResponseParser(instrument: instrument, reader: try RecordSources.open(path: path), fixedPeriod: nil)
+                _ = try parser.parse(accept: { _ in }, reject: { _ in })
+            } catch is WellBeingError {
+            }
+        }
+    }
+
     @Test func instrumentCorpus() throws {
         for file in Self.corpus("instrument") {
             let data = try Data(contentsOf: URL(fileURLWithPath: file))

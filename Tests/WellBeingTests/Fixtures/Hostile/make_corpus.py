@@ -7,7 +7,7 @@ Each file is listed in manifest.tsv with the import it goes to (responses, instr
 population, reference), the exit code expected (65 bad data, 66 missing input) and a text the error must
 contain (the file name with the line, and often the column). Everything is deterministic.
 """
-import os, random
+import io, os, random, zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HEADER = "id,地区,sex,q1,q2,q3,q4,ls,comment"
@@ -43,7 +43,7 @@ put("resp-newline-only.csv", b"\n", "responses", "resp-newline-only.csv:1")
 random.seed(7)
 put("resp-binary.csv", bytes(random.randrange(256) for _ in range(4096)), "responses", "resp-binary.csv:")
 put("resp-nul-in-field.csv", rows().encode() + b"A3,\xe5\x8c\x97\xe5\x8c\xba,\xe7\x94\xb7\xe6\x80\xa7,4\x00,2,5,3,7,\n", "responses", "resp-nul-in-field.csv:4")
-put("resp-xlsx.csv", b"PK\x03\x04\x14\x00\x06\x00" + bytes(200), "responses", "resp-xlsx.csv:1")
+put("resp-xlsx.csv", b"PK\x03\x04\x14\x00\x06\x00" + bytes(200), "responses", "resp-xlsx.csv: it is not a readable .xlsx")
 put("resp-html.csv", "<!DOCTYPE html><html><body><table><tr><td>id</td></tr></table></body></html>\n", "responses", "resp-html.csv:1")
 put("resp-json.csv", '{"id": "A1", "地区": "北区"}\n', "responses", "resp-json.csv:1")
 put("resp-semicolons.csv", HEADER.replace(",", ";") + "\nA1;北区;男性;4;2;5;3;7;\n", "responses", "resp-semicolons.csv:1")
@@ -197,6 +197,53 @@ for name, text, needle in [
     ("ref-missing-column.csv", "indicator,mean,source\nc1,3,x\n", ":1:"),
 ]:
     put(name, text, "reference", name + needle)
+
+# --- workbooks (.xlsx) ----------------------------------------------------------------------------
+WB = '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+RELS = '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="{target}"{mode}/></Relationships>'
+
+
+def sheet_xml(table, head=""):
+    out = ['<?xml version="1.0" encoding="UTF-8"?>' + head + '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>']
+    for r, row in enumerate(table, start=1):
+        out.append(f'<row r="{r}">')
+        for c, text in enumerate(row.split(",")):
+            if text:
+                out.append(f'<c r="{chr(65 + c)}{r}" t="inlineStr"><is><t>{text}</t></is></c>')
+        out.append("</row>")
+    return "".join(out) + "</sheetData></worksheet>"
+
+
+def workbook(parts):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in parts:
+            info = zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, text)
+    return buffer.getvalue()
+
+
+def book(sheet, target="worksheets/sheet1.xml", mode="", extra=()):
+    return workbook([("xl/workbook.xml", WB), ("xl/_rels/workbook.xml.rels", RELS.format(target=target, mode=mode)),
+                     ("xl/worksheets/sheet1.xml", sheet)] + list(extra))
+
+
+TABLE = [HEADER] + GOOD
+put("resp-xlsx-bad-value.xlsx", book(sheet_xml(TABLE + ["A3,北区,男性,4,7,5,3,7,"])), "responses",
+    "resp-xlsx-bad-value.xlsx:Sheet1!E4: column q2: '7'")
+put("resp-xlsx-dtd.xlsx", book(sheet_xml(TABLE, head='<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>')), "responses",
+    "resp-xlsx-dtd.xlsx:Sheet1: xl/worksheets/sheet1.xml: it has a document type")
+put("resp-xlsx-external.xlsx", book(sheet_xml(TABLE), target="file:///etc/passwd", mode=' TargetMode="External"'), "responses",
+    "resp-xlsx-external.xlsx: a part it needs is stored outside the workbook")
+put("resp-xlsx-no-sheet.xlsx", workbook([("xl/workbook.xml", WB), ("xl/_rels/workbook.xml.rels", RELS.format(target="worksheets/sheet1.xml", mode=""))]),
+    "responses", "resp-xlsx-no-sheet.xlsx: xl/worksheets/sheet1.xml: the sheet 'Sheet1' is missing")
+put("resp-xlsx-twice.xlsx", book(sheet_xml(TABLE).replace('<c r="B2"', '<c r="A2" t="inlineStr"><is><t>x</t></is></c><c r="B2"')),
+    "responses", "resp-xlsx-twice.xlsx:Sheet1!A2: the cell appears twice")
+put("resp-xlsx-error-cell.xlsx", book(sheet_xml(TABLE).replace("</sheetData>", '<row r="4"><c r="A4" t="inlineStr"><is><t>A3</t></is></c><c r="B4" t="inlineStr"><is><t>北区</t></is></c><c r="D4" t="e"><v>#N/A</v></c></row></sheetData>')),
+    "responses", "resp-xlsx-error-cell.xlsx:Sheet1!D4: column q1: '#N/A' is an Excel error value")
+put("resp-xls.csv", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), "responses", "resp-xls.csv: this is an old Excel .xls file")
+put("pop-xlsx-text-count.xlsx", book(sheet_xml(["地区,sex,count", "北区,男性,many"])), "population", "pop-xlsx-text-count.xlsx:Sheet1!C2")
 
 with open(os.path.join(HERE, "manifest.tsv"), "w", encoding="utf-8") as f:
     f.write("file\tkind\texit\tneedle\n")

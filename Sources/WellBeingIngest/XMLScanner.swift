@@ -1,0 +1,258 @@
+import WellBeingCore
+
+/// A streaming scanner for the XML that workbooks are made of: start and end tags with their attributes, and
+/// text with the five predefined entities and character references decoded.
+///
+/// It is fed chunks as they are inflated and keeps only an unfinished tag or text between them, so a sheet is
+/// never held whole. It knows no DTD: a document type declaration (where entity-expansion and external-entity
+/// attacks live) is refused, as is any entity other than the predefined ones. Comments, processing
+/// instructions and CDATA sections are handled; namespaces are not resolved (names keep their prefix, and
+/// `localName` drops it).
+struct XMLScanner {
+    /// What the scanner hands to its handler.
+    enum Event {
+        /// A start tag; `selfClosing` for `<c/>`.
+        case start(name: UnsafeBufferPointer<UInt8>, attributes: Attributes, selfClosing: Bool)
+        case end(name: UnsafeBufferPointer<UInt8>)
+        /// Text between tags, entities decoded (may come in several pieces).
+        case text(UnsafeBufferPointer<UInt8>)
+    }
+
+    /// The attributes of a start tag, as raw name/value byte ranges (values entity-decoded on request).
+    struct Attributes {
+        let base: UnsafeBufferPointer<UInt8>
+        let ranges: [(name: Range<Int>, value: Range<Int>)]
+
+        /// The value of the attribute whose local name is `name`, decoded; nil when absent.
+        func value(_ name: StaticString) throws -> [UInt8]? {
+            for range in ranges where XMLScanner.localName(UnsafeBufferPointer(rebasing: base[range.name])).elementsEqual(name.utf8Buffer) {
+                return try XMLScanner.decode(UnsafeBufferPointer(rebasing: base[range.value]))
+            }
+            return nil
+        }
+
+        func string(_ name: StaticString) throws -> String? {
+            try value(name).map { String(decoding: $0, as: UTF8.self) }
+        }
+    }
+
+    /// Why the XML was refused; the reader adds the file and part.
+    struct Refusal: Error {
+        var reason: String
+    }
+
+    private var pending: [UInt8] = []
+
+    /// Scans `chunk` (after whatever was left of the previous one) and calls `handler` for each complete event.
+    mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>, handler: (Event) throws -> Void) throws {
+        if pending.isEmpty {
+            let used = try scan(chunk, handler: handler)
+            if used < chunk.count { pending.append(contentsOf: chunk[used...]) }
+        } else {
+            pending.append(contentsOf: chunk)
+            let buffer = pending
+            let used = try buffer.withUnsafeBufferPointer { try scan($0, handler: handler) }
+            pending.removeFirst(used)
+        }
+        if pending.count > 64 << 20 {
+            throw Refusal(reason: "a single tag or text is longer than 64 MB")
+        }
+    }
+
+    /// Checks that nothing is left unfinished at the end of the part.
+    func finish() throws {
+        if pending.contains(where: { $0 == UInt8(ascii: "<") }) {
+            throw Refusal(reason: "the XML ends inside a tag")
+        }
+    }
+
+    /// Scans complete tokens of `bytes`; returns how many bytes were consumed.
+    private func scan(_ bytes: UnsafeBufferPointer<UInt8>, handler: (Event) throws -> Void) throws -> Int {
+        let count = bytes.count
+        var position = 0
+        while position < count {
+            if bytes[position] != UInt8(ascii: "<") {
+                // Text up to the next '<' (which must be in this chunk, or the text is continued later).
+                var end = position
+                while end < count && bytes[end] != UInt8(ascii: "<") { end += 1 }
+                if end == count { return position }
+                try emitText(UnsafeBufferPointer(rebasing: bytes[position..<end]), handler: handler)
+                position = end
+                continue
+            }
+            guard position + 1 < count else { return position }
+            let next = bytes[position + 1]
+            if next == UInt8(ascii: "!") {
+                // Comment, CDATA or a declaration.
+                if Self.matches(bytes, at: position, "<!--") {
+                    guard let end = Self.find(bytes, "-->", from: position + 4) else { return position }
+                    position = end + 3
+                } else if Self.matches(bytes, at: position, "<![CDATA[") {
+                    guard let end = Self.find(bytes, "]]>", from: position + 9) else { return position }
+                    let text = UnsafeBufferPointer(rebasing: bytes[(position + 9)..<end])
+                    if !text.isEmpty { try handler(.text(text)) }
+                    position = end + 3
+                } else if position + 9 > count {
+                    return position
+                } else {
+                    throw Refusal(reason: "it has a document type or entity declaration (<!DOCTYPE or <!ENTITY), which "
+                                  + "workbooks never need and which can hide entity-expansion attacks")
+                }
+                continue
+            }
+            if next == UInt8(ascii: "?") {
+                guard let end = Self.find(bytes, "?>", from: position + 2) else { return position }
+                position = end + 2
+                continue
+            }
+            // A tag: find its closing '>' outside quoted attribute values.
+            var end = position + 1
+            var quote: UInt8 = 0
+            while end < count {
+                let byte = bytes[end]
+                if quote != 0 {
+                    if byte == quote { quote = 0 }
+                } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
+                    quote = byte
+                } else if byte == UInt8(ascii: ">") {
+                    break
+                }
+                end += 1
+            }
+            if end == count { return position }
+            try emitTag(UnsafeBufferPointer(rebasing: bytes[(position + 1)..<end]), handler: handler)
+            position = end + 1
+        }
+        return position
+    }
+
+    private func emitText(_ text: UnsafeBufferPointer<UInt8>, handler: (Event) throws -> Void) throws {
+        if text.isEmpty { return }
+        if !text.contains(UInt8(ascii: "&")) {
+            try handler(.text(text))
+            return
+        }
+        let decoded = try Self.decode(text)
+        try decoded.withUnsafeBufferPointer { try handler(.text($0)) }
+    }
+
+    /// `name attr="v" …` or `/name` or `name …/`.
+    private func emitTag(_ tag: UnsafeBufferPointer<UInt8>, handler: (Event) throws -> Void) throws {
+        guard !tag.isEmpty else { throw Refusal(reason: "an empty tag '<>'") }
+        if tag[0] == UInt8(ascii: "/") {
+            var end = tag.count
+            while end > 1 && Self.isSpace(tag[end - 1]) { end -= 1 }
+            try handler(.end(name: UnsafeBufferPointer(rebasing: tag[1..<end])))
+            return
+        }
+        var length = tag.count
+        let selfClosing = tag[length - 1] == UInt8(ascii: "/")
+        if selfClosing { length -= 1 }
+        var nameEnd = 0
+        while nameEnd < length && !Self.isSpace(tag[nameEnd]) { nameEnd += 1 }
+        var ranges: [(name: Range<Int>, value: Range<Int>)] = []
+        var position = nameEnd
+        while position < length {
+            while position < length && Self.isSpace(tag[position]) { position += 1 }
+            if position >= length { break }
+            let nameStart = position
+            while position < length && tag[position] != UInt8(ascii: "=") && !Self.isSpace(tag[position]) { position += 1 }
+            let name = nameStart..<position
+            while position < length && Self.isSpace(tag[position]) { position += 1 }
+            guard position < length, tag[position] == UInt8(ascii: "=") else {
+                throw Refusal(reason: "an attribute without a value in a tag")
+            }
+            position += 1
+            while position < length && Self.isSpace(tag[position]) { position += 1 }
+            guard position < length, tag[position] == UInt8(ascii: "\"") || tag[position] == UInt8(ascii: "'") else {
+                throw Refusal(reason: "an attribute value without quotes")
+            }
+            let quote = tag[position]
+            let valueStart = position + 1
+            position = valueStart
+            while position < length && tag[position] != quote { position += 1 }
+            guard position < length else { throw Refusal(reason: "an attribute value that never closes") }
+            ranges.append((name, valueStart..<position))
+            position += 1
+        }
+        try handler(.start(name: UnsafeBufferPointer(rebasing: tag[0..<nameEnd]),
+                           attributes: Attributes(base: tag, ranges: ranges), selfClosing: selfClosing))
+    }
+
+    // MARK: Helpers
+
+    @inline(__always)
+    static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+
+    /// The name without its namespace prefix (`x:row` → `row`).
+    static func localName(_ name: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        if let colon = name.lastIndex(of: UInt8(ascii: ":")) { return UnsafeBufferPointer(rebasing: name[(colon + 1)...]) }
+        return name
+    }
+
+    /// Whether `name`'s local name is `expected`.
+    @inline(__always)
+    static func isNamed(_ name: UnsafeBufferPointer<UInt8>, _ expected: StaticString) -> Bool {
+        localName(name).elementsEqual(expected.utf8Buffer)
+    }
+
+    static func matches(_ bytes: UnsafeBufferPointer<UInt8>, at position: Int, _ literal: StaticString) -> Bool {
+        let pattern = literal.utf8Buffer
+        guard position + pattern.count <= bytes.count else { return false }
+        for index in 0..<pattern.count where bytes[position + index] != pattern[index] { return false }
+        return true
+    }
+
+    static func find(_ bytes: UnsafeBufferPointer<UInt8>, _ literal: StaticString, from start: Int) -> Int? {
+        var position = start
+        while position + literal.utf8CodeUnitCount <= bytes.count {
+            if matches(bytes, at: position, literal) { return position }
+            position += 1
+        }
+        return nil
+    }
+
+    /// Decodes `&amp; &lt; &gt; &quot; &apos; &#NN; &#xHH;`; any other entity is refused.
+    static func decode(_ text: UnsafeBufferPointer<UInt8>) throws -> [UInt8] {
+        var result: [UInt8] = []
+        result.reserveCapacity(text.count)
+        var position = 0
+        while position < text.count {
+            let byte = text[position]
+            guard byte == UInt8(ascii: "&") else {
+                result.append(byte)
+                position += 1
+                continue
+            }
+            guard let semicolon = text[position...].firstIndex(of: UInt8(ascii: ";")), semicolon - position <= 12 else {
+                throw Refusal(reason: "an '&' that does not start an entity")
+            }
+            let name = Array(text[(position + 1)..<semicolon])
+            switch name {
+            case Array("amp".utf8): result.append(UInt8(ascii: "&"))
+            case Array("lt".utf8): result.append(UInt8(ascii: "<"))
+            case Array("gt".utf8): result.append(UInt8(ascii: ">"))
+            case Array("quot".utf8): result.append(UInt8(ascii: "\""))
+            case Array("apos".utf8): result.append(UInt8(ascii: "'"))
+            default:
+                guard name.first == UInt8(ascii: "#") else {
+                    throw Refusal(reason: "the entity '&\(String(decoding: name, as: UTF8.self));', which is not one of XML's own "
+                                  + "(workbooks use no others)")
+                }
+                let digits = String(decoding: name.dropFirst(), as: UTF8.self)
+                let value = digits.hasPrefix("x") || digits.hasPrefix("X") ? UInt32(digits.dropFirst(), radix: 16) : UInt32(digits)
+                guard let value, let scalar = Unicode.Scalar(value) else {
+                    throw Refusal(reason: "the character reference '&\(String(decoding: name, as: UTF8.self));' is not a character")
+                }
+                result.append(contentsOf: Array(String(Character(scalar)).utf8))
+            }
+            position = semicolon + 1
+        }
+        return result
+    }
+}
+
+extension StaticString {
+    /// The string's UTF-8 bytes.
+    var utf8Buffer: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: utf8Start, count: utf8CodeUnitCount) }
+}
