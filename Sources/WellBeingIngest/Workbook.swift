@@ -238,43 +238,35 @@ public final class WorkbookReader: RecordSource {
         mutating func handle(_ event: XMLScanner.Event, emit: (CSVRecord) throws -> Void) throws {
             switch event {
             case let .start(name, attributes, selfClosing):
-                let local = XMLScanner.localName(name)
-                if local.elementsEqual("c".utf8) {
+                switch Self.tag(XMLScanner.localName(name)) {
+                case .cell:
                     try startCell(attributes)
                     if selfClosing { try endCell() }
-                } else if local.elementsEqual("v".utf8) {
-                    inValue = !selfClosing
-                } else if local.elementsEqual("is".utf8) {
-                    inInline = !selfClosing
-                } else if local.elementsEqual("t".utf8) {
-                    inInlineText = inInline && !inPhonetic && !selfClosing
-                } else if local.elementsEqual("rPh".utf8) {
-                    inPhonetic = !selfClosing
-                } else if local.elementsEqual("row".utf8) {
+                case .value: inValue = !selfClosing
+                case .inlineString: inInline = !selfClosing
+                case .text: inInlineText = inInline && !inPhonetic && !selfClosing
+                case .phonetic: inPhonetic = !selfClosing
+                case .row:
                     try startRow(attributes)
                     if selfClosing { try endRow(emit) }
-                } else if local.elementsEqual("dimension".utf8) {
+                case .dimension:
                     if let reference = try attributes.string("ref") {
                         for corner in reference.split(separator: ":") where Self.cellReference(Array(corner.utf8)) == nil {
                             throw CellProblem(row: 0, column: nil, reason: "the sheet's dimension '\(reference)' lies outside "
                                               + "Excel's grid (columns A–XFD, rows 1–1048576)")
                         }
                     }
+                case .other: break
                 }
             case let .end(name):
-                let local = XMLScanner.localName(name)
-                if local.elementsEqual("c".utf8) {
-                    try endCell()
-                } else if local.elementsEqual("v".utf8) {
-                    inValue = false
-                } else if local.elementsEqual("is".utf8) {
-                    inInline = false
-                } else if local.elementsEqual("t".utf8) {
-                    inInlineText = false
-                } else if local.elementsEqual("rPh".utf8) {
-                    inPhonetic = false
-                } else if local.elementsEqual("row".utf8) {
-                    try endRow(emit)
+                switch Self.tag(XMLScanner.localName(name)) {
+                case .cell: try endCell()
+                case .value: inValue = false
+                case .inlineString: inInline = false
+                case .text: inInlineText = false
+                case .phonetic: inPhonetic = false
+                case .row: try endRow(emit)
+                case .dimension, .other: break
                 }
             case let .text(text):
                 if inCell && (inValue || inInlineText) {
@@ -284,9 +276,44 @@ public final class WorkbookReader: RecordSource {
             }
         }
 
+        enum Tag { case cell, value, inlineString, text, phonetic, row, dimension, other }
+
+        /// The sheet elements that matter, told apart by their first bytes.
+        @inline(__always)
+        static func tag(_ name: UnsafeBufferPointer<UInt8>) -> Tag {
+            switch name.count {
+            case 1:
+                switch name[0] {
+                case UInt8(ascii: "c"): return .cell
+                case UInt8(ascii: "v"): return .value
+                case UInt8(ascii: "t"): return .text
+                default: return .other
+                }
+            case 2: return name[0] == UInt8(ascii: "i") && name[1] == UInt8(ascii: "s") ? .inlineString : .other
+            case 3:
+                if XMLScanner.equals(name, StaticString("row").utf8Buffer) { return .row }
+                if XMLScanner.equals(name, StaticString("rPh").utf8Buffer) { return .phonetic }
+                return .other
+            case 9: return XMLScanner.equals(name, StaticString("dimension").utf8Buffer) ? .dimension : .other
+            default: return .other
+            }
+        }
+
+        /// A whole number written in ASCII digits; nil for anything else.
+        @inline(__always)
+        static func integer(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+            guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
+            var value = 0
+            for byte in bytes {
+                guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+
         mutating func startRow(_ attributes: XMLScanner.Attributes) throws {
-            if let number = try attributes.value("r") {
-                guard let value = Int(String(decoding: number, as: UTF8.self)), value > row, value <= 1_048_576 else {
+            if let number = try attributes.raw("r") {
+                guard let value = Self.integer(number), value > row, value <= 1_048_576 else {
                     throw CellProblem(row: row + 1, column: nil, reason: "a row numbered '\(String(decoding: number, as: UTF8.self))' "
                                       + "after row \(row) (rows must be in order, 1–1048576)")
                 }
@@ -303,7 +330,18 @@ public final class WorkbookReader: RecordSource {
         }
 
         mutating func startCell(_ attributes: XMLScanner.Attributes) throws {
-            if let reference = try attributes.value("r") {
+            // r, t and s in one pass (they are one letter each).
+            var referenceValue: UnsafeBufferPointer<UInt8>?, typeValue: UnsafeBufferPointer<UInt8>?, styleValue: UnsafeBufferPointer<UInt8>?
+            try attributes.forEach { name, value in
+                guard name.count == 1 else { return }
+                switch name[0] {
+                case UInt8(ascii: "r"): referenceValue = value
+                case UInt8(ascii: "t"): typeValue = value
+                case UInt8(ascii: "s"): styleValue = value
+                default: break
+                }
+            }
+            if let reference = referenceValue {
                 guard let (column, cellRow) = Self.cellReference(reference) else {
                     throw CellProblem(row: row, column: nil, reason: "the cell reference '\(String(decoding: reference, as: UTF8.self))' "
                                       + "lies outside Excel's grid (columns A–XFD)")
@@ -322,16 +360,18 @@ public final class WorkbookReader: RecordSource {
                 }
             }
             lastColumn = cellColumn
-            switch try attributes.value("t").map({ String(decoding: $0, as: UTF8.self) }) ?? "n" {
-            case "s": cellType = .shared
-            case "inlineStr": cellType = .inline
-            case "str": cellType = .formulaString
-            case "b": cellType = .boolean
-            case "e": cellType = .error
-            case "d": cellType = .date
-            default: cellType = .number
+            cellType = .number
+            if let type = typeValue, let first = type.first {
+                switch first {
+                case UInt8(ascii: "s"): cellType = type.count == 1 ? .shared : .formulaString
+                case UInt8(ascii: "i"): cellType = .inline
+                case UInt8(ascii: "b"): cellType = .boolean
+                case UInt8(ascii: "e"): cellType = .error
+                case UInt8(ascii: "d"): cellType = .date
+                default: cellType = .number
+                }
             }
-            cellStyle = try attributes.value("s").flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+            cellStyle = styleValue.flatMap { Self.integer($0) } ?? 0
             inCell = true
             value.removeAll(keepingCapacity: true)
             sawValue = false
@@ -345,21 +385,23 @@ public final class WorkbookReader: RecordSource {
             switch cellType {
             case .shared:
                 guard sawValue else { return }
-                guard let index = Int(String(decoding: value, as: UTF8.self)), sharedStrings.indices.contains(index) else {
+                guard let index = value.withUnsafeBufferPointer({ Self.integer($0) }), sharedStrings.indices.contains(index) else {
                     throw CellProblem(row: row, column: cellColumn + 1, reason: "refers to shared string "
                                       + "'\(String(decoding: value, as: UTF8.self))', which the workbook does not have")
                 }
-                text = sharedStrings[index]
+                try appendField(sharedStrings[index])
+                return
             case .boolean:
                 guard sawValue else { return }
                 text = Array((value == [UInt8(ascii: "1")] ? "TRUE" : "FALSE").utf8)
             case .number:
                 guard sawValue else { return }
-                let trimmed = value.filter { !XMLScanner.isSpace($0) }
-                if cellStyle < dateStyles.count, dateStyles[cellStyle], let serial = Double(String(decoding: trimmed, as: UTF8.self)) {
+                if value.contains(where: XMLScanner.isSpace) { value.removeAll(where: XMLScanner.isSpace) }
+                if cellStyle < dateStyles.count, dateStyles[cellStyle], let serial = Double(String(decoding: value, as: UTF8.self)) {
                     text = Array(ExcelDate.isoText(serial: serial, uses1904: uses1904).utf8)
                 } else {
-                    text = trimmed
+                    try appendField(value)
+                    return
                 }
             case .error:
                 text = value
@@ -371,8 +413,13 @@ public final class WorkbookReader: RecordSource {
                 guard sawValue else { return }
                 text = value
             }
+            try appendField(text)
+        }
+
+        /// Places the current cell's text at its column, padding the columns before it with empty fields.
+        @inline(__always)
+        mutating func appendField(_ text: [UInt8]) throws {
             if text.isEmpty && cellType != .error { return }
-            // Pad the fields up to this column with empty ones, then this cell's.
             while starts.count < cellColumn {
                 starts.append(bytes.count)
                 ends.append(bytes.count)
@@ -405,7 +452,11 @@ public final class WorkbookReader: RecordSource {
         }
 
         /// `J1235` → (column 9, row 1235); nil beyond XFD or row 1048576.
-        static func cellReference(_ reference: [UInt8]) -> (column: Int, row: Int)? {
+        static func cellReference(_ text: [UInt8]) -> (column: Int, row: Int)? {
+            text.withUnsafeBufferPointer { cellReference($0) }
+        }
+
+        static func cellReference(_ reference: UnsafeBufferPointer<UInt8>) -> (column: Int, row: Int)? {
             var column = 0, row = 0, position = 0
             while position < reference.count, reference[position] >= UInt8(ascii: "A"), reference[position] <= UInt8(ascii: "Z") {
                 column = column * 26 + Int(reference[position] - UInt8(ascii: "A")) + 1

@@ -1,3 +1,4 @@
+import Foundation
 import WellBeingCore
 
 /// A streaming scanner for the XML that workbooks are made of: start and end tags with their attributes, and
@@ -18,17 +19,56 @@ struct XMLScanner {
         case text(UnsafeBufferPointer<UInt8>)
     }
 
-    /// The attributes of a start tag, as raw name/value byte ranges (values entity-decoded on request).
+    /// The attributes of a start tag: the bytes after its name, scanned only when a value is asked for (a
+    /// sheet's cells ask for two or three short ones, so nothing is allocated per tag).
     struct Attributes {
-        let base: UnsafeBufferPointer<UInt8>
-        let ranges: [(name: Range<Int>, value: Range<Int>)]
+        let bytes: UnsafeBufferPointer<UInt8>
 
-        /// The value of the attribute whose local name is `name`, decoded; nil when absent.
-        func value(_ name: StaticString) throws -> [UInt8]? {
-            for range in ranges where XMLScanner.localName(UnsafeBufferPointer(rebasing: base[range.name])).elementsEqual(name.utf8Buffer) {
-                return try XMLScanner.decode(UnsafeBufferPointer(rebasing: base[range.value]))
+        /// The raw (undecoded) value of the attribute whose local name is `name`; nil when absent.
+        /// - Throws: a refusal for malformed attributes.
+        func raw(_ name: StaticString) throws -> UnsafeBufferPointer<UInt8>? {
+            let wanted = name.utf8Buffer
+            var found: UnsafeBufferPointer<UInt8>?
+            try forEach { attributeName, value in
+                if found == nil && XMLScanner.equals(XMLScanner.localName(attributeName), wanted) { found = value }
             }
-            return nil
+            return found
+        }
+
+        /// Calls `body` with each attribute's name and raw value, in one pass over the tag.
+        @inline(__always)
+        func forEach(_ body: (_ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+            var position = 0
+            let length = bytes.count
+            while position < length {
+                while position < length && XMLScanner.isSpace(bytes[position]) { position += 1 }
+                if position >= length { break }
+                let nameStart = position
+                while position < length && bytes[position] != UInt8(ascii: "=") && !XMLScanner.isSpace(bytes[position]) { position += 1 }
+                let attributeName = UnsafeBufferPointer(rebasing: bytes[nameStart..<position])
+                while position < length && XMLScanner.isSpace(bytes[position]) { position += 1 }
+                guard position < length, bytes[position] == UInt8(ascii: "=") else {
+                    throw Refusal(reason: "an attribute without a value in a tag")
+                }
+                position += 1
+                while position < length && XMLScanner.isSpace(bytes[position]) { position += 1 }
+                guard position < length, bytes[position] == UInt8(ascii: "\"") || bytes[position] == UInt8(ascii: "'") else {
+                    throw Refusal(reason: "an attribute value without quotes")
+                }
+                let quote = bytes[position]
+                let valueStart = position + 1
+                position = valueStart
+                while position < length && bytes[position] != quote { position += 1 }
+                guard position < length else { throw Refusal(reason: "an attribute value that never closes") }
+                let value = UnsafeBufferPointer(rebasing: bytes[valueStart..<position])
+                position += 1
+                try body(attributeName, value)
+            }
+        }
+
+        /// The value of the attribute whose local name is `name`, entities decoded; nil when absent.
+        func value(_ name: StaticString) throws -> [UInt8]? {
+            try raw(name).map { try XMLScanner.decode($0) }
         }
 
         func string(_ name: StaticString) throws -> String? {
@@ -50,8 +90,7 @@ struct XMLScanner {
             if used < chunk.count { pending.append(contentsOf: chunk[used...]) }
         } else {
             pending.append(contentsOf: chunk)
-            let buffer = pending
-            let used = try buffer.withUnsafeBufferPointer { try scan($0, handler: handler) }
+            let used = try pending.withUnsafeBufferPointer { try Self.scan($0, handler: handler) }
             pending.removeFirst(used)
         }
         if pending.count > 64 << 20 {
@@ -68,6 +107,10 @@ struct XMLScanner {
 
     /// Scans complete tokens of `bytes`; returns how many bytes were consumed.
     private func scan(_ bytes: UnsafeBufferPointer<UInt8>, handler: (Event) throws -> Void) throws -> Int {
+        try Self.scan(bytes, handler: handler)
+    }
+
+    private static func scan(_ bytes: UnsafeBufferPointer<UInt8>, handler: (Event) throws -> Void) throws -> Int {
         let count = bytes.count
         var position = 0
         while position < count {
@@ -126,22 +169,22 @@ struct XMLScanner {
         return position
     }
 
-    private func emitText(_ text: UnsafeBufferPointer<UInt8>, handler: (Event) throws -> Void) throws {
+    private static func emitText(_ text: UnsafeBufferPointer<UInt8>, handler: (Event) throws -> Void) throws {
         if text.isEmpty { return }
         if !text.contains(UInt8(ascii: "&")) {
             try handler(.text(text))
             return
         }
-        let decoded = try Self.decode(text)
+        let decoded = try decode(text)
         try decoded.withUnsafeBufferPointer { try handler(.text($0)) }
     }
 
     /// `name attr="v" …` or `/name` or `name …/`.
-    private func emitTag(_ tag: UnsafeBufferPointer<UInt8>, handler: (Event) throws -> Void) throws {
+    private static func emitTag(_ tag: UnsafeBufferPointer<UInt8>, handler: (Event) throws -> Void) throws {
         guard !tag.isEmpty else { throw Refusal(reason: "an empty tag '<>'") }
         if tag[0] == UInt8(ascii: "/") {
             var end = tag.count
-            while end > 1 && Self.isSpace(tag[end - 1]) { end -= 1 }
+            while end > 1 && isSpace(tag[end - 1]) { end -= 1 }
             try handler(.end(name: UnsafeBufferPointer(rebasing: tag[1..<end])))
             return
         }
@@ -149,34 +192,10 @@ struct XMLScanner {
         let selfClosing = tag[length - 1] == UInt8(ascii: "/")
         if selfClosing { length -= 1 }
         var nameEnd = 0
-        while nameEnd < length && !Self.isSpace(tag[nameEnd]) { nameEnd += 1 }
-        var ranges: [(name: Range<Int>, value: Range<Int>)] = []
-        var position = nameEnd
-        while position < length {
-            while position < length && Self.isSpace(tag[position]) { position += 1 }
-            if position >= length { break }
-            let nameStart = position
-            while position < length && tag[position] != UInt8(ascii: "=") && !Self.isSpace(tag[position]) { position += 1 }
-            let name = nameStart..<position
-            while position < length && Self.isSpace(tag[position]) { position += 1 }
-            guard position < length, tag[position] == UInt8(ascii: "=") else {
-                throw Refusal(reason: "an attribute without a value in a tag")
-            }
-            position += 1
-            while position < length && Self.isSpace(tag[position]) { position += 1 }
-            guard position < length, tag[position] == UInt8(ascii: "\"") || tag[position] == UInt8(ascii: "'") else {
-                throw Refusal(reason: "an attribute value without quotes")
-            }
-            let quote = tag[position]
-            let valueStart = position + 1
-            position = valueStart
-            while position < length && tag[position] != quote { position += 1 }
-            guard position < length else { throw Refusal(reason: "an attribute value that never closes") }
-            ranges.append((name, valueStart..<position))
-            position += 1
-        }
+        while nameEnd < length && !isSpace(tag[nameEnd]) { nameEnd += 1 }
         try handler(.start(name: UnsafeBufferPointer(rebasing: tag[0..<nameEnd]),
-                           attributes: Attributes(base: tag, ranges: ranges), selfClosing: selfClosing))
+                           attributes: Attributes(bytes: UnsafeBufferPointer(rebasing: tag[nameEnd..<length])),
+                           selfClosing: selfClosing))
     }
 
     // MARK: Helpers
@@ -185,15 +204,28 @@ struct XMLScanner {
     static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
 
     /// The name without its namespace prefix (`x:row` → `row`).
+    @inline(__always)
     static func localName(_ name: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
-        if let colon = name.lastIndex(of: UInt8(ascii: ":")) { return UnsafeBufferPointer(rebasing: name[(colon + 1)...]) }
+        var index = name.count - 1
+        while index >= 0 {
+            if name[index] == UInt8(ascii: ":") { return UnsafeBufferPointer(rebasing: name[(index + 1)...]) }
+            index -= 1
+        }
         return name
     }
 
     /// Whether `name`'s local name is `expected`.
     @inline(__always)
     static func isNamed(_ name: UnsafeBufferPointer<UInt8>, _ expected: StaticString) -> Bool {
-        localName(name).elementsEqual(expected.utf8Buffer)
+        equals(localName(name), expected.utf8Buffer)
+    }
+
+    /// Byte equality without the generic sequence machinery.
+    @inline(__always)
+    static func equals(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        if a.isEmpty { return true }
+        return memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0
     }
 
     static func matches(_ bytes: UnsafeBufferPointer<UInt8>, at position: Int, _ literal: StaticString) -> Bool {
