@@ -207,7 +207,7 @@ struct PeriodAnalysis {
 /// Prints a result in the chosen format, or writes it to `--output`; a workbook holds the CSV's columns (the
 /// JSON's fields) on a sheet named `sheet`, with a `name` column after `indicator` when `names` knows them.
 func emit<T: Encodable>(_ json: T, text: ResultTable, csv: ResultTable, output: OutputOptions, sheet: String,
-                        names: ((String) -> String)? = nil, protecting: [ProtectedFile]) throws {
+                        names: ((String) -> String)? = nil, notes: [String]? = nil, protecting: [ProtectedFile]) throws {
     switch output.format {
     case .json: try output.deliver(try JSONOutput.encode(json), protecting: protecting)
     case .csv: try output.deliver(csv.renderCSV(byteOrderMark: output.bom), protecting: protecting)
@@ -220,6 +220,11 @@ func emit<T: Encodable>(_ json: T, text: ResultTable, csv: ResultTable, output: 
                 guard case let .text(id) = table.rows[index][column] else { continue }
                 table.rows[index].insert(.text(names(id)), at: column + 1)
             }
+        }
+        if let notes, notes.count == table.rows.count {
+            // Why a cell is empty, in words: a clerk reads it beside the figures.
+            table.headers.append("note")
+            for index in table.rows.indices { table.rows[index].append(.text(notes[index])) }
         }
         let workbook = SpreadsheetWorkbook(sheets: [.init(name: sheet, table: table)], title: sheet)
         try ReportFiles.writeOutputFile(try workbook.data(), to: output.output!, option: "--output", protecting: protecting)
@@ -256,6 +261,8 @@ struct Indicators: ParsableCommand {
                      csv: ResultTables.indicatorsCSV(analysis.results), output: output,
                      sheet: selection.lang == .ja ? "指標 \(period)" : "indicators \(period)",
                      names: { analysis.instrument.indicatorName(IndicatorID($0), in: selection.lang) },
+                     notes: analysis.results.estimates.map { ResultTables.estimateNote($0, minimumN: analysis.results.minimumN,
+                                                                                      language: selection.lang) },
                      protecting: storeOptions.protectedFiles)
         }
     }

@@ -53,6 +53,19 @@ public enum ResultTables {
                            })
     }
 
+    /// Why an estimate is withheld or to be read with care, in words (empty when neither).
+    public static func estimateNote(_ e: IndicatorEstimate, minimumN: Int, language: Language) -> String {
+        let ja = language == .ja
+        if e.suppressed {
+            if e.n >= minimumN {
+                return ja ? "秘匿（二次秘匿：他の区分の秘匿値を守るため）" : "withheld (secondary suppression, to protect another group's withheld value)"
+            }
+            return ja ? "秘匿（回答者 \(minimumN) 人未満）" : "withheld (fewer than \(minimumN) respondents)"
+        }
+        if e.mean == nil { return ja ? "回答なし" : "no answers" }
+        return e.unstable ? (ja ? "参考値（回答者 30 人未満）" : "unstable (fewer than 30 respondents)") : ""
+    }
+
     /// Estimates for a terminal: names, rounded figures, the interval in one column, and a note.
     public static func indicatorsText(_ results: IndicatorResults, instrument: Instrument, language: Language) -> ResultTable {
         let benchmarked = results.estimates.contains { $0.benchmark != nil }

@@ -227,6 +227,26 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.file("disk")).allSatisfy { !$0.contains(".partial-") })
     }
 
+    @Test(.enabled(if: Mounts.available, "needs root to mount a small tmpfs; skipped: \(Mounts.reason)"))
+    func aFullDiskLeavesTheEarlierWorkbookWhole() throws {
+        let folder = try Self.workspace()
+        let mount = try Mounts.tmpfs(at: folder.file("disk"), kilobytes: 64)
+        defer { mount.remove() }
+        var run = try Self.run(["indicators", "--period", "2025", "--format", "xlsx", "--output", "disk/指標.xlsx"], in: folder.path)
+        #expect(run.status == 0, "\(run.errors)")
+        let before = Self.snapshot(folder.file("disk"))
+        try Data(count: Int(Mounts.free(folder.file("disk"))) - 2048).write(to: URL(fileURLWithPath: folder.file("disk/filler")))
+        run = try Self.run(["indicators", "--period", "2025", "--items", "--format", "xlsx", "--output", "disk/指標.xlsx"], in: folder.path)
+        #expect(run.status == 74, "\(run.errors)")
+        #expect(run.errors.contains("No space left on device"))
+        var after = Self.snapshot(folder.file("disk"))
+        after["filler"] = nil
+        #expect(after == before)
+        // A folder, or the store itself, is refused before anything is written.
+        #expect(try Self.run(["indicators", "--period", "2025", "--format", "xlsx", "--output", "disk"], in: folder.path).status == 73)
+        #expect(try Self.run(["batches", "--format", "xlsx", "--output", "wellbeing.sqlite"], in: folder.path).status == 64)
+    }
+
     // MARK: Two commands on a new store
 
     @Test func twoFirstImportsIntoANewStoreBothLand() throws {

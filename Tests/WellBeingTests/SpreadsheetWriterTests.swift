@@ -125,7 +125,12 @@ import ZIPFoundation
                 compared += 1
             }
             #expect(row[header.firstIndex(of: "indicator")!] as? String == estimate["indicator"] as? String)
+            // The note says why a figure is missing or to be read with care.
+            let note = row[header.firstIndex(of: "note")!] as? String ?? ""
+            #expect((estimate["suppressed"] as? Bool == true) == note.hasPrefix("秘匿"), "\(note)")
+            if estimate["suppressed"] as? Bool != true && estimate["unstable"] as? Bool == true { #expect(note.hasPrefix("参考値")) }
         }
+        #expect(header.last == "note" && header.contains("name"))
         #expect(compared > 1000)
 
         // The report's tables as a workbook beside the HTML.
