@@ -23,8 +23,12 @@ struct AnalysisSelection: ParsableArguments {
     @Option(name: .customLong("min-n"), help: ArgumentHelp("Withhold estimates from fewer respondents.", valueName: "n"))
     var minimumN: Int = 10
 
-    @Option(help: "Language of names: ja or en.")
-    var lang: Language = .ja
+    @Option(help: ArgumentHelp("Language of messages, table headers and names: ja or en (default: WELLBEING_LANG, else "
+                               + "the locale; reports default to ja)."))
+    var lang: Language?
+
+    /// The language of messages and tables: --lang, else the environment.
+    var language: Language { lang ?? Console.language }
 
     @Flag(help: "Estimate every question of the categories on its own too (by default only those with a benchmark).")
     var items = false
@@ -64,6 +68,7 @@ struct AnalysisSelection: ParsableArguments {
     }
 
     func validate() throws {
+        if let lang { Console.language = lang }
         if smallArea == nil && (saeCovariates != nil || saeMethod != .reml) {
             throw ValidationError("--sae-method and --sae-covariates go with --small-area fh.")
         }
@@ -119,7 +124,7 @@ struct OutputOptions: ParsableArguments {
             return
         }
         try ReportFiles.writeOutputFile(Data(text.utf8), to: output, option: "--output", protecting: protecting)
-        Console.message("wrote \(output)")
+        Console.say(Message(.wrote, ["path": output]))
     }
 }
 
@@ -141,9 +146,10 @@ struct PeriodAnalysis {
         let label = PeriodLabel(period)
         let known = try store.surveys().first { $0.id == survey }?.periods.keys.sorted() ?? []
         guard known.contains(label) else {
-            throw WellBeingError(.usage, "The store has no responses of \(survey) for period \(period)"
-                + (known.isEmpty ? "." : "; it has \(known.map(\.rawValue).joined(separator: ", ")).")
-                + " Import them first, or give another --period.")
+            throw WellBeingError(.usage, known.isEmpty
+                ? Message(.noResponsesAtAll, ["survey": survey.rawValue, "period": period])
+                : Message(.noResponsesForPeriod, ["survey": survey.rawValue, "period": period,
+                                                  "known": known.map(\.rawValue).joined(separator: ", ")]))
         }
         matrix = try store.responses(survey: survey, period: label)
         references = try store.referenceFigures(survey: survey, period: label)
@@ -191,16 +197,36 @@ struct PeriodAnalysis {
                                            values: values, references: references)
     }
 
-    /// One line for standard error: how the figures were weighted.
-    var summary: String {
-        "\(results.survey) \(results.period): \(results.respondentCount) respondents, weighting \(results.weighting.rawValue)"
-            + (results.weighting == .none ? "" : String(format: ", Kish design effect %.2f", results.kishDesignEffect))
-            + (results.sampling.map { ", stratified by \($0.fields.specification) (\($0.strata.count) strata"
-                + ($0.finitePopulationCorrection ? ", finite-population correction)" : ")") } ?? "")
-            + ", estimates from fewer than \(results.minimumN) respondents withheld"
-            + (results.breakdown.map { ", by \($0.specification)" } ?? "")
-            + (results.standardization.map { ", group means standardised by \($0.specification)" } ?? "")
-            + (results.smallAreaFits.map { fits in ", small-area estimates (Fay–Herriot, \(fits.first?.method.rawValue ?? "REML")) for \(fits.count) indicator(s)" } ?? "")
+    /// The summary's pieces: who, how weighted, which design, what is withheld.
+    var summaryParts: [Message] {
+        var parts = [Message(.analysisSummary, ["survey": results.survey.rawValue, "period": results.period.rawValue,
+                                                "count": "\(results.respondentCount)"])]
+        switch results.weighting {
+        case .none: parts.append(Message(.analysisWeightingNone))
+        case .design: parts.append(Message(.analysisWeightingDesign))
+        case .raked: parts.append(Message(.analysisWeightingRaked))
+        }
+        if results.weighting != .none {
+            parts.append(Message(.analysisKish, ["deff": String(format: "%.2f", results.kishDesignEffect)]))
+        }
+        if let sampling = results.sampling {
+            parts.append(Message(sampling.finitePopulationCorrection ? .analysisStrataFPC : .analysisStrata,
+                                 ["fields": sampling.fields.specification, "count": "\(sampling.strata.count)"]))
+        }
+        parts.append(Message(.analysisWithheld, ["minN": "\(results.minimumN)"]))
+        if let breakdown = results.breakdown { parts.append(Message(.analysisBy, ["fields": breakdown.specification])) }
+        if let standardization = results.standardization {
+            parts.append(Message(.analysisStandardized, ["fields": standardization.specification]))
+        }
+        if let fits = results.smallAreaFits {
+            parts.append(Message(.analysisSmallArea, ["method": fits.first?.method.rawValue ?? "REML", "count": "\(fits.count)"]))
+        }
+        return parts
+    }
+
+    /// The summary line in `language`.
+    func summaryText(in language: Language) -> String {
+        summaryParts.map { $0.text(in: language) }.joined()
     }
 }
 
@@ -228,7 +254,7 @@ func emit<T: Encodable>(_ json: T, text: ResultTable, csv: ResultTable, output: 
         }
         let workbook = SpreadsheetWorkbook(sheets: [.init(name: sheet, table: table)], title: sheet)
         try ReportFiles.writeOutputFile(try workbook.data(), to: output.output!, option: "--output", protecting: protecting)
-        Console.message("wrote \(output.output!)")
+        Console.say(Message(.wrote, ["path": output.output!]))
     }
 }
 
@@ -254,15 +280,15 @@ struct Indicators: ParsableCommand {
         try reportingFailures {
             let analysis = try PeriodAnalysis(store: try storeOptions.openForReading(), survey: selection.survey,
                                               period: period, options: selection.options)
-            Console.message(analysis.summary)
-            for note in analysis.results.notes { Console.message("note: " + note.text(in: selection.lang, instrument: analysis.instrument)) }
+            Console.message(analysis.summaryText(in: selection.language))
+            for note in analysis.results.notes { Console.note(note.text(in: selection.language, instrument: analysis.instrument)) }
             try emit(analysis.results,
-                     text: ResultTables.indicatorsText(analysis.results, instrument: analysis.instrument, language: selection.lang),
+                     text: ResultTables.indicatorsText(analysis.results, instrument: analysis.instrument, language: selection.language),
                      csv: ResultTables.indicatorsCSV(analysis.results), output: output,
-                     sheet: selection.lang == .ja ? "指標 \(period)" : "indicators \(period)",
-                     names: { analysis.instrument.indicatorName(IndicatorID($0), in: selection.lang) },
+                     sheet: selection.language == .ja ? "指標 \(period)" : "indicators \(period)",
+                     names: { analysis.instrument.indicatorName(IndicatorID($0), in: selection.language) },
                      notes: analysis.results.estimates.map { ResultTables.estimateNote($0, minimumN: analysis.results.minimumN,
-                                                                                      language: selection.lang) },
+                                                                                      language: selection.language) },
                      protecting: storeOptions.protectedFiles)
         }
     }
@@ -305,14 +331,14 @@ struct Compare: ParsableCommand {
                 throw WellBeingError(.usage, "The store has no KPI values of \(analysis.results.survey) for period \(period). "
                     + "Import them first: wellbeing import kpis FILE --catalog Surveys/kpis-lwc.yaml")
             }
-            Console.message(analysis.summary)
+            Console.message(analysis.summaryText(in: selection.language))
             let notes = analysis.results.notes + comparison.notes
-            for note in notes { Console.message("note: " + note.text(in: selection.lang, instrument: analysis.instrument)) }
+            for note in notes { Console.note(note.text(in: selection.language, instrument: analysis.instrument)) }
             try emit(Output(period: period, rows: comparison.rows, notes: notes),
-                     text: ResultTables.compareText(comparison.rows, instrument: analysis.instrument, language: selection.lang),
+                     text: ResultTables.compareText(comparison.rows, instrument: analysis.instrument, language: selection.language),
                      csv: ResultTables.compareCSV(comparison.rows), output: output,
-                     sheet: selection.lang == .ja ? "主観と客観 \(period)" : "compare \(period)",
-                     names: { analysis.instrument.indicatorName(IndicatorID($0), in: selection.lang) },
+                     sheet: selection.language == .ja ? "主観と客観 \(period)" : "compare \(period)",
+                     names: { analysis.instrument.indicatorName(IndicatorID($0), in: selection.language) },
                      protecting: storeOptions.protectedFiles)
         }
     }
@@ -350,12 +376,12 @@ struct Drivers: ParsableCommand {
                     + "outcome (outcome: true), so there is nothing to correlate with.")
             }
             let rows = DriverAnalysis.rows(from: analysis.results).rows
-            Console.message(analysis.summary)
+            Console.message(analysis.summaryText(in: selection.language))
             try emit(Output(period: period, outcome: outcome.itemID.rawValue, rows: rows),
-                     text: ResultTables.driversText(rows, instrument: analysis.instrument, language: selection.lang),
+                     text: ResultTables.driversText(rows, instrument: analysis.instrument, language: selection.language),
                      csv: ResultTables.driversCSV(rows), output: output,
-                     sheet: selection.lang == .ja ? "重要度 \(period)" : "drivers \(period)",
-                     names: { analysis.instrument.indicatorName(IndicatorID($0), in: selection.lang) },
+                     sheet: selection.language == .ja ? "重要度 \(period)" : "drivers \(period)",
+                     names: { analysis.instrument.indicatorName(IndicatorID($0), in: selection.language) },
                      protecting: storeOptions.protectedFiles)
         }
     }
@@ -392,15 +418,14 @@ struct Trend: ParsableCommand {
             let earlier = try PeriodAnalysis(store: store, survey: selection.survey, period: from, options: selection.options)
             let later = try PeriodAnalysis(store: store, survey: selection.survey, period: to, options: selection.options)
             let rows = TrendAnalysis.compare(from: earlier.results, to: later.results)
-            Console.message(earlier.summary)
-            Console.message(later.summary)
-            Console.message("\(TrendAnalysis.tests(rows)) comparisons with a p; significant means q < 0.05 after the "
-                            + "Benjamini–Hochberg adjustment over all of them (significant_unadjusted: |diff| > 1.96·SE).")
+            Console.message(earlier.summaryText(in: selection.language))
+            Console.message(later.summaryText(in: selection.language))
+            Console.say(Message(.trendSummary, ["tests": "\(TrendAnalysis.tests(rows))"]))
             try emit(Output(from: from, to: to, tests: TrendAnalysis.tests(rows), rows: rows),
-                     text: ResultTables.trendText(rows, instrument: later.instrument, language: selection.lang),
+                     text: ResultTables.trendText(rows, instrument: later.instrument, language: selection.language),
                      csv: ResultTables.trendCSV(rows), output: output,
-                     sheet: selection.lang == .ja ? "経年変化 \(from)-\(to)" : "trend \(from)-\(to)",
-                     names: { later.instrument.indicatorName(IndicatorID($0), in: selection.lang) },
+                     sheet: selection.language == .ja ? "経年変化 \(from)-\(to)" : "trend \(from)-\(to)",
+                     names: { later.instrument.indicatorName(IndicatorID($0), in: selection.language) },
                      protecting: storeOptions.protectedFiles)
         }
     }

@@ -13,6 +13,7 @@ struct Batches: ParsableCommand {
             """)
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var languageOption: LanguageOption
     @OptionGroup var output: OutputOptions
 
     func run() throws {
@@ -23,12 +24,17 @@ struct Batches: ParsableCommand {
             case .json:
                 try output.deliver(try JSONOutput.encode(["batches": batches]), protecting: storeOptions.protectedFiles)
             case .table, .csv, .xlsx:
+                // CSV and workbooks keep the JSON's keys; the table for people speaks the user's language.
+                let keys: [MessageKey] = [.colBatch, .colKind, .colSurvey, .colFile, .colRows, .colRejected, .colPeriods,
+                                          .colEncoding, .colImported, .colSHA256]
+                let people = format == .table
                 let table = ResultTable(
-                    headers: ["batch", "kind", "survey", "file", "rows", "rejected", "periods", "encoding", "imported", "sha256"],
+                    headers: people ? keys.map { Message($0).text(in: Console.language) }
+                        : ["batch", "kind", "survey", "file", "rows", "rejected", "periods", "encoding", "imported", "sha256"],
                     rows: batches.map { batch in
                         [.integer(Int(batch.id)), .text(batch.kind.rawValue), .text(batch.survey.rawValue), .text(batch.fileName),
                          .integer(batch.rowCount), .integer(batch.rejectedCount),
-                         .text(batch.periods.isEmpty ? "all" : batch.periods.map(\.rawValue).joined(separator: ",")),
+                         .text(batch.periods.isEmpty ? (people ? Message(.allPeriods).text(in: Console.language) : "all") : batch.periods.map(\.rawValue).joined(separator: ",")),
                          .text(batch.encoding), .text(batch.importedAt), .text(String(batch.sha256.prefix(format == .table ? 12 : 64)))]
                     })
                 if format == .xlsx {
@@ -37,7 +43,7 @@ struct Batches: ParsableCommand {
                 } else if format == .csv {
                     try output.deliver(table.renderCSV(byteOrderMark: output.bom), protecting: storeOptions.protectedFiles)
                 } else if batches.isEmpty {
-                    Console.message("The store holds no batches yet.")
+                    Console.say(Message(.noBatches))
                 } else {
                     try output.deliver(table.renderText(), protecting: storeOptions.protectedFiles)
                 }
@@ -55,14 +61,15 @@ struct Undo: ParsableCommand {
             """)
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var languageOption: LanguageOption
     @Argument(help: ArgumentHelp("The batch number, as 'wellbeing batches' lists it.", valueName: "batch"))
     var batch: Int64
 
     func run() throws {
         try reportingFailures {
             let removed = try storeOptions.openExistingForWriting().undo(batchID: batch)
-            Console.message("removed batch \(removed.id): \(removed.kind.rawValue) '\(removed.fileName)' "
-                            + "(\(removed.rowCount) row(s)).")
+            Console.say(Message(.removedBatch, ["batch": "\(removed.id)", "kind": removed.kind.rawValue, "file": removed.fileName,
+                                                "count": "\(removed.rowCount)"]))
         }
     }
 }

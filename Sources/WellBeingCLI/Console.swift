@@ -7,6 +7,20 @@ import Glibc
 
 /// Standard error for messages and progress; standard output stays for machine-readable results.
 enum Console {
+    /// The language of messages: `--lang` when a command has it and it was given, else the environment
+    /// (`WELLBEING_LANG`, then the locale). Set once, before a command runs.
+    nonisolated(unsafe) static var language = Language.fromEnvironment()
+
+    /// Writes a catalogue message in the console's language.
+    static func say(_ message: Message) {
+        self.message(message.text(in: language))
+    }
+
+    /// Writes a note (`note: …` / `注: …`).
+    static func note(_ text: String) {
+        message(Message(.notePrefix).text(in: language) + text)
+    }
+
     /// Writes a message line to standard error; control characters from file names or data are shown as
     /// `\u{…}` so that they cannot act on the terminal.
     static func message(_ text: String) {
@@ -60,7 +74,7 @@ func reportingFailures(_ body: () throws -> Void) throws {
         try body()
     } catch let error as WellBeingError {
         Console.endProgress()
-        Console.message("error: " + error.message)
+        Console.message(Message(.errorPrefix).text(in: Console.language) + error.text(in: Console.language))
         throw ExitCode(error.kind.exitCode)
     } catch let exit as ExitCode {
         throw exit

@@ -92,7 +92,7 @@ struct Demo: ParsableCommand {
                 guard let period = survey.periods.keys.max() else { continue }
                 let analysis = try PeriodAnalysis(store: store, survey: survey.id.rawValue, period: period.rawValue,
                                                   options: AnalysisOptions())
-                Console.output("\nHeadline indicators, \(analysis.summary):\n")
+                Console.output("\nHeadline indicators, \(analysis.summaryText(in: Console.language)):\n")
                 let headline = Set(analysis.instrument.headlines.map { IndicatorID($0.itemID.rawValue) })
                 var results = analysis.results
                 results.estimates = results.estimates.filter { $0.group == nil && headline.contains($0.indicator) }

@@ -28,6 +28,7 @@ struct ImportResponses: ParsableCommand {
             """)
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var languageOption: LanguageOption
 
     @Argument(help: ArgumentHelp("The survey file: CSV (UTF-8, Shift_JIS/CP932 or UTF-16; comma or tab) or an .xlsx "
                                  + "workbook (Microsoft Forms, Excel, LibreOffice, Google Sheets).", valueName: "file"))
@@ -105,26 +106,27 @@ struct ImportResponses: ParsableCommand {
 
 /// Describes an import for the terminal.
 enum ImportSummary {
-    static func describe(_ outcome: ImportOutcome, store: String) -> String {
+    static func describe(_ outcome: ImportOutcome, store: String, language: Language = Console.language) -> String {
+        func say(_ key: MessageKey, _ arguments: [String: String] = [:]) -> String { Message(key, arguments).text(in: language) }
         var lines: [String] = []
         let periods = outcome.periods.map(\.rawValue).joined(separator: ", ")
         if outcome.dryRun {
-            lines.append("dry run: \(outcome.importedRows) valid row(s) of '\(outcome.fileName)' (\(outcome.encoding)), "
-                         + "period \(periods); nothing was written.")
+            lines.append(say(.dryRunResponses, ["count": "\(outcome.importedRows)", "file": outcome.fileName,
+                                                "encoding": outcome.encoding, "periods": periods]))
         } else {
-            lines.append("imported \(outcome.importedRows) respondent(s) from '\(outcome.fileName)' (\(outcome.encoding)) "
-                         + "as batch \(outcome.batchID ?? 0), period \(periods), into \(store).")
+            lines.append(say(.importedResponses, ["count": "\(outcome.importedRows)", "file": outcome.fileName,
+                                                  "encoding": outcome.encoding, "batch": "\(outcome.batchID ?? 0)",
+                                                  "periods": periods, "store": store]))
         }
         if outcome.rejectedRows > 0 {
-            lines.append("skipped \(outcome.rejectedRows) invalid row(s):")
-            for problem in outcome.problems.prefix(20) { lines.append("  " + problem.description) }
-            if outcome.problems.count > 20 { lines.append("  … and \(outcome.problems.count - 20) more") }
+            lines.append(say(.skippedRows, ["count": "\(outcome.rejectedRows)"]))
+            for problem in outcome.problems.prefix(20) { lines.append("  " + problem.text(in: language)) }
+            if outcome.problems.count > 20 { lines.append("  " + say(.andMore, ["count": "\(outcome.problems.count - 20)"])) }
         }
-        if outcome.blankRows > 0 { lines.append("ignored \(outcome.blankRows) blank line(s).") }
+        if outcome.blankRows > 0 { lines.append(say(.blankLines, ["count": "\(outcome.blankRows)"])) }
         if !outcome.ignoredColumns.isEmpty {
             let shown = outcome.ignoredColumns.prefix(8).map { "'\($0)'" }.joined(separator: ", ")
-            lines.append("columns not in the instrument (not imported): \(shown)"
-                         + (outcome.ignoredColumns.count > 8 ? ", …" : ""))
+            lines.append(say(.ignoredColumns, ["columns": shown + (outcome.ignoredColumns.count > 8 ? ", …" : "")]))
         }
         return lines.joined(separator: "\n")
     }
@@ -229,7 +231,7 @@ final class RejectsFile: @unchecked Sendable {
                 throw WellBeingError(.ioFailure, "Cannot write the rejects file '\(path)': \(OutputPaths.systemError()).")
             }
             committed = true
-            if rows > 0 { Console.message("wrote \(rows) rejected row(s) to \(displayName).") }
+            if rows > 0 { Console.say(Message(.wroteRejects, ["count": "\(rows)", "file": displayName])) }
         case let .stream(name):
             let bytes = try Data(contentsOf: URL(fileURLWithPath: stagingPath))
             let output = name == "-" ? STDOUT_FILENO : open(name, O_WRONLY | O_CLOEXEC)
@@ -259,6 +261,7 @@ struct ImportKPIs: ParsableCommand {
             """)
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var languageOption: LanguageOption
     @Argument(help: ArgumentHelp("The KPI values CSV.", valueName: "file")) var file: String
     @Option(help: ArgumentHelp("The KPI catalogue (YAML).", valueName: "file")) var catalog: String
     @OptionGroup var options: SmallImportOptions
@@ -268,9 +271,9 @@ struct ImportKPIs: ParsableCommand {
             let store = try storeOptions.openExistingForWriting()
             let outcome = try store.importKPIs(valuesPath: file, catalogPath: catalog, survey: options.survey,
                                                encoding: options.encoding, sheet: options.sheet, replace: options.replace)
-            Console.message("imported \(outcome.rowCount) KPI value(s) from '\(outcome.fileName)' as batch "
-                            + "\(outcome.batchID) (\(outcome.detail); periods "
-                            + "\(outcome.periods.map(\.rawValue).joined(separator: ", "))).")
+            Console.say(Message(.importedKPIs, ["count": "\(outcome.rowCount)", "file": outcome.fileName, "batch": "\(outcome.batchID)",
+                                                "detail": outcome.detail,
+                                                "periods": outcome.periods.map(\.rawValue).joined(separator: ", ")]))
         }
     }
 }
@@ -288,6 +291,7 @@ struct ImportPopulation: ParsableCommand {
             """)
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var languageOption: LanguageOption
     @Argument(help: ArgumentHelp("The population CSV.", valueName: "file")) var file: String
     @Option(help: ArgumentHelp("The margins to rake to, in order, such as 'age_band*sex,region'.", valueName: "spec"))
     var margins: String?
@@ -301,8 +305,8 @@ struct ImportPopulation: ParsableCommand {
             let outcome = try store.importPopulation(path: file, survey: options.survey, period: period.map { PeriodLabel($0) },
                                                      marginSpec: margins, encoding: options.encoding, sheet: options.sheet,
                                                      replace: options.replace)
-            Console.message("imported \(outcome.rowCount) population cell(s) from '\(outcome.fileName)' as batch "
-                            + "\(outcome.batchID) (\(outcome.detail)).")
+            Console.say(Message(.importedPopulation, ["count": "\(outcome.rowCount)", "file": outcome.fileName,
+                                                      "batch": "\(outcome.batchID)", "detail": outcome.detail]))
         }
     }
 }
@@ -320,6 +324,7 @@ struct ImportSample: ParsableCommand {
             """)
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var languageOption: LanguageOption
     @Argument(help: ArgumentHelp("The sample sizes CSV.", valueName: "file")) var file: String
     @Option(help: ArgumentHelp("The period the sample was drawn for (default: every period).", valueName: "label"))
     var period: String?
@@ -330,8 +335,8 @@ struct ImportSample: ParsableCommand {
             let store = try storeOptions.openExistingForWriting()
             let outcome = try store.importSample(path: file, survey: options.survey, period: period.map { PeriodLabel($0) },
                                                  encoding: options.encoding, sheet: options.sheet, replace: options.replace)
-            Console.message("imported \(outcome.rowCount) stratum size(s) from '\(outcome.fileName)' as batch "
-                            + "\(outcome.batchID) (\(outcome.detail)).")
+            Console.say(Message(.importedSample, ["count": "\(outcome.rowCount)", "file": outcome.fileName,
+                                                  "batch": "\(outcome.batchID)", "detail": outcome.detail]))
         }
     }
 }
@@ -346,6 +351,7 @@ struct ImportReference: ParsableCommand {
             """)
 
     @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var languageOption: LanguageOption
     @Argument(help: ArgumentHelp("The reference CSV.", valueName: "file")) var file: String
     @Option(help: ArgumentHelp("The period these figures are for (default: every period).", valueName: "label"))
     var period: String?
@@ -356,8 +362,8 @@ struct ImportReference: ParsableCommand {
             let store = try storeOptions.openExistingForWriting()
             let outcome = try store.importReference(path: file, survey: options.survey, period: period.map { PeriodLabel($0) },
                                                     encoding: options.encoding, sheet: options.sheet, replace: options.replace)
-            Console.message("imported \(outcome.rowCount) reference figure(s) from '\(outcome.fileName)' as batch "
-                            + "\(outcome.batchID).")
+            Console.say(Message(.importedReference, ["count": "\(outcome.rowCount)", "file": outcome.fileName,
+                                                     "batch": "\(outcome.batchID)"]))
         }
     }
 }

@@ -47,6 +47,16 @@ extension TextEncoding: ExpressibleByArgument {
 
 extension ErrorPolicy: ExpressibleByArgument {}
 
+/// `--lang` for commands that print only messages: the language of what they say.
+struct LanguageOption: ParsableArguments {
+    @Option(help: ArgumentHelp("Language of messages: ja or en (default: WELLBEING_LANG, else the locale)."))
+    var lang: Language?
+
+    func validate() throws {
+        if let lang { Console.language = lang }
+    }
+}
+
 /// Options shared by the imports of small files.
 struct SmallImportOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The survey the file belongs to (needed only when the store holds several).",

@@ -37,9 +37,9 @@ struct Report: ParsableCommand {
             options.breakdown = nil
             let breakdowns = try selection.by.map { [try Breakdown($0)] }
             let written = try ReportJob.write(store: store, survey: selection.survey, period: period, previous: previous,
-                                              options: options, language: selection.lang, format: format,
+                                              options: options, language: selection.lang ?? .ja, format: format,
                                               folder: out, includeComments: comments, breakdowns: breakdowns)
-            for path in written { Console.message("wrote \(path)") }
+            for path in written { Console.say(Message(.wrote, ["path": path])) }
         }
     }
 }

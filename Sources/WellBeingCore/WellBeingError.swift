@@ -66,8 +66,10 @@ public struct DataProblem: Hashable, Sendable, CustomStringConvertible, Codable 
     public var location: SourceLocation
     /// The value as it stood in the file, if the problem is about one value.
     public var value: String?
-    /// Why the value or line was refused, in words a clerk understands.
+    /// Why the value or line was refused, in words a clerk understands (English).
     public var reason: String
+    /// The reason as a catalogue message, when it has one (for the Japanese text).
+    public var message: Message?
 
     public init(location: SourceLocation, value: String? = nil, reason: String) {
         self.location = location
@@ -120,6 +122,10 @@ public struct WellBeingError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// The individual problems behind a `badData` error, all of them.
     public var problems: [DataProblem]
+    /// The message as a catalogue entry, when it has one (for the Japanese text).
+    public var localized: Message?
+    /// How many problems the text lists.
+    public var problemLimit = 50
 
     public init(_ kind: Kind, _ message: String, problems: [DataProblem] = []) {
         self.kind = kind

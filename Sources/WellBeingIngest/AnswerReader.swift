@@ -7,7 +7,7 @@ import WellBeingCore
 struct AnswerReader {
     enum Outcome: Equatable {
         case value(UInt8)
-        case invalid(String)
+        case invalid(Message)
     }
 
     private let minimum: Int
@@ -54,7 +54,7 @@ struct AnswerReader {
         if bytes.isEmpty { return .value(0) }
         if let parsed = Self.smallNumber(bytes) {
             let code = codeOfNumber[parsed]
-            return code >= 0 ? .value(UInt8(code)) : .invalid("is outside \(minimum)–\(maximum)")
+            return code >= 0 ? .value(UInt8(code)) : .invalid(Message(.outsideRange, ["min": "\(minimum)", "max": "\(maximum)"]))
         }
         return readText(String(decoding: bytes, as: UTF8.self))
     }
@@ -73,7 +73,7 @@ struct AnswerReader {
 
     private func number(_ value: Int) -> Outcome {
         if numericMissing.contains(value) { return .value(0) }
-        if value < minimum || value > maximum { return .invalid("is outside \(minimum)–\(maximum)") }
+        if value < minimum || value > maximum { return .invalid(Message(.outsideRange, ["min": "\(minimum)", "max": "\(maximum)"])) }
         return .value(UInt8(value + 1))
     }
 
@@ -86,8 +86,8 @@ struct AnswerReader {
         // Plain decimals only ("3.0" from Excel); no exponents, hex or infinities.
         if text.range(of: #"^[+-]?[0-9]+\.[0-9]+$"#, options: .regularExpression) != nil, let real = Double(text) {
             if real == real.rounded() && abs(real) < 1e6 { return number(Int(real)) }
-            return .invalid("is not a whole number on the scale \(minimum)–\(maximum)")
+            return .invalid(Message(.notWholeNumber, ["min": "\(minimum)", "max": "\(maximum)"]))
         }
-        return .invalid("is neither a number nor an answer label of the scale \(scaleDescription)")
+        return .invalid(Message(.notNumberOrLabel, ["scale": scaleDescription]))
     }
 }

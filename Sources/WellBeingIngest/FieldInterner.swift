@@ -1,3 +1,4 @@
+import WellBeingCore
 import Foundation
 
 /// Maps the few distinct values of a column (groups, attribute values, periods) to small codes, comparing
@@ -9,19 +10,19 @@ final class FieldInterner {
     static let maximumValues = 60_000
 
     /// Whether each value passed validation (its reason otherwise).
-    private(set) var verdicts: [String?] = []
+    private(set) var verdicts: [Message?] = []
     private var keys: [[UInt8]] = []
     private var index: [[UInt8]: Int] = [:]
     private var lastCode = -1
-    private let validate: (String) -> String?
+    private let validate: (String) -> Message?
 
     /// - Parameter validate: returns why a value is refused, or nil when it is fine; called once per value.
-    init(validate: @escaping (String) -> String?) {
+    init(validate: @escaping (String) -> Message?) {
         self.validate = validate
     }
 
     enum Outcome {
-        case known(code: Int, refusal: String?)
+        case known(code: Int, refusal: Message?)
         case notText
     }
 
@@ -40,9 +41,9 @@ final class FieldInterner {
             return .known(code: found, refusal: verdicts[found])
         }
         guard let text = String(validating: bytes, as: UTF8.self) else { return .notText }
-        var refusal = bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) ? "contains a control character" : validate(text)
+        var refusal = bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) ? Message(.controlCharacter) : validate(text)
         if keys.count >= Self.maximumValues {
-            refusal = "the column has more than \(Self.maximumValues) different values; it cannot be a group or attribute"
+            refusal = Message(.tooManyValues, ["max": "\(Self.maximumValues)"])
         }
         keys.append(Array(bytes))
         index[Array(bytes)] = keys.count - 1

@@ -84,18 +84,18 @@ public final class ResponseParser {
         numberCodes = itemReaders.flatMap(\.codeOfNumber)
         let derivation = instrument.respondent.period?.derivation ?? .value
         periods = FieldInterner { text in
-            if text.isEmpty { return "the period is empty" }
+            if text.isEmpty { return Message(.periodEmpty) }
             if derivation == .year && !(text.utf8.count == 4 && text.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }) {
-                return "does not start with a four-digit year"
+                return Message(.periodNoYear)
             }
             return nil
         }
         let group = instrument.respondent.group
         let allowedGroups = Set(group.values.map(\.rawValue))
         groups = FieldInterner { text in
-            if text.isEmpty { return "the \(group.label.ja) (group) is empty" }
+            if text.isEmpty { return Message(.groupEmpty, ["label": group.label.ja]) }
             if !allowedGroups.isEmpty && !allowedGroups.contains(text) {
-                return "is not one of the instrument's groups: " + group.values.map(\.rawValue).joined(separator: ", ")
+                return Message(.groupNotListed, ["values": group.values.map(\.rawValue).joined(separator: ", ")])
             }
             return nil
         }
@@ -103,7 +103,7 @@ public final class ResponseParser {
             let allowed = Set(attribute.values)
             return FieldInterner { text in
                 if !text.isEmpty && !allowed.isEmpty && !allowed.contains(text) {
-                    return "is not one of: " + attribute.values.joined(separator: ", ")
+                    return Message(.attributeNotListed, ["values": attribute.values.joined(separator: ", ")])
                 }
                 return nil
             }
@@ -139,8 +139,7 @@ public final class ResponseParser {
                 if let malformed = record.malformedField {
                     throw WellBeingError.badData("The header of '\(fileName)' is not well-formed CSV:", problems: [
                         DataProblem(location: SourceLocation(file: fileName, line: record.line, columnNumber: malformed + 1, sheet: sheet),
-                                    reason: sheet == nil ? "a header cell has text after its closing quote; quote the whole name"
-                                        : "a header cell " + reader.malformedFieldReason)])
+                                    message: Message(sheet == nil ? .headerTextAfterQuote : .headerExcelError))])
                 }
                 let header = (0..<record.fieldCount).map { record.displayString($0) }
                 summary.header = header
@@ -153,11 +152,11 @@ public final class ResponseParser {
             }
             if record.isBlank { summary.blankRows += 1; return }
             rowProblems.removeAll(keepingCapacity: true)
-            func problem(_ column: Int?, _ value: String?, _ reason: String) {
+            func problem(_ column: Int?, _ value: String?, _ reason: Message) {
                 rowProblems.append(DataProblem(
                     location: SourceLocation(file: fileName, line: record.line, column: column.map { columns.header[$0] },
                                              columnNumber: column.map { $0 + 1 }, sheet: sheet),
-                    value: value, reason: reason))
+                    value: value, message: reason))
             }
             /// The code of a column's value in `interner`, or nil after recording a problem.
             func code(_ interner: FieldInterner, _ column: Int, prefix: Int? = nil) -> Int? {
@@ -165,7 +164,7 @@ public final class ResponseParser {
                 if let prefix, bytes.count > prefix { bytes = UnsafeBufferPointer(rebasing: bytes[0..<prefix]) }
                 switch interner.code(of: bytes) {
                 case .notText:
-                    problem(column, record.displayString(column), "is not valid \(encodingName) text")
+                    problem(column, record.displayString(column), Message(.notValidText, ["encoding": encodingName]))
                     return nil
                 case let .known(code, refusal):
                     if let refusal { problem(column, interner.values[code], refusal) }
@@ -174,27 +173,25 @@ public final class ResponseParser {
             }
 
             if record.fieldCount != columns.header.count {
-                problem(nil, nil, "has \(record.fieldCount) fields but the header has \(columns.header.count); "
-                        + "check for a missing or extra delimiter, or an unquoted comma")
+                problem(nil, nil, Message(.fieldCount, ["count": "\(record.fieldCount)", "expected": "\(columns.header.count)"]))
             } else {
                 if let malformed = record.malformedField {
-                    problem(malformed, record.displayString(malformed), reader.malformedFieldReason)
+                    problem(malformed, record.displayString(malformed), Message(sheet == nil ? .textAfterQuote : .excelErrorValue))
                 }
                 row.line = record.line
                 if let idColumn = columns.id {
                     let keyBytes = record.bytes(idColumn).trimmingBlanks()
                     if keyBytes.isEmpty {
-                        problem(idColumn, nil, "the respondent id is empty")
+                        problem(idColumn, nil, Message(.idEmpty))
                         row.respondentKey = ""
                     } else if let key = String(validating: keyBytes, as: UTF8.self),
                               !keyBytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
                         row.respondentKey = key
                         if let first = seenKeys.insert(keyBytes, line: record.line) {
-                            problem(idColumn, key, "appears twice in this file (first on line \(first))")
+                            problem(idColumn, key, Message(.idTwice, ["line": "\(first)"]))
                         }
                     } else {
-                        problem(idColumn, record.displayString(idColumn),
-                                "is not a usable respondent id (invalid text or a control character)")
+                        problem(idColumn, record.displayString(idColumn), Message(.idUnusable))
                         row.respondentKey = ""
                     }
                 } else {
@@ -205,16 +202,15 @@ public final class ResponseParser {
                     let text = record.bytes(periodColumn).trimmingBlanks()
                     if derivation == .year, text.count > 4, Self.isDigitOrPoint(text[4]) {
                         // 45901.4375 is an Excel date serial, 20250901 a date without separators: not a year.
-                        problem(periodColumn, record.displayString(periodColumn),
-                                "is not a date or a year (a date must be written as 2025-09-01 or 2025/9/1, or be a date cell)")
+                        problem(periodColumn, record.displayString(periodColumn), Message(.notDateOrYear))
                     } else {
                         row.periodCode = code(periods, periodColumn, prefix: derivation == .year ? 4 : nil) ?? 0
                     }
                 }
                 if let idColumn = columns.id, !row.respondentKey.isEmpty, let storedRespondent,
                    let holder = storedRespondent(periods.values.isEmpty ? "" : periods.values[row.periodCode], row.respondentKey) {
-                    problem(idColumn, row.respondentKey,
-                            "was already imported for \(instrument.id) \(periods.values[row.periodCode]) \(holder)")
+                    problem(idColumn, row.respondentKey, Message(.idAlreadyImported, [
+                        "survey": instrument.id.rawValue, "period": periods.values[row.periodCode], "where": holder]))
                 }
                 for (position, column) in columns.attributes.enumerated() {
                     if let column {
@@ -229,8 +225,7 @@ public final class ResponseParser {
                     if let weight = Double(weightText), weight.isFinite, weight >= 0 {
                         row.designWeight = weight
                     } else {
-                        problem(weightColumn, weightText, weightText.isEmpty
-                                ? "the design weight is empty" : "is not a design weight (a number ≥ 0)")
+                        problem(weightColumn, weightText, Message(weightText.isEmpty ? .weightEmpty : .weightInvalid))
                     }
                 }
                 if row.answers.count != columns.items.count {
@@ -266,7 +261,7 @@ public final class ResponseParser {
                     if let text = String(validating: bytes, as: UTF8.self) {
                         row.freeText.append((position, text))
                     } else {
-                        problem(column, record.displayString(column), "is not valid \(encodingName) text")
+                        problem(column, record.displayString(column), Message(.notValidText, ["encoding": encodingName]))
                     }
                 }
             }
@@ -285,10 +280,9 @@ public final class ResponseParser {
             }
         }
         if layout == nil {
-            throw WellBeingError.badData("'\(fileName)' has no header line.", problems: [
+            throw WellBeingError.badData(Message(.noHeader, ["file": fileName]), problems: [
                 DataProblem(location: SourceLocation(file: fileName, line: 1, sheet: sheet),
-                            reason: sheet == nil ? "the file is empty; expected a header line naming the columns"
-                                : "the sheet is empty; expected a first row naming the columns")])
+                            message: Message(sheet == nil ? .fileEmpty : .sheetEmpty))])
         }
         return summary
     }
@@ -327,8 +321,8 @@ final class ColumnLayout {
             if matches.count > 1 {
                 problems.append(DataProblem(
                     location: SourceLocation(file: fileName, line: line, sheet: sheet),
-                    reason: "columns " + matches.map { "\($0 + 1) ('\(header[$0])')" }.joined(separator: " and ")
-                        + " both match '\(column.name)'; rename or remove one"))
+                    message: Message(.headerMatchesTwice, [
+                        "columns": matches.map { "\($0 + 1) ('\(header[$0])')" }.joined(separator: ", "), "name": column.name])))
             }
             guard let match = matches.first else {
                 if required { missing.append(column.name) }
@@ -347,8 +341,7 @@ final class ColumnLayout {
             if let source = respondent.period {
                 period = find(source.column)
             } else {
-                throw WellBeingError(.usage, "The instrument '\(instrument.id)' has no period column, so give the "
-                    + "period with --period (for example --period 2025).")
+                throw WellBeingError(.usage, Message(.noPeriodColumn, ["survey": instrument.id.rawValue]))
             }
         } else if let source = respondent.period {
             _ = find(source.column, required: false)  // known, though --period overrides it
@@ -365,20 +358,21 @@ final class ColumnLayout {
             let shown = missing.prefix(20).joined(separator: ", ") + (missing.count > 20 ? ", …" : "")
             problems.append(DataProblem(
                 location: SourceLocation(file: fileName, line: line, sheet: sheet),
-                reason: "the header lacks \(missing.count) column(s) the instrument '\(instrument.id)' needs: \(shown). "
-                    + "The header has: " + header.prefix(12).map(DataProblem.shortened).joined(separator: ", ") + (header.count > 12 ? ", …" : "")))
+                message: Message(.headerLacks, [
+                    "count": "\(missing.count)", "survey": instrument.id.rawValue, "missing": shown,
+                    "header": header.prefix(12).map(DataProblem.shortened).joined(separator: ", ") + (header.count > 12 ? ", …" : "")])))
         }
         var seen: [String: Int] = [:]
         for (index, name) in normalized.enumerated() where claimed.contains(index) {
             if let first = seen[name], first != index {
                 problems.append(DataProblem(location: SourceLocation(file: fileName, line: line, column: header[index],
                                                                      columnNumber: index + 1, sheet: sheet),
-                                            reason: "this header appears twice (first in column \(first + 1))"))
+                                            message: Message(.headerTwice, ["first": "\(first + 1)"])))
             }
             seen[name] = index
         }
         if !problems.isEmpty {
-            throw WellBeingError.badData("The header of '\(fileName)' does not fit the instrument '\(instrument.id)':",
+            throw WellBeingError.badData(Message(.headerDoesNotFit, ["file": fileName, "survey": instrument.id.rawValue]),
                                          problems: problems)
         }
     }

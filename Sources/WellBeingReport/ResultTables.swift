@@ -5,7 +5,12 @@ import WellBeingCore
 /// The tables that `indicators`, `compare`, `drivers` and `trend` print: one layout for people (`table`),
 /// and one with exactly the JSON fields for machines (`csv`).
 public enum ResultTables {
-    static func groupText(_ group: GroupName?, whole: String = "(all)") -> String { group?.rawValue ?? whole }
+    static func groupText(_ group: GroupName?, _ language: Language) -> String {
+        group?.rawValue ?? Message(.wholeArea).text(in: language)
+    }
+
+    /// Catalogue texts in `language`.
+    static func headers(_ keys: [MessageKey], _ language: Language) -> [String] { keys.map { Message($0).text(in: language) } }
 
     // MARK: indicators
 
@@ -55,32 +60,34 @@ public enum ResultTables {
 
     /// Why an estimate is withheld or to be read with care, in words (empty when neither).
     public static func estimateNote(_ e: IndicatorEstimate, minimumN: Int, language: Language) -> String {
-        let ja = language == .ja
         if e.suppressed {
-            if e.n >= minimumN {
-                return ja ? "秘匿（二次秘匿：他の区分の秘匿値を守るため）" : "withheld (secondary suppression, to protect another group's withheld value)"
-            }
-            return ja ? "秘匿（回答者 \(minimumN) 人未満）" : "withheld (fewer than \(minimumN) respondents)"
+            return e.n >= minimumN ? Message(.noteWithheldSecondary).text(in: language)
+                : Message(.noteWithheldFew, ["minN": "\(minimumN)"]).text(in: language)
         }
-        if e.mean == nil { return ja ? "回答なし" : "no answers" }
-        return e.unstable ? (ja ? "参考値（回答者 30 人未満）" : "unstable (fewer than 30 respondents)") : ""
+        if e.mean == nil { return Message(.noteNoAnswers).text(in: language) }
+        return e.unstable ? Message(.noteUnstable).text(in: language) : ""
     }
 
     /// Estimates for a terminal: names, rounded figures, the interval in one column, and a note.
     public static func indicatorsText(_ results: IndicatorResults, instrument: Instrument, language: Language) -> ResultTable {
         let benchmarked = results.estimates.contains { $0.benchmark != nil }
-        var table = ResultTable(headers: ["group", "indicator", "name", "n", "mean", "se", "95% CI", "top2 %", "dev", "note"],
+        var table = ResultTable(headers: headers([.colGroup, .colIndicator, .colName, .colN, .colMean, .colSE, .colCI, .colTop2,
+                                                  .colDeviation, .colNote], language),
                     rows: results.estimates.map { e in
                         let interval = e.confidenceLow.flatMap { low in
                             e.confidenceHigh.map { "\(ResultTable.fixed(low, decimals: 2))–\(ResultTable.fixed($0, decimals: 2))" }
                         } ?? "—"
                         var notes: [String] = []
-                        if e.suppressed { notes.append("withheld (n < \(results.minimumN))") } else if e.unstable { notes.append("unstable (n < 30)") }
+                        if e.suppressed {
+                            notes.append(Message(.withheldBelow, ["minN": "\(results.minimumN)"]).text(in: language))
+                        } else if e.unstable {
+                            notes.append(Message(.unstableBelow).text(in: language))
+                        }
                         if let detail = e.standardization, detail.partial, !e.suppressed {
-                            notes.append("partly standardised (\(detail.droppedCells.count) cell\(detail.droppedCells.count == 1 ? "" : "s") missing)")
+                            notes.append(Message(.partlyStandardized, ["count": "\(detail.droppedCells.count)"]).text(in: language))
                         }
                         let note = notes.joined(separator: "; ")
-                        return [.text(groupText(e.group)), .text(e.indicator.rawValue),
+                        return [.text(groupText(e.group, language)), .text(e.indicator.rawValue),
                                 .text(instrument.indicatorName(e.indicator, in: language)), .integer(e.n),
                                 .number(e.mean, decimals: 2), .number(e.standardError, decimals: 3), .text(interval),
                                 .number(e.topBoxShare.map { $0 * 100 }, decimals: 1), .number(e.deviation, decimals: 1),
@@ -88,11 +95,11 @@ public enum ResultTables {
                     })
         if results.smallAreaFits != nil {
             // "model (RMSE)": the small-area estimate beside the direct one, withheld above a CV of 30 %.
-            table.headers.insert("model (RMSE)", at: 9)
+            table.headers.insert(Message(.colModel).text(in: language), at: 9)
             for (index, e) in results.estimates.enumerated() {
                 var text = ""
                 if let m = e.smallArea {
-                    text = m.withheld ? "withheld (CV \(ResultTable.fixed(m.cv * 100, decimals: 0))%)"
+                    text = m.withheld ? Message(.modelWithheld, ["cv": ResultTable.fixed(m.cv * 100, decimals: 0)]).text(in: language)
                         : "\(ResultTable.fixed(m.estimate, decimals: 2)) (\(ResultTable.fixed(m.rmse, decimals: 3)))"
                 }
                 table.rows[index].insert(.text(text), at: 9)
@@ -100,7 +107,7 @@ public enum ResultTables {
         }
         if benchmarked {
             // "vs benchmark": the difference and its p, beside the benchmark's mean.
-            table.headers.insert("vs benchmark", at: 9)
+            table.headers.insert(Message(.colBenchmark).text(in: language), at: 9)
             for (index, e) in results.estimates.enumerated() {
                 var text = ""
                 if let b = e.benchmark {
@@ -128,12 +135,13 @@ public enum ResultTables {
     }
 
     public static func compareText(_ rows: [ComparisonRow], instrument: Instrument, language: Language) -> ResultTable {
-        ResultTable(headers: ["group", "indicator", "name", "subjective", "objective", "gap", "gap SE", "KPIs", ""],
+        ResultTable(headers: headers([.colGroup, .colIndicator, .colName, .colSubjective, .colObjective, .colGap, .colGapSE,
+                                      .colKPIs], language) + [""],
                     rows: rows.map { row in
                         [.text(row.group.rawValue), .text(row.indicator.rawValue),
                          .text(instrument.indicatorName(row.indicator, in: language)), .number(row.subjective, decimals: 1),
                          .number(row.objective, decimals: 1), .number(row.gap, decimals: 1), .number(row.gapStandardError, decimals: 2),
-                         .integer(row.kpis), .text(row.flagged ? "⚑ gap ≥ 10 and > 1.96·SE" : "")]
+                         .integer(row.kpis), .text(row.flagged ? Message(.flaggedGap).text(in: language) : "")]
                     })
     }
 
@@ -149,11 +157,11 @@ public enum ResultTables {
 
     public static func driversText(_ rows: [DriverRow], instrument: Instrument, language: Language) -> ResultTable {
         let sorted = rows.sorted { ($0.r ?? -2) > ($1.r ?? -2) }
-        return ResultTable(headers: ["indicator", "name", "n", "r", "mean", "quadrant"],
+        return ResultTable(headers: headers([.colIndicator, .colName, .colN, .colR, .colMean, .colQuadrant], language),
                            rows: sorted.map { row in
                                [.text(row.indicator.rawValue), .text(instrument.indicatorName(row.indicator, in: language)),
                                 .integer(row.n), .number(row.r, decimals: 3), .number(row.mean, decimals: 2),
-                                .text(row.quadrant?.rawValue ?? "—")]
+                                .text(row.quadrant.map { quadrantName($0, language) } ?? "—")]
                            })
     }
 
@@ -169,14 +177,24 @@ public enum ResultTables {
     }
 
     public static func trendText(_ rows: [TrendRow], instrument: Instrument, language: Language) -> ResultTable {
-        ResultTable(headers: ["group", "indicator", "name", "from", "to", "diff", "se", "p", "q", ""],
+        ResultTable(headers: headers([.colGroup, .colIndicator, .colName, .colFrom, .colTo, .colDiff, .colSE, .colP, .colQ],
+                                     language) + [""],
                     rows: rows.map { row in
-                        [.text(groupText(row.group)), .text(row.indicator.rawValue),
+                        [.text(groupText(row.group, language)), .text(row.indicator.rawValue),
                          .text(instrument.indicatorName(row.indicator, in: language)), .number(row.fromMean, decimals: 2),
                          .number(row.toMean, decimals: 2), .number(row.difference, decimals: 3),
                          .number(row.standardError, decimals: 3), .number(row.p, decimals: 3), .number(row.q, decimals: 3),
-                         .text(row.significant == true ? "significant (q < 0.05)"
-                               : (row.significantUnadjusted == true ? "only unadjusted" : ""))]
+                         .text(row.significant == true ? Message(.significantAdjusted).text(in: language)
+                               : (row.significantUnadjusted == true ? Message(.onlyUnadjusted).text(in: language) : ""))]
                     })
+    }
+
+    static func quadrantName(_ quadrant: DriverRow.Quadrant, _ language: Language) -> String {
+        switch quadrant {
+        case .priority: return Message(.quadrantPriority).text(in: language)
+        case .strength: return Message(.quadrantStrength).text(in: language)
+        case .maintain: return Message(.quadrantMaintain).text(in: language)
+        case .monitor: return Message(.quadrantMonitor).text(in: language)
+        }
     }
 }

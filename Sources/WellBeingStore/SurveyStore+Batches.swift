@@ -80,9 +80,8 @@ extension SurveyStore {
         if replace {
             try db.execute(sql: "DELETE FROM batch WHERE id = ?", arguments: [earlier.id])
         } else {
-            throw WellBeingError(.badData, "'\(fileName)' was already imported as batch \(earlier.id) "
-                + "('\(earlier.fileName)', \(earlier.importedAt)); nothing was written. "
-                + "Use --replace to import it again in place of batch \(earlier.id), or 'wellbeing undo \(earlier.id)'.")
+            throw WellBeingError(.badData, Message(.alreadyImported, [
+                "file": fileName, "batch": "\(earlier.id)", "earlier": earlier.fileName, "when": earlier.importedAt]))
         }
     }
 

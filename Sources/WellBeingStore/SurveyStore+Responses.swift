@@ -159,18 +159,15 @@ extension SurveyStore {
         }
         if summary.problemCount > 0 && request.errorPolicy == .abort {
             throw WellBeingError.badData(
-                "'\(fileName)' has \(summary.problemCount) problem(s) in \(summary.rejectedRows) row(s); "
-                    + "nothing was imported. Fix them and import again, or use --on-error skip --rejects FILE "
-                    + "to import the valid rows:",
+                Message(.fileHasProblems, ["file": fileName, "count": "\(summary.problemCount)", "rows": "\(summary.rejectedRows)"]),
                 problems: summary.problems)
         }
         if summary.acceptedRows == 0 {
             let problems = summary.problems.isEmpty
-                ? [DataProblem(location: SourceLocation(file: fileName, line: summary.headerLine),
-                               reason: "the file has a header line but no data rows")]
+                ? [DataProblem(location: SourceLocation(file: fileName, line: summary.headerLine, sheet: source.sheet),
+                               message: Message(.headerOnly))]
                 : summary.problems
-            throw WellBeingError.badData("'\(fileName)' has no valid respondent rows; nothing was imported.",
-                                         problems: problems)
+            throw WellBeingError.badData(Message(.noValidRows, ["file": fileName]), problems: problems)
         }
         let periods = summary.periods.sorted()
         if let batchID {

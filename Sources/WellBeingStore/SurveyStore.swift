@@ -48,7 +48,7 @@ public final class SurveyStore: Sendable {
         case .missing:
             switch access {
             case .read, .writeExisting:
-                throw WellBeingError(.inputMissing, "There is no store at '\(path)'. Import a survey first, or give --store.")
+                throw WellBeingError(.inputMissing, Message(.storeMissing, ["path": path]))
             case .writeOrCreate, .createNew:
                 try Self.createAtomically(path: path, refuseExisting: access == .createNew)
             }

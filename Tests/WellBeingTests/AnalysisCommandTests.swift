@@ -77,13 +77,22 @@ import Testing
     }
 
     @Test func tableShowsNamesAndWithheldCells() throws {
-        let run = try Self.run(["indicators", "--period", "2025", "--survey", "lwc"])
-        #expect(run.status == 0)
-        #expect(run.output.contains("医療・福祉"))
-        #expect(run.output.contains("withheld (n < 10)"))
-        #expect(run.errors.contains("weighting raked"))
-        let english = try Self.run(["indicators", "--period", "2025", "--survey", "lwc", "--lang", "en"])
-        #expect(english.output.contains("Medical care and welfare"))
+        // In English (the tests' environment says WELLBEING_LANG=en): headers, names, notes and the summary.
+        let english = try Self.run(["indicators", "--period", "2025", "--survey", "lwc"])
+        #expect(english.status == 0)
+        #expect(english.output.contains("Medical care and welfare") && english.output.contains("withheld (n < 10)"))
+        #expect(english.output.hasPrefix("group "))
+        #expect(english.errors.contains("weighting raked"))
+        // In Japanese with --lang ja: the same table as a municipal document words it.
+        let japanese = try Self.run(["indicators", "--period", "2025", "--survey", "lwc", "--lang", "ja"])
+        #expect(japanese.output.contains("医療・福祉") && japanese.output.contains("秘匿（10 人未満）"))
+        #expect(japanese.output.hasPrefix("区分 ") && japanese.output.contains("標準誤差") && japanese.output.contains("95%信頼区間"))
+        #expect(japanese.errors.contains("レイキングで重み付け") && japanese.errors.contains("回答者 10 人未満の推定値は秘匿"))
+        // And --lang en wins over a Japanese environment.
+        let (folder, store) = try Self.demo.get()
+        let forced = try CommandLineTests.run(["indicators", "--period", "2025", "--survey", "lwc", "--lang", "en", "--store", store],
+                                              environment: ["WELLBEING_LANG": "ja"], in: folder.path)
+        #expect(forced.output.contains("Medical care and welfare") && forced.errors.contains("weighting raked"))
     }
 
     @Test func compareJSON() throws {

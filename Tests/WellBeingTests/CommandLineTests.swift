@@ -48,6 +48,8 @@ import Testing
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
         var merged = ProcessInfo.processInfo.environment
         merged.removeValue(forKey: "WELLBEING_STORE")
+        // Messages in English unless a test asks otherwise, whatever the machine's locale.
+        merged["WELLBEING_LANG"] = "en"
         merged.merge(environment) { $1 }
         process.environment = merged
         let output = Pipe(), errors = Pipe()

@@ -72,6 +72,15 @@ import Testing
         #expect(run.status == input.exit, "exit \(run.status): \(run.errors)")
         #expect(run.errors.contains(input.needle), "expected '\(input.needle)' in: \(run.errors.prefix(600))")
         #expect(run.output.isEmpty)
+        // The same refusal in Japanese: the same exit, the same place (file, line or cell), a Japanese prefix.
+        let japanese = try CommandLineTests.run(arguments + ["--store", store], environment: ["WELLBEING_LANG": "ja"], in: folder.path)
+        // "… and 950 more" is the count of problems beyond the first 50: "… ほか 950 件" in Japanese.
+        let place = input.needle.hasPrefix("… and ")
+            ? "… ほか " + input.needle.dropFirst("… and ".count).replacingOccurrences(of: " more", with: " 件")
+            : input.needle.components(separatedBy: ": ").first!
+        #expect(japanese.status == input.exit)
+        #expect(japanese.errors.hasPrefix("エラー: ") && japanese.errors.contains(place), "expected '\(place)' in: \(japanese.errors.prefix(600))")
+        #expect(japanese.output.isEmpty)
         let after = try CommandLineTests.run(["batches", "--format", "json", "--store", store], in: folder.path)
         #expect(after.output == before.output, "the store changed")
         let queue = try DatabaseQueue(path: store)

@@ -100,7 +100,7 @@ import ZIPFoundation
         #expect(try run(["import", "responses", Paths.survey("samples/citizen-2025.csv"), "--instrument", Paths.survey("lwc.yaml")]).status == 0)
         #expect(try run(["import", "population", Paths.survey("samples/population.csv"), "--margins", "年代*性別,居住地区"]).status == 0)
         let json = try run(["indicators", "--period", "2025", "--format", "json"])
-        let written = try run(["indicators", "--period", "2025", "--format", "xlsx", "--output", "指標.xlsx"])
+        let written = try run(["indicators", "--period", "2025", "--format", "xlsx", "--output", "指標.xlsx", "--lang", "ja"])
         #expect(written.status == 0, "\(written.errors)")
         let dump = try Self.python("""
             import json, sys, openpyxl

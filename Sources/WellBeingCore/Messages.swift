@@ -1,0 +1,126 @@
+import Foundation
+
+/// A user-facing message as a typed value: what it says (its key) and the values it names. It becomes
+/// text only when shown, in the reader's language, from `MessageCatalogue` — so libraries never build
+/// user-facing sentences themselves, and every message exists in Japanese and English.
+public struct Message: Sendable, Hashable, Codable {
+    public var key: MessageKey
+    /// The values for the template's `{placeholders}`.
+    public var arguments: [String: String]
+
+    public init(_ key: MessageKey, _ arguments: [String: String] = [:]) {
+        self.key = key
+        self.arguments = arguments
+    }
+
+    /// The message in `language`, placeholders filled.
+    public func text(in language: Language) -> String {
+        let template = MessageCatalogue.template(key, language)
+        guard template.contains("{") else { return template }
+        var result = ""
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{") {
+            result += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: "}") else { break }
+            let name = String(rest[rest.index(after: open)..<close])
+            result += arguments[name] ?? "{\(name)}"
+            rest = rest[rest.index(after: close)...]
+        }
+        return result + rest
+    }
+}
+
+extension Language {
+    /// The language of the command line's messages: `WELLBEING_LANG`, else the locale (`LC_ALL`,
+    /// `LC_MESSAGES`, `LANG`): Japanese when it starts with `ja`, English otherwise.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Language {
+        for name in ["WELLBEING_LANG", "LC_ALL", "LC_MESSAGES", "LANG"] {
+            guard let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { continue }
+            return value.lowercased().hasPrefix("ja") ? .ja : .en
+        }
+        return .en
+    }
+}
+
+extension DataProblem {
+    /// A problem whose reason is a catalogue message (`reason` keeps its English text).
+    public init(location: SourceLocation, value: String? = nil, message: Message) {
+        self.init(location: location, value: value, reason: message.text(in: .en))
+        self.message = message
+    }
+
+    /// The problem in `language`: `survey.csv:1235: q05 列（10 列目）: '7' は 1〜5 の範囲外です`.
+    public func text(in language: Language) -> String {
+        guard language == .ja else { return description }
+        var text = location.text(in: .ja)
+        let reason = message?.text(in: .ja) ?? self.reason
+        if let value {
+            text += ": '\(DataProblem.shortened(value))' " + reason
+        } else {
+            text += ": " + reason
+        }
+        return text
+    }
+}
+
+extension SourceLocation {
+    /// The location in `language`; Japanese names the column as a municipal document would (`q05 列（10 列目）`).
+    public func text(in language: Language) -> String {
+        guard language == .ja else { return description }
+        var text = file.visibleControlCharacters
+        if let sheet {
+            text += ":" + sheet.singleLineVisible
+            if let line, let columnNumber {
+                text += "!" + Self.columnLetters(columnNumber) + "\(line)"
+            } else if let line {
+                text += " \(line) 行目"
+            }
+            if let column { text += ": " + DataProblem.shortened(column) + (columnNumber == nil ? "" : " 列") }
+            return text
+        }
+        if let line { text += ":\(line)" }
+        if let column {
+            let shown = DataProblem.shortened(column)
+            text += columnNumber.map { ": \(shown) 列（\($0) 列目）" } ?? ": \(shown)"
+        } else if let columnNumber {
+            text += ": \(columnNumber) 列目"
+        }
+        return text
+    }
+}
+
+extension WellBeingError {
+    /// An error whose text is a catalogue message (its `message` keeps the English text).
+    public init(_ kind: Kind, _ message: Message, problems: [DataProblem] = []) {
+        self.init(kind, message.text(in: .en), problems: problems)
+        localized = message
+    }
+
+    /// A `badData` error with a catalogue summary, listing up to `limit` problems.
+    public static func badData(_ summary: Message, problems: [DataProblem], limit: Int = 50) -> WellBeingError {
+        var error = badData(summary.text(in: .en), problems: problems, limit: limit)
+        error.localized = summary
+        error.problemLimit = limit
+        return error
+    }
+
+    /// The error in `language`: the summary, then each problem (up to the limit) on its own line.
+    public func text(in language: Language) -> String {
+        guard language == .ja, let localized else {
+            guard language == .ja, problems.contains(where: { $0.message != nil }) else { return message }
+            // An English summary with catalogue problems: the first line as it is, the problems translated.
+            let summary = message.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? message
+            return ([summary] + problemLines(.ja)).joined(separator: "\n")
+        }
+        let summary = localized.text(in: language)
+        return problems.isEmpty ? summary : ([summary] + problemLines(language)).joined(separator: "\n")
+    }
+
+    private func problemLines(_ language: Language) -> [String] {
+        var lines = problems.prefix(problemLimit).map { "  " + $0.text(in: language) }
+        if problems.count > problemLimit {
+            lines.append("  " + Message(.andMore, ["count": "\(problems.count - problemLimit)"]).text(in: language))
+        }
+        return lines
+    }
+}
