@@ -3,6 +3,9 @@
 public enum MessageKey: String, Sendable, Hashable, Codable, CaseIterable {
     // Console
     case errorPrefix, notePrefix, wrote, andMore
+    // The store
+    case storeBusy, storeNotReadable, storeCannotRead, storeCannotWrite, storeDiskFull, storeNewer, storeDamaged,
+         storeNotAStore, noSurveyNamed, noSurveyYet, severalSurveys, storeExists
     // Answers and respondent fields (ResponseParser, AnswerReader)
     case outsideRange, notWholeNumber, notNumberOrLabel, notValidText, groupEmpty, groupNotListed, periodEmpty,
          periodNoYear, notDateOrYear, attributeNotListed, idEmpty, idTwice, idUnusable, idAlreadyImported, weightEmpty,
@@ -12,6 +15,11 @@ public enum MessageKey: String, Sendable, Hashable, Codable, CaseIterable {
          noHeader, headerOnly
     // Imports (the store)
     case fileHasProblems, noValidRows, alreadyImported
+    // Small tables (KPI values, population, samples, reference figures) and text files
+    case tableHasProblems, notAKPI, notAGroupOf, notANumber, valueEmptyLeaveOut, sameKPITwice, noPeople, populationZero,
+         cellEmpty, notAValueOf, cannotBeNegative, mustBeWhole, sameCellTwice, notIndicatorOf, kpiNeedsSD, sdPositive,
+         standsTwice, tableFieldCount, tableEmpty, tableHeaderLine, notWellFormedCSV, notATable, headerNotExpected,
+         missingColumns, kpiAlreadyImported, kpiRepeats, fileNotFound, notAFile, cannotOpen, badBytes, cannotReadAs, readFailed, binaryFile, cannotReadText
     // Import summary
     case importedResponses, dryRunResponses, skippedRows, blankLines, ignoredColumns, importedKPIs, importedPopulation,
          importedSample, importedReference, wroteRejects, removedBatch
@@ -39,6 +47,28 @@ public enum MessageCatalogue {
     /// Key → (English, Japanese). A test checks that every key is here, in both languages, with the same
     /// placeholders.
     public static let entries: [MessageKey: (en: String, ja: String)] = [
+        .storeBusy: ("The store '{path}' is busy: another wellbeing command is writing to it. Try again when it has finished.",
+                     "ストア '{path}' は、ほかの wellbeing のコマンドが書き込み中です。終わってからもう一度実行してください。"),
+        .storeNotReadable: ("'{path}' is not a readable wellbeing store: it is damaged or not a store ({detail}). Restore it from a backup.",
+                            "'{path}' は読めるストアではありません。壊れているか、ストアではありません（{detail}）。バックアップから戻してください。"),
+        .storeCannotRead: ("Cannot open the store '{path}' for reading: {detail}.", "ストア '{path}' を読み取り用に開けません: {detail}。"),
+        .storeCannotWrite: ("Cannot open the store '{path}' for writing: {detail}. Check that you may write the file and its folder.",
+                            "ストア '{path}' を書き込み用に開けません: {detail}。そのファイルとフォルダに書き込めるか確かめてください。"),
+        .storeDiskFull: ("Writing the store '{path}' failed: the disk is full (No space left on device). Nothing of this command's changes was kept; free some space and try again.",
+                         "ストア '{path}' への書き込みに失敗しました。ディスクがいっぱいです（No space left on device）。このコマンドの変更は何も残していません。空きを作ってからもう一度実行してください。"),
+        .storeNewer: ("The store '{path}' was written by a newer version of wellbeing (its schema has changes this version {version} does not know). Update wellbeing to open it; the store was not changed.",
+                      "ストア '{path}' は新しい版の wellbeing で書かれています（この版 {version} が知らない変更があります）。wellbeing を更新してから開いてください。ストアは変更していません。"),
+        .storeDamaged: ("The store '{path}' is damaged (SQLite reports: {detail}); nothing was written. Restore it from a backup; 'sqlite3 {path} .recover' may save what is left.",
+                        "ストア '{path}' は壊れています（SQLite の報告: {detail}）。何も書き込んでいません。バックアップから戻してください。'sqlite3 {path} .recover' で残りを救える場合があります。"),
+        .storeNotAStore: ("'{path}' is an SQLite file but not a wellbeing store; give another --store path.",
+                          "'{path}' は SQLite のファイルですが wellbeing のストアではありません。--store で別のパスを指定してください。"),
+        .noSurveyNamed: ("The store has no survey '{survey}'; it has {known}.", "ストアに調査 '{survey}' はありません（あるのは {known}）。"),
+        .noSurveyYet: ("The store holds no survey yet. Import responses first: wellbeing import responses FILE --instrument Surveys/lwc.yaml --period 2025",
+                       "ストアにはまだ調査がありません。先に回答を取り込んでください: wellbeing import responses ファイル --instrument Surveys/lwc.yaml --period 2025"),
+        .severalSurveys: ("The store holds several surveys ({known}); say which with --survey.",
+                          "ストアには複数の調査（{known}）があります。--survey でどれかを指定してください。"),
+        .storeExists: ("'{path}' already exists; a new store never replaces a file. Remove it yourself or choose another folder.",
+                       "'{path}' はすでにあります。新しいストアがファイルを置き換えることはありません。自分で削除するか、別のフォルダを選んでください。"),
         .errorPrefix: ("error: ", "エラー: "),
         .notePrefix: ("note: ", "注: "),
         .wrote: ("wrote {path}", "{path} を書き出しました"),
@@ -101,6 +131,48 @@ public enum MessageCatalogue {
         .alreadyImported: ("'{file}' was already imported as batch {batch} ('{earlier}', {when}); nothing was written. Use --replace to import it again in place of batch {batch}, or 'wellbeing undo {batch}'.",
                            "'{file}' はバッチ {batch}（'{earlier}'、{when}）として取り込み済みのため、何も書き込んでいません。バッチ {batch} を置き換えるには --replace を、取り消すには 'wellbeing undo {batch}' を使ってください。"),
 
+        .tableHasProblems: ("'{file}' has {count} problem(s); nothing was imported:", "'{file}' に {count} 件の問題があるため、何も取り込んでいません:"),
+        .notAKPI: ("is not a KPI of the catalogue", "はカタログにある KPI ではありません"),
+        .notAGroupOf: ("is not a group of the survey '{survey}'", "は調査 '{survey}' の区分ではありません"),
+        .notANumber: ("is not a number", "は数値ではありません"),
+        .valueEmptyLeaveOut: ("the value is empty (leave the row out instead)", "値が空欄です（値のない行は書かないでください）"),
+        .sameKPITwice: ("the same KPI, group and period stand on line {line} too", "同じ KPI・区分・期間が {line} 行目にもあります"),
+        .noPeople: ("'{file}' holds no people; nothing was imported.", "'{file}' の人口が 0 人のため、何も取り込んでいません。"),
+        .populationZero: ("the population counts add up to zero; give at least one cell a count above 0",
+                          "人口の合計が 0 です。少なくとも 1 つのセルに 0 より大きい人数を入れてください"),
+        .cellEmpty: ("the cell is empty", "セルが空欄です"),
+        .notAValueOf: ("is not a value of {field}", "は {field} の値ではありません"),
+        .cannotBeNegative: ("{noun} cannot be negative", "{noun}は負の数にできません"),
+        .mustBeWhole: ("{noun} must be a whole number", "{noun}は整数でなければなりません"),
+        .sameCellTwice: ("the same cell stands on line {line} too", "同じセルが {line} 行目にもあります"),
+        .notIndicatorOf: ("is not a category, question or KPI of '{survey}'", "は '{survey}' のカテゴリー、設問、KPI のいずれでもありません"),
+        .kpiNeedsSD: ("a KPI's reference figure needs a standard deviation (greater than 0)",
+                      "KPI の参照値には標準偏差（0 より大きい値）が必要です"),
+        .sdPositive: ("a standard deviation must be a number greater than 0, or empty for a mean-only benchmark",
+                      "標準偏差は 0 より大きい数値にしてください（平均だけの比較値なら空欄）"),
+        .standsTwice: ("stands on line {line} too", "は {line} 行目にもあります"),
+        .tableFieldCount: ("has {count} fields but the header has {expected}", "は {count} 項目ありますが、見出し行は {expected} 項目です"),
+        .tableEmpty: ("'{file}' is empty.", "'{file}' は空です。"),
+        .tableHeaderLine: ("expected a header line naming the columns", "1 行目に列の名前を並べた見出し行が必要です"),
+        .notWellFormedCSV: ("'{file}' is not well-formed CSV:", "'{file}' は正しい形式の CSV ではありません:"),
+        .notATable: ("'{file}' sheet '{sheet}' does not form a table:", "'{file}' のシート '{sheet}' は表の形になっていません:"),
+        .headerNotExpected: ("The header of '{file}' is not as expected:", "'{file}' の見出し行が想定と違います:"),
+        .missingColumns: ("missing column(s) {missing}; expected {expected}; found {found}",
+                          "列 {missing} がありません。必要な列: {expected}。ある列: {found}"),
+        .kpiAlreadyImported: ("{kpi} for {group} {period} was already imported in batch {batch}",
+                              "{group} {period} の {kpi} はバッチ {batch} で取り込み済みです"),
+        .kpiRepeats: ("'{file}' repeats KPI values the store already holds; nothing was imported. Undo the earlier batch first:",
+                      "'{file}' にはストアにすでにある KPI の値が含まれるため、何も取り込んでいません。先に前のバッチを取り消してください:"),
+        .fileNotFound: ("Cannot find the file '{path}'. Check the path and try again.", "ファイル '{path}' が見つかりません。パスを確かめてください。"),
+        .notAFile: ("'{path}' is not a file.", "'{path}' はファイルではありません。"),
+        .cannotOpen: ("Cannot open '{path}': {reason}.", "'{path}' を開けません: {reason}。"),
+        .badBytes: ("the bytes {hex} are not valid {encoding}; the file is damaged or in another encoding (try --encoding utf-8, cp932 or utf-16)",
+                    "バイト列 {hex} は {encoding} として正しくありません。ファイルが壊れているか、別の文字コードです（--encoding utf-8、cp932、utf-16 を試してください）"),
+        .cannotReadAs: ("Cannot read '{file}' as {encoding}.", "'{file}' を {encoding} として読めません。"),
+        .readFailed: ("Reading '{file}' failed: {reason}.", "'{file}' の読み込みに失敗しました: {reason}。"),
+        .binaryFile: ("contains a NUL byte: this looks like a binary file, not CSV text",
+                      "NUL バイトを含んでいます。CSV のテキストではなくバイナリのファイルのようです"),
+        .cannotReadText: ("Cannot read '{file}' as text.", "'{file}' をテキストとして読めません。"),
         .importedResponses: ("imported {count} respondent(s) from '{file}' ({encoding}) as batch {batch}, period {periods}, into {store}.",
                              "'{file}'（{encoding}）から回答者 {count} 人を期間 {periods} のバッチ {batch} として {store} に取り込みました。"),
         .dryRunResponses: ("dry run: {count} valid row(s) of '{file}' ({encoding}), period {periods}; nothing was written.",

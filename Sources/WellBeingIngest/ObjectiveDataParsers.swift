@@ -80,27 +80,27 @@ public enum ObjectiveDataParser {
                                                     row.cells[columns[2]], row.cells[columns[3]])
             var ok = true
             if !known.contains(kpi) {
-                problems.append(table.problem(row, column: columns[0], value: kpi, "is not a KPI of the catalogue"))
+                problems.append(table.problem(row, column: columns[0], value: kpi, Message(.notAKPI)))
                 ok = false
             }
             if group.isEmpty || (!groups.isEmpty && !groups.contains(group)) {
                 problems.append(table.problem(row, column: columns[1], value: group,
-                                              "is not a group of the survey '\(instrument.id)'"))
+                                              Message(.notAGroupOf, ["survey": instrument.id.rawValue])))
                 ok = false
             }
             if period.isEmpty {
-                problems.append(table.problem(row, column: columns[2], "the period is empty"))
+                problems.append(table.problem(row, column: columns[2], Message(.periodEmpty)))
                 ok = false
             }
             let value = TableFile.number(valueText)
             if value == nil {
                 problems.append(table.problem(row, column: columns[3], value: valueText,
-                                              valueText.isEmpty ? "the value is empty (leave the row out instead)" : "is not a number"))
+                                              Message(valueText.isEmpty ? .valueEmptyLeaveOut : .notANumber)))
                 ok = false
             }
             let key = "\(kpi)\u{1F}\(group)\u{1F}\(period)"
             if let first = seen[key] {
-                problems.append(table.problem(row, column: nil, "the same KPI, group and period stand on line \(first) too"))
+                problems.append(table.problem(row, column: nil, Message(.sameKPITwice, ["line": "\(first)"])))
                 ok = false
             }
             seen[key] = row.line
@@ -109,7 +109,7 @@ public enum ObjectiveDataParser {
             }
         }
         if !problems.isEmpty {
-            throw WellBeingError.badData("'\(table.fileName)' has \(problems.count) problem(s); nothing was imported:",
+            throw WellBeingError.badData(Message(.tableHasProblems, ["file": table.fileName, "count": "\(problems.count)"]),
                                          problems: problems)
         }
         return values
@@ -124,9 +124,8 @@ public enum ObjectiveDataParser {
                                         wholeNumbers: false)
         let population = PopulationTable(fields: header.fields, cells: cells, margins: margins)
         if population.total <= 0 {
-            throw WellBeingError.badData("'\(table.fileName)' holds no people; nothing was imported.", problems: [
-                DataProblem(location: SourceLocation(file: table.fileName, line: 1),
-                            reason: "the population counts add up to zero; give at least one cell a count above 0")])
+            throw WellBeingError.badData(Message(.noPeople, ["file": table.fileName]), problems: [
+                DataProblem(location: SourceLocation(file: table.fileName, line: 1, sheet: table.sheet), message: Message(.populationZero))])
         }
         return population
     }
@@ -199,7 +198,7 @@ public enum ObjectiveDataParser {
                 let known = allowedValues[header.fields[position]] ?? []
                 if value.isEmpty || (!known.isEmpty && !known.contains(value)) {
                     problems.append(table.problem(row, column: column, value: value,
-                                                  value.isEmpty ? "the cell is empty" : "is not a value of \(header.fields[position])"))
+                                                  value.isEmpty ? Message(.cellEmpty) : Message(.notAValueOf, ["field": header.fields[position]])))
                     ok = false
                 }
                 values.append(value)
@@ -208,19 +207,19 @@ public enum ObjectiveDataParser {
             let count = TableFile.number(countText)
             if count == nil || count! < 0 || (wholeNumbers && count! != count!.rounded()) {
                 problems.append(table.problem(row, column: header.valueColumn, value: countText,
-                                              count == nil ? "is not a number"
-                                                  : (count! < 0 ? "\(noun) cannot be negative" : "\(noun) must be a whole number")))
+                                              count == nil ? Message(.notANumber)
+                                                  : Message(count! < 0 ? .cannotBeNegative : .mustBeWhole, ["noun": noun])))
                 ok = false
             }
             if let first = seen[values] {
-                problems.append(table.problem(row, column: nil, "the same cell stands on line \(first) too"))
+                problems.append(table.problem(row, column: nil, Message(.sameCellTwice, ["line": "\(first)"])))
                 ok = false
             }
             seen[values] = row.line
             if ok, let count { cells.append(.init(values: values, count: count)) }
         }
         if !problems.isEmpty {
-            throw WellBeingError.badData("'\(table.fileName)' has \(problems.count) problem(s); nothing was imported:",
+            throw WellBeingError.badData(Message(.tableHasProblems, ["file": table.fileName, "count": "\(problems.count)"]),
                                          problems: problems)
         }
         return cells
@@ -264,12 +263,12 @@ public enum ObjectiveDataParser {
             let isKPI = kpiIDs.contains(indicator) && !known.contains(indicator)
             if !known.contains(indicator) && !isKPI {
                 problems.append(table.problem(row, column: columns[0], value: indicator,
-                                              "is not a category, question or KPI of '\(instrument.id)'"))
+                                              Message(.notIndicatorOf, ["survey": instrument.id.rawValue])))
                 ok = false
             }
             let mean = TableFile.number(row.cells[columns[1]])
             if mean == nil {
-                problems.append(table.problem(row, column: columns[1], value: row.cells[columns[1]], "is not a number"))
+                problems.append(table.problem(row, column: columns[1], value: row.cells[columns[1]], Message(.notANumber)))
                 ok = false
             }
             let spreadText = row.cells[columns[2]].trimmingCharacters(in: .whitespaces)
@@ -277,22 +276,21 @@ public enum ObjectiveDataParser {
             if spreadText.isEmpty {
                 if isKPI {
                     problems.append(table.problem(row, column: columns[2], value: spreadText,
-                                                  "a KPI's reference figure needs a standard deviation (greater than 0)"))
+                                                  Message(.kpiNeedsSD)))
                     ok = false
                 }
             } else {
                 deviation = TableFile.number(spreadText)
                 if deviation == nil || deviation! <= 0 {
                     problems.append(table.problem(row, column: columns[2], value: spreadText,
-                                                  "a standard deviation must be a number greater than 0, or empty for a "
-                                                      + "mean-only benchmark"))
+                                                  Message(.sdPositive)))
                     ok = false
                 }
             }
             let period = periodColumn.map { row.cells[$0].trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
             let key = (period ?? "") + "\u{1F}" + indicator
             if let first = seen[key] {
-                problems.append(table.problem(row, column: columns[0], value: indicator, "stands on line \(first) too"))
+                problems.append(table.problem(row, column: columns[0], value: indicator, Message(.standsTwice, ["line": "\(first)"])))
                 ok = false
             }
             seen[key] = row.line
@@ -302,7 +300,7 @@ public enum ObjectiveDataParser {
             }
         }
         if !problems.isEmpty {
-            throw WellBeingError.badData("'\(table.fileName)' has \(problems.count) problem(s); nothing was imported:",
+            throw WellBeingError.badData(Message(.tableHasProblems, ["file": table.fileName, "count": "\(problems.count)"]),
                                          problems: problems)
         }
         return figures

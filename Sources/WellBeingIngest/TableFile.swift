@@ -39,31 +39,30 @@ public struct TableFile: Sendable {
             if record.isBlank { return }
             if cells.count != columns.count {
                 problems.append(DataProblem(location: SourceLocation(file: name, line: record.line, sheet: reader.sheet),
-                                            reason: "has \(cells.count) fields but the header has \(columns.count)"))
+                                            message: Message(.tableFieldCount, ["count": "\(cells.count)", "expected": "\(columns.count)"])))
                 return
             }
             if let bad = (0..<record.fieldCount).first(where: { record.string($0) == nil }) {
                 problems.append(DataProblem(location: SourceLocation(file: name, line: record.line,
                                                                      column: columns[bad], columnNumber: bad + 1, sheet: reader.sheet),
-                                            reason: "is not valid \(reader.encodingName) text"))
+                                            message: Message(.notValidText, ["encoding": reader.encodingName])))
                 return
             }
             if let malformed = record.malformedField, reader.sheet != nil {
                 problems.append(DataProblem(location: SourceLocation(file: name, line: record.line, column: columns[malformed],
                                                                      columnNumber: malformed + 1, sheet: reader.sheet),
-                                            value: cells[malformed], reason: reader.malformedFieldReason))
+                                            value: cells[malformed], message: Message(.excelErrorValue)))
                 return
             }
             rows.append(Row(line: record.line, cells: cells))
         }
         guard let header else {
-            throw WellBeingError.badData("'\(name)' is empty.", problems: [
-                DataProblem(location: SourceLocation(file: name, line: 1, sheet: reader.sheet),
-                            reason: "expected a header line naming the columns")])
+            throw WellBeingError.badData(Message(.tableEmpty, ["file": name]), problems: [
+                DataProblem(location: SourceLocation(file: name, line: 1, sheet: reader.sheet), message: Message(.tableHeaderLine))])
         }
         if !problems.isEmpty {
-            throw WellBeingError.badData(reader.sheet == nil ? "'\(name)' is not well-formed CSV:"
-                                         : "'\(name)' sheet '\(reader.sheet!)' does not form a table:", problems: problems)
+            throw WellBeingError.badData(reader.sheet.map { Message(.notATable, ["file": name, "sheet": $0]) }
+                                         ?? Message(.notWellFormedCSV, ["file": name]), problems: problems)
         }
         return TableFile(fileName: name, header: header, rows: rows, sha256: try reader.fileSHA256(),
                          encodingName: reader.encodingName, sheet: reader.sheet)
@@ -83,19 +82,20 @@ public struct TableFile: Sendable {
             }
         }
         if !missing.isEmpty {
-            throw WellBeingError.badData("The header of '\(fileName)' is not as expected:", problems: [
-                DataProblem(location: SourceLocation(file: fileName, line: 1),
-                            reason: "missing column(s) \(missing.joined(separator: ", ")); expected "
-                                + names.joined(separator: ",") + "; found " + header.joined(separator: ","))])
+            throw WellBeingError.badData(Message(.headerNotExpected, ["file": fileName]), problems: [
+                DataProblem(location: SourceLocation(file: fileName, line: 1, sheet: sheet),
+                            message: Message(.missingColumns, ["missing": missing.joined(separator: ", "),
+                                                               "expected": names.joined(separator: ","),
+                                                               "found": header.joined(separator: ",")]))])
         }
         return positions
     }
 
     /// A problem at a cell.
-    public func problem(_ row: Row, column: Int?, value: String? = nil, _ reason: String) -> DataProblem {
+    public func problem(_ row: Row, column: Int?, value: String? = nil, _ reason: Message) -> DataProblem {
         DataProblem(location: SourceLocation(file: fileName, line: row.line, column: column.map { header[$0] },
                                              columnNumber: column.map { $0 + 1 }, sheet: sheet),
-                    value: value, reason: reason)
+                    value: value, message: reason)
     }
 
     /// Reads a number written as `12.5`, `１２．５`, `1,234` or `-3`; nil when it is not one.

@@ -115,15 +115,15 @@ final class FileDecoder: @unchecked Sendable {
         self.displayName = displayName ?? (path as NSString).lastPathComponent
         var status = stat()
         guard stat(path, &status) == 0 else {
-            throw WellBeingError(.inputMissing, "Cannot find the file '\(path)'. Check the path and try again.")
+            throw WellBeingError(.inputMissing, Message(.fileNotFound, ["path": path]))
         }
         guard (status.st_mode & S_IFMT) == S_IFREG else {
-            throw WellBeingError(.inputMissing, "'\(path)' is not a file.")
+            throw WellBeingError(.inputMissing, Message(.notAFile, ["path": path]))
         }
         fileSize = Int(status.st_size)
         descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else {
-            throw WellBeingError(.inputMissing, "Cannot open '\(path)': \(String(cString: strerror(errno))).")
+            throw WellBeingError(.inputMissing, Message(.cannotOpen, ["path": path, "reason": String(cString: strerror(errno))]))
         }
         // If detection throws, deinit still runs (the instance is fully initialised) and closes the file once.
         try detectEncoding(forced: forced)
@@ -188,9 +188,8 @@ final class FileDecoder: @unchecked Sendable {
         let hex = bytes.prefix(4).map { String(format: "0x%02X", $0) }.joined(separator: " ")
         let problem = DataProblem(
             location: SourceLocation(file: displayName, line: line),
-            reason: "the bytes \(hex) are not valid \(encoding.displayName); the file is damaged or in another "
-                + "encoding (try --encoding utf-8, cp932 or utf-16)")
-        return .badData("Cannot read '\(displayName)' as \(encoding.displayName).", problems: [problem])
+            message: Message(.badBytes, ["hex": hex, "encoding": encoding.displayName]))
+        return .badData(Message(.cannotReadAs, ["file": displayName, "encoding": encoding.displayName]), problems: [problem])
     }
 
     /// Reads the next chunk of the file into `scratch` and hashes it; returns how many bytes it read.
@@ -202,7 +201,7 @@ final class FileDecoder: @unchecked Sendable {
             }
             if got < 0 {
                 if errno == EINTR { continue }
-                throw WellBeingError(.ioFailure, "Reading '\(displayName)' failed: \(String(cString: strerror(errno))).")
+                throw WellBeingError(.ioFailure, Message(.readFailed, ["file": displayName, "reason": String(cString: strerror(errno))]))
             }
             if got == 0 { reachedEnd = true; break }
             filled += got
@@ -243,8 +242,8 @@ final class FileDecoder: @unchecked Sendable {
         if encoding != .utf16LE && encoding != .utf16BE, let nul = pending.firstIndex(of: 0) {
             let line = pending[..<nul].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
             let problem = DataProblem(location: SourceLocation(file: displayName, line: line),
-                                      reason: "contains a NUL byte: this looks like a binary file, not CSV text")
-            throw WellBeingError.badData("Cannot read '\(displayName)' as text.", problems: [problem])
+                                      message: Message(.binaryFile))
+            throw WellBeingError.badData(Message(.cannotReadText, ["file": displayName]), problems: [problem])
         }
     }
 }

@@ -50,14 +50,13 @@ extension SurveyStore {
                     let holder = try Int64.fetchOne(db, sql: """
                         SELECT batchId FROM kpiValue WHERE surveyId = ? AND kpiId = ? AND groupName = ? AND period = ?
                         """, arguments: [survey.rawValue, value.kpi.rawValue, value.group.rawValue, value.period.rawValue])
-                    conflicts.append(table.problem(table.rows[index], column: nil,
-                                                   "\(value.kpi) for \(value.group) \(value.period) was already imported"
-                                                       + (holder.map { " in batch \($0)" } ?? "")))
+                    conflicts.append(table.problem(table.rows[index], column: nil, Message(.kpiAlreadyImported, [
+                        "kpi": value.kpi.rawValue, "group": value.group.rawValue, "period": value.period.rawValue,
+                        "batch": holder.map { "\($0)" } ?? "?"])))
                 }
             }
             if !conflicts.isEmpty {
-                throw WellBeingError.badData("'\(table.fileName)' repeats KPI values the store already holds; nothing "
-                    + "was imported. Undo the earlier batch first:", problems: conflicts)
+                throw WellBeingError.badData(Message(.kpiRepeats, ["file": table.fileName]), problems: conflicts)
             }
             return SmallImportOutcome(batchID: batchID, fileName: table.fileName, rowCount: values.count,
                                       periods: periods.map { PeriodLabel($0) },

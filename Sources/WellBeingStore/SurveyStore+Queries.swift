@@ -39,17 +39,15 @@ extension SurveyStore {
         }
         if let requested {
             guard known.contains(requested) else {
-                throw WellBeingError(.usage, "The store has no survey '\(requested)'"
-                    + (known.isEmpty ? "; import responses first." : "; it has \(known.joined(separator: ", "))."))
+                throw WellBeingError(.usage, known.isEmpty ? Message(.noSurveyYet)
+                    : Message(.noSurveyNamed, ["survey": requested, "known": known.joined(separator: ", ")]))
             }
             return SurveyID(requested)
         }
         switch known.count {
-        case 0: throw WellBeingError(.usage, "The store holds no survey yet. Import responses first: "
-                    + "wellbeing import responses FILE --instrument Surveys/lwc.yaml --period 2025")
+        case 0: throw WellBeingError(.usage, Message(.noSurveyYet))
         case 1: return SurveyID(known[0])
-        default: throw WellBeingError(.usage, "The store holds several surveys (\(known.joined(separator: ", "))); "
-                    + "say which with --survey.")
+        default: throw WellBeingError(.usage, Message(.severalSurveys, ["known": known.joined(separator: ", ")]))
         }
     }
 

@@ -150,13 +150,10 @@ public final class SurveyStore: Sendable {
             let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
             let tableCount = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
             if applicationID != StoreSchema.applicationID && tableCount > 0 {
-                throw WellBeingError(.badData, "'\(path)' is an SQLite file but not a wellbeing store; "
-                    + "give another --store path.")
+                throw WellBeingError(.badData, Message(.storeNotAStore, ["path": path]))
             }
             if try migrator.hasBeenSuperseded(db) {
-                throw WellBeingError(.badData, "The store '\(path)' was written by a newer version of wellbeing "
-                    + "(its schema has changes this version \(ToolVersion.current) does not know). "
-                    + "Update wellbeing to open it; the store was not changed.")
+                throw WellBeingError(.badData, Message(.storeNewer, ["path": path, "version": ToolVersion.current]))
             }
         }
     }
@@ -165,9 +162,7 @@ public final class SurveyStore: Sendable {
     private static func checkIntegrity(_ queue: DatabaseQueue, path: String) throws {
         let result = try queue.read { try String.fetchAll($0, sql: "PRAGMA quick_check(3)") }
         guard result != ["ok"] else { return }
-        throw WellBeingError(.badData, "The store '\(path)' is damaged (SQLite reports: "
-            + result.joined(separator: "; ").singleLineVisible + "); nothing was written. "
-            + "Restore it from a backup; 'sqlite3 \(path) .recover' may save what is left.")
+        throw WellBeingError(.badData, Message(.storeDamaged, ["path": path, "detail": result.joined(separator: "; ").singleLineVisible]))
     }
 
     /// Builds a complete, migrated store under a temporary name in the same folder and links it into place.
@@ -228,8 +223,7 @@ public final class SurveyStore: Sendable {
 
     /// The refusal of `.createNew` where a file already stands.
     private static func alreadyExists(_ path: String) -> WellBeingError {
-        WellBeingError(.cannotCreateOutput, "'\(path)' already exists; a new store never replaces a file. "
-            + "Remove it yourself or choose another folder.")
+        WellBeingError(.cannotCreateOutput, Message(.storeExists, ["path": path]))
     }
 
     static func fileSize(_ path: String) -> Int {
@@ -247,20 +241,16 @@ public final class SurveyStore: Sendable {
         let detail = (database.message ?? "").visibleControlCharacters
         switch database.resultCode {
         case .SQLITE_BUSY, .SQLITE_LOCKED:
-            return WellBeingError(.storeBusy, "The store '\(path)' is busy: another wellbeing command is writing to it. "
-                + "Try again when it has finished.")
+            return WellBeingError(.storeBusy, Message(.storeBusy, ["path": path]))
         case .SQLITE_NOTADB, .SQLITE_CORRUPT:
-            return WellBeingError(.badData, "'\(path)' is not a readable wellbeing store: it is damaged or not a store "
-                + "(\(detail.isEmpty ? "corrupt" : detail)). Restore it from a backup.")
+            return WellBeingError(.badData, Message(.storeNotReadable, ["path": path, "detail": detail.isEmpty ? "corrupt" : detail]))
         case .SQLITE_CANTOPEN, .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_AUTH:
             if access == .read {
-                return WellBeingError(.inputMissing, "Cannot open the store '\(path)' for reading: \(detail.isEmpty ? "permission denied" : detail).")
+                return WellBeingError(.inputMissing, Message(.storeCannotRead, ["path": path, "detail": detail.isEmpty ? "permission denied" : detail]))
             }
-            return WellBeingError(.cannotCreateOutput, "Cannot open the store '\(path)' for writing: "
-                + "\(detail.isEmpty ? "permission denied" : detail). Check that you may write the file and its folder.")
+            return WellBeingError(.cannotCreateOutput, Message(.storeCannotWrite, ["path": path, "detail": detail.isEmpty ? "permission denied" : detail]))
         case .SQLITE_FULL:
-            return WellBeingError(.ioFailure, "Writing the store '\(path)' failed: the disk is full (No space left on "
-                + "device). Nothing of this command's changes was kept; free some space and try again.")
+            return WellBeingError(.ioFailure, Message(.storeDiskFull, ["path": path]))
         case .SQLITE_IOERR:
             return WellBeingError(.ioFailure, access == .read
                 ? "Reading the store '\(path)' failed (\(detail.isEmpty ? "I/O error" : detail))."

@@ -77,7 +77,7 @@ import Testing
         // "… and 950 more" is the count of problems beyond the first 50: "… ほか 950 件" in Japanese.
         let place = input.needle.hasPrefix("… and ")
             ? "… ほか " + input.needle.dropFirst("… and ".count).replacingOccurrences(of: " more", with: " 件")
-            : input.needle.components(separatedBy: ": ").first!
+            : (input.needle.contains(":") ? input.needle.components(separatedBy: ": ").first! : input.file)
         #expect(japanese.status == input.exit)
         #expect(japanese.errors.hasPrefix("エラー: ") && japanese.errors.contains(place), "expected '\(place)' in: \(japanese.errors.prefix(600))")
         #expect(japanese.output.isEmpty)
