@@ -3,6 +3,10 @@
 public enum MessageKey: String, Sendable, Hashable, Codable, CaseIterable {
     // Console
     case errorPrefix, notePrefix, wrote, andMore
+    // Workbooks
+    case workbookUnreadable, notAZip, partMissing, noSheets, sheetMissing, unknownSheet, zipBomb, partDamaged,
+         outsideWorkbook, outsidePackage, documentType, textTooLong, cellOutsideGrid, cellTwice, sharedStringMissing,
+         oldXLS, passwordProtected, cannotImport, sheetOnCSV
     // The store
     case storeBusy, storeNotReadable, storeCannotRead, storeCannotWrite, storeDiskFull, storeNewer, storeDamaged,
          storeNotAStore, noSurveyNamed, noSurveyYet, severalSurveys, storeExists
@@ -47,6 +51,34 @@ public enum MessageCatalogue {
     /// Key → (English, Japanese). A test checks that every key is here, in both languages, with the same
     /// placeholders.
     public static let entries: [MessageKey: (en: String, ja: String)] = [
+        .workbookUnreadable: ("'{file}' cannot be read as an Excel workbook:", "'{file}' を Excel ブックとして読めません:"),
+        .notAZip: ("it is not a readable .xlsx (a ZIP package); open it in Excel and save it again as .xlsx",
+                   "読める .xlsx（ZIP 形式）ではありません。Excel で開き、.xlsx として保存し直してください"),
+        .partMissing: ("the part is missing", "この部品がありません"),
+        .noSheets: ("the workbook has no sheets", "ブックにシートがありません"),
+        .sheetMissing: ("the sheet '{sheet}' is missing", "シート '{sheet}' がありません"),
+        .unknownSheet: ("'{file}' has no sheet '{sheet}'; its sheets are {sheets}. Give --sheet NAME or --sheet NUMBER.",
+                        "'{file}' にシート '{sheet}' はありません。あるのは {sheets} です。--sheet 名前 か --sheet 番号 で指定してください。"),
+        .zipBomb: ("the part inflates to more than {limit} (a zip bomb?)", "この部品は展開すると {limit} を超えます（zip 爆弾の疑い）"),
+        .partDamaged: ("the part is damaged ({detail}); open the file in Excel and save it again",
+                       "この部品は壊れています（{detail}）。Excel で開いて保存し直してください"),
+        .outsideWorkbook: ("a part it needs is stored outside the workbook ('{target}'); external references are never followed. Save a copy with the data in it.",
+                           "必要な部品がブックの外（'{target}'）にあります。外部参照はたどりません。データを含めた形で保存し直してください。"),
+        .outsidePackage: ("a relationship points outside the package ('{target}')", "関連付けがファイルの外（'{target}'）を指しています"),
+        .documentType: ("it has a document type or entity declaration (<!DOCTYPE or <!ENTITY), which workbooks never need and which can hide entity-expansion attacks",
+                        "文書型宣言または実体宣言（<!DOCTYPE、<!ENTITY）があります。Excel ブックには不要で、実体展開攻撃に使われるため読みません"),
+        .textTooLong: ("a single tag or text is longer than 64 MB", "1 つのタグまたは文字列が 64 MB を超えています"),
+        .cellOutsideGrid: ("the cell reference '{reference}' lies outside Excel's grid (columns A–XFD, rows 1–1048576)",
+                           "セル参照 '{reference}' が Excel の範囲（列 A〜XFD、行 1〜1048576）の外です"),
+        .cellTwice: ("the cell appears twice in its row, or out of order", "同じ行にこのセルが 2 回あるか、順序が乱れています"),
+        .sharedStringMissing: ("refers to shared string '{index}', which the workbook does not have",
+                               "共有文字列 '{index}' を参照していますが、ブックにその文字列がありません"),
+        .oldXLS: ("this is an old Excel .xls file; open it in Excel and save it as an Excel workbook (.xlsx) or CSV UTF-8",
+                  "古い Excel の .xls ファイルです。Excel で開き、Excel ブック（.xlsx）か CSV UTF-8 で保存してください"),
+        .passwordProtected: ("the workbook is protected with a password; open it in Excel and save it without one (File → Info → Protect Workbook → Encrypt with Password, cleared)",
+                             "ブックにパスワードが設定されています。Excel で開き、パスワードを外して保存してください（ファイル → 情報 → ブックの保護 → パスワードを使用して暗号化 を空欄に）"),
+        .cannotImport: ("'{file}' cannot be imported:", "'{file}' は取り込めません:"),
+        .sheetOnCSV: ("--sheet applies to Excel workbooks; '{file}' is a text (CSV) file.", "--sheet は Excel ブック用です。'{file}' はテキスト（CSV）ファイルです。"),
         .storeBusy: ("The store '{path}' is busy: another wellbeing command is writing to it. Try again when it has finished.",
                      "ストア '{path}' は、ほかの wellbeing のコマンドが書き込み中です。終わってからもう一度実行してください。"),
         .storeNotReadable: ("'{path}' is not a readable wellbeing store: it is damaged or not a store ({detail}). Restore it from a backup.",

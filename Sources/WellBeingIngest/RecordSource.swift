@@ -38,13 +38,11 @@ public enum RecordSources {
         }
         if WorkbookReader.isCompoundDocument(prefix) {
             let encrypted = Self.contains(path: path, utf16Name: "EncryptionInfo")
-            throw WellBeingError.badData("'\(name)' cannot be imported:", problems: [
-                DataProblem(location: SourceLocation(file: name), reason: encrypted
-                    ? "the workbook is protected with a password; open it in Excel and save it without one (File → Info → Protect Workbook → Encrypt with Password, cleared)"
-                    : "this is an old Excel .xls file; open it in Excel and save it as an Excel workbook (.xlsx) or CSV UTF-8")])
+            throw WellBeingError.badData(Message(.cannotImport, ["file": name]), problems: [
+                DataProblem(location: SourceLocation(file: name), message: Message(encrypted ? .passwordProtected : .oldXLS))])
         }
         if sheet != nil {
-            throw WellBeingError(.usage, "--sheet applies to Excel workbooks; '\(name)' is a text (CSV) file.")
+            throw WellBeingError(.usage, Message(.sheetOnCSV, ["file": name]))
         }
         return CSVReader(source: try TextSource(path: path, encoding: encoding))
     }

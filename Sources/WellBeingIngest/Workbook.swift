@@ -59,14 +59,14 @@ public final class WorkbookReader: RecordSource {
         let name = displayName ?? (path as NSString).lastPathComponent
         self.displayName = name
         fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        func refuse(_ reason: String, part: String? = nil) -> WellBeingError {
-            WellBeingError.badData("'\(name)' cannot be read as an Excel workbook:", problems: [
-                DataProblem(location: SourceLocation(file: name, column: part), reason: reason)])
+        func refuse(_ reason: Message, part: String? = nil) -> WellBeingError {
+            WellBeingError.badData(Message(.workbookUnreadable, ["file": name]), problems: [
+                DataProblem(location: SourceLocation(file: name, column: part), message: reason)])
         }
         do {
             archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
         } catch {
-            throw refuse("it is not a readable .xlsx (a ZIP package); open it in Excel and save it again as .xlsx")
+            throw refuse(Message(.notAZip))
         }
         // The workbook part, from the package relationships (usually xl/workbook.xml).
         let root = try Self.readSmallPart(archive, "_rels/.rels", file: name, required: false)
@@ -78,12 +78,12 @@ public final class WorkbookReader: RecordSource {
             }
         }
         guard let workbookXML = try Self.readSmallPart(archive, workbookPath, file: name, required: true) else {
-            throw refuse("the workbook part is missing", part: workbookPath)
+            throw refuse(Message(.partMissing), part: workbookPath)
         }
         let folder = (workbookPath as NSString).deletingLastPathComponent
         let relationsPath = (folder.isEmpty ? "" : folder + "/") + "_rels/" + (workbookPath as NSString).lastPathComponent + ".rels"
         guard let relationsXML = try Self.readSmallPart(archive, relationsPath, file: name, required: true) else {
-            throw refuse("the workbook's relationships are missing", part: relationsPath)
+            throw refuse(Message(.partMissing), part: relationsPath)
         }
         let relations = try Self.relationships(relationsXML, part: relationsPath, file: name)
         // Sheets in workbook order, and the 1904 date system.
@@ -101,7 +101,7 @@ public final class WorkbookReader: RecordSource {
             }
         }
         self.uses1904 = uses1904
-        guard !sheets.isEmpty else { throw refuse("the workbook has no sheets", part: workbookPath) }
+        guard !sheets.isEmpty else { throw refuse(Message(.noSheets), part: workbookPath) }
         let chosen: (name: String, relation: String)
         if let requested {
             if let match = sheets.first(where: { $0.name == requested }) {
@@ -109,19 +109,19 @@ public final class WorkbookReader: RecordSource {
             } else if let number = Int(requested), number >= 1, number <= sheets.count {
                 chosen = sheets[number - 1]
             } else {
-                throw WellBeingError(.usage, "'\(name)' has no sheet '\(requested)'; its sheets are "
-                    + sheets.enumerated().map { "\($0.offset + 1) '\($0.element.name)'" }.joined(separator: ", ")
-                    + ". Give --sheet NAME or --sheet NUMBER.")
+                throw WellBeingError(.usage, Message(.unknownSheet, [
+                    "file": name, "sheet": requested,
+                    "sheets": sheets.enumerated().map { "\($0.offset + 1) '\($0.element.name)'" }.joined(separator: ", ")]))
             }
         } else {
             chosen = sheets[0]
         }
         sheetName = chosen.name
         guard let relation = relations.first(where: { $0.id == chosen.relation }) else {
-            throw refuse("the sheet '\(chosen.name)' has no relationship \(chosen.relation)", part: relationsPath)
+            throw refuse(Message(.sheetMissing, ["sheet": chosen.name]), part: relationsPath)
         }
         let sheetPath = try Self.resolve(relation.target, from: folder, external: relation.external, file: name)
-        guard let entry = archive[sheetPath] else { throw refuse("the sheet '\(chosen.name)' is missing", part: sheetPath) }
+        guard let entry = archive[sheetPath] else { throw refuse(Message(.sheetMissing, ["sheet": chosen.name]), part: sheetPath) }
         sheetEntry = entry
         // Shared strings and styles, when the workbook has them.
         var strings: [[UInt8]] = []
@@ -164,7 +164,7 @@ public final class WorkbookReader: RecordSource {
             _ = try archive.extract(sheetEntry, bufferSize: 1 << 20, skipCRC32: true) { data in
                 inflated += UInt64(data.count)
                 if inflated > limit || (inflated > 16 << 20 && inflated / compressed > Limits.ratio) {
-                    throw XMLScanner.Refusal(reason: "the sheet inflates to more than \(inflated > limit ? "\(limit >> 20) MB" : "\(Limits.ratio) times its compressed size") (a zip bomb?)")
+                    throw XMLScanner.Refusal(Message(.zipBomb, ["limit": inflated > limit ? "\(limit >> 20) MB" : "\(Limits.ratio) × compressed"]))
                 }
                 try data.withUnsafeBytes { raw in
                     try scanner.feed(raw.bindMemory(to: UInt8.self)) { event in try state.handle(event, emit: body) }
@@ -172,22 +172,21 @@ public final class WorkbookReader: RecordSource {
             }
             try scanner.finish()
         } catch let refusal as XMLScanner.Refusal {
-            throw WellBeingError.badData("'\(displayName)' cannot be read as an Excel workbook:", problems: [
-                DataProblem(location: SourceLocation(file: displayName, line: state.row > 0 ? state.row : nil, column: part,
-                                                     sheet: sheetName), reason: refusal.reason)])
+            throw WellBeingError.badData(Message(.workbookUnreadable, ["file": displayName]), problems: [
+                refusal.problem(at: SourceLocation(file: displayName, line: state.row > 0 ? state.row : nil, column: part,
+                                                   sheet: sheetName))])
         } catch let error as WellBeingError {
             throw error
         } catch let error as SheetState.CellProblem {
-            throw WellBeingError.badData("'\(displayName)' cannot be read as an Excel workbook:", problems: [
-                DataProblem(location: SourceLocation(file: displayName, line: error.row, columnNumber: error.column, sheet: sheetName),
-                            reason: error.reason)])
+            throw WellBeingError.badData(Message(.workbookUnreadable, ["file": displayName]), problems: [
+                error.refusal.problem(at: SourceLocation(file: displayName, line: error.row, columnNumber: error.column, sheet: sheetName))])
         } catch {
             if error is CancellationError { throw error }
             // A body's own error passes through; a ZIP error means a damaged part.
             if String(describing: type(of: error)).contains("ArchiveError") || String(describing: type(of: error)).contains("CompressionError") {
-                throw WellBeingError.badData("'\(displayName)' cannot be read as an Excel workbook:", problems: [
+                throw WellBeingError.badData(Message(.workbookUnreadable, ["file": displayName]), problems: [
                     DataProblem(location: SourceLocation(file: displayName, column: part),
-                                reason: "the part is damaged (\(error)); open the file in Excel and save it again")])
+                                message: Message(.partDamaged, ["detail": "\(error)"]))])
             }
             throw error
         }
@@ -198,7 +197,15 @@ public final class WorkbookReader: RecordSource {
         struct CellProblem: Error {
             var row: Int
             var column: Int?
-            var reason: String
+            var refusal: XMLScanner.Refusal
+
+            init(row: Int, column: Int?, reason: String) {
+                (self.row, self.column, refusal) = (row, column, XMLScanner.Refusal(reason: reason))
+            }
+
+            init(row: Int, column: Int?, _ message: Message) {
+                (self.row, self.column, refusal) = (row, column, XMLScanner.Refusal(message))
+            }
         }
 
         let sharedStrings: [[UInt8]]
@@ -343,14 +350,13 @@ public final class WorkbookReader: RecordSource {
             }
             if let reference = referenceValue {
                 guard let (column, cellRow) = Self.cellReference(reference) else {
-                    throw CellProblem(row: row, column: nil, reason: "the cell reference '\(String(decoding: reference, as: UTF8.self))' "
-                                      + "lies outside Excel's grid (columns A–XFD)")
+                    throw CellProblem(row: row, column: nil, Message(.cellOutsideGrid, ["reference": String(decoding: reference, as: UTF8.self)]))
                 }
                 guard cellRow == row else {
                     throw CellProblem(row: row, column: column + 1, reason: "a cell of row \(cellRow) stands in row \(row)")
                 }
                 guard column > lastColumn else {
-                    throw CellProblem(row: row, column: column + 1, reason: "the cell appears twice in its row, or out of order")
+                    throw CellProblem(row: row, column: column + 1, Message(.cellTwice))
                 }
                 cellColumn = column
             } else {
@@ -386,8 +392,7 @@ public final class WorkbookReader: RecordSource {
             case .shared:
                 guard sawValue else { return }
                 guard let index = value.withUnsafeBufferPointer({ Self.integer($0) }), sharedStrings.indices.contains(index) else {
-                    throw CellProblem(row: row, column: cellColumn + 1, reason: "refers to shared string "
-                                      + "'\(String(decoding: value, as: UTF8.self))', which the workbook does not have")
+                    throw CellProblem(row: row, column: cellColumn + 1, Message(.sharedStringMissing, ["index": String(decoding: value, as: UTF8.self)]))
                 }
                 try appendField(sharedStrings[index])
                 return
@@ -501,16 +506,15 @@ public final class WorkbookReader: RecordSource {
     /// The path inside the package of a relationship's target, relative to `folder` (or absolute with '/').
     static func resolve(_ target: String, from folder: String, external: Bool, file: String) throws -> String {
         guard !external, !target.contains("://") else {
-            throw WellBeingError.badData("'\(file)' cannot be read as an Excel workbook:", problems: [
-                DataProblem(location: SourceLocation(file: file), reason: "a part it needs is stored outside the workbook "
-                            + "('\(target)'); external references are never followed. Save a copy with the data in it.")])
+            throw WellBeingError.badData(Message(.workbookUnreadable, ["file": file]), problems: [
+                DataProblem(location: SourceLocation(file: file), message: Message(.outsideWorkbook, ["target": target]))])
         }
         var components: [String] = target.hasPrefix("/") ? [] : folder.split(separator: "/").map(String.init)
         for component in target.split(separator: "/") {
             if component == ".." {
                 guard !components.isEmpty else {
-                    throw WellBeingError.badData("'\(file)' cannot be read as an Excel workbook:", problems: [
-                        DataProblem(location: SourceLocation(file: file), reason: "a relationship points outside the package ('\(target)')")])
+                    throw WellBeingError.badData(Message(.workbookUnreadable, ["file": file]), problems: [
+                        DataProblem(location: SourceLocation(file: file), message: Message(.outsidePackage, ["target": target]))])
                 }
                 components.removeLast()
             } else if component != "." {
@@ -525,8 +529,8 @@ public final class WorkbookReader: RecordSource {
                               limit: UInt64 = Limits.smallPartBytes) throws -> [UInt8]? {
         guard let entry = archive[path] else {
             if required {
-                throw WellBeingError.badData("'\(file)' cannot be read as an Excel workbook:", problems: [
-                    DataProblem(location: SourceLocation(file: file, column: path), reason: "the part is missing")])
+                throw WellBeingError.badData(Message(.workbookUnreadable, ["file": file]), problems: [
+                    DataProblem(location: SourceLocation(file: file, column: path), message: Message(.partMissing))])
             }
             return nil
         }
@@ -537,16 +541,15 @@ public final class WorkbookReader: RecordSource {
                 bytes.append(contentsOf: data)
                 let size = UInt64(bytes.count)
                 if size > limit || (size > 16 << 20 && size / compressed > Limits.ratio) {
-                    throw XMLScanner.Refusal(reason: "the part inflates to more than \(size > limit ? "\(limit >> 20) MB" : "\(Limits.ratio) times its compressed size") (a zip bomb?)")
+                    throw XMLScanner.Refusal(Message(.zipBomb, ["limit": size > limit ? "\(limit >> 20) MB" : "\(Limits.ratio) × compressed"]))
                 }
             }
         } catch let refusal as XMLScanner.Refusal {
-            throw WellBeingError.badData("'\(file)' cannot be read as an Excel workbook:", problems: [
-                DataProblem(location: SourceLocation(file: file, column: path), reason: refusal.reason)])
+            throw WellBeingError.badData(Message(.workbookUnreadable, ["file": file]), problems: [
+                refusal.problem(at: SourceLocation(file: file, column: path))])
         } catch {
-            throw WellBeingError.badData("'\(file)' cannot be read as an Excel workbook:", problems: [
-                DataProblem(location: SourceLocation(file: file, column: path),
-                            reason: "the part is damaged (\(error)); open the file in Excel and save it again")])
+            throw WellBeingError.badData(Message(.workbookUnreadable, ["file": file]), problems: [
+                DataProblem(location: SourceLocation(file: file, column: path), message: Message(.partDamaged, ["detail": "\(error)"]))])
         }
         return bytes
     }
@@ -558,8 +561,8 @@ public final class WorkbookReader: RecordSource {
             try xml.withUnsafeBufferPointer { try scanner.feed($0, handler: handler) }
             try scanner.finish()
         } catch let refusal as XMLScanner.Refusal {
-            throw WellBeingError.badData("'\(file)' cannot be read as an Excel workbook:", problems: [
-                DataProblem(location: SourceLocation(file: file, column: part), reason: refusal.reason)])
+            throw WellBeingError.badData(Message(.workbookUnreadable, ["file": file]), problems: [
+                refusal.problem(at: SourceLocation(file: file, column: part))])
         }
     }
 

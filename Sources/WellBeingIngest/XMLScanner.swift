@@ -79,6 +79,22 @@ struct XMLScanner {
     /// Why the XML was refused; the reader adds the file and part.
     struct Refusal: Error {
         var reason: String
+        /// The reason as a catalogue message, when it has one.
+        var message: Message?
+
+        init(reason: String) {
+            self.reason = reason
+        }
+
+        init(_ message: Message) {
+            reason = message.text(in: .en)
+            self.message = message
+        }
+
+        /// The refusal as a located problem.
+        func problem(at location: SourceLocation) -> DataProblem {
+            message.map { DataProblem(location: location, message: $0) } ?? DataProblem(location: location, reason: reason)
+        }
     }
 
     private var pending: [UInt8] = []
@@ -94,7 +110,7 @@ struct XMLScanner {
             pending.removeFirst(used)
         }
         if pending.count > 64 << 20 {
-            throw Refusal(reason: "a single tag or text is longer than 64 MB")
+            throw Refusal(Message(.textTooLong))
         }
     }
 
@@ -138,8 +154,7 @@ struct XMLScanner {
                 } else if position + 9 > count {
                     return position
                 } else {
-                    throw Refusal(reason: "it has a document type or entity declaration (<!DOCTYPE or <!ENTITY), which "
-                                  + "workbooks never need and which can hide entity-expansion attacks")
+                    throw Refusal(Message(.documentType))
                 }
                 continue
             }
