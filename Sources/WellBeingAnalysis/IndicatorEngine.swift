@@ -75,7 +75,7 @@ public struct IndicatorEngine: Sendable {
     func weightsCellsAndStandard() throws -> (Weighting, [Double], CalibrationCells, Int, Standardization?) {
         let count = matrix.respondentCount
         guard count > 0 else {
-            throw WellBeingError(.usage, "There are no responses of \(matrix.instrument.id) for period \(matrix.period).")
+            throw WellBeingError(.usage, Message(.noResponsesOf, ["survey": matrix.instrument.id.rawValue, "period": matrix.period.rawValue]))
         }
         let design = matrix.instrument.design
         let weighting = options.weighting ?? Weighting.automatic(
@@ -87,7 +87,7 @@ public struct IndicatorEngine: Sendable {
         var standard: Standardization?
         if let by = options.standardization {
             if options.breakdown != nil {
-                throw WellBeingError(.usage, "--standardize adjusts the group means; it cannot be combined with --by.")
+                throw WellBeingError(.usage, Message(.standardizeWithBy))
             }
             standard = try Standardization(matrix: matrix, by: by, population: population)
         }
@@ -99,21 +99,17 @@ public struct IndicatorEngine: Sendable {
         case .design:
             guard let weights = designWeights else {
                 throw WellBeingError(.usage, design == nil
-                    ? "The survey '\(matrix.instrument.id)' has no design weights (its instrument names no weight column "
-                        + "and no stratified design); use --weights none or raked."
-                    : "The design weights of '\(matrix.instrument.id)' \(matrix.period) are N_h/n_h per stratum, which needs "
-                        + "the number of people in each stratum. Import the population table (wellbeing import population "
-                        + "FILE), or use --weights none.")
+                    ? Message(.noDesignWeights, ["survey": matrix.instrument.id.rawValue])
+                    : Message(.designWeightsNeedPopulation, ["survey": matrix.instrument.id.rawValue, "period": matrix.period.rawValue]))
             }
             guard weights.contains(where: { $0 > 0 }) else {
-                throw WellBeingError(.badData, "Every design weight of \(matrix.instrument.id) \(matrix.period) is zero.")
+                throw WellBeingError(.badData, Message(.designWeightsZero, ["survey": matrix.instrument.id.rawValue, "period": matrix.period.rawValue]))
             }
             return (.design, weights, unraked, 0, standard)
         case .raked:
             guard let population else {
-                throw WellBeingError(.usage, "There are no population margins for \(matrix.instrument.id) "
-                    + "\(matrix.period) to rake to. Import them (wellbeing import population FILE), or use --weights "
-                    + (matrix.designWeights == nil ? "none." : "design or none."))
+                throw WellBeingError(.usage, Message(matrix.designWeights == nil ? .noMargins : .noMarginsDesign,
+                                                     ["survey": matrix.instrument.id.rawValue, "period": matrix.period.rawValue]))
             }
             let cells = try CalibrationCells(matrix: matrix, population: population, strata: unraked.strata,
                                              refinement: refinement)
@@ -175,7 +171,7 @@ public struct IndicatorEngine: Sendable {
         var smallAreaNotes: [AnalysisNote] = []
         if let smallArea = options.smallArea {
             if resolved.standardization != nil {
-                throw WellBeingError(.usage, "--small-area models the direct estimates; it cannot be combined with --standardize.")
+                throw WellBeingError(.usage, Message(.smallAreaWithStandardize))
             }
             let inputs = layout.indicators.enumerated().map { position, indicator in
                 (indicator.id, sums.smallAreaInputs(indicator: position, id: indicator.id, groups: domains.groups, cells: resolved.cells, options: options))
@@ -281,7 +277,7 @@ public struct IndicatorEngine: Sendable {
         let totalWeight = weights.reduce(0, +)
         let squaredWeight = weights.reduce(0) { $0 + $1 * $1 }
         if totalWeight <= 0 {
-            throw WellBeingError(.badData, "Every weight of \(matrix.instrument.id) \(matrix.period) is zero.")
+            throw WellBeingError(.badData, Message(.weightsZero, ["survey": matrix.instrument.id.rawValue, "period": matrix.period.rawValue]))
         }
         var results = IndicatorResults(
             survey: matrix.instrument.id, period: matrix.period, weighting: resolved.weighting, minimumN: options.minimumN,

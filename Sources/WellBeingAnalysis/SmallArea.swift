@@ -155,9 +155,8 @@ enum SmallAreaEstimation {
                 var row = [1.0]
                 for covariate in options.covariates {
                     guard let value = covariate.values[groups[area.group]] else {
-                        throw WellBeingError(.usage, "The covariate \(covariate.name) has no value for \(groups[area.group]) in this "
-                            + "period, which the small-area model needs for every group with respondents. Import its value, "
-                            + "or leave it out of --sae-covariates.")
+                        throw WellBeingError(.usage, Message(.covariateMissing, ["covariate": covariate.name,
+                                                                                 "group": groups[area.group].rawValue]))
                     }
                     row.append(value)
                 }

@@ -22,15 +22,13 @@ struct Standardization: Sendable {
     init(matrix: ResponseMatrix, by: Breakdown, population: PopulationTable?) throws {
         let survey = "\(matrix.instrument.id) \(matrix.period)"
         guard let population else {
-            throw WellBeingError(.usage, "Standardising by \(by.specification) needs the whole area's people by "
-                + "\(by.specification). Import the population table (wellbeing import population FILE) first.")
+            throw WellBeingError(.usage, Message(.standardizeNeedsPopulation, ["by": by.specification]))
         }
         let regrouped: ResponseMatrix
         do {
             regrouped = try matrix.regrouped(by: by)
-        } catch var error as WellBeingError {
-            error.message = error.message.replacingOccurrences(of: "--by", with: "--standardize")
-            throw error
+        } catch let error as WellBeingError where error.localized?.key == .byUnknownField {
+            throw WellBeingError(.usage, Message(.standardizeUnknownField, error.localized!.arguments))
         }
         var names = regrouped.groups.map(\.rawValue)
         let fields = matrix.instrument.respondent
@@ -38,8 +36,8 @@ struct Standardization: Sendable {
         for field in by.fields {
             let wanted = fields.field(named: field)
             guard let position = population.fields.firstIndex(where: { fields.field(named: $0) == wanted }) else {
-                throw WellBeingError(.badData, "Cannot standardise \(survey) by \(by.specification): the population table "
-                    + "has no column '\(field)' (it has \(population.fields.joined(separator: ", "))).")
+                throw WellBeingError(.badData, Message(.standardizeFieldMissing, [
+                    "survey": survey, "by": by.specification, "field": field, "fields": population.fields.joined(separator: ", ")]))
             }
             positions.append(position)
         }
@@ -52,9 +50,8 @@ struct Standardization: Sendable {
         for code in regrouped.groupCodes { counts[Int(code)] += 1 }
         let missing = names.indices.filter { counts[$0] > 0 && (totals[names[$0]] ?? 0) <= 0 }.map { names[$0] }
         if !missing.isEmpty {
-            throw WellBeingError(.badData, "Cannot standardise \(survey) by \(by.specification): the population table has "
-                + "no people in \(missing.joined(separator: ", ")), where there are respondents. Add the cells to the "
-                + "population file (import it again with --replace), or standardise by fewer fields.")
+            throw WellBeingError(.badData, Message(.standardizeNoPeople, [
+                "survey": survey, "by": by.specification, "cells": missing.joined(separator: ", ")]))
         }
         // Cells with people but no respondent in the whole period still count in the shares: every group lacks them.
         for (key, _) in totals.sorted(by: { $0.key < $1.key }) where !names.contains(key) { names.append(key) }

@@ -54,9 +54,7 @@ struct Strata: Sendable {
         self.design = design
         guard let population else {
             if design.finitePopulationCorrection {
-                throw WellBeingError(.usage, "The sample of \(survey) is stratified by \(design.strata.specification) with "
-                    + "the finite-population correction (design: fpc: true), which needs the number of people in each "
-                    + "stratum. Import the population table (wellbeing import population FILE), or use --weights none.")
+                throw WellBeingError(.usage, Message(.fpcNeedsPopulation, ["survey": survey, "strata": design.strata.specification]))
             }
             self.population = nil
             return
@@ -67,9 +65,9 @@ struct Strata: Sendable {
         for field in design.strata.fields {
             let wanted = respondentFields.field(named: field)
             guard let position = population.fields.firstIndex(where: { respondentFields.field(named: $0) == wanted }) else {
-                throw WellBeingError(.badData, "The sample of \(survey) is stratified by \(design.strata.specification), "
-                    + "but the population table has no column '\(field)' (it has \(population.fields.joined(separator: ", "))). "
-                    + "Import a population table by \(design.strata.specification), or change design: strata in the instrument.")
+                throw WellBeingError(.badData, Message(.strataFieldMissing, [
+                    "survey": survey, "strata": design.strata.specification, "field": field,
+                    "fields": population.fields.joined(separator: ", ")]))
             }
             positions.append(position)
         }
@@ -80,24 +78,22 @@ struct Strata: Sendable {
             totals[key, default: 0] += cell.count
         }
         var sizes: [Double] = []
-        var problems: [String] = []
+        var problems: [Message] = []
         for (stratum, name) in names.enumerated() {
             let size = totals[name] ?? 0
             if counts[stratum] == 0 {
                 // A listed value nobody answered from: nothing to weight.
             } else if size <= 0 {
-                problems.append("the stratum \(name) has \(counts[stratum]) respondent(s) but no people in the population table")
+                problems.append(Message(.stratumNoPeople, ["stratum": name, "count": "\(counts[stratum])"]))
             } else if design.finitePopulationCorrection && Double(counts[stratum]) > size {
-                problems.append("the stratum \(name) has \(counts[stratum]) respondents but only \(CalibrationCells.number(size)) "
-                                + "people in the population table")
+                problems.append(Message(.stratumTooMany, ["stratum": name, "count": "\(counts[stratum])",
+                                                          "size": CalibrationCells.number(size)]))
             }
             sizes.append(size)
         }
         if !problems.isEmpty {
-            throw WellBeingError(.badData, "The stratified design of \(survey) does not fit the population table:\n"
-                + problems.map { "  " + $0 }.joined(separator: "\n")
-                + "\nCheck the strata values against the population file (import it again with --replace), "
-                + "or use --weights none.")
+            throw WellBeingError(.badData, Message(.strataDoNotFit, ["survey": survey]), details: problems,
+                                 advice: Message(.strataAdvice))
         }
         self.population = sizes
     }

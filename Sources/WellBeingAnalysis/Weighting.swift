@@ -121,15 +121,14 @@ struct CalibrationCells: Sendable {
                 fieldValues.append(matrix.attributeValues[attribute])
                 fieldCodes.append(matrix.attributeCodes[attribute])
             } else {
-                throw WellBeingError(.badData, "The population table names '\(field)', which is not a respondent field of "
-                    + "'\(matrix.instrument.id)'.")
+                throw WellBeingError(.badData, Message(.populationUnknownField, ["field": field, "survey": matrix.instrument.id.rawValue]))
             }
         }
         let count = matrix.respondentCount
         var marginCellOfRespondent: [[Int32]] = []
         var marginPopulation: [[Double]] = []
         var marginCellNames: [[String]] = []
-        var problems: [String] = []
+        var problems: [Message] = []
         for margin in population.margins {
             let positions = margin.map { population.fields.firstIndex(of: $0)! }
             // Population by margin cell.
@@ -174,13 +173,13 @@ struct CalibrationCells: Sendable {
                 }
             }
             for value in missing.sorted() {
-                problems.append("respondents with \(value) have no row in the population margin \(margin.joined(separator: "*"))")
+                problems.append(Message(.rakeMissingRow, ["value": value, "margin": margin.joined(separator: "*")]))
             }
             for (index, total) in totals.enumerated() {
                 if total > 0 && respondentsPerCell[index] == 0 {
-                    problems.append("the population cell \(names[index]) (\(Self.number(total)) people) has no respondents")
+                    problems.append(Message(.rakeCellNoRespondents, ["cell": names[index], "count": Self.number(total)]))
                 } else if total == 0 && respondentsPerCell[index] > 0 {
-                    problems.append("the population cell \(names[index]) has \(respondentsPerCell[index]) respondent(s) but a count of 0")
+                    problems.append(Message(.rakeCellZeroCount, ["cell": names[index], "count": "\(respondentsPerCell[index])"]))
                 }
             }
             marginCellOfRespondent.append(cells)
@@ -188,10 +187,8 @@ struct CalibrationCells: Sendable {
             marginCellNames.append(names)
         }
         if !problems.isEmpty {
-            throw WellBeingError(.badData, "Cannot rake \(matrix.instrument.id) \(matrix.period) to the population margins:\n"
-                + problems.map { "  " + $0 }.joined(separator: "\n")
-                + "\nMerge the cells in the population file (or add the missing rows), import it again with --replace, "
-                + "or use --weights none.")
+            throw WellBeingError(.badData, Message(.cannotRake, ["survey": matrix.instrument.id.rawValue, "period": matrix.period.rawValue]),
+                                 details: problems, advice: Message(.rakeAdvice))
         }
         let joint = Self.jointCells(count: count, marginCells: marginCellOfRespondent, marginSizes: marginPopulation.map(\.count),
                                     strata: strata, refinement: refinement)
@@ -222,8 +219,7 @@ struct CalibrationCells: Sendable {
             var totals = [Double](repeating: 0, count: population.count)
             for cell in 0..<cellCount { totals[marginCellOfCell[margin][cell]] += cellBase[cell] }
             if let empty = totals.indices.first(where: { totals[$0] <= 0 && population[$0] > 0 }) {
-                throw WellBeingError(.badData, "Cannot rake: the respondents of \(marginCellNames[margin][empty]) all have a "
-                    + "design weight of 0.")
+                throw WellBeingError(.badData, Message(.rakeZeroWeights, ["cell": marginCellNames[margin][empty]]))
             }
         }
         var factors = [Double](repeating: 1, count: cellCount)
@@ -248,8 +244,7 @@ struct CalibrationCells: Sendable {
             }
             if worst <= tolerance { break }
             if sweeps >= maximumSweeps {
-                throw WellBeingError(.badData, "Raking did not converge in \(maximumSweeps) sweeps (largest margin error "
-                    + "\(worst)); the margins contradict each other. Check that they describe the same population.")
+                throw WellBeingError(.badData, Message(.rakeNoConvergence, ["sweeps": "\(maximumSweeps)", "error": "\(worst)"]))
             }
         }
         let weights = cellOfRespondent.enumerated().map { baseWeights[$0.offset] * factors[Int($0.element)] }

@@ -175,13 +175,13 @@ struct PeriodAnalysis {
         let values = try store.kpiValues(survey: survey, period: period)
         return try ids.map { id in
             guard known.contains(id) else {
-                let listed = known.joined(separator: ", ")
-                let hint = known.isEmpty ? " (no KPIs imported: wellbeing import kpis FILE)." : "; it has \(listed)."
-                throw WellBeingError(.usage, "--sae-covariates names the KPI '\(id)', which the store does not have for \(survey)" + hint)
+                throw WellBeingError(.usage, known.isEmpty
+                    ? Message(.unknownKPINone, ["kpi": id, "survey": survey.rawValue])
+                    : Message(.unknownKPI, ["kpi": id, "survey": survey.rawValue, "known": known.joined(separator: ", ")]))
             }
             let byGroup = Dictionary(values.filter { $0.kpi.rawValue == id }.map { ($0.group, $0.value) }, uniquingKeysWith: { a, _ in a })
             guard !byGroup.isEmpty else {
-                throw WellBeingError(.usage, "The KPI '\(id)' has no values for period \(period); import them, or leave it out of --sae-covariates.")
+                throw WellBeingError(.usage, Message(.kpiNoValues, ["kpi": id, "period": period.rawValue]))
             }
             return SmallAreaOptions.Covariate(name: id, values: byGroup)
         }

@@ -11,10 +11,10 @@ public struct Breakdown: Sendable, Hashable {
     public init(_ specification: String) throws {
         let fields = specification.split(separator: "*", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         guard !fields.isEmpty, !fields.contains(where: \.isEmpty) else {
-            throw WellBeingError(.usage, "--by '\(specification)' is not a field or a cross of fields such as '年代*性別'.")
+            throw WellBeingError(.usage, Message(.byNotAField, ["spec": specification]))
         }
         guard Set(fields).count == fields.count else {
-            throw WellBeingError(.usage, "--by '\(specification)' names a field twice.")
+            throw WellBeingError(.usage, Message(.byFieldTwice, ["spec": specification]))
         }
         self.fields = fields
     }
@@ -81,8 +81,8 @@ extension ResponseMatrix {
                 (names, codes, listed) = (attributeValues[index], attributeCodes[index], respondent.attributes[index].values)
             case nil:
                 let known = [respondent.group.column.name] + respondent.attributes.map(\.column.name)
-                throw WellBeingError(.usage, "--by '\(field)' is not a respondent field of '\(instrument.id)'; "
-                    + "it has \(known.joined(separator: ", ")).")
+                throw WellBeingError(.usage, Message(.byUnknownField, ["field": field, "survey": instrument.id.rawValue,
+                                                                       "known": known.joined(separator: ", ")]))
             }
             // Report order: the instrument's listed values, then the others sorted, no answer last.
             let present = Set(names)

@@ -96,6 +96,18 @@ extension WellBeingError {
         localized = message
     }
 
+    /// An error made of a summary, indented detail lines and advice after them, each a catalogue message.
+    public init(_ kind: Kind, _ summary: Message, details: [Message], advice: Message? = nil) {
+        func text(_ language: Language) -> String {
+            ([summary.text(in: language)] + details.map { "  " + $0.text(in: language) } + (advice.map { [$0.text(in: language)] } ?? []))
+                .joined(separator: "\n")
+        }
+        self.init(kind, text(.en))
+        localized = summary
+        detailMessages = details
+        adviceMessage = advice
+    }
+
     /// A `badData` error with a catalogue summary, listing up to `limit` problems.
     public static func badData(_ summary: Message, problems: [DataProblem], limit: Int = 50) -> WellBeingError {
         var error = badData(summary.text(in: .en), problems: problems, limit: limit)
@@ -112,8 +124,9 @@ extension WellBeingError {
             let summary = message.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? message
             return ([summary] + problemLines(.ja)).joined(separator: "\n")
         }
-        let summary = localized.text(in: language)
-        return problems.isEmpty ? summary : ([summary] + problemLines(language)).joined(separator: "\n")
+        var lines = [localized.text(in: language)] + detailMessages.map { "  " + $0.text(in: language) }
+        if let adviceMessage { lines.append(adviceMessage.text(in: language)) }
+        return (lines + problemLines(language)).joined(separator: "\n")
     }
 
     private func problemLines(_ language: Language) -> [String] {

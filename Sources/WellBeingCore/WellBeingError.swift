@@ -126,6 +126,9 @@ public struct WellBeingError: Error, Sendable, CustomStringConvertible {
     public var localized: Message?
     /// How many problems the text lists.
     public var problemLimit = 50
+    /// Lines under the summary, and advice after them, as catalogue messages.
+    public var detailMessages: [Message] = []
+    public var adviceMessage: Message?
 
     public init(_ kind: Kind, _ message: String, problems: [DataProblem] = []) {
         self.kind = kind
