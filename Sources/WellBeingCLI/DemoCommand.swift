@@ -117,7 +117,7 @@ struct Demo: ParsableCommand {
             do {
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             } catch {
-                throw WellBeingError(.cannotCreateOutput, "Cannot create the folder '\(out)': \(error.localizedDescription)")
+                throw WellBeingError(.cannotCreateOutput, Message(.cannotCreateFolder, ["path": out, "reason": error.localizedDescription]))
             }
             return out
         }

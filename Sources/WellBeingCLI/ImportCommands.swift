@@ -75,8 +75,8 @@ struct ImportResponses: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let loaded = try InstrumentLoader.load(path: instrument)
-            let inputs = [ProtectedFile(path: file, role: "the survey file"),
-                          ProtectedFile(path: instrument, role: "the instrument")] + storeOptions.protectedFiles
+            let inputs = [ProtectedFile(path: file, role: Message(.roleSurveyFile)),
+                          ProtectedFile(path: instrument, role: Message(.roleInstrument))] + storeOptions.protectedFiles
             if let rejects, rejects != "-" {
                 try OutputPaths.refuseCollision(output: rejects, option: "--rejects", with: inputs)
             }
@@ -166,17 +166,17 @@ final class RejectsFile: @unchecked Sendable {
                 target = .file(resolved)
                 staging = (resolved as NSString).deletingLastPathComponent
             case .directory:
-                throw WellBeingError(.cannotCreateOutput, "--rejects '\(argument)' is a folder; give a file name such as "
-                    + "'\((argument as NSString).appendingPathComponent("rejected.csv"))'.")
+                throw WellBeingError(.cannotCreateOutput, Message(.rejectsIsFolder, [
+                    "path": argument, "example": (argument as NSString).appendingPathComponent("rejected.csv")]))
             case .characterDevice, .fifo:
                 target = .stream(argument)
                 staging = NSTemporaryDirectory()
             case let kind:
-                throw WellBeingError(.cannotCreateOutput, "--rejects '\(argument)' is \(kind.phrase); give a file name.")
+                throw WellBeingError(.cannotCreateOutput, Message(.rejectsIsNot, ["path": argument])
+                    .localizingArgument("kind", Message(kind.phraseKey)))
             }
             if FileKind.of(staging) != .directory {
-                throw WellBeingError(.cannotCreateOutput, "Cannot write the rejects file '\(argument)': the folder "
-                    + "'\(staging)' does not exist.")
+                throw WellBeingError(.cannotCreateOutput, Message(.rejectsFolderMissing, ["path": argument, "folder": staging]))
             }
         }
         let name = argument == "-" ? "rejects" : (argument as NSString).lastPathComponent
@@ -184,7 +184,7 @@ final class RejectsFile: @unchecked Sendable {
             ".\(name).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         descriptor = open(stagingPath, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
-            throw WellBeingError(.cannotCreateOutput, "Cannot write the rejects file '\(argument)': \(OutputPaths.systemError()).")
+            throw WellBeingError(.cannotCreateOutput, Message(.cannotWriteRejects, ["path": argument, "reason": OutputPaths.systemError()]))
         }
         writer.append(texts: ["line", "problems", "cells"])
     }
@@ -223,12 +223,12 @@ final class RejectsFile: @unchecked Sendable {
     func commit() throws {
         try flush()
         guard fsync(descriptor) == 0 else {
-            throw WellBeingError(.ioFailure, "Writing the rejects file failed: \(OutputPaths.systemError()).")
+            throw WellBeingError(.ioFailure, Message(.writingRejectsFailed, ["reason": OutputPaths.systemError()]))
         }
         switch target {
         case let .file(path):
             guard rename(stagingPath, path) == 0 else {
-                throw WellBeingError(.ioFailure, "Cannot write the rejects file '\(path)': \(OutputPaths.systemError()).")
+                throw WellBeingError(.ioFailure, Message(.cannotWriteRejects, ["path": path, "reason": OutputPaths.systemError()]))
             }
             committed = true
             if rows > 0 { Console.say(Message(.wroteRejects, ["count": "\(rows)", "file": displayName])) }
@@ -236,7 +236,7 @@ final class RejectsFile: @unchecked Sendable {
             let bytes = try Data(contentsOf: URL(fileURLWithPath: stagingPath))
             let output = name == "-" ? STDOUT_FILENO : open(name, O_WRONLY | O_CLOEXEC)
             guard output >= 0 else {
-                throw WellBeingError(.cannotCreateOutput, "Cannot write the rejects to '\(name)': \(OutputPaths.systemError()).")
+                throw WellBeingError(.cannotCreateOutput, Message(.cannotWriteRejects, ["path": name, "reason": OutputPaths.systemError()]))
             }
             defer { if output != STDOUT_FILENO { close(output) } }
             try Self.writeAll(Array(bytes), to: output, naming: name == "-" ? "standard output" : "'\(name)'")

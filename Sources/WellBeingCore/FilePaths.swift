@@ -9,17 +9,17 @@ public struct ProtectedFile: Sendable, Hashable {
     /// The path as the user gave it.
     public var path: String
     /// What the file is, as a message names it: "the survey file", "the store".
-    public var role: String
+    public var role: Message
 
-    public init(path: String, role: String) {
+    public init(path: String, role: Message) {
         self.path = path
         self.role = role
     }
 
     /// The store file and the files SQLite keeps beside it (`-wal`, `-shm`, `-journal`).
     public static func store(_ path: String) -> [ProtectedFile] {
-        [ProtectedFile(path: path, role: "the store")]
-            + ["-wal", "-shm", "-journal"].map { ProtectedFile(path: path + $0, role: "the store's \($0.dropFirst()) file") }
+        [ProtectedFile(path: path, role: Message(.roleStore))]
+            + ["-wal", "-shm", "-journal"].map { ProtectedFile(path: path + $0, role: Message(.roleStoreJournal, ["suffix": String($0.dropFirst())])) }
     }
 }
 
@@ -43,6 +43,22 @@ public enum FileKind: Sendable, Hashable {
     }
 
     /// "a folder", "a character device (such as /dev/null)", … for messages.
+    /// The phrase in `language` ("a folder", "フォルダ").
+    public func phrase(in language: Language) -> String { Message(phraseKey).text(in: language) }
+
+    public var phraseKey: MessageKey {
+        switch self {
+        case .missing: return .kindMissing
+        case .regularFile: return .kindFile
+        case .directory: return .kindFolder
+        case .characterDevice: return .kindCharacterDevice
+        case .blockDevice: return .kindBlockDevice
+        case .fifo: return .kindFifo
+        case .socket: return .kindSocket
+        case .other: return .kindOther
+        }
+    }
+
     public var phrase: String {
         switch self {
         case .missing: return "missing"
@@ -68,8 +84,8 @@ public enum OutputPaths {
     /// - Parameter option: how the user named the output, such as `--rejects`.
     public static func refuseCollision(output: String, option: String, with protected: [ProtectedFile]) throws {
         for file in protected where sameFile(output, file.path) {
-            throw WellBeingError(.usage, "\(option) '\(output)' is the same file as \(file.role) '\(file.path)'; "
-                + "writing it would destroy that file. Nothing was written: give another file name.")
+            throw WellBeingError(.usage, Message(.sameFile, ["option": option, "output": output, "path": file.path])
+                .localizingArgument("role", file.role))
         }
     }
 

@@ -7,6 +7,8 @@ public struct Message: Sendable, Hashable, Codable {
     public var key: MessageKey
     /// The values for the template's `{placeholders}`.
     public var arguments: [String: String]
+    /// Values that are messages themselves ("the store", "a folder"), rendered in the same language.
+    public var nested: [String: Message] = [:]
 
     public init(_ key: MessageKey, _ arguments: [String: String] = [:]) {
         self.key = key
@@ -23,10 +25,20 @@ public struct Message: Sendable, Hashable, Codable {
             result += rest[..<open]
             guard let close = rest[open...].firstIndex(of: "}") else { break }
             let name = String(rest[rest.index(after: open)..<close])
-            result += arguments[name] ?? "{\(name)}"
+            result += nested[name]?.text(in: language) ?? arguments[name] ?? "{\(name)}"
             rest = rest[rest.index(after: close)...]
         }
         return result + rest
+    }
+}
+
+extension Message {
+    /// The message with the value `name` given as a message of its own, rendered in the reader's language.
+    public func localizingArgument(_ name: String, _ value: Message) -> Message {
+        var copy = self
+        copy.nested[name] = value
+        copy.arguments[name] = value.text(in: .en)
+        return copy
     }
 }
 

@@ -57,15 +57,15 @@ public enum ReportFiles {
         for path in [htmlPath, markdownPath, workbookPath] where destinations.contains(path) {
             let kind = FileKind.of(path)
             if kind != .missing && kind != .regularFile {
-                throw WellBeingError(.cannotCreateOutput, "Cannot write the report '\(path)': it is \(kind.phrase). "
-                    + "Move it away or choose another --out.")
+                throw WellBeingError(.cannotCreateOutput, Message(.reportPathIsNot, ["path": path])
+                    .localizingArgument("kind", Message(kind.phraseKey)))
             }
         }
         if markdown != nil {
             let kind = FileKind.of(chartFolder)
             if kind != .missing && kind != .directory {
-                throw WellBeingError(.cannotCreateOutput, "Cannot write the report's charts into '\(chartFolder)': it is "
-                    + "\(kind.phrase), not a folder. Move it away or choose another --out.")
+                throw WellBeingError(.cannotCreateOutput, Message(.chartsPathIsNot, ["path": chartFolder])
+                    .localizingArgument("kind", Message(kind.phraseKey)))
             }
         }
 
@@ -141,10 +141,11 @@ public enum ReportFiles {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             } catch {
-                throw WellBeingError(.cannotCreateOutput, "Cannot create the report folder '\(folder)': \(error.localizedDescription)")
+                throw WellBeingError(.cannotCreateOutput, Message(.cannotCreateReportFolder, ["path": folder, "reason": error.localizedDescription]))
             }
         case let kind:
-            throw WellBeingError(.cannotCreateOutput, "Cannot write reports into '\(folder)': it is \(kind.phrase), not a folder.")
+            throw WellBeingError(.cannotCreateOutput, Message(.reportFolderIsNot, ["path": folder])
+                .localizingArgument("kind", Message(kind.phraseKey)))
         }
     }
 
@@ -159,11 +160,12 @@ public enum ReportFiles {
         switch FileKind.of(resolved) {
         case .missing, .regularFile: break
         case let kind:
-            throw WellBeingError(.cannotCreateOutput, "\(option) '\(path)' is \(kind.phrase), not a file; give a file name.")
+            throw WellBeingError(.cannotCreateOutput, Message(.outputIsNot, ["option": option, "path": path])
+                .localizingArgument("kind", Message(kind.phraseKey)))
         }
         let folder = (resolved as NSString).deletingLastPathComponent
         guard FileKind.of(folder) == .directory else {
-            throw WellBeingError(.cannotCreateOutput, "Cannot write '\(path)': the folder '\(folder)' does not exist.")
+            throw WellBeingError(.cannotCreateOutput, Message(.folderMissing, ["path": path, "folder": folder]))
         }
         let staging = (folder as NSString).appendingPathComponent(".\((resolved as NSString).lastPathComponent).partial-\(getpid())")
         unlink(staging)
@@ -196,11 +198,9 @@ public enum ReportFiles {
         let reason = OutputPaths.systemError(code)
         switch code {
         case ENOSPC, EDQUOT, EIO, EFBIG:
-            return WellBeingError(.ioFailure, "Writing failed at '\(path)': \(reason). "
-                + "The earlier files were left as they were.")
+            return WellBeingError(.ioFailure, Message(.writeFailedFull, ["path": path, "reason": reason]))
         default:
-            return WellBeingError(.cannotCreateOutput, "Cannot write '\(path)': \(reason). "
-                + "The earlier files were left as they were.")
+            return WellBeingError(.cannotCreateOutput, Message(.cannotWrite, ["path": path, "reason": reason]))
         }
     }
 }
