@@ -77,7 +77,7 @@ extension SurveyStore {
         return try write { db in
             try handleRepeatedFile(db, kind: .population, survey: survey, sha256: table.sha256, fileName: table.fileName,
                                    replace: replace)
-            try replaceOrRefuseTable(db, "populationCell", what: "population margins", survey: survey, period: period,
+            try replaceOrRefuseTable(db, "populationCell", what: Message(.tablePopulation), survey: survey, period: period,
                                      replace: replace)
             let batchID = try insertBatch(db, kind: .population, survey: survey, instrumentID: nil, fileName: table.fileName,
                                           sha256: table.sha256, rowCount: population.cells.count, rejectedCount: 0,
@@ -131,8 +131,7 @@ extension SurveyStore {
                 } else {
                     let list = clashing.prefix(12).map { "\($0.indicator)\($0.period.isEmpty ? "" : " for \($0.period)") (batch \($0.batch))" }
                         .joined(separator: ", ") + (clashing.count > 12 ? ", …" : "")
-                    throw WellBeingError(.badData, "The store already has reference figures for \(list); nothing was "
-                        + "written. Use --replace to replace them.")
+                    throw WellBeingError(.badData, Message(.referenceExists, ["list": list]))
                 }
             }
             let batchID = try insertBatch(db, kind: .reference, survey: survey, instrumentID: nil, fileName: table.fileName,
@@ -191,7 +190,7 @@ extension SurveyStore {
         return try write { db in
             try handleRepeatedFile(db, kind: .sample, survey: survey, sha256: table.sha256, fileName: table.fileName,
                                    replace: replace)
-            try replaceOrRefuseTable(db, "sampleCell", what: "sample sizes", survey: survey, period: period, replace: replace)
+            try replaceOrRefuseTable(db, "sampleCell", what: Message(.tableSample), survey: survey, period: period, replace: replace)
             let batchID = try insertBatch(db, kind: .sample, survey: survey, instrumentID: nil, fileName: table.fileName,
                                           sha256: table.sha256, rowCount: sample.cells.count, rejectedCount: 0,
                                           periods: period.map { [$0.rawValue] } ?? [], encoding: table.encodingName,
@@ -211,16 +210,16 @@ extension SurveyStore {
 
     /// Refuses a second table (population margins, sample sizes) for the same survey and period, or with
     /// `replace` deletes the batch that holds the first.
-    private func replaceOrRefuseTable(_ db: Database, _ table: String, what: String, survey: SurveyID, period: PeriodLabel?,
+    private func replaceOrRefuseTable(_ db: Database, _ table: String, what: Message, survey: SurveyID, period: PeriodLabel?,
                                       replace: Bool) throws {
         guard let earlier = try Int64.fetchOne(db, sql: "SELECT DISTINCT batchId FROM \(table) WHERE surveyId = ? AND period = ?",
                                                arguments: [survey.rawValue, period?.rawValue ?? ""]) else { return }
         if replace {
             try db.execute(sql: "DELETE FROM batch WHERE id = ?", arguments: [earlier])
         } else {
-            throw WellBeingError(.badData, "The store already has \(what) for \(survey) "
-                + (period.map { "period \($0)" } ?? "(all periods)") + " in batch \(earlier); nothing was "
-                + "written. Use --replace to replace them, or 'wellbeing undo \(earlier)'.")
+            throw WellBeingError(.badData, Message(.tableExists, ["survey": survey.rawValue, "batch": "\(earlier)"])
+                .localizingArgument("what", what)
+                .localizingArgument("period", period.map { Message(.periodPhrase, ["period": $0.rawValue]) } ?? Message(.allPeriodsPhrase)))
         }
     }
 

@@ -61,7 +61,7 @@ extension SurveyStore {
                 """, arguments: [survey.rawValue])
         }
         guard let row else {
-            throw WellBeingError(.usage, "The store has no instrument for the survey '\(survey)'.")
+            throw WellBeingError(.usage, Message(.noInstrumentFor, ["survey": survey.rawValue]))
         }
         return try InstrumentLoader.parse(row["yaml"], fileName: row["fileName"])
     }
@@ -122,9 +122,8 @@ extension SurveyStore {
                 let storedAttributes: Int = block[3]
                 let blockID: Int64 = block[10]
                 func damaged(_ detail: String) -> WellBeingError {
-                    WellBeingError(.badData, "The store '\(path)' is damaged (batch \(batchID), block \(blockID): \(detail)); "
-                        + "it cannot be analysed. Restore the store from a backup, or take the batch back with "
-                        + "'wellbeing undo \(batchID)' and import its file again.")
+                    WellBeingError(.badData, Message(.storeBlockDamaged, ["path": path, "batch": "\(batchID)", "block": "\(blockID)",
+                                                                          "detail": "\(detail)"]))
                 }
                 let groupData: Data = block[5]
                 let attributeData: Data = block[7]
@@ -268,12 +267,11 @@ extension SurveyStore {
             let sameScale = oldScale.minimum == newScale.minimum && oldScale.maximum == newScale.maximum
             guard !sameScale || before.isReversed != item.isReversed else { continue }
             let change = sameScale
-                ? (item.isReversed ? "is reverse-scored now but was not" : "was reverse-scored but is not now")
-                : "is on \(newScale.rangeText) now but was on \(oldScale.rangeText)"
-            throw WellBeingError(.badData, "Item \(item.id) \(change): batch \(batch) was imported with instrument "
-                + "\(old.id) version \(old.version), the current one is version \(current.version). Answers scored two "
-                + "ways cannot be combined. Give the changed question a new item id in the new version, or take the "
-                + "older batches back with 'wellbeing undo'.")
+                ? Message(item.isReversed ? .changeNowReversed : .changeNoLongerReversed)
+                : Message(.changeRange, ["new": newScale.rangeText, "old": oldScale.rangeText])
+            throw WellBeingError(.badData, Message(.itemScaleChanged, [
+                "item": item.id.rawValue, "batch": "\(batch)", "survey": old.id.rawValue,
+                "old": old.version, "current": current.version]).localizingArgument("change", change))
         }
     }
 

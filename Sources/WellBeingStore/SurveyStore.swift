@@ -130,9 +130,7 @@ public final class SurveyStore: Sendable {
                 try migrator.migrate(writer)
                 try writer.close()
             } catch {
-                throw WellBeingError(.cannotCreateOutput, "The store '\(path)' was written by an older version of "
-                    + "wellbeing and must be upgraded before it can be read, which needs write access to it and its "
-                    + "folder. Run this command once where the store can be written.")
+                throw WellBeingError(.cannotCreateOutput, Message(.storeOlder, ["path": path]))
             }
         }
         return queue
@@ -175,23 +173,22 @@ public final class SurveyStore: Sendable {
             switch FileKind.of(directory) {
             case .directory: break
             case .missing:
-                throw WellBeingError(.cannotCreateOutput, "Cannot create the store '\(path)': the folder '\(directory)' does not exist.")
+                throw WellBeingError(.cannotCreateOutput, Message(.storeFolderMissing, ["path": path, "folder": directory]))
             case let kind:
-                throw WellBeingError(.cannotCreateOutput, "Cannot create the store '\(path)': '\(directory)' is \(kind.phrase), not a folder.")
+                throw WellBeingError(.cannotCreateOutput, Message(.storeFolderIsNot, ["path": path, "folder": directory])
+                    .localizingArgument("kind", Message(kind.phraseKey)))
             }
         }
         if fileSize(path + "-wal") > 0 {
             // SQLite would replay a journal left by a deleted store into the new one.
-            throw WellBeingError(.cannotCreateOutput, "Cannot create the store '\(path)': the journal file "
-                + "'\(path)-wal' of an earlier store is still there. Move it away (or restore the store it belongs "
-                + "to) and try again.")
+            throw WellBeingError(.cannotCreateOutput, Message(.storeJournalLeft, ["path": path]))
         }
         let name = (path as NSString).lastPathComponent
         let temporary = ((directory.isEmpty ? "." : directory) as NSString)
             .appendingPathComponent(".\(name).new-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         let descriptor = open(temporary, O_CREAT | O_EXCL | O_WRONLY, 0o600)
         guard descriptor >= 0 else {
-            throw WellBeingError(.cannotCreateOutput, "Cannot create the store '\(path)': \(OutputPaths.systemError()).")
+            throw WellBeingError(.cannotCreateOutput, Message(.cannotCreateStore, ["path": path, "reason": OutputPaths.systemError()]))
         }
         close(descriptor)
         defer {
@@ -218,7 +215,7 @@ public final class SurveyStore: Sendable {
             }
             if rename(temporary, path) == 0 { return }
         }
-        throw WellBeingError(.cannotCreateOutput, "Cannot create the store '\(path)': \(OutputPaths.systemError(linkError)).")
+        throw WellBeingError(.cannotCreateOutput, Message(.cannotCreateStore, ["path": path, "reason": OutputPaths.systemError(linkError)]))
     }
 
     /// The refusal of `.createNew` where a file already stands.
@@ -236,7 +233,7 @@ public final class SurveyStore: Sendable {
     static func translate(_ error: Error, path: String, access: StoreAccess = .writeOrCreate) -> WellBeingError {
         if let error = error as? WellBeingError { return error }
         guard let database = error as? DatabaseError else {
-            return WellBeingError(.internalFailure, "The store '\(path)' failed: \(error)")
+            return WellBeingError(.internalFailure, Message(.storeFailed, ["path": path, "detail": "\(error)"]))
         }
         let detail = (database.message ?? "").visibleControlCharacters
         switch database.resultCode {
@@ -252,12 +249,10 @@ public final class SurveyStore: Sendable {
         case .SQLITE_FULL:
             return WellBeingError(.ioFailure, Message(.storeDiskFull, ["path": path]))
         case .SQLITE_IOERR:
-            return WellBeingError(.ioFailure, access == .read
-                ? "Reading the store '\(path)' failed (\(detail.isEmpty ? "I/O error" : detail))."
-                : "Writing the store '\(path)' failed (\(detail.isEmpty ? "I/O error" : detail)); nothing of this command's "
-                    + "changes was kept.")
+            return WellBeingError(.ioFailure, Message(access == .read ? .storeReadFailed : .storeWriteFailed,
+                                                      ["path": path, "detail": detail.isEmpty ? "I/O error" : detail]))
         default:
-            return WellBeingError(.internalFailure, "The store '\(path)' failed: \(detail.isEmpty ? "\(database.resultCode)" : detail)")
+            return WellBeingError(.internalFailure, Message(.storeFailed, ["path": path, "detail": detail.isEmpty ? "\(database.resultCode)" : detail]))
         }
     }
 
