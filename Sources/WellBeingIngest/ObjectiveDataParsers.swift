@@ -8,10 +8,10 @@ public enum KPICatalogLoader {
     public static func load(path: String, instrument: Instrument) throws -> (catalog: KPICatalog, yaml: String) {
         let name = (path as NSString).lastPathComponent
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw WellBeingError(.inputMissing, "Cannot find the KPI catalogue '\(path)'.")
+            throw WellBeingError(.inputMissing, Message(.catalogueMissing, ["path": path]))
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw WellBeingError(.badData, "\(name): a KPI catalogue must be UTF-8 text.")
+            throw WellBeingError(.badData, Message(.catalogueNotUTF8, ["file": name]))
         }
         return (try parse(text, fileName: name, instrument: instrument), text)
     }
@@ -143,10 +143,9 @@ public enum ObjectiveDataParser {
                                  example: String) throws -> (fields: [String], fieldColumns: [Int], valueColumn: Int) {
         let normalized = table.header.map(HeaderMatcher.normalize)
         guard let valueColumn = normalized.firstIndex(of: valueName) else {
-            throw WellBeingError.badData("The header of '\(table.fileName)' is not as expected:", problems: [
-                DataProblem(location: SourceLocation(file: table.fileName, line: 1),
-                            reason: "there is no '\(valueName)' column; expected the respondent fields, then \(valueName) "
-                                + "(for example \(example))")])
+            throw WellBeingError.badData(Message(.headerNotExpected, ["file": table.fileName]), problems: [
+                DataProblem(location: SourceLocation(file: table.fileName, line: 1, sheet: table.sheet),
+                            message: Message(.noValueColumn, ["value": valueName, "example": example]))])
         }
         let allowed = instrument.respondent.marginFieldNames
         var problems: [DataProblem] = []
@@ -155,26 +154,26 @@ public enum ObjectiveDataParser {
         for (index, name) in table.header.enumerated() where index != valueColumn {
             guard let field = allowed.first(where: { HeaderMatcher.normalize($0) == normalized[index] }) else {
                 problems.append(DataProblem(location: SourceLocation(file: table.fileName, line: 1, column: name,
-                                                                     columnNumber: index + 1),
-                                            reason: "is not a respondent field of '\(instrument.id)'; use "
-                                                + allowed.joined(separator: ", ")))
+                                                                     columnNumber: index + 1, sheet: table.sheet),
+                                            message: Message(.notARespondentField, ["survey": instrument.id.rawValue,
+                                                                                    "fields": allowed.joined(separator: ", ")])))
                 continue
             }
             if fields.contains(field) {
                 problems.append(DataProblem(location: SourceLocation(file: table.fileName, line: 1, column: name,
-                                                                     columnNumber: index + 1),
-                                            reason: "this field appears twice"))
+                                                                     columnNumber: index + 1, sheet: table.sheet),
+                                            message: Message(.fieldTwice)))
                 continue
             }
             fieldColumns.append(index)
             fields.append(field)
         }
         if fields.isEmpty && problems.isEmpty {
-            problems.append(DataProblem(location: SourceLocation(file: table.fileName, line: 1),
-                                        reason: "the file names no respondent field before \(valueName)"))
+            problems.append(DataProblem(location: SourceLocation(file: table.fileName, line: 1, sheet: table.sheet),
+                                        message: Message(.noFieldBefore, ["value": valueName])))
         }
         if !problems.isEmpty {
-            throw WellBeingError.badData("The header of '\(table.fileName)' does not fit '\(instrument.id)':",
+            throw WellBeingError.badData(Message(.headerDoesNotFitSurvey, ["file": table.fileName, "survey": instrument.id.rawValue]),
                                          problems: problems)
         }
         return (fields, fieldColumns, valueColumn)
@@ -232,14 +231,13 @@ public enum ObjectiveDataParser {
         for term in spec.split(separator: ",", omittingEmptySubsequences: false) {
             let parts = term.split(separator: "*").map { $0.trimmingCharacters(in: .whitespaces) }
             guard !parts.isEmpty, parts.allSatisfy({ !$0.isEmpty }) else {
-                throw WellBeingError(.usage, "--margins '\(spec)' has an empty term; write for example 'age_band*sex,region'.")
+                throw WellBeingError(.usage, Message(.marginsEmptyTerm, ["spec": spec]))
             }
             for part in parts where !fields.contains(part) {
-                throw WellBeingError(.usage, "--margins names '\(part)', which is not a column of '\(fileName)' "
-                    + "(its fields: \(fields.joined(separator: ", "))).")
+                throw WellBeingError(.usage, Message(.marginsUnknown, ["part": part, "file": fileName, "fields": fields.joined(separator: ", ")]))
             }
             if Set(parts).count != parts.count {
-                throw WellBeingError(.usage, "--margins term '\(term)' names a field twice.")
+                throw WellBeingError(.usage, Message(.marginsTwice, ["term": String(term)]))
             }
             margins.append(parts)
         }
