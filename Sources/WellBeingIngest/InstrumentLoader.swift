@@ -36,28 +36,26 @@ public enum InstrumentLoader {
         var referrer: SourceLocation?
         while true {
             let name = (current as NSString).lastPathComponent
-            func refuse(_ reason: String, value: String? = nil) -> WellBeingError {
+            func refuse(_ reason: Message, value: String? = nil) -> WellBeingError {
                 let location = referrer ?? SourceLocation(file: name)
-                return .badData("The instrument '\((path as NSString).lastPathComponent)' cannot be read:",
-                                problems: [DataProblem(location: location, value: value, reason: reason)])
+                return .badData(Message(.instrumentUnreadable, ["file": (path as NSString).lastPathComponent]),
+                                problems: [DataProblem(location: location, value: value, message: reason)])
             }
             guard FileKind.of(current) == .regularFile, let data = FileManager.default.contents(atPath: current) else {
                 if referrer == nil {
-                    throw WellBeingError(.inputMissing, "Cannot find the instrument file '\(path)'.")
+                    throw WellBeingError(.inputMissing, Message(.instrumentNotFound, ["path": path]))
                 }
-                throw refuse("the instrument it extends cannot be found (looked for '\(current)'; a relative path is "
-                             + "read from the folder of the file that names it)", value: (current as NSString).lastPathComponent)
+                throw refuse(Message(.extendsNotFound, ["path": current]), value: (current as NSString).lastPathComponent)
             }
             guard let text = String(data: data, encoding: .utf8) else {
-                throw WellBeingError(.badData, "\(name): an instrument file must be UTF-8 text.")
+                throw WellBeingError(.badData, Message(.instrumentNotUTF8, ["file": name]))
             }
             let canonical = OutputPaths.canonicalPath(current)
             if visited.contains(canonical) {
-                throw refuse("extends an instrument that extends this one again (a cycle: "
-                             + (files.map(\.name).reversed() + [name]).joined(separator: " → ") + ")", value: name)
+                throw refuse(Message(.extendsCycle, ["chain": (files.map(\.name).reversed() + [name]).joined(separator: " → ")]), value: name)
             }
             if files.count >= chainLimit {
-                throw refuse("more than \(chainLimit) instruments extend each other")
+                throw refuse(Message(.extendsTooDeep, ["limit": "\(chainLimit)"]))
             }
             visited.append(canonical)
             files.insert((name, text), at: 0)
@@ -87,9 +85,8 @@ public enum InstrumentLoader {
         let instrument = roots.count == documents.count ? InstrumentReader(roots: roots).read() : nil
         let problems = contexts.flatMap(\.problems)
         guard let instrument, problems.isEmpty else {
-            throw WellBeingError.badData(
-                "The instrument '\(fileName)' has \(problems.count) problem(s); fix them and try again:",
-                problems: problems)
+            throw WellBeingError.badData(Message(.instrumentProblems, ["file": fileName, "count": "\(problems.count)"]),
+                                         problems: problems)
         }
         let digest = SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
         return LoadedInstrument(instrument: instrument, yaml: text, sha256: digest)
@@ -139,7 +136,7 @@ private final class InstrumentReader {
         let idCursor = latest("id")
         let surveyID = idCursor.string("the survey id")
         if let surveyID, surveyID.range(of: #"^[A-Za-z0-9][A-Za-z0-9_.-]*$"#, options: .regularExpression) == nil {
-            idCursor.problem("the survey id may hold only letters, digits, '-', '_' and '.'", value: surveyID)
+            idCursor.problem(Message(.surveyIDCharacters), value: surveyID)
         }
         let version = latest("version").string("the instrument version")
         let title = latest("title").localized("the title")
@@ -152,7 +149,7 @@ private final class InstrumentReader {
         for local in roots.dropFirst() { readScales(local["scales"], into: &scales, required: false) }
         let defaultScale = base["default_scale"].string("default_scale", required: false)
         if let defaultScale, scales[defaultScale] == nil {
-            base["default_scale"].problem("unknown scale; defined: \(scales.keys.sorted().joined(separator: ", "))",
+            base["default_scale"].problem(Message(.unknownScale, ["scales": scales.keys.sorted().joined(separator: ", ")]),
                                           value: defaultScale)
         }
         var factorGroups: [FactorGroup] = []
@@ -168,10 +165,10 @@ private final class InstrumentReader {
             readHeadlines(file["headline"], scales: scales, defaultScale: defaultScale, into: &headlines, items: &items)
         }
         if headlines.filter(\.isOutcome).count > 1 {
-            root["headline"].problem("only one headline item may be marked 'outcome: true' (the one drivers are computed for)")
+            root["headline"].problem(Message(.oneOutcome))
         }
         if categories.isEmpty && headlines.isEmpty {
-            root.problem("the instrument has no categories and no headline items: nothing to analyse")
+            root.problem(Message(.nothingToAnalyse))
         }
         if let respondent { checkColumnsAreUnique(respondent: respondent, items: items) }
         let design = respondent.flatMap { readDesign(latest("design"), respondent: $0) }
@@ -183,16 +180,15 @@ private final class InstrumentReader {
 
     /// Records where `what` `id` is defined; reports a second definition, naming the first when it is in
     /// another file (an inherited id redefined).
-    private func define(_ kind: String, _ id: String, at cursor: YAMLCursor, duplicate: String) -> Bool {
-        let key = kind + "\u{1F}" + id
+    private func define(_ kind: MessageKey, _ id: String, at cursor: YAMLCursor, duplicate: MessageKey) -> Bool {
+        let key = kind.rawValue + "\u{1F}" + id
         let here = SourceLocation(file: cursor.context.fileName, line: cursor.line, column: cursor.path)
         if let earlier = origins[key] {
             if earlier.file != here.file {
-                cursor.problem("redefines the \(kind) '\(id)' of \(earlier.file)"
-                               + (earlier.line.map { ":\($0)" } ?? "") + "; a local version may add \("aeiou".contains(kind.first!) ? "an" : "a") "
-                               + "\(kind) but not change an inherited one (give it another id)", value: id)
+                cursor.problem(Message(.redefines, ["id": id, "where": earlier.file + (earlier.line.map { ":\($0)" } ?? "")])
+                                   .localizingArgument("kind", Message(kind)), value: id)
             } else {
-                cursor.problem(duplicate, value: id)
+                cursor.problem(Message(duplicate), value: id)
             }
             return false
         }
@@ -210,14 +206,12 @@ private final class InstrumentReader {
         let fields = text.split(separator: "*", omittingEmptySubsequences: false)
             .map { $0.trimmingCharacters(in: .whitespaces) }
         if fields.contains(where: \.isEmpty) || Set(fields).count != fields.count {
-            cursor["strata"].problem("design: strata must be a respondent field or a cross of different fields "
-                                     + "such as 'region*age_band'", value: text)
+            cursor["strata"].problem(Message(.strataNotCross), value: text)
             return nil
         }
         let known = respondent.marginFieldNames
         for field in fields where respondent.field(named: field) == nil {
-            cursor["strata"].problem("design: strata names '\(field)', which is not a respondent field (the group "
-                                     + "or an attribute: \(known.joined(separator: ", ")))", value: text)
+            cursor["strata"].problem(Message(.strataNotField, ["field": field, "known": known.joined(separator: ", ")]), value: text)
             return nil
         }
         return SamplingDesign(strata: Breakdown(fields: fields),
@@ -253,8 +247,7 @@ private final class InstrumentReader {
                 let derivationText = periodCursor["from"].string("period.from", required: false) ?? "value"
                 let derivation = PeriodSource.Derivation(rawValue: derivationText)
                 if derivation == nil {
-                    periodCursor["from"].problem("must be 'value' (the text as it is) or 'year' (its first four characters)",
-                                                 value: derivationText)
+                    periodCursor["from"].problem(Message(.periodFromValues), value: derivationText)
                 }
                 if let name = periodCursor["column"].string("the period column") {
                     period = PeriodSource(column: FieldColumn(name: name, aliases: periodCursor["aliases"].strings("aliases")),
@@ -278,7 +271,7 @@ private final class InstrumentReader {
         for element in cursor.elements("attributes") {
             if element.node?.scalar != nil {
                 if let name = element.string("the attribute column"),
-                   define("attribute", name, at: element, duplicate: "this attribute is listed twice") {
+                   define(.nameAttribute, name, at: element, duplicate: .attributeTwice) {
                     attributes.append(AttributeField(column: FieldColumn(name: name), label: LocalizedText(ja: name), values: []))
                 }
                 continue
@@ -289,7 +282,7 @@ private final class InstrumentReader {
             let label = element["label"].localized("the label", required: false) ?? LocalizedText(ja: name)
             let values = element["values"].strings("values")
             checkUnique(values, at: element["values"], what: "value")
-            guard define("attribute", name, at: element["column"], duplicate: "this attribute is listed twice") else { continue }
+            guard define(.nameAttribute, name, at: element["column"], duplicate: .attributeTwice) else { continue }
             attributes.append(AttributeField(column: FieldColumn(name: name, aliases: element["aliases"].strings("aliases")),
                                              label: label, values: values,
                                              isOptional: element["optional"].bool("optional", default: false),
@@ -308,7 +301,7 @@ private final class InstrumentReader {
             let values = group["values"].strings("values")
             checkUnique(values, at: group["values"], what: "group")
             for value in values where respondent.group.values.contains(GroupName(value)) {
-                group["values"].problem("is already a group of the instrument this one extends", value: value)
+                group["values"].problem(Message(.groupAlreadyInherited), value: value)
             }
             respondent.group.values += values.map { GroupName($0) }.filter { !respondent.group.values.contains($0) }
             respondent.group.column.aliases += group["aliases"].strings("aliases")
@@ -321,7 +314,7 @@ private final class InstrumentReader {
 
     private func readGroup(_ cursor: YAMLCursor) -> GroupField? {
         guard cursor.isPresent else {
-            cursor.problem("the group column is missing (the column a report compares: a district, a staff tier)")
+            cursor.problem(Message(.groupColumnMissing))
             return nil
         }
         if cursor.node?.scalar != nil {
@@ -347,27 +340,26 @@ private final class InstrumentReader {
         let before = scales.count
         for (id, scaleCursor) in cursor.entries("scales") {
             guard scaleCursor.requireMapping("scale '\(id)'") else { continue }
-            guard define("scale", id, at: scaleCursor, duplicate: "this scale is defined twice") else { continue }
+            guard define(.nameScale, id, at: scaleCursor, duplicate: .scaleTwice) else { continue }
             scaleCursor.checkKeys(["range", "labels", "missing", "top_box_from"])
             let range = scaleCursor["range"].elements("the range").compactMap { $0.integer("the range") }
             guard range.count == 2 else {
-                scaleCursor["range"].problem("the range must be two whole numbers, such as [1, 5]")
+                scaleCursor["range"].problem(Message(.rangeTwoNumbers))
                 continue
             }
             let (minimum, maximum) = (range[0], range[1])
             guard minimum >= 0, maximum <= 250, minimum < maximum else {
-                scaleCursor["range"].problem("the range must satisfy 0 ≤ min < max ≤ 250 (an answer is stored in one byte)",
-                                             value: "\(minimum)–\(maximum)")
+                scaleCursor["range"].problem(Message(.rangeBounds), value: "\(minimum)–\(maximum)")
                 continue
             }
             var labels: [Int: LocalizedText] = [:]
             for (key, labelCursor) in scaleCursor["labels"].entries("labels") {
                 guard let value = Int(key) else {
-                    labelCursor.problem("a label's key must be the answer value it stands for", value: key)
+                    labelCursor.problem(Message(.labelKeyValue), value: key)
                     continue
                 }
                 guard (minimum...maximum).contains(value) else {
-                    labelCursor.problem("is outside the scale's range \(minimum)–\(maximum)", value: key)
+                    labelCursor.problem(Message(.labelOutsideRange, ["min": "\(minimum)", "max": "\(maximum)"]), value: key)
                     continue
                 }
                 if let label = labelCursor.localized("the label") { labels[value] = label }
@@ -375,28 +367,27 @@ private final class InstrumentReader {
             let missing = scaleCursor["missing"].strings("missing codes")
             for code in missing {
                 if let number = Int(code), (minimum...maximum).contains(number) {
-                    scaleCursor["missing"].problem("a missing code must lie outside the answer range \(minimum)–\(maximum)",
-                                                   value: code)
+                    scaleCursor["missing"].problem(Message(.missingInsideRange, ["min": "\(minimum)", "max": "\(maximum)"]), value: code)
                 }
                 if labels.values.contains(where: { $0.ja == code || $0.en == code }) {
-                    scaleCursor["missing"].problem("is both a missing code and an answer label", value: code)
+                    scaleCursor["missing"].problem(Message(.missingIsLabel), value: code)
                 }
             }
             let texts = labels.values.flatMap { [$0.ja] + ($0.en.map { [$0] } ?? []) }
             if Set(texts).count < texts.count {
-                scaleCursor["labels"].problem("two answers share one label, so a label could not be read back as a number")
+                scaleCursor["labels"].problem(Message(.labelsShared))
             }
             var topBox: Double?
             if scaleCursor["top_box_from"].isPresent {
                 topBox = scaleCursor["top_box_from"].number("top_box_from")
                 if let threshold = topBox, !(Double(minimum)...Double(maximum)).contains(threshold) {
-                    scaleCursor["top_box_from"].problem("must lie within the range \(minimum)–\(maximum)", value: "\(threshold)")
+                    scaleCursor["top_box_from"].problem(Message(.topBoxOutside, ["min": "\(minimum)", "max": "\(maximum)"]), value: "\(threshold)")
                 }
             }
             scales[id] = AnswerScale(id: id, minimum: minimum, maximum: maximum, labels: labels,
                                      missingCodes: missing, topBoxFrom: topBox)
         }
-        if scales.count == before && required && cursor.node?.mapping != nil { cursor.problem("define at least one scale") }
+        if scales.count == before && required && cursor.node?.mapping != nil { cursor.problem(Message(.defineScale)) }
     }
 
     // MARK: Categories and items
@@ -407,7 +398,7 @@ private final class InstrumentReader {
             element.checkKeys(["id", "name"])
             guard let id = element["id"].string("the factor group id"),
                   let name = element["name"].localized("the factor group name") else { continue }
-            guard define("factor group", id, at: element["id"], duplicate: "this factor group id is used twice") else { continue }
+            guard define(.nameFactorGroup, id, at: element["id"], duplicate: .factorGroupTwice) else { continue }
             groups.append(FactorGroup(id: id, name: name))
         }
     }
@@ -423,23 +414,23 @@ private final class InstrumentReader {
             let name = element["name"].localized("the category name")
             let factorGroup = element["group"].string("the factor group", required: false)
             if let factorGroup, !factorGroups.contains(where: { $0.id == factorGroup }) {
-                element["group"].problem("unknown factor group; defined: \(factorGroups.map(\.id).joined(separator: ", "))",
+                element["group"].problem(Message(.unknownFactorGroup, ["groups": factorGroups.map(\.id).joined(separator: ", ")]),
                                          value: factorGroup)
             }
             let categoryScale = element["scale"].string("the category's scale", required: false) ?? defaultScale
             let targets = element["targets"].strings("targets")
             if !groupValues.isEmpty {
                 for target in targets where !groupValues.contains(GroupName(target)) {
-                    element["targets"].problem("is not one of the groups listed under respondent.group.values", value: target)
+                    element["targets"].problem(Message(.targetNotGroup), value: target)
                 }
             }
             let itemCursors = element["items"].elements("items")
-            if itemCursors.isEmpty { element.problem("the category has no items") }
+            if itemCursors.isEmpty { element.problem(Message(.categoryNoItems)) }
             var itemIDs: [ItemID] = []
             var itemScales: Set<String> = []
             for itemCursor in itemCursors {
                 guard let item = readItem(itemCursor, scales: scales, defaultScale: categoryScale, allowReverse: true),
-                      define("item", item.id.rawValue, at: itemCursor["id"], duplicate: "this item id is used twice") else {
+                      define(.nameItem, item.id.rawValue, at: itemCursor["id"], duplicate: .itemTwice) else {
                     continue
                 }
                 items.append(item)
@@ -447,10 +438,10 @@ private final class InstrumentReader {
                 itemScales.insert(item.scaleID)
             }
             if itemScales.count > 1 {
-                element["items"].problem("a category's items must share one scale; found \(itemScales.sorted().joined(separator: ", "))")
+                element["items"].problem(Message(.categoryScales, ["scales": itemScales.sorted().joined(separator: ", ")]))
             }
             guard let id, let name,
-                  define("category", id, at: element["id"], duplicate: "this category id is used twice") else { continue }
+                  define(.nameCategory, id, at: element["id"], duplicate: .categoryTwice) else { continue }
             categories.append(Category(id: IndicatorID(id), name: name, factorGroup: factorGroup, itemIDs: itemIDs,
                                        targetGroups: targets.map { GroupName($0) }))
         }
@@ -467,15 +458,15 @@ private final class InstrumentReader {
         let scaleID = cursor["scale"].string("the item's scale", required: false) ?? defaultScale
         let reverse = allowReverse ? cursor["reverse"].bool("reverse", default: false) : false
         guard let scaleID else {
-            cursor.problem("the item has no scale; give it 'scale:' or set default_scale")
+            cursor.problem(Message(.itemNoScale))
             return nil
         }
         guard let scale = scales[scaleID] else {
-            cursor["scale"].problem("unknown scale; defined: \(scales.keys.sorted().joined(separator: ", "))", value: scaleID)
+            cursor["scale"].problem(Message(.unknownScale, ["scales": scales.keys.sorted().joined(separator: ", ")]), value: scaleID)
             return nil
         }
         if reverse && scale.minimum == 0 && scale.maximum == 10 {
-            cursor["reverse"].problem("a 0–10 rating cannot be reverse-coded; reword the question or use a 1–5 scale")
+            cursor["reverse"].problem(Message(.reverseTenPoint))
         }
         guard let id, let text else { return nil }
         let columnName = cursor["column"].string("the column", required: false) ?? id
@@ -487,7 +478,7 @@ private final class InstrumentReader {
                                into headlines: inout [HeadlineItem], items: inout [Item]) {
         for element in cursor.elements("headline") {
             guard let item = readItem(element, scales: scales, defaultScale: defaultScale, allowReverse: false),
-                  define("item", item.id.rawValue, at: element["id"], duplicate: "this item id is used twice") else {
+                  define(.nameItem, item.id.rawValue, at: element["id"], duplicate: .itemTwice) else {
                 continue
             }
             let name = element["name"].localized("the short name", required: false) ?? item.text
@@ -501,7 +492,7 @@ private final class InstrumentReader {
     private func checkUnique(_ values: [String], at cursor: YAMLCursor, what: String) {
         var seen: Set<String> = []
         for value in values where !seen.insert(value).inserted {
-            cursor.problem("this \(what) is listed twice", value: value)
+            cursor.problem(Message(what == "group" ? .groupListedTwice : .valueListedTwice), value: value)
         }
     }
 
@@ -512,7 +503,7 @@ private final class InstrumentReader {
             for header in [column.name] + column.aliases {
                 let key = HeaderMatcher.normalize(header)
                 if let previous = owners[key], previous != owner {
-                    root.problem("the column '\(header)' is claimed by both \(previous) and \(owner)")
+                    root.problem(Message(.columnClaimedTwice, ["header": header, "previous": previous, "owner": owner]))
                 } else {
                     owners[key] = owner
                 }

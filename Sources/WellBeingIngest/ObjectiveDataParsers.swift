@@ -23,11 +23,11 @@ public enum KPICatalogLoader {
         if let root = context.root(of: text), root.requireMapping("the KPI catalogue") {
             root.checkKeys(["survey", "kpis"])
             if let survey = root["survey"].string("the survey id"), survey != instrument.id.rawValue {
-                root["survey"].problem("the catalogue is for another survey than '\(instrument.id)'", value: survey)
+                root["survey"].problem(Message(.catalogueOtherSurvey, ["survey": instrument.id.rawValue]), value: survey)
             }
             let categories = Set(instrument.categories.map(\.id.rawValue))
             let entries = root["kpis"].elements("kpis")
-            if entries.isEmpty { root["kpis"].problem("the catalogue lists no KPIs") }
+            if entries.isEmpty { root["kpis"].problem(Message(.catalogueNoKPIs)) }
             for entry in entries {
                 guard entry.requireMapping("a KPI") else { continue }
                 entry.checkKeys(["id", "name", "category", "direction", "unit", "source"])
@@ -35,7 +35,7 @@ public enum KPICatalogLoader {
                 let name = entry["name"].localized("the KPI name")
                 let category = entry["category"].string("the category")
                 if let category, !categories.contains(category) {
-                    entry["category"].problem("is not a category of the survey '\(instrument.id)'", value: category)
+                    entry["category"].problem(Message(.catalogueNotCategory, ["survey": instrument.id.rawValue]), value: category)
                 }
                 let directionText = entry["direction"].string("the direction (+1 higher is better, -1 lower is better)")
                 let direction: Int? = switch directionText?.lowercased() {
@@ -44,12 +44,12 @@ public enum KPICatalogLoader {
                 default: nil
                 }
                 if let directionText, direction == nil {
-                    entry["direction"].problem("must be +1 (higher is better) or -1 (lower is better)", value: directionText)
+                    entry["direction"].problem(Message(.catalogueDirection), value: directionText)
                 }
                 let unit = entry["unit"].string("the unit", required: false) ?? ""
                 let source = entry["source"].string("the source")
                 if let id, kpis.contains(where: { $0.id.rawValue == id }) {
-                    entry["id"].problem("this KPI id is used twice", value: id)
+                    entry["id"].problem(Message(.catalogueKPITwice), value: id)
                     continue
                 }
                 guard let id, let name, let category, let direction, let source else { continue }
@@ -58,7 +58,7 @@ public enum KPICatalogLoader {
             }
         }
         guard context.problems.isEmpty else {
-            throw WellBeingError.badData("The KPI catalogue '\(fileName)' has \(context.problems.count) problem(s):",
+            throw WellBeingError.badData(Message(.catalogueProblems, ["file": fileName, "count": "\(context.problems.count)"]),
                                          problems: context.problems)
         }
         return KPICatalog(survey: instrument.id, kpis: kpis)

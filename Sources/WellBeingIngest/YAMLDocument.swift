@@ -13,10 +13,10 @@ struct YAMLCursor {
     /// The line of this node in the file (or of its parent, when absent), counting from 1.
     var line: Int? { node?.mark?.line ?? fallbackLine }
 
-    func problem(_ reason: String, value: String? = nil) {
+    func problem(_ message: Message, value: String? = nil) {
         context.problems.append(DataProblem(
             location: SourceLocation(file: context.fileName, line: line, column: path.isEmpty ? nil : path),
-            value: value, reason: reason))
+            value: value, message: message))
     }
 
     /// The child at `key` of a mapping (an absent cursor when missing).
@@ -43,15 +43,15 @@ struct YAMLCursor {
                 let here = path.isEmpty ? name : "\(path).\(name)"
                 context.problems.append(DataProblem(
                     location: SourceLocation(file: context.fileName, line: key.mark?.line, column: here),
-                    reason: "unknown key '\(name)'; expected one of: \(known.joined(separator: ", "))"))
+                    message: Message(.yamlUnknownKey, ["name": name, "known": known.joined(separator: ", ")])))
             }
         }
     }
 
     /// Whether this node is a mapping; reports a problem if present but not a mapping.
     func requireMapping(_ what: String) -> Bool {
-        guard isPresent else { problem("\(what) is missing"); return false }
-        guard node?.mapping != nil else { problem("\(what) must be a mapping of keys to values"); return false }
+        guard isPresent else { problem(Message(.yamlMissing, ["what": what])); return false }
+        guard node?.mapping != nil else { problem(Message(.yamlNotMapping, ["what": what])); return false }
         return true
     }
 
@@ -59,7 +59,7 @@ struct YAMLCursor {
     func elements(_ what: String) -> [YAMLCursor] {
         guard isPresent else { return [] }
         guard let sequence = node?.sequence else {
-            problem("\(what) must be a list")
+            problem(Message(.yamlNotList, ["what": what]))
             return []
         }
         return sequence.enumerated().map { YAMLCursor(node: $0.element, path: "\(path)[\($0.offset)]", context: context) }
@@ -69,7 +69,7 @@ struct YAMLCursor {
     func entries(_ what: String) -> [(key: String, value: YAMLCursor)] {
         guard isPresent else { return [] }
         guard let mapping = node?.mapping else {
-            problem("\(what) must be a mapping")
+            problem(Message(.yamlNotMapping, ["what": what]))
             return []
         }
         return mapping.map { key, value in
@@ -81,16 +81,16 @@ struct YAMLCursor {
     /// A scalar's text, or nil (with a problem if it is required or not a scalar).
     func string(_ what: String, required: Bool = true) -> String? {
         guard isPresent else {
-            if required { problem("\(what) is missing") }
+            if required { problem(Message(.yamlMissing, ["what": what])) }
             return nil
         }
         guard let scalar = node?.scalar else {
-            problem("\(what) must be a single value, not a list or mapping")
+            problem(Message(.yamlNotScalar, ["what": what]))
             return nil
         }
         let text = scalar.string.trimmingCharacters(in: .whitespacesAndNewlines)
         if text.isEmpty {
-            if required { problem("\(what) is empty") }
+            if required { problem(Message(.yamlEmpty, ["what": what])) }
             return nil
         }
         return text
@@ -99,7 +99,7 @@ struct YAMLCursor {
     func integer(_ what: String) -> Int? {
         guard let text = string(what) else { return nil }
         guard let value = Int(text) else {
-            problem("\(what) must be a whole number", value: text)
+            problem(Message(.yamlNotInteger, ["what": what]), value: text)
             return nil
         }
         return value
@@ -108,7 +108,7 @@ struct YAMLCursor {
     func number(_ what: String, required: Bool = true) -> Double? {
         guard let text = string(what, required: required) else { return nil }
         guard let value = Double(text), value.isFinite else {
-            problem("\(what) must be a number", value: text)
+            problem(Message(.yamlNotNumber, ["what": what]), value: text)
             return nil
         }
         return value
@@ -121,7 +121,7 @@ struct YAMLCursor {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
         default:
-            problem("\(what) must be true or false", value: text)
+            problem(Message(.yamlNotBool, ["what": what]), value: text)
             return fallback
         }
     }
@@ -136,12 +136,12 @@ struct YAMLCursor {
     /// A text given as a plain string (Japanese) or as `{ja: …, en: …}`.
     func localized(_ what: String, required: Bool = true) -> LocalizedText? {
         guard isPresent else {
-            if required { problem("\(what) is missing") }
+            if required { problem(Message(.yamlMissing, ["what": what])) }
             return nil
         }
         if node?.scalar != nil { return string(what).map { LocalizedText(ja: $0) } }
         guard node?.mapping != nil else {
-            problem("\(what) must be a text or a mapping with ja and en")
+            problem(Message(.yamlNotLocalized, ["what": what]))
             return nil
         }
         checkKeys(["ja", "en"])
@@ -161,16 +161,16 @@ final class YAMLContext {
     func root(of text: String) -> YAMLCursor? {
         do {
             guard let node = try Yams.compose(yaml: text) else {
-                problems.append(DataProblem(location: SourceLocation(file: fileName), reason: "the file is empty"))
+                problems.append(DataProblem(location: SourceLocation(file: fileName), message: Message(.yamlFileEmpty)))
                 return nil
             }
             return YAMLCursor(node: node, path: "", context: self)
         } catch let error as YamlError {
             problems.append(DataProblem(location: SourceLocation(file: fileName, line: Self.line(of: error)),
-                                        reason: "not valid YAML: \(Self.summary(of: error))"))
+                                        message: Message(.yamlInvalid, ["detail": Self.summary(of: error)])))
             return nil
         } catch {
-            problems.append(DataProblem(location: SourceLocation(file: fileName), reason: "not valid YAML: \(error)"))
+            problems.append(DataProblem(location: SourceLocation(file: fileName), message: Message(.yamlInvalid, ["detail": "\(error)"])))
             return nil
         }
     }
