@@ -70,16 +70,16 @@ struct AnalysisSelection: ParsableArguments {
     func validate() throws {
         if let lang { Console.language = lang }
         if smallArea == nil && (saeCovariates != nil || saeMethod != .reml) {
-            throw ValidationError("--sae-method and --sae-covariates go with --small-area fh.")
+            throw ValidationError(Message(.saeOptionsAlone).text(in: Console.language))
         }
         if smallArea != nil && standardize != nil {
-            throw ValidationError("--small-area models the direct estimates; it cannot be combined with --standardize.")
+            throw ValidationError(Message(.smallAreaWithStandardize).text(in: Console.language))
         }
-        if minimumN < 1 { throw ValidationError("--min-n must be at least 1.") }
+        if minimumN < 1 { throw ValidationError(Message(.minNAtLeastOne).text(in: Console.language)) }
         for (option, value) in [("--by", by), ("--standardize", standardize)] {
             guard let value else { continue }
             do { _ = try Breakdown(value) } catch let error as WellBeingError {
-                throw ValidationError(error.message.replacingOccurrences(of: "--by", with: option))
+                throw ValidationError(error.text(in: Console.language).replacingOccurrences(of: "--by", with: option))
             }
         }
     }
@@ -112,9 +112,9 @@ struct OutputOptions: ParsableArguments {
 
     func validate() throws {
         if format == .xlsx && output == nil {
-            throw ValidationError("--format xlsx writes an Excel workbook; give the file with --output, such as --output 指標.xlsx.")
+            throw ValidationError(Message(.xlsxNeedsOutput).text(in: Console.language))
         }
-        if let output, output.isEmpty { throw ValidationError("--output is empty.") }
+        if let output, output.isEmpty { throw ValidationError(Message(.outputEmpty).text(in: Console.language)) }
     }
 
     /// Prints `text`, or writes it to `--output`.
@@ -319,7 +319,7 @@ struct Compare: ParsableCommand {
 
     func validate() throws {
         if selection.by != nil {
-            throw ValidationError("compare sets each group beside its KPIs, which are kept by group; --by does not apply.")
+            throw ValidationError(Message(.compareNoBy).text(in: Console.language))
         }
     }
 
@@ -328,8 +328,7 @@ struct Compare: ParsableCommand {
             let store = try storeOptions.openForReading()
             let analysis = try PeriodAnalysis(store: store, survey: selection.survey, period: period, options: selection.options)
             guard let comparison = try analysis.comparison(store: store) else {
-                throw WellBeingError(.usage, "The store has no KPI values of \(analysis.results.survey) for period \(period). "
-                    + "Import them first: wellbeing import kpis FILE --catalog Surveys/kpis-lwc.yaml")
+                throw WellBeingError(.usage, Message(.noKPIValues, ["survey": analysis.results.survey.rawValue, "period": period]))
             }
             Console.message(analysis.summaryText(in: selection.language))
             let notes = analysis.results.notes + comparison.notes
@@ -372,8 +371,7 @@ struct Drivers: ParsableCommand {
             let analysis = try PeriodAnalysis(store: try storeOptions.openForReading(), survey: selection.survey,
                                               period: period, options: selection.options)
             guard let outcome = analysis.instrument.outcome else {
-                throw WellBeingError(.usage, "The instrument of \(analysis.results.survey) marks no headline item as the "
-                    + "outcome (outcome: true), so there is nothing to correlate with.")
+                throw WellBeingError(.usage, Message(.noOutcome, ["survey": analysis.results.survey.rawValue]))
             }
             let rows = DriverAnalysis.rows(from: analysis.results).rows
             Console.message(analysis.summaryText(in: selection.language))

@@ -80,7 +80,7 @@ func reportingFailures(_ body: () throws -> Void) throws {
         throw exit
     } catch {
         Console.endProgress()
-        Console.message("error: \(error)")
+        Console.message(Message(.errorPrefix).text(in: Console.language) + "\(error)")
         throw ExitCode(1)
     }
 }

@@ -53,22 +53,23 @@ struct Demo: ParsableCommand {
             }
             let population = try store.importPopulation(path: path("population.csv"), survey: "lwc", period: nil,
                                                         marginSpec: "年代*性別,居住地区", encoding: nil, replace: false)
-            Console.message("imported population margins (\(population.detail)) as batch \(population.batchID).")
+            Console.say(Message(.demoPopulation, ["detail": population.detail, "batch": "\(population.batchID)"]))
             let kpis = try store.importKPIs(valuesPath: path("kpis.csv"),
                                             catalogPath: (surveys as NSString).appendingPathComponent("kpis-lwc.yaml"),
                                             survey: "lwc", encoding: nil, replace: false)
-            Console.message("imported \(kpis.rowCount) KPI values (\(kpis.detail)) as batch \(kpis.batchID).")
+            Console.say(Message(.demoKPIs, ["count": "\(kpis.rowCount)", "detail": kpis.detail, "batch": "\(kpis.batchID)"]))
             for period in ["2024", "2025"] {
                 let sample = try store.importSample(path: path("sample-\(period).csv"), survey: "lwc", period: PeriodLabel(period),
                                                     encoding: nil, replace: false)
-                Console.message("imported the numbers drawn for \(period) (\(sample.detail)) as batch \(sample.batchID).")
+                Console.say(Message(.demoSample, ["period": period, "detail": sample.detail, "batch": "\(sample.batchID)"]))
             }
             // Public benchmarks: Osaka Prefecture's means of the 50 questions beside 2024, the national 幸福度 beside 2025.
             for (file, period) in [("osaka-2024.csv", "2024"), ("national-2025.csv", "2025")] {
                 let reference = try store.importReference(
                     path: (surveys as NSString).appendingPathComponent("reference/\(file)"), survey: "lwc",
                     period: PeriodLabel(period), encoding: nil, replace: false)
-                Console.message("imported \(reference.rowCount) \(reference.detail == "benchmarks" ? "benchmark(s)" : "reference figure(s)") from '\(file)' for \(period) as batch \(reference.batchID).")
+                Console.say(Message(reference.detail == "benchmarks" ? .demoBenchmarks : .demoReference,
+                                    ["count": "\(reference.rowCount)", "file": file, "period": period, "batch": "\(reference.batchID)"]))
             }
 
             let (staff, staffName) = try instrument("staff-dx.yaml")
@@ -78,25 +79,25 @@ struct Demo: ParsableCommand {
             Console.message(ImportSummary.describe(staffOutcome, store: storePath))
             let staffPopulation = try store.importPopulation(path: path("staff-population.csv"), survey: "staff-dx",
                                                              period: nil, marginSpec: nil, encoding: nil, replace: false)
-            Console.message("imported staff numbers per tier (\(staffPopulation.detail)) as batch \(staffPopulation.batchID).")
+            Console.say(Message(.demoStaff, ["detail": staffPopulation.detail, "batch": "\(staffPopulation.batchID)"]))
 
-            Console.output("\nThe demo store '\(storePath)' holds:\n")
+            Console.output("\n" + Message(.demoHolds, ["path": storePath]).text(in: Console.language) + "\n")
             let rows = try store.surveys().flatMap { survey in
                 survey.periods.keys.sorted().map { period in
                     [survey.id.rawValue, survey.instrumentVersion, period.rawValue, String(survey.periods[period] ?? 0)]
                 }
             }
-            Console.output(TextTable(headers: ["survey", "instrument", "period", "respondents"],
+            Console.output(TextTable(headers: [MessageKey.colSurvey, .colInstrument, .colPeriods, .colRespondents].map { Message($0).text(in: Console.language) },
                                      alignments: [.left, .left, .left, .right], rows: rows).render())
             for survey in try store.surveys() {
                 guard let period = survey.periods.keys.max() else { continue }
                 let analysis = try PeriodAnalysis(store: store, survey: survey.id.rawValue, period: period.rawValue,
                                                   options: AnalysisOptions())
-                Console.output("\nHeadline indicators, \(analysis.summaryText(in: Console.language)):\n")
+                Console.output("\n" + Message(.demoHeadline, ["summary": analysis.summaryText(in: Console.language)]).text(in: Console.language) + "\n")
                 let headline = Set(analysis.instrument.headlines.map { IndicatorID($0.itemID.rawValue) })
                 var results = analysis.results
                 results.estimates = results.estimates.filter { $0.group == nil && headline.contains($0.indicator) }
-                Console.output(ResultTables.indicatorsText(results, instrument: analysis.instrument, language: .ja).renderText())
+                Console.output(ResultTables.indicatorsText(results, instrument: analysis.instrument, language: Console.language).renderText())
             }
             var written: [String] = []
             for language in [Language.ja, .en] {
@@ -107,8 +108,8 @@ struct Demo: ParsableCommand {
                                                options: AnalysisOptions(), language: language, format: .both,
                                                folder: reports, includeComments: false)
             }
-            Console.output("\nReports:\n" + written.map { "  \($0)\n" }.joined())
-            Console.output("\nTry: wellbeing indicators --period 2025 --survey lwc --store \(storePath)\n")
+            Console.output("\n" + Message(.demoReports).text(in: Console.language) + "\n" + written.map { "  \($0)\n" }.joined())
+            Console.output("\n" + Message(.demoTry, ["path": storePath]).text(in: Console.language) + "\n")
         }
     }
 
@@ -125,7 +126,7 @@ struct Demo: ParsableCommand {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
-            throw WellBeingError(.cannotCreateOutput, "Cannot create a temporary folder: \(error.localizedDescription)")
+            throw WellBeingError(.cannotCreateOutput, Message(.cannotCreateTemporary, ["reason": error.localizedDescription]))
         }
         return folder
     }

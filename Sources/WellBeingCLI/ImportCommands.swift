@@ -65,10 +65,10 @@ struct ImportResponses: ParsableCommand {
 
     func validate() throws {
         if rejects != nil && onError != .skip {
-            throw ValidationError("--rejects goes with --on-error skip.")
+            throw ValidationError(Message(.rejectsNeedsSkip).text(in: Console.language))
         }
         if let period, period.trimmingCharacters(in: .whitespaces).isEmpty {
-            throw ValidationError("--period is empty.")
+            throw ValidationError(Message(.periodEmptyOption).text(in: Console.language))
         }
     }
 
@@ -246,7 +246,7 @@ final class RejectsFile: @unchecked Sendable {
     private static func writeAll(_ bytes: [UInt8], to descriptor: Int32, naming name: String) throws {
         let failure = OutputPaths.writeAll(bytes, to: descriptor)
         if failure != 0 {
-            throw WellBeingError(.ioFailure, "Writing \(name) failed: \(OutputPaths.systemError(failure)).")
+            throw WellBeingError(.ioFailure, Message(.writingFailed, ["name": name, "reason": OutputPaths.systemError(failure)]))
         }
     }
 }

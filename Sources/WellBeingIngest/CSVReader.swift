@@ -219,8 +219,8 @@ public final class CSVReader {
             let problem = DataProblem(
                 location: SourceLocation(file: source.displayName, line: unterminatedAt.line,
                                          column: nil, columnNumber: unterminatedAt.field),
-                reason: "a quoted field opens here and never closes; look for a stray double quote (\")")
-            throw WellBeingError.badData("Cannot read '\(source.displayName)' as CSV.", problems: [problem])
+                message: Message(.quoteNeverCloses))
+            throw WellBeingError.badData(Message(.cannotReadCSV, ["file": source.displayName]), problems: [problem])
         }
         return outcome
     }

@@ -64,7 +64,7 @@ public enum InstrumentLoader {
             let extends = root["extends"]
             guard extends.isPresent else { break }
             guard let target = extends.string("extends") else {
-                throw WellBeingError.badData("The instrument '\(name)' cannot be read:", problems: context.problems)
+                throw WellBeingError.badData(Message(.instrumentUnreadable, ["file": name]), problems: context.problems)
             }
             referrer = SourceLocation(file: name, line: extends.line, column: "extends")
             current = target.hasPrefix("/") ? target

@@ -50,7 +50,7 @@ public enum RecordSources {
     /// The SHA-256 of a whole file's bytes, in lower-case hex, read in chunks.
     public static func sha256(ofFile path: String) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw WellBeingError(.inputMissing, "Cannot open '\((path as NSString).lastPathComponent)'.")
+            throw WellBeingError(.inputMissing, Message(.cannotOpenFile, ["file": (path as NSString).lastPathComponent]))
         }
         defer { try? handle.close() }
         var hasher = SHA256()

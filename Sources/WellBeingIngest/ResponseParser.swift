@@ -137,7 +137,7 @@ public final class ResponseParser {
         try reader.forEachRecord { record in
             guard let columns = layout else {
                 if let malformed = record.malformedField {
-                    throw WellBeingError.badData("The header of '\(fileName)' is not well-formed CSV:", problems: [
+                    throw WellBeingError.badData(Message(.headerNotWellFormed, ["file": fileName]), problems: [
                         DataProblem(location: SourceLocation(file: fileName, line: record.line, columnNumber: malformed + 1, sheet: sheet),
                                     message: Message(sheet == nil ? .headerTextAfterQuote : .headerExcelError))])
                 }

@@ -216,10 +216,8 @@ final class FileDecoder: @unchecked Sendable {
     private func detectEncoding(forced: TextEncoding?) throws {
         pending = Array(scratch[0..<(try readRaw())])
         if pending.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
-            throw WellBeingError.badData("'\(displayName)' is not a CSV file.", problems: [
-                DataProblem(location: SourceLocation(file: displayName, line: 1),
-                            reason: "this is an Excel workbook or another ZIP file; open it in Excel and save it as "
-                                + "'CSV UTF-8 (comma delimited)', then import that file")])
+            throw WellBeingError.badData(Message(.notCSVFile, ["file": displayName]), problems: [
+                DataProblem(location: SourceLocation(file: displayName, line: 1), message: Message(.zipNotCSV))])
         }
         var detection = EncodingDetector.detect(pending, isWholeFile: reachedEnd)
         // A pure-ASCII start says nothing yet: look further, up to 8 MiB, for the first non-ASCII text.
@@ -259,7 +257,7 @@ final class IconvConverter {
     init(from encodingName: String) throws {
         let opened = iconv_open("UTF-8", encodingName)
         guard let opened, Int(bitPattern: opened) != -1 else {
-            throw WellBeingError(.internalFailure, "This system cannot convert from \(encodingName) (iconv).")
+            throw WellBeingError(.internalFailure, Message(.iconvMissing, ["encoding": encodingName]))
         }
         handle = opened
     }

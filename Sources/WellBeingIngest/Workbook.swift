@@ -93,7 +93,7 @@ public final class WorkbookReader: RecordSource {
             guard case let .start(tag, attributes, _) = event else { return }
             if XMLScanner.isNamed(tag, "sheet") {
                 guard let sheetName = try attributes.string("name"), let relation = try attributes.string("id") else {
-                    throw XMLScanner.Refusal(reason: "a sheet without a name or relationship id")
+                    throw XMLScanner.Refusal(Message(.sheetNoName))
                 }
                 sheets.append((sheetName, relation))
             } else if XMLScanner.isNamed(tag, "workbookPr"), let value = try attributes.string("date1904") {
@@ -259,8 +259,7 @@ public final class WorkbookReader: RecordSource {
                 case .dimension:
                     if let reference = try attributes.string("ref") {
                         for corner in reference.split(separator: ":") where Self.cellReference(Array(corner.utf8)) == nil {
-                            throw CellProblem(row: 0, column: nil, reason: "the sheet's dimension '\(reference)' lies outside "
-                                              + "Excel's grid (columns A–XFD, rows 1–1048576)")
+                            throw CellProblem(row: 0, column: nil, Message(.dimensionOutside, ["reference": reference]))
                         }
                     }
                 case .other: break
@@ -321,8 +320,8 @@ public final class WorkbookReader: RecordSource {
         mutating func startRow(_ attributes: XMLScanner.Attributes) throws {
             if let number = try attributes.raw("r") {
                 guard let value = Self.integer(number), value > row, value <= 1_048_576 else {
-                    throw CellProblem(row: row + 1, column: nil, reason: "a row numbered '\(String(decoding: number, as: UTF8.self))' "
-                                      + "after row \(row) (rows must be in order, 1–1048576)")
+                    throw CellProblem(row: row + 1, column: nil, Message(.rowOutOfOrder, ["number": String(decoding: number, as: UTF8.self),
+                                                                                          "row": "\(row)"]))
                 }
                 row = value
             } else {
@@ -353,7 +352,7 @@ public final class WorkbookReader: RecordSource {
                     throw CellProblem(row: row, column: nil, Message(.cellOutsideGrid, ["reference": String(decoding: reference, as: UTF8.self)]))
                 }
                 guard cellRow == row else {
-                    throw CellProblem(row: row, column: column + 1, reason: "a cell of row \(cellRow) stands in row \(row)")
+                    throw CellProblem(row: row, column: column + 1, Message(.cellWrongRow, ["cellRow": "\(cellRow)", "row": "\(row)"]))
                 }
                 guard column > lastColumn else {
                     throw CellProblem(row: row, column: column + 1, Message(.cellTwice))
@@ -362,7 +361,7 @@ public final class WorkbookReader: RecordSource {
             } else {
                 cellColumn = lastColumn + 1
                 guard cellColumn < Limits.columns else {
-                    throw CellProblem(row: row, column: nil, reason: "the row has more cells than Excel's 16,384 columns")
+                    throw CellProblem(row: row, column: nil, Message(.tooManyCells))
                 }
             }
             lastColumn = cellColumn
@@ -495,7 +494,7 @@ public final class WorkbookReader: RecordSource {
             guard case let .start(tag, attributes, _) = event, XMLScanner.isNamed(tag, "Relationship") else { return }
             guard let id = try attributes.string("Id"), let type = try attributes.string("Type"),
                   let target = try attributes.string("Target") else {
-                throw XMLScanner.Refusal(reason: "a relationship without Id, Type or Target")
+                throw XMLScanner.Refusal(Message(.relationshipIncomplete))
             }
             result.append(Relationship(id: id, type: type, target: target,
                                        external: try attributes.string("TargetMode") == "External"))

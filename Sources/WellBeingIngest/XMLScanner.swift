@@ -48,18 +48,18 @@ struct XMLScanner {
                 let attributeName = UnsafeBufferPointer(rebasing: bytes[nameStart..<position])
                 while position < length && XMLScanner.isSpace(bytes[position]) { position += 1 }
                 guard position < length, bytes[position] == UInt8(ascii: "=") else {
-                    throw Refusal(reason: "an attribute without a value in a tag")
+                    throw Refusal(Message(.xmlAttributeNoValue))
                 }
                 position += 1
                 while position < length && XMLScanner.isSpace(bytes[position]) { position += 1 }
                 guard position < length, bytes[position] == UInt8(ascii: "\"") || bytes[position] == UInt8(ascii: "'") else {
-                    throw Refusal(reason: "an attribute value without quotes")
+                    throw Refusal(Message(.xmlAttributeNoQuotes))
                 }
                 let quote = bytes[position]
                 let valueStart = position + 1
                 position = valueStart
                 while position < length && bytes[position] != quote { position += 1 }
-                guard position < length else { throw Refusal(reason: "an attribute value that never closes") }
+                guard position < length else { throw Refusal(Message(.xmlAttributeOpen)) }
                 let value = UnsafeBufferPointer(rebasing: bytes[valueStart..<position])
                 position += 1
                 try body(attributeName, value)
@@ -117,7 +117,7 @@ struct XMLScanner {
     /// Checks that nothing is left unfinished at the end of the part.
     func finish() throws {
         if pending.contains(where: { $0 == UInt8(ascii: "<") }) {
-            throw Refusal(reason: "the XML ends inside a tag")
+            throw Refusal(Message(.xmlEndsInTag))
         }
     }
 
@@ -196,7 +196,7 @@ struct XMLScanner {
 
     /// `name attr="v" …` or `/name` or `name …/`.
     private static func emitTag(_ tag: UnsafeBufferPointer<UInt8>, handler: (Event) throws -> Void) throws {
-        guard !tag.isEmpty else { throw Refusal(reason: "an empty tag '<>'") }
+        guard !tag.isEmpty else { throw Refusal(Message(.xmlEmptyTag)) }
         if tag[0] == UInt8(ascii: "/") {
             var end = tag.count
             while end > 1 && isSpace(tag[end - 1]) { end -= 1 }
@@ -272,7 +272,7 @@ struct XMLScanner {
                 continue
             }
             guard let semicolon = text[position...].firstIndex(of: UInt8(ascii: ";")), semicolon - position <= 12 else {
-                throw Refusal(reason: "an '&' that does not start an entity")
+                throw Refusal(Message(.xmlStrayAmpersand))
             }
             let name = Array(text[(position + 1)..<semicolon])
             switch name {
@@ -283,13 +283,12 @@ struct XMLScanner {
             case Array("apos".utf8): result.append(UInt8(ascii: "'"))
             default:
                 guard name.first == UInt8(ascii: "#") else {
-                    throw Refusal(reason: "the entity '&\(String(decoding: name, as: UTF8.self));', which is not one of XML's own "
-                                  + "(workbooks use no others)")
+                    throw Refusal(Message(.xmlUnknownEntity, ["name": String(decoding: name, as: UTF8.self)]))
                 }
                 let digits = String(decoding: name.dropFirst(), as: UTF8.self)
                 let value = digits.hasPrefix("x") || digits.hasPrefix("X") ? UInt32(digits.dropFirst(), radix: 16) : UInt32(digits)
                 guard let value, let scalar = Unicode.Scalar(value) else {
-                    throw Refusal(reason: "the character reference '&\(String(decoding: name, as: UTF8.self));' is not a character")
+                    throw Refusal(Message(.xmlBadCharacter, ["name": String(decoding: name, as: UTF8.self)]))
                 }
                 result.append(contentsOf: Array(String(Character(scalar)).utf8))
             }

@@ -102,7 +102,7 @@ public struct SpreadsheetWorkbook: Sendable {
                                  provider: { position, size in bytes.subdata(in: Int(position)..<Int(position) + size) })
         }
         guard let data = archive.data else {
-            throw WellBeingError(.internalFailure, "The workbook could not be assembled in memory.")
+            throw WellBeingError(.internalFailure, Message(.internalWorkbook))
         }
         return data
     }

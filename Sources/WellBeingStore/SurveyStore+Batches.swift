@@ -59,9 +59,8 @@ extension SurveyStore {
         try write { db in
             guard let row = try Row.fetchOne(db, sql: Self.batchSelection + " WHERE batch.id = ?", arguments: [batchID]) else {
                 let known = try Int64.fetchAll(db, sql: "SELECT id FROM batch ORDER BY id")
-                throw WellBeingError(.usage, "There is no batch \(batchID) in this store"
-                    + (known.isEmpty ? " (it holds no batches)." : "; its batches are \(known.map(String.init).joined(separator: ", ")). "
-                        + "See 'wellbeing batches'."))
+                throw WellBeingError(.usage, known.isEmpty ? Message(.noBatchAtAll, ["batch": "\(batchID)"])
+                    : Message(.noBatch, ["batch": "\(batchID)", "known": known.map(String.init).joined(separator: ", ")]))
             }
             try db.execute(sql: "DELETE FROM batch WHERE id = ?", arguments: [batchID])
             try db.execute(sql: "DELETE FROM instrument WHERE id NOT IN (SELECT instrumentId FROM batch WHERE instrumentId IS NOT NULL)")

@@ -150,7 +150,7 @@ extension SurveyStore {
             throw error
         }
         guard let summary = parsed else {
-            throw WellBeingError(.internalFailure, "Reading '\(fileName)' stopped without a result.")
+            throw WellBeingError(.internalFailure, Message(.internalReading, ["file": fileName]))
         }
         let sha256 = try source.fileSHA256()
         if !(request.dryRun && request.replace) {

@@ -30,6 +30,26 @@ import Testing
         }
     }
 
+    /// One place renders messages: no error, problem, refusal or console line in the sources is an English
+    /// sentence of its own; they all go through `Message` and the catalogue.
+    @Test func noMessageIsBuiltOutsideTheCatalogue() throws {
+        let patterns = [#"WellBeingError\(\.\w+, ""#, #"reason: ""#, #"Refusal\(reason: ""#, #"Console\.(message|output)\("[^"]*[A-Za-z]{2,}"#,
+                        #"ValidationError\(""#, #"\.badData\(""#]
+        let sources = (Paths.root as NSString).appendingPathComponent("Sources")
+        let files = FileManager.default.enumerator(atPath: sources)!.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
+        #expect(files.count > 40)
+        var found: [String] = []
+        for file in files {
+            let text = try String(contentsOfFile: (sources as NSString).appendingPathComponent(file), encoding: .utf8)
+            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                for pattern in patterns where line.range(of: pattern, options: .regularExpression) != nil {
+                    found.append("\(file):\(number + 1): \(line.trimmingCharacters(in: .whitespaces))")
+                }
+            }
+        }
+        #expect(found.isEmpty, "user-facing text built outside the catalogue:\n\(found.joined(separator: "\n"))")
+    }
+
     @Test func aMissingArgumentShowsAsAPlaceholder() {
         // What the test above would catch: a message rendered without its value.
         #expect(Message(.outsideRange, ["min": "1"]).text(in: .ja) == "は 1〜{max} の範囲外です")
