@@ -88,7 +88,7 @@ struct ImportResponses: ParsableCommand {
                 period: period.map { PeriodLabel($0.trimmingCharacters(in: .whitespaces)) }, encoding: encoding, sheet: sheet,
                 errorPolicy: onError, dryRun: dryRun, replace: replace,
                 onReject: rejectsFile.map { writer in { try writer.append($0) } },
-                onProgress: { Console.progress("importing \(label)", done: $0, total: $1) })
+                onProgress: { Console.progress(Message(.progressImporting, ["file": label]).text(in: Console.language), done: $0, total: $1) })
             let outcome = try store.importResponses(request)
             Console.endProgress()
             Console.message(ImportSummary.describe(outcome, store: storeOptions.path))
@@ -214,7 +214,7 @@ final class RejectsFile: @unchecked Sendable {
     }
 
     private func flush() throws {
-        try Self.writeAll(Array(writer.document.utf8), to: descriptor, naming: "the rejects file")
+        try Self.writeAll(Array(writer.document.utf8), to: descriptor, naming: Message(.nameRejectsFile).text(in: Console.language))
         writer = CSVWriter(includesByteOrderMark: false)
         pendingRows = 0
     }
@@ -239,7 +239,7 @@ final class RejectsFile: @unchecked Sendable {
                 throw WellBeingError(.cannotCreateOutput, Message(.cannotWriteRejects, ["path": name, "reason": OutputPaths.systemError()]))
             }
             defer { if output != STDOUT_FILENO { close(output) } }
-            try Self.writeAll(Array(bytes), to: output, naming: name == "-" ? "standard output" : "'\(name)'")
+            try Self.writeAll(Array(bytes), to: output, naming: name == "-" ? Message(.nameStandardOutput).text(in: Console.language) : "'\(name)'")
         }
     }
 
