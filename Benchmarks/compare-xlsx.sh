@@ -3,12 +3,9 @@
 # same workbook into Python lists and openpyxl's read-only iteration, in one run, with peak memory.
 #   Benchmarks/compare-xlsx.sh [N]      (default 100,000 respondents × 58 columns)
 # Needs: pip install xlsxwriter python-calamine openpyxl; GNU time.
-set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 n=${1:-100000}
-data=Benchmarks/data/xlsx-$n
-mkdir -p "$data"
-[ -f "$data/responses.csv" ] || python3 ../shared/tools/gen_survey.py --n "$n" --waves 1 --out "$data" >/dev/null
+data=$(survey_data xlsx "$n")
 [ -f "$data/responses.xlsx" ] || python3 Benchmarks/csv_to_xlsx.py "$data/responses.csv" "$data/responses.xlsx"
 ls -l "$data/responses.xlsx" | awk '{print "workbook: " $5 " bytes"}'
 swift build -c release --product wellbeing >/dev/null

@@ -1,12 +1,9 @@
 #!/usr/bin/env bash
 # Indicators (raked, calibrated SEs) and a full report for a store of N respondents (default 1,000,000).
 #   Benchmarks/indicators-and-report.sh [N]
-set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 n=${1:-1000000}
-data=Benchmarks/data/store-$n
-mkdir -p "$data"
-[ -f "$data/responses.csv" ] || python3 ../shared/tools/gen_survey.py --n "$n" --waves 1 --out "$data" >/dev/null
+data=$(survey_data store "$n")
 swift build -c release --product wellbeing >/dev/null
 store="$data/store.sqlite"
 if [ ! -f "$store" ]; then

@@ -2,12 +2,9 @@
 # What stratification, --standardize and --small-area fh add to `indicators` on a store of N respondents
 # (default 1,000,000), against plain `indicators` measured in the same run (DESIGN §18: ≤ 20 %).
 #   Benchmarks/small-area-and-standardize.sh [N]
-set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 n=${1:-1000000}
-data=Benchmarks/data/store-$n
-mkdir -p "$data"
-[ -f "$data/responses.csv" ] || python3 ../shared/tools/gen_survey.py --n "$n" --waves 1 --out "$data" >/dev/null
+data=$(survey_data store "$n")
 swift build -c release --product wellbeing >/dev/null
 bin=.build/release/wellbeing
 # The same answers imported twice: as a simple random sample, and stratified by district with the fpc.

@@ -12,7 +12,11 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
     ],
     targets: [
-        .target(name: "FuzzSupport", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "FuzzSupport", dependencies: [
+            .product(name: "WellBeingCore", package: "wellbeing"),
+            .product(name: "WellBeingIngest", package: "wellbeing"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
         .executableTarget(name: "FuzzCSV", dependencies: [
             "FuzzSupport",
             .product(name: "WellBeingCore", package: "wellbeing"),

@@ -76,26 +76,34 @@ extension DataProblem {
 }
 
 extension SourceLocation {
-    /// The location in `language`; Japanese names the column as a municipal document would (`q05 列（10 列目）`).
+    /// The location in `language`: `survey.csv:1235: column q05 (10)`, or in Japanese as a municipal document
+    /// names a column, `survey.csv:1235: q05 列（10 列目）`; in a workbook the sheet and cell, `回答.xlsx:Sheet1!J1235`.
     public func text(in language: Language) -> String {
-        guard language == .ja else { return description }
+        let ja = language == .ja
         var text = file.visibleControlCharacters
         if let sheet {
             text += ":" + sheet.singleLineVisible
             if let line, let columnNumber {
                 text += "!" + Self.columnLetters(columnNumber) + "\(line)"
             } else if let line {
-                text += " \(line) 行目"
+                text += ja ? " \(line) 行目" : "!row \(line)"
             }
-            if let column { text += ": " + DataProblem.shortened(column) + (columnNumber == nil ? "" : " 列") }
+            if let column {
+                let shown = DataProblem.shortened(column)
+                text += ": " + (columnNumber == nil ? shown : (ja ? shown + " 列" : "column " + shown))
+            }
             return text
         }
         if let line { text += ":\(line)" }
         if let column {
             let shown = DataProblem.shortened(column)
-            text += columnNumber.map { ": \(shown) 列（\($0) 列目）" } ?? ": \(shown)"
+            if let columnNumber {
+                text += ja ? ": \(shown) 列（\(columnNumber) 列目）" : ": column \(shown) (\(columnNumber))"
+            } else {
+                text += ": \(shown)"
+            }
         } else if let columnNumber {
-            text += ": \(columnNumber) 列目"
+            text += ja ? ": \(columnNumber) 列目" : ": column \(columnNumber)"
         }
         return text
     }

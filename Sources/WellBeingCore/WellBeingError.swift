@@ -22,31 +22,7 @@ public struct SourceLocation: Hashable, Sendable, Codable {
     }
 
     /// `survey.csv:1235: column q05 (10)`, `回答.xlsx:Sheet1!J1235: column q05` or `lwc.yaml: categories[3].items`.
-    public var description: String {
-        var text = file.visibleControlCharacters
-        if let sheet {
-            text += ":" + sheet.singleLineVisible
-            if let line, let columnNumber {
-                text += "!" + Self.columnLetters(columnNumber) + "\(line)"
-            } else if let line {
-                text += "!row \(line)"
-            }
-            if let column { text += ": " + (columnNumber == nil ? "" : "column ") + DataProblem.shortened(column) }
-            return text
-        }
-        if let line { text += ":\(line)" }
-        if let column {
-            let shown = DataProblem.shortened(column)
-            if let columnNumber {
-                text += ": column \(shown) (\(columnNumber))"
-            } else {
-                text += ": \(shown)"
-            }
-        } else if let columnNumber {
-            text += ": column \(columnNumber)"
-        }
-        return text
-    }
+    public var description: String { text(in: .en) }
 
     /// Excel's name of column `number` (1 → A, 27 → AA).
     public static func columnLetters(_ number: Int) -> String {

@@ -4,10 +4,6 @@ import WellBeingCore
 import WellBeingIngest
 import ZIPFoundation
 
-/// The instrument every input is read against (`Fuzz/fuzz.yaml`, shared with the replay test).
-let instrument = try! InstrumentLoader.load(
-    path: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("fuzz.yaml").path).instrument
 let path = "/dev/shm/wellbeing-fuzz-workbook-\(getpid()).xlsx"
 
 /// An input starting with "PK" is the whole file (the ZIP layer); any other is the sheet's XML, wrapped in a
@@ -21,16 +17,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         try? FileManager.default.removeItem(atPath: path)
         WorkbookPackage.write(sheetXML: input, to: path)
     }
-    do {
-        let reader = try RecordSources.open(path: path)
-        let parser = ResponseParser(instrument: instrument, reader: reader, fixedPeriod: nil)
-        var rows = 0
-        _ = try parser.parse(accept: { row in rows += row.answers.count }, reject: { _ in })
-    } catch is WellBeingError {
-        // Refusing bad input with a message is the expected outcome.
-    } catch {
-        fatalError("unexpected error type: \(error)")
-    }
+    expectReadOrRefused { try parseEveryRow(try RecordSources.open(path: path)) }
     return 0
 }
 
