@@ -32,7 +32,7 @@ struct Batches: ParsableCommand {
                     headers: people ? keys.map { Message($0).text(in: Console.language) }
                         : ["batch", "kind", "survey", "file", "rows", "rejected", "periods", "encoding", "imported", "sha256"],
                     rows: batches.map { batch in
-                        [.integer(Int(batch.id)), .text(batch.kind.rawValue), .text(batch.survey.rawValue), .text(batch.fileName),
+                        [.integer(Int(batch.id)), .text(people ? Self.kindMessage(batch.kind).text(in: Console.language) : batch.kind.rawValue), .text(batch.survey.rawValue), .text(batch.fileName),
                          .integer(batch.rowCount), .integer(batch.rejectedCount),
                          .text(batch.periods.isEmpty ? (people ? Message(.allPeriods).text(in: Console.language) : "all") : batch.periods.map(\.rawValue).joined(separator: ",")),
                          .text(batch.encoding), .text(batch.importedAt), .text(String(batch.sha256.prefix(format == .table ? 12 : 64)))]
@@ -48,6 +48,19 @@ struct Batches: ParsableCommand {
                     try output.deliver(table.renderText(), protecting: storeOptions.protectedFiles)
                 }
             }
+        }
+    }
+}
+
+extension Batches {
+    /// A batch's kind as a message, named in the reader's language.
+    static func kindMessage(_ kind: Batch.Kind) -> Message {
+        switch kind {
+        case .responses: return Message(.kindResponses)
+        case .kpis: return Message(.kindKPIs)
+        case .population: return Message(.kindPopulation)
+        case .reference: return Message(.kindReference)
+        case .sample: return Message(.kindSample)
         }
     }
 }
@@ -68,8 +81,8 @@ struct Undo: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let removed = try storeOptions.openExistingForWriting().undo(batchID: batch)
-            Console.say(Message(.removedBatch, ["batch": "\(removed.id)", "kind": removed.kind.rawValue, "file": removed.fileName,
-                                                "count": "\(removed.rowCount)"]))
+            Console.say(Message(.removedBatch, ["batch": "\(removed.id)", "file": removed.fileName, "count": "\(removed.rowCount)"])
+                .localizingArgument("kind", Batches.kindMessage(removed.kind)))
         }
     }
 }

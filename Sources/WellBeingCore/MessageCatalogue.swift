@@ -62,7 +62,8 @@ public enum MessageKey: String, Sendable, Hashable, Codable, CaseIterable {
          xmlBadCharacter, sheetNoName, relationshipIncomplete, dimensionOutside, rowOutOfOrder, cellWrongRow,
          tooManyCells, noKPIValues, noOutcome, noBatch, noBatchAtAll, writingFailed, internalWorkbook, internalReading, demoPopulation, demoKPIs, demoSample, demoBenchmarks, demoReference, demoStaff, cannotCreateTemporary, demoHolds, demoHeadline, demoReports, demoTry, colInstrument,
          colRespondents, saeOptionsAlone, minNAtLeastOne, xlsxNeedsOutput, outputEmpty, compareNoBy, rejectsNeedsSkip,
-         periodEmptyOption, headerNotWellFormed, progressImporting, nameRejectsFile, nameStandardOutput
+         periodEmptyOption, headerNotWellFormed, progressImporting, nameRejectsFile, nameStandardOutput, kindResponses, kindKPIs, kindPopulation,
+         kindReference, kindSample
     // Output paths
     case sameFile, roleStore, roleStoreJournal, roleSurveyFile, roleInstrument, kindMissing, kindFile, kindFolder,
          kindCharacterDevice, kindBlockDevice, kindFifo, kindSocket, kindOther, reportPathIsNot, chartsPathIsNot,
@@ -534,6 +535,8 @@ public enum MessageCatalogue {
                        "compare は区分ごとに KPI と並べるもので、KPI は区分別に保存されているため --by は使えません。"),
         .rejectsNeedsSkip: ("--rejects goes with --on-error skip.", "--rejects は --on-error skip と一緒に使います。"),
         .periodEmptyOption: ("--period is empty.", "--period が空です。"),
+        .kindResponses: ("responses", "回答"), .kindKPIs: ("kpis", "KPI"), .kindPopulation: ("population", "人口"),
+        .kindReference: ("reference", "参照値"), .kindSample: ("sample", "配布数"),
         .progressImporting: ("importing {file}", "{file} を取り込み中"),
         .nameRejectsFile: ("the rejects file", "除外行ファイル"), .nameStandardOutput: ("standard output", "標準出力"),
         .headerNotWellFormed: ("The header of '{file}' is not well-formed CSV:", "'{file}' の見出し行が正しい形式の CSV ではありません:"),
