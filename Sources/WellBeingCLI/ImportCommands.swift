@@ -81,6 +81,7 @@ struct ImportResponses: ParsableCommand {
                 try OutputPaths.refuseCollision(output: rejects, option: "--rejects", with: inputs)
             }
             let rejectsFile = try rejects.map { try RejectsFile(argument: $0) }
+            defer { rejectsFile?.discardUnlessCommitted() }
             let store = dryRun ? try storeOptions.openForDryRun() : try storeOptions.openOrCreate()
             let label = (file as NSString).lastPathComponent
             let request = ResponseImportRequest(
@@ -191,6 +192,12 @@ final class RejectsFile: @unchecked Sendable {
 
     deinit {
         if descriptor >= 0 { close(descriptor) }
+        discardUnlessCommitted()
+    }
+
+    /// Removes the staged file of an import that did not commit. Called by the command itself before it exits:
+    /// the reading thread may still hold this object when the process ends, so `deinit` alone can come too late.
+    func discardUnlessCommitted() {
         if !committed { unlink(stagingPath) }
     }
 
