@@ -4,6 +4,7 @@ import Testing
 @testable import WellBeingCore
 @testable import WellBeingIngest
 @testable import WellBeingStore
+@testable import WellBeingReport
 
 /// Stratified samples (DESIGN §12) against `../shared/fixtures/strat-4000/reference_v2.json` (R `survey` 4.1-1):
 /// design weights N_h/n_h with the finite-population correction, then raked on that design, every district
@@ -465,5 +466,27 @@ extension StratifiedDesignTests {
         #expect(report.status == 0, "\(report.errors)")
         let text = try String(contentsOfFile: folder.file("out/lwc-2024.md"), encoding: .utf8)
         #expect(text.contains("## 小地域推定（モデル推定値）") && text.contains("標本設計: 地区による層化無作為抽出（13 層）"))
+
+        // Every model estimate the report prints is the JSON's, rounded as printed, or 秘匿 where its CV > 30 %.
+        let modelJSON = try run(["indicators", "--period", "2024", "--small-area", "fh", "--format", "json"])
+        let estimates = (try JSONSerialization.jsonObject(with: Data(modelJSON.output.utf8)) as! [String: Any])["estimates"] as! [[String: Any]]
+        let instrument = try StratifiedDesignTests.stratifiedInstrument(in: folder).instrument
+        let section = text.components(separatedBy: "## 小地域推定（モデル推定値）")[1].components(separatedBy: "\n## ")[0]
+        let grid = section.split(separator: "\n").filter { $0.hasPrefix("| ") }.map {
+            $0.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        let groups = Array(grid[0].dropFirst())
+        var checked = 0
+        for row in grid.dropFirst() {
+            guard let indicator = instrument.indicatorIDs.first(where: { instrument.indicatorName($0, in: .ja) == row[0] }) else { continue }
+            for (group, cell) in zip(groups, row.dropFirst()) {
+                let estimate = try #require(estimates.first { $0["group"] as? String == group && $0["indicator"] as? String == indicator.rawValue })
+                let sae = try #require(estimate["sae"] as? [String: Any], "\(group) \(indicator)")
+                let expected = sae["withheld"] as! Bool ? "秘匿" : ResultTable.fixed(sae["estimate"] as! Double, decimals: 2)
+                #expect(cell == expected, "\(group) \(indicator): the report says \(cell), the JSON \(expected)")
+                checked += 1
+            }
+        }
+        #expect(checked >= 26 * 13, "checked \(checked) model estimates")
     }
 }
