@@ -53,22 +53,22 @@ struct Demo: ParsableCommand {
             }
             let population = try store.importPopulation(path: path("population.csv"), survey: "lwc", period: nil,
                                                         marginSpec: "年代*性別,居住地区", encoding: nil, replace: false)
-            Console.say(Message(.demoPopulation, ["detail": population.detail, "batch": "\(population.batchID)"]))
+            Console.say(Message(.demoPopulation, ["batch": "\(population.batchID)"]).localizingArgument("detail", population.detail))
             let kpis = try store.importKPIs(valuesPath: path("kpis.csv"),
                                             catalogPath: (surveys as NSString).appendingPathComponent("kpis-lwc.yaml"),
                                             survey: "lwc", encoding: nil, replace: false)
-            Console.say(Message(.demoKPIs, ["count": "\(kpis.rowCount)", "detail": kpis.detail, "batch": "\(kpis.batchID)"]))
+            Console.say(Message(.demoKPIs, ["count": "\(kpis.rowCount)", "batch": "\(kpis.batchID)"]).localizingArgument("detail", kpis.detail))
             for period in ["2024", "2025"] {
                 let sample = try store.importSample(path: path("sample-\(period).csv"), survey: "lwc", period: PeriodLabel(period),
                                                     encoding: nil, replace: false)
-                Console.say(Message(.demoSample, ["period": period, "detail": sample.detail, "batch": "\(sample.batchID)"]))
+                Console.say(Message(.demoSample, ["period": period, "batch": "\(sample.batchID)"]).localizingArgument("detail", sample.detail))
             }
             // Public benchmarks: Osaka Prefecture's means of the 50 questions beside 2024, the national 幸福度 beside 2025.
             for (file, period) in [("osaka-2024.csv", "2024"), ("national-2025.csv", "2025")] {
                 let reference = try store.importReference(
                     path: (surveys as NSString).appendingPathComponent("reference/\(file)"), survey: "lwc",
                     period: PeriodLabel(period), encoding: nil, replace: false)
-                Console.say(Message(reference.detail == "benchmarks" ? .demoBenchmarks : .demoReference,
+                Console.say(Message(reference.detail.key == .detailBenchmarks ? .demoBenchmarks : .demoReference,
                                     ["count": "\(reference.rowCount)", "file": file, "period": period, "batch": "\(reference.batchID)"]))
             }
 
@@ -79,7 +79,7 @@ struct Demo: ParsableCommand {
             Console.message(ImportSummary.describe(staffOutcome, store: storePath))
             let staffPopulation = try store.importPopulation(path: path("staff-population.csv"), survey: "staff-dx",
                                                              period: nil, marginSpec: nil, encoding: nil, replace: false)
-            Console.say(Message(.demoStaff, ["detail": staffPopulation.detail, "batch": "\(staffPopulation.batchID)"]))
+            Console.say(Message(.demoStaff, ["batch": "\(staffPopulation.batchID)"]).localizingArgument("detail", staffPopulation.detail))
 
             Console.output("\n" + Message(.demoHolds, ["path": storePath]).text(in: Console.language) + "\n")
             let rows = try store.surveys().flatMap { survey in

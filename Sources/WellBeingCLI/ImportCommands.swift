@@ -279,8 +279,8 @@ struct ImportKPIs: ParsableCommand {
             let outcome = try store.importKPIs(valuesPath: file, catalogPath: catalog, survey: options.survey,
                                                encoding: options.encoding, sheet: options.sheet, replace: options.replace)
             Console.say(Message(.importedKPIs, ["count": "\(outcome.rowCount)", "file": outcome.fileName, "batch": "\(outcome.batchID)",
-                                                "detail": outcome.detail,
-                                                "periods": outcome.periods.map(\.rawValue).joined(separator: ", ")]))
+                                                "periods": outcome.periods.map(\.rawValue).joined(separator: ", ")])
+                .localizingArgument("detail", outcome.detail))
         }
     }
 }
@@ -313,7 +313,7 @@ struct ImportPopulation: ParsableCommand {
                                                      marginSpec: margins, encoding: options.encoding, sheet: options.sheet,
                                                      replace: options.replace)
             Console.say(Message(.importedPopulation, ["count": "\(outcome.rowCount)", "file": outcome.fileName,
-                                                      "batch": "\(outcome.batchID)", "detail": outcome.detail]))
+                                                      "batch": "\(outcome.batchID)"]).localizingArgument("detail", outcome.detail))
         }
     }
 }
@@ -343,7 +343,7 @@ struct ImportSample: ParsableCommand {
             let outcome = try store.importSample(path: file, survey: options.survey, period: period.map { PeriodLabel($0) },
                                                  encoding: options.encoding, sheet: options.sheet, replace: options.replace)
             Console.say(Message(.importedSample, ["count": "\(outcome.rowCount)", "file": outcome.fileName,
-                                                  "batch": "\(outcome.batchID)", "detail": outcome.detail]))
+                                                  "batch": "\(outcome.batchID)"]).localizingArgument("detail", outcome.detail))
         }
     }
 }

@@ -63,7 +63,8 @@ public enum MessageKey: String, Sendable, Hashable, Codable, CaseIterable {
          tooManyCells, noKPIValues, noOutcome, noBatch, noBatchAtAll, writingFailed, internalWorkbook, internalReading, demoPopulation, demoKPIs, demoSample, demoBenchmarks, demoReference, demoStaff, cannotCreateTemporary, demoHolds, demoHeadline, demoReports, demoTry, colInstrument,
          colRespondents, saeOptionsAlone, minNAtLeastOne, xlsxNeedsOutput, outputEmpty, compareNoBy, rejectsNeedsSkip,
          periodEmptyOption, headerNotWellFormed, progressImporting, nameRejectsFile, nameStandardOutput, kindResponses, kindKPIs, kindPopulation,
-         kindReference, kindSample
+         kindReference, kindSample, detailKPIs, detailMargins, detailStrata, detailBenchmarks,
+         detailReference
     // Output paths
     case sameFile, roleStore, roleStoreJournal, roleSurveyFile, roleInstrument, kindMissing, kindFile, kindFolder,
          kindCharacterDevice, kindBlockDevice, kindFifo, kindSocket, kindOther, reportPathIsNot, chartsPathIsNot,
@@ -537,6 +538,10 @@ public enum MessageCatalogue {
         .periodEmptyOption: ("--period is empty.", "--period が空です。"),
         .kindResponses: ("responses", "回答"), .kindKPIs: ("kpis", "KPI"), .kindPopulation: ("population", "人口"),
         .kindReference: ("reference", "参照値"), .kindSample: ("sample", "配布数"),
+        .detailKPIs: ("{count} KPIs in the catalogue", "カタログの KPI {count} 件"),
+        .detailMargins: ("margins {spec}, total {total}", "周辺分布 {spec}、合計 {total} 人"),
+        .detailStrata: ("strata {fields}, {total} drawn", "層 {fields}、配布数 {total}"),
+        .detailBenchmarks: ("benchmarks", "比較値"), .detailReference: ("reference figures", "参照値"),
         .progressImporting: ("importing {file}", "{file} を取り込み中"),
         .nameRejectsFile: ("the rejects file", "除外行ファイル"), .nameStandardOutput: ("standard output", "標準出力"),
         .headerNotWellFormed: ("The header of '{file}' is not well-formed CSV:", "'{file}' の見出し行が正しい形式の CSV ではありません:"),

@@ -8,7 +8,7 @@ import WellBeingCore
 public protocol RecordSource: AnyObject {
     /// The file name used in messages.
     var displayName: String { get }
-    /// What the text was read as, for messages: "UTF-8", "Shift_JIS (CP932)", "Excel workbook".
+    /// What the text was read as, for messages: "UTF-8", "Shift_JIS (CP932)", "Excel .xlsx".
     var encodingName: String { get }
     /// The sheet the rows come from; nil for CSV. Locations then read `回答.xlsx:Sheet1!J1235`.
     var sheet: String? { get }

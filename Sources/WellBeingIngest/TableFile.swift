@@ -15,7 +15,7 @@ public struct TableFile: Sendable {
     public var header: [String]
     public var rows: [Row]
     public var sha256: String
-    /// What the file was read as ("UTF-8", "Excel workbook").
+    /// What the file was read as ("UTF-8", "Excel .xlsx").
     public var encodingName: String
     /// The sheet, for a workbook.
     public var sheet: String?

@@ -40,7 +40,7 @@ public final class WorkbookReader: RecordSource {
     private let uses1904: Bool
     private var inflated: UInt64 = 0
 
-    public var encodingName: String { "Excel workbook" }
+    public var encodingName: String { "Excel .xlsx" }
     public var sheet: String? { sheetName }
     public var malformedFieldReason: String {
         "is an Excel error value (#N/A, #DIV/0!, #VALUE!, …); correct the formula or clear the cell"

@@ -9,7 +9,8 @@ public struct SmallImportOutcome: Sendable {
     public var fileName: String
     public var rowCount: Int
     public var periods: [PeriodLabel]
-    public var detail: String
+    /// What was imported, in a few words (margins and total, strata and number drawn, …).
+    public var detail: Message
 }
 
 extension SurveyStore {
@@ -60,7 +61,7 @@ extension SurveyStore {
             }
             return SmallImportOutcome(batchID: batchID, fileName: table.fileName, rowCount: values.count,
                                       periods: periods.map { PeriodLabel($0) },
-                                      detail: "\(catalog.kpis.count) KPIs in the catalogue")
+                                      detail: Message(.detailKPIs, ["count": "\(catalog.kpis.count)"]))
         }
     }
 
@@ -93,7 +94,7 @@ extension SurveyStore {
             }
             return SmallImportOutcome(batchID: batchID, fileName: table.fileName, rowCount: population.cells.count,
                                       periods: period.map { [$0] } ?? [],
-                                      detail: "margins \(population.marginSpec), total \(Int(population.total.rounded()))")
+                                      detail: Message(.detailMargins, ["spec": population.marginSpec, "total": "\(Int(population.total.rounded()))"]))
         }
     }
 
@@ -144,7 +145,7 @@ extension SurveyStore {
                     """, arguments: [batchID, survey.rawValue, key(row), row.figure.indicator, row.figure.mean,
                                      row.figure.standardDeviation, row.figure.source])
             }
-            let mode = figures.contains { $0.figure.standardDeviation == nil } ? "benchmarks" : "reference figures"
+            let mode = Message(figures.contains { $0.figure.standardDeviation == nil } ? .detailBenchmarks : .detailReference)
             return SmallImportOutcome(batchID: batchID, fileName: table.fileName, rowCount: figures.count,
                                       periods: periods.map { PeriodLabel($0) }, detail: mode)
         }
@@ -204,7 +205,7 @@ extension SurveyStore {
             }
             return SmallImportOutcome(batchID: batchID, fileName: table.fileName, rowCount: sample.cells.count,
                                       periods: period.map { [$0] } ?? [],
-                                      detail: "strata \(sample.fields.joined(separator: "*")), \(sample.total) drawn")
+                                      detail: Message(.detailStrata, ["fields": sample.fields.joined(separator: "*"), "total": "\(sample.total)"]))
         }
     }
 

@@ -18,7 +18,7 @@ import Testing
         let folder = try TemporaryFolder()
         let path = try folder.write("drawn.csv", "地区,drawn\n北区,4\n①番町,2\n髙島,0\n")
         let outcome = try store.importSample(path: path, survey: nil, period: PeriodLabel("2025"), encoding: nil, replace: false)
-        #expect(outcome.rowCount == 3 && outcome.detail.contains("6 drawn"))
+        #expect(outcome.rowCount == 3 && outcome.detail.text(in: .en).contains("6 drawn"))
         let sample = try #require(try store.sampleSizes(survey: SurveyID("mini"), period: PeriodLabel("2025")))
         #expect(sample.total == 6 && sample.fields == ["地区"])
         let matrix = try store.responses(survey: SurveyID("mini"), period: PeriodLabel("2025"))
