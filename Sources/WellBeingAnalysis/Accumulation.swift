@@ -40,7 +40,7 @@ struct Accumulation {
     /// Each indicator's scale midpoint, subtracted from y in the sums.
     let centres: [Double]
     /// Each stratum's factor in a variance (`Strata.varianceFactors`).
-    private let varianceFactors: [Double]
+    let varianceFactors: [Double]
 
     /// The sums of every array, for merging the partial passes.
     private struct Partial {

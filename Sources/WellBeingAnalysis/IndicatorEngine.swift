@@ -59,20 +59,15 @@ public struct IndicatorEngine: Sendable {
         self.options = options
     }
 
-    /// The weighting that will be used, the weights, and the calibration cells.
+    /// The weighting that will be used, the weights, and the raking sweeps.
     public func resolveWeights() throws -> (weighting: Weighting, weights: [Double], sweeps: Int) {
-        let (weighting, weights, _, sweeps) = try weightsAndCells()
-        return (weighting, weights, sweeps)
+        let resolved = try resolvedWeights()
+        return (resolved.weighting, resolved.weights, resolved.sweeps)
     }
 
-    func weightsAndCells() throws -> (Weighting, [Double], CalibrationCells, Int) {
-        let (weighting, weights, cells, sweeps, _) = try weightsCellsAndStandard()
-        return (weighting, weights, cells, sweeps)
-    }
-
-    /// The weights, the joint cells (refined by group × standardisation cell when standardising) and the
-    /// standardisation's cells.
-    func weightsCellsAndStandard() throws -> (Weighting, [Double], CalibrationCells, Int, Standardization?) {
+    /// Resolves the weighting (rakes, when raked) without computing estimates: the weights, the joint cells
+    /// (refined by group × standardisation cell when standardising) and the standardisation's cells.
+    public func resolvedWeights() throws -> ResolvedWeights {
         let count = matrix.respondentCount
         guard count > 0 else {
             throw WellBeingError(.usage, Message(.noResponsesOf, ["survey": matrix.instrument.id.rawValue, "period": matrix.period.rawValue]))
@@ -95,7 +90,8 @@ public struct IndicatorEngine: Sendable {
         let unraked = CalibrationCells.unraked(strata: strata ?? .simpleRandomSample(count: count), refinement: refinement)
         switch weighting {
         case .none:
-            return (.none, Array(repeating: 1, count: count), unraked, 0, standard)
+            return ResolvedWeights(weighting: .none, weights: Array(repeating: 1, count: count), cells: unraked, sweeps: 0,
+                                   standardization: standard)
         case .design:
             guard let weights = designWeights else {
                 throw WellBeingError(.usage, design == nil
@@ -105,7 +101,7 @@ public struct IndicatorEngine: Sendable {
             guard weights.contains(where: { $0 > 0 }) else {
                 throw WellBeingError(.badData, Message(.designWeightsZero, ["survey": matrix.instrument.id.rawValue, "period": matrix.period.rawValue]))
             }
-            return (.design, weights, unraked, 0, standard)
+            return ResolvedWeights(weighting: .design, weights: weights, cells: unraked, sweeps: 0, standardization: standard)
         case .raked:
             guard let population else {
                 throw WellBeingError(.usage, Message(matrix.designWeights == nil ? .noMargins : .noMarginsDesign,
@@ -115,7 +111,7 @@ public struct IndicatorEngine: Sendable {
                                              refinement: refinement)
             let base = designWeights ?? Array(repeating: 1, count: count)
             let (weights, sweeps) = try cells.rake(baseWeights: base)
-            return (.raked, weights, cells, sweeps, standard)
+            return ResolvedWeights(weighting: .raked, weights: weights, cells: cells, sweeps: sweeps, standardization: standard)
         }
     }
 
@@ -128,11 +124,6 @@ public struct IndicatorEngine: Sendable {
         let standardization: Standardization?
     }
 
-    /// Resolves the weighting (rakes, when raked) without computing estimates.
-    public func resolvedWeights() throws -> ResolvedWeights {
-        let (weighting, weights, cells, sweeps, standard) = try weightsCellsAndStandard()
-        return ResolvedWeights(weighting: weighting, weights: weights, cells: cells, sweeps: sweeps, standardization: standard)
-    }
 
     /// Computes every estimate: the weighted means with SEs and intervals, top-box shares, deviation scores,
     /// secondary suppression, benchmarks, α and driver correlations, by the instrument's groups or by
@@ -157,14 +148,15 @@ public struct IndicatorEngine: Sendable {
                                 estimatesOnly: options.estimatesOnly)
         var estimates: [IndicatorEstimate] = []
         for (position, indicator) in layout.indicators.enumerated() {
-            for domain in [nil] + Array(0..<domains.groups.count) {
-                if let domain, let standard = resolved.standardization, options.breakdown == nil {
-                    estimates.append(sums.standardizedEstimate(indicator: position, id: indicator.id, group: domain,
-                                                               groups: domains.groups, cells: resolved.cells,
-                                                               standard: standard, options: options))
-                    continue
-                }
-                estimates.append(sums.estimate(indicator: position, id: indicator.id, group: domain, cells: resolved.cells, options: options, groups: domains.groups))
+            // The whole area is never standardised; the groups are when asked (not for --by breakdowns).
+            let standard = options.breakdown == nil ? resolved.standardization : nil
+            for domain in [nil] + (standard == nil ? Array(0..<domains.groups.count) : []) {
+                estimates.append(sums.estimate(indicator: position, id: indicator.id, group: domain, cells: resolved.cells,
+                                               options: options, groups: domains.groups))
+            }
+            if let standard {
+                estimates += sums.standardizedEstimates(indicator: position, id: indicator.id, groups: domains.groups,
+                                                        cells: resolved.cells, standard: standard, options: options)
             }
         }
         var smallAreaFits: [SmallAreaFit]?

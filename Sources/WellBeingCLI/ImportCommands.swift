@@ -97,8 +97,7 @@ struct ImportResponses: ParsableCommand {
                 do {
                     try rejectsFile.commit()
                 } catch let error as WellBeingError where !dryRun {
-                    throw WellBeingError(error.kind, error.message + " The import itself was kept as batch "
-                        + "\(outcome.batchID ?? 0); 'wellbeing undo \(outcome.batchID ?? 0)' takes it back.")
+                    throw error.adding(advice: Message(.importKept, ["batch": "\(outcome.batchID ?? 0)"]))
                 }
             }
         }
@@ -215,7 +214,7 @@ final class RejectsFile: @unchecked Sendable {
             do {
                 try flush()
             } catch let error as WellBeingError {
-                throw WellBeingError(error.kind, error.message + " Nothing was imported.")
+                throw error.adding(advice: Message(.nothingImported))
             }
         }
     }

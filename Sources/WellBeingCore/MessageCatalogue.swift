@@ -12,7 +12,7 @@ public enum MessageKey: String, Sendable, Hashable, Codable, CaseIterable {
          storeWriteFailed, storeFailed, noInstrumentFor, storeBlockDamaged, itemScaleChanged, referenceExists,
          tableExists, changeNowReversed, changeNoLongerReversed, changeRange, tablePopulation, tableSample, allPeriodsPhrase, periodPhrase,
          storeBusy, storeNotReadable, storeCannotRead, storeCannotWrite, storeDiskFull, storeNewer, storeDamaged,
-         storeNotAStore, noSurveyNamed, noSurveyYet, severalSurveys, storeExists
+         storeNotAStore, storeEmptyFile, storeNotAFile, importKept, nothingImported, noSurveyNamed, noSurveyYet, severalSurveys, storeExists
     // Answers and respondent fields (ResponseParser, AnswerReader)
     case outsideRange, notWholeNumber, notNumberOrLabel, notValidText, groupEmpty, groupNotListed, periodEmpty,
          periodNoYear, notDateOrYear, attributeNotListed, idEmpty, idTwice, idUnusable, idAlreadyImported, weightEmpty,
@@ -161,6 +161,13 @@ public enum MessageCatalogue {
                         "ストア '{path}' は壊れています（SQLite の報告: {detail}）。何も書き込んでいません。バックアップから戻してください。'sqlite3 {path} .recover' で残りを救える場合があります。"),
         .storeNotAStore: ("'{path}' is an SQLite file but not a wellbeing store; give another --store path.",
                           "'{path}' は SQLite のファイルですが wellbeing のストアではありません。--store で別のパスを指定してください。"),
+        .storeEmptyFile: ("'{path}' is an empty file, not a wellbeing store. Give the path of a store with --store, or remove the empty file so that an import can create the store there.",
+                           "'{path}' は空のファイルで、wellbeing のストアではありません。--store でストアのパスを指定するか、空のファイルを削除して取り込みでストアを作れるようにしてください。"),
+        .storeNotAFile: ("'{path}' is {kind}, not a store file. Give the path of a store file with --store.",
+                         "'{path}' はストアのファイルではなく{kind}です。--store でストアのファイルを指定してください。"),
+        .importKept: ("The import itself was kept as batch {batch}; 'wellbeing undo {batch}' takes it back.",
+                      "取り込み自体はバッチ {batch} として残っています。'wellbeing undo {batch}' で取り消せます。"),
+        .nothingImported: ("Nothing was imported.", "何も取り込んでいません。"),
         .noSurveyNamed: ("The store has no survey '{survey}'; it has {known}.", "ストアに調査 '{survey}' はありません（あるのは {known}）。"),
         .noSurveyYet: ("The store holds no survey yet. Import responses first: wellbeing import responses FILE --instrument Surveys/lwc.yaml --period 2025",
                        "ストアにはまだ調査がありません。先に回答を取り込んでください: wellbeing import responses ファイル --instrument Surveys/lwc.yaml --period 2025"),

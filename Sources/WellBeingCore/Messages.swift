@@ -61,11 +61,11 @@ extension DataProblem {
         self.message = message
     }
 
-    /// The problem in `language`: `survey.csv:1235: q05 列（10 列目）: '7' は 1〜5 の範囲外です`.
+    /// The problem in `language`: `survey.csv:1235: column q05 (10): '7' is outside 1–5`, or
+    /// `survey.csv:1235: q05 列（10 列目）: '7' は 1〜5 の範囲外です`.
     public func text(in language: Language) -> String {
-        guard language == .ja else { return description }
-        var text = location.text(in: .ja)
-        let reason = message?.text(in: .ja) ?? self.reason
+        var text = location.text(in: language)
+        let reason = message?.text(in: language) ?? self.reason
         if let value {
             text += ": '\(DataProblem.shortened(value))' " + reason
         } else {
@@ -118,33 +118,32 @@ extension WellBeingError {
 
     /// An error made of a summary, indented detail lines and advice after them, each a catalogue message.
     public init(_ kind: Kind, _ summary: Message, details: [Message], advice: Message? = nil) {
-        func text(_ language: Language) -> String {
-            ([summary.text(in: language)] + details.map { "  " + $0.text(in: language) } + (advice.map { [$0.text(in: language)] } ?? []))
-                .joined(separator: "\n")
-        }
-        self.init(kind, text(.en))
-        localized = summary
+        self.init(kind, summary)
         detailMessages = details
         adviceMessage = advice
+        message = text(in: .en)
     }
 
     /// A `badData` error with a catalogue summary, listing up to `limit` problems.
     public static func badData(_ summary: Message, problems: [DataProblem], limit: Int = 50) -> WellBeingError {
-        var error = badData(summary.text(in: .en), problems: problems, limit: limit)
-        error.localized = summary
+        var error = WellBeingError(.badData, summary, problems: problems)
         error.problemLimit = limit
+        error.message = error.text(in: .en)
         return error
     }
 
-    /// The error in `language`: the summary, then each problem (up to the limit) on its own line.
+    /// The same error with `advice` after what it says (what happened to the rest of the command).
+    public func adding(advice: Message) -> WellBeingError {
+        var error = self
+        error.adviceMessage = advice
+        error.message = error.text(in: .en)
+        return error
+    }
+
+    /// The error in `language`: the summary, its detail lines, its advice, then each problem (up to the limit).
     public func text(in language: Language) -> String {
-        guard language == .ja, let localized else {
-            guard language == .ja, problems.contains(where: { $0.message != nil }) else { return message }
-            // An English summary with catalogue problems: the first line as it is, the problems translated.
-            let summary = message.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? message
-            return ([summary] + problemLines(.ja)).joined(separator: "\n")
-        }
-        var lines = [localized.text(in: language)] + detailMessages.map { "  " + $0.text(in: language) }
+        var lines = [localized?.text(in: language) ?? message.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? message]
+        lines += detailMessages.map { "  " + $0.text(in: language) }
         if let adviceMessage { lines.append(adviceMessage.text(in: language)) }
         return (lines + problemLines(language)).joined(separator: "\n")
     }

@@ -54,15 +54,7 @@ public struct DataProblem: Hashable, Sendable, CustomStringConvertible, Codable 
     }
 
     /// `survey.csv:1235: column q05 (10): '7' is outside 1–5`.
-    public var description: String {
-        var text = location.description
-        if let value {
-            text += ": '\(DataProblem.shortened(value))' \(reason)"
-        } else {
-            text += ": \(reason)"
-        }
-        return text
-    }
+    public var description: String { text(in: .en) }
 
     /// Cuts a value to a length that fits on a terminal line.
     public static func shortened(_ value: String) -> String {
@@ -114,11 +106,4 @@ public struct WellBeingError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { message }
 
-    /// A `badData` error listing up to `limit` problems, with "and N more" after them.
-    public static func badData(_ summary: String, problems: [DataProblem], limit: Int = 50) -> WellBeingError {
-        var lines = [summary]
-        for problem in problems.prefix(limit) { lines.append("  " + problem.description) }
-        if problems.count > limit { lines.append("  … and \(problems.count - limit) more") }
-        return WellBeingError(.badData, lines.joined(separator: "\n"), problems: problems)
-    }
 }

@@ -12,8 +12,6 @@ public protocol RecordSource: AnyObject {
     var encodingName: String { get }
     /// The sheet the rows come from; nil for CSV. Locations then read `回答.xlsx:Sheet1!J1235`.
     var sheet: String? { get }
-    /// Why a record's `malformedField` is refused.
-    var malformedFieldReason: String { get }
     /// The file's size, and how much of it has been read, for progress display.
     var fileSize: Int { get }
     var rawBytesRead: Int { get }
@@ -80,9 +78,6 @@ public enum RecordSources {
 extension CSVReader: RecordSource {
     public var encodingName: String { sourceEncoding.displayName }
     public var sheet: String? { nil }
-    public var malformedFieldReason: String {
-        "has text after its closing quote; quote the whole value and double any quote inside it"
-    }
     public var fileSize: Int { source.fileSize }
     public var rawBytesRead: Int { source.rawBytesRead }
     public func fileSHA256() throws -> String {

@@ -42,9 +42,6 @@ public final class WorkbookReader: RecordSource {
 
     public var encodingName: String { "Excel .xlsx" }
     public var sheet: String? { sheetName }
-    public var malformedFieldReason: String {
-        "is an Excel error value (#N/A, #DIV/0!, #VALUE!, …); correct the formula or clear the cell"
-    }
     public var rawBytesRead: Int {
         let total = max(sheetEntry.uncompressedSize, 1)
         return Int(Double(fileSize) * min(1, Double(inflated) / Double(total)))
@@ -160,36 +157,41 @@ public final class WorkbookReader: RecordSource {
         let limit = Limits.sheetBytes
         let compressed = max(sheetEntry.compressedSize, 1)
         inflated = 0
+        /// An error of `body`, carried through ZIPFoundation untouched: every other error from it is a damaged part.
+        struct BodyError: Error { let error: any Error }
+        func emit(_ record: CSVRecord) throws {
+            do { try body(record) } catch { throw BodyError(error: error) }
+        }
         do {
             _ = try archive.extract(sheetEntry, bufferSize: 1 << 20, skipCRC32: true) { data in
                 inflated += UInt64(data.count)
-                if inflated > limit || (inflated > 16 << 20 && inflated / compressed > Limits.ratio) {
-                    throw XMLScanner.Refusal(Message(.zipBomb, ["limit": inflated > limit ? "\(limit >> 20) MB" : "\(Limits.ratio) × compressed"]))
-                }
+                try Self.refuseInflation(inflated, compressed: compressed, limit: limit)
                 try data.withUnsafeBytes { raw in
-                    try scanner.feed(raw.bindMemory(to: UInt8.self)) { event in try state.handle(event, emit: body) }
+                    try scanner.feed(raw.bindMemory(to: UInt8.self)) { event in try state.handle(event, emit: emit) }
                 }
             }
             try scanner.finish()
+        } catch let error as BodyError {
+            throw error.error
         } catch let refusal as XMLScanner.Refusal {
             throw WellBeingError.badData(Message(.workbookUnreadable, ["file": displayName]), problems: [
                 refusal.problem(at: SourceLocation(file: displayName, line: state.row > 0 ? state.row : nil, column: part,
                                                    sheet: sheetName))])
-        } catch let error as WellBeingError {
-            throw error
         } catch let error as SheetState.CellProblem {
             throw WellBeingError.badData(Message(.workbookUnreadable, ["file": displayName]), problems: [
                 error.refusal.problem(at: SourceLocation(file: displayName, line: error.row, columnNumber: error.column, sheet: sheetName))])
         } catch {
-            if error is CancellationError { throw error }
-            // A body's own error passes through; a ZIP error means a damaged part.
-            if String(describing: type(of: error)).contains("ArchiveError") || String(describing: type(of: error)).contains("CompressionError") {
-                throw WellBeingError.badData(Message(.workbookUnreadable, ["file": displayName]), problems: [
-                    DataProblem(location: SourceLocation(file: displayName, column: part),
-                                message: Message(.partDamaged, ["detail": "\(error)"]))])
-            }
-            throw error
+            throw WellBeingError.badData(Message(.workbookUnreadable, ["file": displayName]), problems: [
+                DataProblem(location: SourceLocation(file: displayName, column: part),
+                            message: Message(.partDamaged, ["detail": "\(error)"]))])
         }
+    }
+
+    /// Refuses a part that has inflated to more than `limit`, or (beyond 16 MB) more than `Limits.ratio` times its
+    /// compressed size: a zip bomb.
+    static func refuseInflation(_ size: UInt64, compressed: UInt64, limit: UInt64) throws {
+        guard size > limit || (size > 16 << 20 && size / compressed > Limits.ratio) else { return }
+        throw XMLScanner.Refusal(Message(.zipBomb, ["limit": size > limit ? "\(limit >> 20) MB" : "\(Limits.ratio) × compressed"]))
     }
 
     /// Parsing state of the sheet XML: the row being built and the cell being read.
@@ -198,10 +200,6 @@ public final class WorkbookReader: RecordSource {
             var row: Int
             var column: Int?
             var refusal: XMLScanner.Refusal
-
-            init(row: Int, column: Int?, reason: String) {
-                (self.row, self.column, refusal) = (row, column, XMLScanner.Refusal(reason: reason))
-            }
 
             init(row: Int, column: Int?, _ message: Message) {
                 (self.row, self.column, refusal) = (row, column, XMLScanner.Refusal(message))
@@ -538,10 +536,7 @@ public final class WorkbookReader: RecordSource {
         do {
             _ = try archive.extract(entry, bufferSize: 1 << 16, skipCRC32: false) { data in
                 bytes.append(contentsOf: data)
-                let size = UInt64(bytes.count)
-                if size > limit || (size > 16 << 20 && size / compressed > Limits.ratio) {
-                    throw XMLScanner.Refusal(Message(.zipBomb, ["limit": size > limit ? "\(limit >> 20) MB" : "\(Limits.ratio) × compressed"]))
-                }
+                try refuseInflation(UInt64(bytes.count), compressed: compressed, limit: limit)
             }
         } catch let refusal as XMLScanner.Refusal {
             throw WellBeingError.badData(Message(.workbookUnreadable, ["file": file]), problems: [

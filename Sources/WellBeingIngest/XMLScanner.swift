@@ -78,22 +78,15 @@ struct XMLScanner {
 
     /// Why the XML was refused; the reader adds the file and part.
     struct Refusal: Error {
-        var reason: String
-        /// The reason as a catalogue message, when it has one.
-        var message: Message?
-
-        init(reason: String) {
-            self.reason = reason
-        }
+        var message: Message
 
         init(_ message: Message) {
-            reason = message.text(in: .en)
             self.message = message
         }
 
         /// The refusal as a located problem.
         func problem(at location: SourceLocation) -> DataProblem {
-            message.map { DataProblem(location: location, message: $0) } ?? DataProblem(location: location, reason: reason)
+            DataProblem(location: location, message: message)
         }
     }
 

@@ -55,12 +55,10 @@ public final class SurveyStore: Sendable {
         case .regularFile:
             if access == .createNew { throw Self.alreadyExists(path) }
             if Self.fileSize(path) == 0 {
-                throw WellBeingError(failure, "'\(path)' is an empty file, not a wellbeing store. Give the path of a "
-                    + "store with --store, or remove the empty file so that an import can create the store there.")
+                throw WellBeingError(failure, Message(.storeEmptyFile, ["path": path]))
             }
         case let kind:
-            throw WellBeingError(failure, "'\(path)' is \(kind.phrase), not a store file. Give the path of a store "
-                + "file with --store.")
+            throw WellBeingError(failure, Message(.storeNotAFile, ["path": path]).localizingArgument("kind", Message(kind.phraseKey)))
         }
         do {
             queue = try Self.openChecked(path: path, busyTimeout: busyTimeout, access: access)

@@ -33,7 +33,7 @@ import Testing
     /// One place renders messages: no error, problem, refusal or console line in the sources is an English
     /// sentence of its own; they all go through `Message` and the catalogue.
     @Test func noMessageIsBuiltOutsideTheCatalogue() throws {
-        let patterns = [#"WellBeingError\(\.\w+, ""#, #"reason: ""#, #"Refusal\(reason: ""#, #"Console\.(message|output)\("[^"]*[A-Za-z]{2,}"#,
+        let patterns = [#"WellBeingError\([\w.]+, ""#, #"reason: ""#, #"Refusal\(reason: ""#, #"Console\.(message|output)\("[^"]*[A-Za-z]{2,}"#,
                         #"ValidationError\(""#, #"\.badData\(""#]
         let sources = (Paths.root as NSString).appendingPathComponent("Sources")
         let files = FileManager.default.enumerator(atPath: sources)!.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
