@@ -80,22 +80,6 @@ public struct SmallAreaFit: Sendable, Hashable, Encodable {
     public var coefficients: [Coefficient]
     /// The groups the model was fitted to (those with at least two respondents).
     public var groups: Int
-
-    enum CodingKeys: String, CodingKey {
-        case indicator, method, variance, iterations, converged, fallback, coefficients, groups
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(indicator.rawValue, forKey: .indicator)
-        try container.encode(method.rawValue, forKey: .method)
-        try container.encode(variance, forKey: .variance)
-        try container.encode(iterations, forKey: .iterations)
-        try container.encode(converged, forKey: .converged)
-        try container.encode(fallback, forKey: .fallback)
-        try container.encode(coefficients, forKey: .coefficients)
-        try container.encode(groups, forKey: .groups)
-    }
 }
 
 /// The inputs of one indicator's model: per group with at least two respondents, y_d and ψ_d (DESIGN §13).
