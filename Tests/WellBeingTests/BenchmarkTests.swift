@@ -29,19 +29,23 @@ import Testing
         let ls = try #require(results.estimate(IndicatorID("ls"), group: nil)?.benchmark)
         #expect(ls.mean == 6.0 && ls.source == "全国 2025")
         #expect(abs(ls.difference! - (22.0 / 3 - 6)) < 1e-12)
-        #expect(abs(ls.standardError! - 1.4529663145135578) < 1e-12)
-        #expect(abs(ls.z! - 0.9176629354822469) < 1e-12)
-        #expect(abs(ls.p! - 0.3587953578869417) < 1e-12)
+        let lsMean = 22.0 / 3
+        let lsSE = ([7.0, 10, 5].map { ($0 - lsMean) * ($0 - lsMean) }.reduce(0, +) / (3 * 2)).squareRoot()
+        #expect(abs(ls.standardError! - lsSE) < 1e-12)
+        #expect(abs(ls.z! - (lsMean - 6) / lsSE) < 1e-12)
+        #expect(abs(ls.p! - 0.3587953578869417) < 1e-12)  // R: 2 * pnorm(-0.9176629354822469)
         #expect(abs(ls.confidenceLow! - (ls.difference! - 1.959963984540054 * ls.standardError!)) < 1e-12)
         #expect(abs(ls.confidenceHigh! - (ls.difference! + 1.959963984540054 * ls.standardError!)) < 1e-12)
         // A single question gets an estimate of its own because it has a benchmark; q2 on its score (6 − answer).
         let q1 = try #require(results.estimate(IndicatorID("q1"), group: nil))
         #expect(q1.mean == 4 && q1.n == 3)
-        #expect(abs(q1.benchmark!.p! - 0.3864762307712327) < 1e-12)
+        // q1 and q2 (scores 4, 5, 3): SE √(2/6), so z = (4 − 3.5)/√(1/3) and (4 − 3)/√(1/3).
+        #expect(abs(q1.benchmark!.z! - 0.5 / (1.0 / 3).squareRoot()) < 1e-12)
+        #expect(abs(q1.benchmark!.p! - 0.3864762307712327) < 1e-12)  // R: 2 * pnorm(-0.8660254037844386)
         let q2 = try #require(results.estimate(IndicatorID("q2"), group: nil))
         #expect(q2.mean == 4)
-        #expect(abs(q2.benchmark!.z! - 1.7320508075688774) < 1e-12)
-        #expect(abs(q2.benchmark!.p! - 0.08326451666355043) < 1e-12)
+        #expect(abs(q2.benchmark!.z! - 1 / (1.0 / 3).squareRoot()) < 1e-12)
+        #expect(abs(q2.benchmark!.p! - 0.08326451666355043) < 1e-12)  // R: 2 * pnorm(-sqrt(3))
         // Questions without a benchmark are not estimated on their own unless asked.
         #expect(results.estimate(IndicatorID("q3"), group: nil) == nil)
         #expect(try Self.results(Self.benchmarks, items: .all).estimate(IndicatorID("q3"), group: nil)?.mean == 4)  // 5, 9 = missing, 3
