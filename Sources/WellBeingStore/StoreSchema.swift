@@ -1,7 +1,15 @@
 import GRDB
 
 /// The store's schema as a history of migrations. A shipped migration is never edited: add a new one.
+///
+/// Both backends share one history: the same identifiers in the same order (`identifiers`), each written here
+/// for SQLite and in `PostgresSchema` for PostgreSQL where the dialects differ.
 enum StoreSchema {
+    /// The migrations of every backend, in order.
+    static let identifiers = [
+        "001 initial schema", "002 reference figures with an optional sd", "003 sample sizes", "004 explicit row order",
+    ]
+
     /// Marks an SQLite file as a wellbeing store (`PRAGMA application_id`, "WBST").
     static let applicationID: Int32 = 0x5742_5354
 
@@ -164,6 +172,14 @@ enum StoreSchema {
                 t.column("drawn", .integer).notNull().check { $0 >= 0 }
                 t.primaryKey(["surveyId", "period", "cell"])
             }
+        }
+        // Free-text answers and population cells are read back in the order they were imported; SQLite's rowid
+        // gave that order, which a server has no equivalent of. Rows imported before keep their rowid as position.
+        migrator.registerMigration("004 explicit row order") { db in
+            try db.execute(sql: "ALTER TABLE freeText ADD COLUMN seq INTEGER NOT NULL DEFAULT 0")
+            try db.execute(sql: "UPDATE freeText SET seq = rowid")
+            try db.execute(sql: "ALTER TABLE populationCell ADD COLUMN seq INTEGER NOT NULL DEFAULT 0")
+            try db.execute(sql: "UPDATE populationCell SET seq = rowid")
         }
         return migrator
     }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import WellBeingCore
 import WellBeingIngest
 
@@ -26,32 +25,30 @@ enum StoredBlockFormat {
         #endif
     }
 
-    /// Writes blocks and their free-text answers through two prepared statements.
+    /// Writes blocks (one row each, in the order they come) and their free-text answers (numbered within
+    /// the batch, so that both backends give them back in import order).
     final class Writer {
+        private let db: any StoreTransaction
         private let batchID: Int64
         private let survey: SurveyID
         private let itemCount: Int
         private let attributeCount: Int
-        private let insertBlock: Statement
-        private let insertFreeText: Statement
+        private var freeTextCount: Int64 = 0
 
-        init(db: Database, batchID: Int64, instrument: Instrument) throws {
+        init(db: any StoreTransaction, batchID: Int64, instrument: Instrument) {
+            self.db = db
             self.batchID = batchID
             survey = instrument.id
             itemCount = instrument.items.count
             attributeCount = instrument.respondent.attributes.count
-            insertBlock = try db.makeStatement(sql: """
-                INSERT INTO respondentBlock (batchId, surveyId, period, rowCount, itemCount, attributeCount,
-                    respondentKeys, groupNames, groupCodes, attributeValues, attributeCodes, designWeights, answers)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            insertFreeText = try db.makeStatement(sql: """
-                INSERT INTO freeText (batchId, surveyId, period, groupName, field, text) VALUES (?, ?, ?, ?, ?, ?)
-                """)
         }
 
         func write(_ block: RespondentBlock) throws {
-            try insertBlock.execute(arguments: [
+            try db.execute("""
+                INSERT INTO respondentBlock (batchId, surveyId, period, rowCount, itemCount, attributeCount,
+                    respondentKeys, groupNames, groupCodes, attributeValues, attributeCodes, designWeights, answers)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [
                 batchID, survey.rawValue, block.period, block.count, itemCount, attributeCount,
                 block.respondentKeys.joined(separator: valueSeparator),
                 block.groupNames.joined(separator: valueSeparator),
@@ -61,10 +58,13 @@ enum StoredBlockFormat {
                 block.designWeights.map { weights in littleEndian(weights.map(\.bitPattern)) },
                 Data(block.answers),
             ])
-            for entry in block.freeText {
-                try insertFreeText.execute(arguments: [batchID, survey.rawValue, block.period, entry.group, entry.field,
-                                                       entry.text])
+            let rows = block.freeText.map { entry -> [StoreValue] in
+                freeTextCount += 1
+                return [.integer(batchID), .text(survey.rawValue), .text(block.period), .text(entry.group), .text(entry.field),
+                        .text(entry.text), .integer(freeTextCount)]
             }
+            try db.insertRows(into: "freeText", columns: ["batchId", "surveyId", "period", "groupName", "field", "text", "seq"],
+                              rows: rows)
         }
     }
 }

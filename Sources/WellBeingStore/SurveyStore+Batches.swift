@@ -1,7 +1,5 @@
 import Foundation
-import GRDB
 import WellBeingCore
-import WellBeingIngest
 
 /// One imported file, as `wellbeing batches` lists it.
 public struct Batch: Sendable, Hashable, Codable {
@@ -30,25 +28,27 @@ public struct Batch: Sendable, Hashable, Codable {
 
 extension SurveyStore {
     static let batchSelection = """
-        SELECT batch.*, instrument.version AS instrumentVersion FROM batch
-        LEFT JOIN instrument ON instrument.id = batch.instrumentId
+        SELECT batch.id, batch.kind, batch.surveyId, batch.fileName, batch.sha256, batch.rowCount, batch.rejectedCount,
+               batch.periods, batch.encoding, batch.options, batch.importedAt, batch.toolVersion, instrument.version
+        FROM batch LEFT JOIN instrument ON instrument.id = batch.instrumentId
         """
 
-    static func batch(from row: Row) -> Batch {
-        let periods: String = row["periods"]
-        return Batch(id: row["id"], kind: Batch.Kind(rawValue: row["kind"]) ?? .responses,
-                     survey: SurveyID(row["surveyId"] as String), fileName: row["fileName"], sha256: row["sha256"],
-                     rowCount: row["rowCount"], rejectedCount: row["rejectedCount"],
-                     periods: periods.split(separator: ",").map { PeriodLabel(String($0)) },
-                     encoding: row["encoding"], options: row["options"], importedAt: row["importedAt"],
-                     toolVersion: row["toolVersion"], instrumentVersion: row["instrumentVersion"])
+    static func batch(from row: StoreRow) throws -> Batch {
+        Batch(id: try row.integer(0), kind: Batch.Kind(rawValue: try row.text(1)) ?? .responses,
+              survey: SurveyID(try row.text(2)), fileName: try row.text(3), sha256: try row.text(4),
+              rowCount: try row.int(5), rejectedCount: try row.int(6),
+              periods: try row.text(7).split(separator: ",").map { PeriodLabel(String($0)) },
+              encoding: try row.text(8), options: try row.text(9), importedAt: try row.text(10),
+              toolVersion: try row.text(11), instrumentVersion: try row.optionalText(12))
     }
 
     /// Every batch, oldest first.
     public func batches() throws -> [Batch] {
-        try read { db in
-            try Row.fetchAll(db, sql: Self.batchSelection + " ORDER BY batch.id").map(Self.batch(from:))
-        }
+        try read { db in try Self.batches(db) }
+    }
+
+    static func batches(_ db: any StoreTransaction) throws -> [Batch] {
+        try db.fetchAll(Self.batchSelection + " ORDER BY batch.id").map(Self.batch(from:))
     }
 
     /// Deletes a batch and everything imported with it, in one transaction.
@@ -57,43 +57,42 @@ extension SurveyStore {
     @discardableResult
     public func undo(batchID: Int64) throws -> Batch {
         try write { db in
-            guard let row = try Row.fetchOne(db, sql: Self.batchSelection + " WHERE batch.id = ?", arguments: [batchID]) else {
-                let known = try Int64.fetchAll(db, sql: "SELECT id FROM batch ORDER BY id")
+            guard let row = try db.fetchOne(Self.batchSelection + " WHERE batch.id = ?", [batchID]) else {
+                let known = try db.fetchAll("SELECT id FROM batch ORDER BY id").map { try $0.integer(0) }
                 throw WellBeingError(.usage, known.isEmpty ? Message(.noBatchAtAll, ["batch": "\(batchID)"])
                     : Message(.noBatch, ["batch": "\(batchID)", "known": known.map(String.init).joined(separator: ", ")]))
             }
-            try db.execute(sql: "DELETE FROM batch WHERE id = ?", arguments: [batchID])
-            try db.execute(sql: "DELETE FROM instrument WHERE id NOT IN (SELECT instrumentId FROM batch WHERE instrumentId IS NOT NULL)")
-            return Self.batch(from: row)
+            try db.execute("DELETE FROM batch WHERE id = ?", [batchID])
+            try db.execute("DELETE FROM instrument WHERE id NOT IN (SELECT instrumentId FROM batch WHERE instrumentId IS NOT NULL)")
+            return try Self.batch(from: row)
         }
     }
 
     /// Refuses a file already imported as an earlier batch of the same kind, or deletes that batch when
     /// `replace` is set.
-    func handleRepeatedFile(_ db: Database, kind: Batch.Kind, survey: SurveyID, sha256: String, fileName: String,
+    func handleRepeatedFile(_ db: any StoreTransaction, kind: Batch.Kind, survey: SurveyID, sha256: String, fileName: String,
                             replace: Bool) throws {
-        guard let row = try Row.fetchOne(db, sql: Self.batchSelection
-                                         + " WHERE batch.kind = ? AND batch.surveyId = ? AND batch.sha256 = ?",
-                                         arguments: [kind.rawValue, survey.rawValue, sha256]) else { return }
-        let earlier = Self.batch(from: row)
+        guard let row = try db.fetchOne(Self.batchSelection + " WHERE batch.kind = ? AND batch.surveyId = ? AND batch.sha256 = ?",
+                                        [kind.rawValue, survey.rawValue, sha256]) else { return }
+        let earlier = try Self.batch(from: row)
         if replace {
-            try db.execute(sql: "DELETE FROM batch WHERE id = ?", arguments: [earlier.id])
+            try db.execute("DELETE FROM batch WHERE id = ?", [earlier.id])
         } else {
             throw WellBeingError(.badData, Message(.alreadyImported, [
                 "file": fileName, "batch": "\(earlier.id)", "earlier": earlier.fileName, "when": earlier.importedAt]))
         }
     }
 
-    func insertBatch(_ db: Database, kind: Batch.Kind, survey: SurveyID, instrumentID: Int64?, fileName: String,
+    func insertBatch(_ db: any StoreTransaction, kind: Batch.Kind, survey: SurveyID, instrumentID: Int64?, fileName: String,
                      sha256: String, rowCount: Int, rejectedCount: Int, periods: [String], encoding: String,
                      options: String) throws -> Int64 {
-        try db.execute(sql: """
+        let id = try db.fetchInteger("""
             INSERT INTO batch (kind, surveyId, instrumentId, fileName, sha256, rowCount, rejectedCount, periods,
                                encoding, options, importedAt, toolVersion)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [kind.rawValue, survey.rawValue, instrumentID, fileName, sha256, rowCount, rejectedCount,
-                             periods.sorted().joined(separator: ","), encoding, options, Self.timestamp(),
-                             ToolVersion.current])
-        return db.lastInsertedRowID
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+            """, [kind.rawValue, survey.rawValue, instrumentID, fileName, sha256, rowCount, rejectedCount,
+                  periods.sorted().joined(separator: ","), encoding, options, Self.timestamp(), ToolVersion.current])
+        guard let id else { throw WellBeingError(.internalFailure, Message(.storeFailed, ["path": path, "detail": "no batch id"])) }
+        return id
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import WellBeingCore
 import WellBeingIngest
 
@@ -32,33 +31,36 @@ extension SurveyStore {
                                           sha256: table.sha256, rowCount: values.count, rejectedCount: 0,
                                           periods: periods, encoding: table.encodingName,
                                           options: "catalog \((catalogPath as NSString).lastPathComponent)")
-            for kpi in catalog.kpis {
-                try db.execute(sql: """
-                    INSERT INTO kpiDefinition (batchId, surveyId, kpiId, nameJa, nameEn, category, direction, unit, source)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [batchID, survey.rawValue, kpi.id.rawValue, kpi.name.ja, kpi.name.en,
-                                     kpi.category.rawValue, kpi.direction, kpi.unit, kpi.source])
+            try db.insertRows(into: "kpiDefinition", columns: [
+                "batchId", "surveyId", "kpiId", "nameJa", "nameEn", "category", "direction", "unit", "source",
+            ], rows: catalog.kpis.map { kpi in
+                [.integer(batchID), .text(survey.rawValue), .text(kpi.id.rawValue), .text(kpi.name.ja),
+                 kpi.name.en.map(StoreValue.text) ?? .null, .text(kpi.category.rawValue), .integer(Int64(kpi.direction)),
+                 .text(kpi.unit), .text(kpi.source)]
+            })
+            // Values already stored are found first (the write lock keeps them from changing meanwhile), so that every
+            // conflict is listed and no failed INSERT aborts the transaction on a server.
+            var holders: [String: Int64] = [:]
+            try db.forEachRow("SELECT kpiId, groupName, period, batchId FROM kpiValue WHERE surveyId = ?", [survey.rawValue]) { row in
+                holders[[try row.text(0), try row.text(1), try row.text(2)].joined(separator: "\u{1F}")] = try row.integer(3)
             }
-            let insert = try db.makeStatement(sql: """
-                INSERT INTO kpiValue (batchId, surveyId, kpiId, groupName, period, value) VALUES (?, ?, ?, ?, ?, ?)
-                """)
             var conflicts: [DataProblem] = []
             for (index, value) in values.enumerated() {
-                do {
-                    try insert.execute(arguments: [batchID, survey.rawValue, value.kpi.rawValue, value.group.rawValue,
-                                                   value.period.rawValue, value.value])
-                } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                    let holder = try Int64.fetchOne(db, sql: """
-                        SELECT batchId FROM kpiValue WHERE surveyId = ? AND kpiId = ? AND groupName = ? AND period = ?
-                        """, arguments: [survey.rawValue, value.kpi.rawValue, value.group.rawValue, value.period.rawValue])
+                let key = [value.kpi.rawValue, value.group.rawValue, value.period.rawValue].joined(separator: "\u{1F}")
+                if let holder = holders[key] {
                     conflicts.append(table.problem(table.rows[index], column: nil, Message(.kpiAlreadyImported, [
                         "kpi": value.kpi.rawValue, "group": value.group.rawValue, "period": value.period.rawValue,
-                        "batch": holder.map { "\($0)" } ?? "?"])))
+                        "batch": "\(holder)"])))
                 }
             }
             if !conflicts.isEmpty {
                 throw WellBeingError.badData(Message(.kpiRepeats, ["file": table.fileName]), problems: conflicts)
             }
+            try db.insertRows(into: "kpiValue", columns: ["batchId", "surveyId", "kpiId", "groupName", "period", "value"],
+                              rows: values.map { value in
+                [.integer(batchID), .text(survey.rawValue), .text(value.kpi.rawValue), .text(value.group.rawValue),
+                 .text(value.period.rawValue), .real(value.value)]
+            })
             return SmallImportOutcome(batchID: batchID, fileName: table.fileName, rowCount: values.count,
                                       periods: periods.map { PeriodLabel($0) },
                                       detail: Message(.detailKPIs, ["count": "\(catalog.kpis.count)"]))
@@ -85,13 +87,11 @@ extension SurveyStore {
                                           periods: period.map { [$0.rawValue] } ?? [], encoding: table.encodingName,
                                           options: population.marginSpec)
             let fields = population.fields.joined(separator: ",")
-            let insert = try db.makeStatement(sql: """
-                INSERT INTO populationCell (batchId, surveyId, period, fields, cell, count) VALUES (?, ?, ?, ?, ?, ?)
-                """)
-            for cell in population.cells {
-                try insert.execute(arguments: [batchID, survey.rawValue, periodKey, fields,
-                                               cell.values.joined(separator: StoredBlockFormat.valueSeparator), cell.count])
-            }
+            try db.insertRows(into: "populationCell", columns: ["batchId", "surveyId", "period", "fields", "cell", "count", "seq"],
+                              rows: population.cells.enumerated().map { position, cell in
+                [.integer(batchID), .text(survey.rawValue), .text(periodKey), .text(fields),
+                 .text(cell.values.joined(separator: StoredBlockFormat.valueSeparator)), .real(cell.count), .integer(Int64(position))]
+            })
             return SmallImportOutcome(batchID: batchID, fileName: table.fileName, rowCount: population.cells.count,
                                       periods: period.map { [$0] } ?? [],
                                       detail: Message(.detailMargins, ["spec": population.marginSpec, "total": "\(Int(population.total.rounded()))"]))
@@ -104,8 +104,7 @@ extension SurveyStore {
         let survey = try resolveSurvey(requested)
         let instrument = try instrument(for: survey).instrument
         let kpiIDs = try read { db in
-            Set(try String.fetchAll(db, sql: "SELECT DISTINCT kpiId FROM kpiDefinition WHERE surveyId = ?",
-                                    arguments: [survey.rawValue]))
+            Set(try db.fetchTexts("SELECT DISTINCT kpiId FROM kpiDefinition WHERE surveyId = ?", [survey.rawValue]))
         }
         let table = try TableFile.read(path: path, encoding: encoding, sheet: sheet)
         let figures = try ObjectiveDataParser.referenceFigures(table, instrument: instrument, kpiIDs: kpiIDs)
@@ -117,17 +116,17 @@ extension SurveyStore {
                                    replace: replace)
             var clashing: [(indicator: String, period: String, batch: Int64)] = []
             for row in figures {
-                if let batch = try Int64.fetchOne(db, sql: """
+                if let batch = try db.fetchInteger("""
                     SELECT batchId FROM referenceFigure WHERE surveyId = ? AND period = ? AND indicator = ?
-                    """, arguments: [survey.rawValue, key(row), row.figure.indicator]) {
+                    """, [survey.rawValue, key(row), row.figure.indicator]) {
                     clashing.append((row.figure.indicator, key(row), batch))
                 }
             }
             if !clashing.isEmpty {
                 if replace {
                     for clash in clashing {
-                        try db.execute(sql: "DELETE FROM referenceFigure WHERE surveyId = ? AND period = ? AND indicator = ?",
-                                       arguments: [survey.rawValue, clash.period, clash.indicator])
+                        try db.execute("DELETE FROM referenceFigure WHERE surveyId = ? AND period = ? AND indicator = ?",
+                                       [survey.rawValue, clash.period, clash.indicator])
                     }
                 } else {
                     let list = clashing.prefix(12).map { "\($0.indicator)\($0.period.isEmpty ? "" : " for \($0.period)") (batch \($0.batch))" }
@@ -139,12 +138,11 @@ extension SurveyStore {
                                           sha256: table.sha256, rowCount: figures.count, rejectedCount: 0,
                                           periods: periods, encoding: table.encodingName,
                                           options: "")
-            for row in figures {
-                try db.execute(sql: """
-                    INSERT INTO referenceFigure (batchId, surveyId, period, indicator, mean, sd, source) VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [batchID, survey.rawValue, key(row), row.figure.indicator, row.figure.mean,
-                                     row.figure.standardDeviation, row.figure.source])
-            }
+            try db.insertRows(into: "referenceFigure", columns: ["batchId", "surveyId", "period", "indicator", "mean", "sd", "source"],
+                              rows: figures.map { row in
+                [.integer(batchID), .text(survey.rawValue), .text(key(row)), .text(row.figure.indicator), .real(row.figure.mean),
+                 row.figure.standardDeviation.map(StoreValue.real) ?? .null, .text(row.figure.source)]
+            })
             let mode = Message(figures.contains { $0.figure.standardDeviation == nil } ? .detailBenchmarks : .detailReference)
             return SmallImportOutcome(batchID: batchID, fileName: table.fileName, rowCount: figures.count,
                                       periods: periods.map { PeriodLabel($0) }, detail: mode)
@@ -154,16 +152,17 @@ extension SurveyStore {
     /// The KPI catalogue of `survey` (each KPI as last imported).
     public func kpiCatalog(survey: SurveyID) throws -> KPICatalog {
         try read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT * FROM kpiDefinition WHERE surveyId = ? AND batchId = (
+            let rows = try db.fetchAll("""
+                SELECT kpiId, nameJa, nameEn, category, direction, unit, source FROM kpiDefinition
+                WHERE surveyId = ? AND batchId = (
                     SELECT max(batchId) FROM kpiDefinition AS latest WHERE latest.surveyId = kpiDefinition.surveyId
                     AND latest.kpiId = kpiDefinition.kpiId)
                 ORDER BY category, kpiId
-                """, arguments: [survey.rawValue])
-            return KPICatalog(survey: survey, kpis: rows.map { row in
-                KPIDefinition(id: KPIID(row["kpiId"] as String), name: LocalizedText(ja: row["nameJa"], en: row["nameEn"]),
-                              category: IndicatorID(row["category"] as String), direction: row["direction"],
-                              unit: row["unit"], source: row["source"])
+                """, [survey.rawValue])
+            return KPICatalog(survey: survey, kpis: try rows.map { row in
+                KPIDefinition(id: KPIID(try row.text(0)), name: LocalizedText(ja: try row.text(1), en: try row.optionalText(2)),
+                              category: IndicatorID(try row.text(3)), direction: try row.int(4),
+                              unit: try row.text(5), source: try row.text(6))
             })
         }
     }
@@ -171,9 +170,9 @@ extension SurveyStore {
     /// The KPI values of `survey` for `period`.
     public func kpiValues(survey: SurveyID, period: PeriodLabel) throws -> [KPIValue] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT kpiId, groupName, value FROM kpiValue WHERE surveyId = ? AND period = ? ORDER BY kpiId, groupName",
-                             arguments: [survey.rawValue, period.rawValue]).map {
-                KPIValue(kpi: KPIID($0[0] as String), group: GroupName($0[1] as String), period: period, value: $0[2])
+            try db.fetchAll("SELECT kpiId, groupName, value FROM kpiValue WHERE surveyId = ? AND period = ? ORDER BY kpiId, groupName",
+                            [survey.rawValue, period.rawValue]).map {
+                KPIValue(kpi: KPIID(try $0.text(0)), group: GroupName(try $0.text(1)), period: period, value: try $0.real(2))
             }
         }
     }
@@ -196,13 +195,11 @@ extension SurveyStore {
                                           sha256: table.sha256, rowCount: sample.cells.count, rejectedCount: 0,
                                           periods: period.map { [$0.rawValue] } ?? [], encoding: table.encodingName,
                                           options: sample.fields.joined(separator: "*"))
-            let insert = try db.makeStatement(sql: """
-                INSERT INTO sampleCell (batchId, surveyId, period, fields, cell, drawn) VALUES (?, ?, ?, ?, ?, ?)
-                """)
-            for cell in sample.cells {
-                try insert.execute(arguments: [batchID, survey.rawValue, periodKey, sample.fields.joined(separator: ","),
-                                               cell.values.joined(separator: StoredBlockFormat.valueSeparator), Int(cell.count)])
-            }
+            try db.insertRows(into: "sampleCell", columns: ["batchId", "surveyId", "period", "fields", "cell", "drawn"],
+                              rows: sample.cells.map { cell in
+                [.integer(batchID), .text(survey.rawValue), .text(periodKey), .text(sample.fields.joined(separator: ",")),
+                 .text(cell.values.joined(separator: StoredBlockFormat.valueSeparator)), .integer(Int64(cell.count))]
+            })
             return SmallImportOutcome(batchID: batchID, fileName: table.fileName, rowCount: sample.cells.count,
                                       periods: period.map { [$0] } ?? [],
                                       detail: Message(.detailStrata, ["fields": sample.fields.joined(separator: "*"), "total": "\(sample.total)"]))
@@ -211,12 +208,12 @@ extension SurveyStore {
 
     /// Refuses a second table (population margins, sample sizes) for the same survey and period, or with
     /// `replace` deletes the batch that holds the first.
-    private func replaceOrRefuseTable(_ db: Database, _ table: String, what: Message, survey: SurveyID, period: PeriodLabel?,
+    private func replaceOrRefuseTable(_ db: any StoreTransaction, _ table: String, what: Message, survey: SurveyID, period: PeriodLabel?,
                                       replace: Bool) throws {
-        guard let earlier = try Int64.fetchOne(db, sql: "SELECT DISTINCT batchId FROM \(table) WHERE surveyId = ? AND period = ?",
-                                               arguments: [survey.rawValue, period?.rawValue ?? ""]) else { return }
+        guard let earlier = try db.fetchInteger("SELECT DISTINCT batchId FROM \(table) WHERE surveyId = ? AND period = ?",
+                                                [survey.rawValue, period?.rawValue ?? ""]) else { return }
         if replace {
-            try db.execute(sql: "DELETE FROM batch WHERE id = ?", arguments: [earlier])
+            try db.execute("DELETE FROM batch WHERE id = ?", [earlier])
         } else {
             throw WellBeingError(.badData, Message(.tableExists, ["survey": survey.rawValue, "batch": "\(earlier)"])
                 .localizingArgument("what", what)
@@ -228,13 +225,13 @@ extension SurveyStore {
     public func sampleSizes(survey: SurveyID, period: PeriodLabel) throws -> SampleTable? {
         try read { db in
             for key in [period.rawValue, ""] {
-                let rows = try Row.fetchAll(db, sql: """
+                let rows = try db.fetchAll("""
                     SELECT fields, cell, drawn FROM sampleCell WHERE surveyId = ? AND period = ? ORDER BY cell
-                    """, arguments: [survey.rawValue, key])
+                    """, [survey.rawValue, key])
                 guard let first = rows.first else { continue }
-                return SampleTable(fields: (first[0] as String).components(separatedBy: ","), cells: rows.map {
-                    PopulationTable.Cell(values: ($0[1] as String).components(separatedBy: StoredBlockFormat.valueSeparator),
-                                         count: Double($0[2] as Int))
+                return SampleTable(fields: try first.text(0).components(separatedBy: ","), cells: try rows.map {
+                    PopulationTable.Cell(values: try $0.text(1).components(separatedBy: StoredBlockFormat.valueSeparator),
+                                         count: Double(try $0.integer(2)))
                 })
             }
             return nil
@@ -245,18 +242,19 @@ extension SurveyStore {
     public func population(survey: SurveyID, period: PeriodLabel) throws -> PopulationTable? {
         try read { db in
             for key in [period.rawValue, ""] {
-                let rows = try Row.fetchAll(db, sql: """
+                let rows = try db.fetchAll("""
                     SELECT populationCell.fields, populationCell.cell, populationCell.count, batch.options
                     FROM populationCell JOIN batch ON batch.id = populationCell.batchId
-                    WHERE populationCell.surveyId = ? AND populationCell.period = ? ORDER BY populationCell.rowid
-                    """, arguments: [survey.rawValue, key])
+                    WHERE populationCell.surveyId = ? AND populationCell.period = ?
+                    ORDER BY populationCell.batchId, populationCell.seq
+                    """, [survey.rawValue, key])
                 guard let first = rows.first else { continue }
-                let fields = (first[0] as String).components(separatedBy: ",")
-                let cells = rows.map {
-                    PopulationTable.Cell(values: ($0[1] as String).components(separatedBy: StoredBlockFormat.valueSeparator),
-                                         count: $0[2])
+                let fields = try first.text(0).components(separatedBy: ",")
+                let cells = try rows.map {
+                    PopulationTable.Cell(values: try $0.text(1).components(separatedBy: StoredBlockFormat.valueSeparator),
+                                         count: try $0.real(2))
                 }
-                let margins = try ObjectiveDataParser.parseMargins(first[3] as String, fields: fields, fileName: "store")
+                let margins = try ObjectiveDataParser.parseMargins(try first.text(3), fields: fields, fileName: "store")
                 return PopulationTable(fields: fields, cells: cells, margins: margins)
             }
             return nil
@@ -268,10 +266,10 @@ extension SurveyStore {
         try read { db in
             var figures: [String: ReferenceFigure] = [:]
             for key in ["", period.rawValue] {
-                for row in try Row.fetchAll(db, sql: "SELECT indicator, mean, sd, source FROM referenceFigure WHERE surveyId = ? AND period = ?",
-                                            arguments: [survey.rawValue, key]) {
-                    figures[row[0]] = ReferenceFigure(indicator: row[0], mean: row[1], standardDeviation: row[2] as Double?,
-                                                      source: row[3])
+                for row in try db.fetchAll("SELECT indicator, mean, sd, source FROM referenceFigure WHERE surveyId = ? AND period = ?",
+                                           [survey.rawValue, key]) {
+                    figures[try row.text(0)] = ReferenceFigure(indicator: try row.text(0), mean: try row.real(1),
+                                                               standardDeviation: try row.optionalReal(2), source: try row.text(3))
                 }
             }
             return figures

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import WellBeingCore
 import WellBeingIngest
 
@@ -14,19 +13,19 @@ extension SurveyStore {
     /// Every survey with responses, and the respondents per period.
     public func surveys() throws -> [StoredSurvey] {
         try read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT surveyId, period, sum(rowCount) AS n FROM respondentBlock GROUP BY surveyId, period
+            let rows = try db.fetchAll("""
+                SELECT surveyId, period, CAST(sum(rowCount) AS BIGINT) AS n FROM respondentBlock GROUP BY surveyId, period
                 ORDER BY surveyId, period
                 """)
             var surveys: [SurveyID: StoredSurvey] = [:]
             for row in rows {
-                let id = SurveyID(row["surveyId"] as String)
-                let version = try String.fetchOne(db, sql: """
+                let id = SurveyID(try row.text(0))
+                let version = try db.fetchOne("""
                     SELECT instrument.version FROM batch JOIN instrument ON instrument.id = batch.instrumentId
                     WHERE batch.surveyId = ? ORDER BY batch.id DESC LIMIT 1
-                    """, arguments: [id.rawValue]) ?? "?"
+                    """, [id.rawValue]).map { try $0.text(0) } ?? "?"
                 surveys[id, default: StoredSurvey(id: id, instrumentVersion: version, periods: [:])]
-                    .periods[PeriodLabel(row["period"] as String)] = row["n"]
+                    .periods[PeriodLabel(try row.text(1))] = try row.int(2)
             }
             return surveys.values.sorted { $0.id < $1.id }
         }
@@ -35,7 +34,7 @@ extension SurveyStore {
     /// The survey a command means: `requested`, or the only survey in the store.
     public func resolveSurvey(_ requested: String?) throws -> SurveyID {
         let known = try read { db in
-            try String.fetchAll(db, sql: "SELECT DISTINCT surveyId FROM instrument ORDER BY surveyId")
+            try db.fetchTexts("SELECT DISTINCT surveyId FROM instrument ORDER BY surveyId")
         }
         if let requested {
             guard known.contains(requested) else {
@@ -54,16 +53,16 @@ extension SurveyStore {
     /// The instrument most recently imported for `survey`.
     public func instrument(for survey: SurveyID) throws -> LoadedInstrument {
         let row = try read { db in
-            try Row.fetchOne(db, sql: """
+            try db.fetchOne("""
                 SELECT instrument.yaml, instrument.fileName FROM instrument
                 LEFT JOIN batch ON batch.instrumentId = instrument.id
-                WHERE instrument.surveyId = ? ORDER BY batch.id DESC, instrument.id DESC LIMIT 1
-                """, arguments: [survey.rawValue])
+                WHERE instrument.surveyId = ? ORDER BY batch.id IS NULL, batch.id DESC, instrument.id DESC LIMIT 1
+                """, [survey.rawValue])
         }
         guard let row else {
             throw WellBeingError(.usage, Message(.noInstrumentFor, ["survey": survey.rawValue]))
         }
-        return try InstrumentLoader.parse(row["yaml"], fileName: row["fileName"])
+        return try InstrumentLoader.parse(try row.text(0), fileName: try row.text(1))
     }
 
     /// Loads every respondent of `survey` in `period` into compact columns.
@@ -77,21 +76,22 @@ extension SurveyStore {
             // Layout of every instrument version used in this period: where each current item stands in that
             // version's answer bytes (-1: absent), and how many items the version stores.
             var layouts: [Int64: (positions: [Int], itemCount: Int)] = [:]
-            let batchInstruments = try Row.fetchAll(db, sql: """
+            let batchInstruments = try db.fetchAll("""
                 SELECT batch.id, instrument.id, instrument.yaml, instrument.fileName FROM batch
                 JOIN instrument ON instrument.id = batch.instrumentId
-                WHERE batch.surveyId = ? AND batch.kind = 'responses'
-                """, arguments: [survey.rawValue])
+                WHERE batch.surveyId = ? AND batch.kind = 'responses' ORDER BY batch.id
+                """, [survey.rawValue])
             var layoutOfInstrument: [Int64: (positions: [Int], itemCount: Int)] = [:]  // each stored version parsed once
             for row in batchInstruments {
-                let instrumentID: Int64 = row[1]
+                let batchID = try row.integer(0)
+                let instrumentID = try row.integer(1)
                 if layoutOfInstrument[instrumentID] == nil {
-                    let old = try InstrumentLoader.parse(row[2], fileName: row[3]).instrument
-                    try Self.refuseChangedScales(old: old, current: current, batch: row[0])
+                    let old = try InstrumentLoader.parse(try row.text(2), fileName: try row.text(3)).instrument
+                    try Self.refuseChangedScales(old: old, current: current, batch: batchID)
                     let oldIndex = old.itemIndex
                     layoutOfInstrument[instrumentID] = (current.items.map { oldIndex[$0.id] ?? -1 }, old.items.count)
                 }
-                layouts[row[0]] = layoutOfInstrument[instrumentID]
+                layouts[batchID] = layoutOfInstrument[instrumentID]
             }
             // The valid answer bytes of each item: 0 (missing) or answer + 1 within the item's scale.
             let lowestByte = current.items.map { UInt8(current.scale(of: $0).minimum + 1) }
@@ -110,25 +110,25 @@ extension SurveyStore {
             var answers: [UInt8] = []
             var count = 0
 
-            let blocks = try Row.fetchCursor(db, sql: """
+            // Blocks in (batch, position) order: the summation order, the same on every backend.
+            try db.forEachRow("""
                 SELECT batchId, rowCount, itemCount, attributeCount, groupNames, groupCodes, attributeValues,
                        attributeCodes, designWeights, answers, id
-                FROM respondentBlock WHERE surveyId = ? AND period = ? ORDER BY id
-                """, arguments: [survey.rawValue, period.rawValue])
-            while let block = try blocks.next() {
-                let batchID: Int64 = block[0]
-                let rows: Int = block[1]
-                let storedItems: Int = block[2]
-                let storedAttributes: Int = block[3]
-                let blockID: Int64 = block[10]
+                FROM respondentBlock WHERE surveyId = ? AND period = ? ORDER BY batchId, id
+                """, [survey.rawValue, period.rawValue]) { block in
+                let batchID = try block.integer(0)
+                let rows = try block.int(1)
+                let storedItems = try block.int(2)
+                let storedAttributes = try block.int(3)
+                let blockID = try block.integer(10)
                 func damaged(_ detail: String) -> WellBeingError {
                     WellBeingError(.badData, Message(.storeBlockDamaged, ["path": path, "batch": "\(batchID)", "block": "\(blockID)",
                                                                           "detail": "\(detail)"]))
                 }
-                let groupData: Data = block[5]
-                let attributeData: Data = block[7]
-                let weightData: Data? = block[8]
-                let answerData: Data = block[9]
+                let groupData = try block.blob(5)
+                let attributeData = try block.blob(7)
+                let weightData = try block.optionalBlob(8)
+                let answerData = try block.blob(9)
                 guard rows > 0, storedAttributes >= 0, storedItems == (layouts[batchID]?.itemCount ?? itemCount) else {
                     throw damaged("\(rows) rows of \(storedItems) answers do not fit the batch's instrument")
                 }
@@ -137,7 +137,7 @@ extension SurveyStore {
                     throw damaged("its columns do not hold \(rows) rows")
                 }
                 // Block-local codes → codes of this matrix.
-                let localNames = StoredBlockFormat.split(block[4], by: StoredBlockFormat.valueSeparator)
+                let localNames = StoredBlockFormat.split(try block.text(4), by: StoredBlockFormat.valueSeparator)
                 guard !localNames.contains(where: \.isEmpty) else { throw damaged("a group without a name") }
                 let localGroups = localNames.map { name -> Int32 in
                     if let code = groupLookup[name] { return code }
@@ -146,7 +146,7 @@ extension SurveyStore {
                     groupNames.append(name)
                     return code
                 }
-                let lists = StoredBlockFormat.split(block[6], by: StoredBlockFormat.listSeparator)
+                let lists = StoredBlockFormat.split(try block.text(6), by: StoredBlockFormat.listSeparator)
                 guard storedAttributes == 0 || lists.count == storedAttributes else {
                     throw damaged("\(lists.count) attribute value lists for \(storedAttributes) attributes")
                 }
@@ -278,10 +278,10 @@ extension SurveyStore {
     /// Free-text answers of `survey` in `period`, with the respondent's group, in import order.
     public func freeText(survey: SurveyID, period: PeriodLabel) throws -> [(group: GroupName, field: String, text: String)] {
         try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT groupName, field, text FROM freeText WHERE surveyId = ? AND period = ? ORDER BY rowid
-                """, arguments: [survey.rawValue, period.rawValue]).map {
-                (GroupName($0[0] as String), $0[1] as String, $0[2] as String)
+            try db.fetchAll("""
+                SELECT groupName, field, text FROM freeText WHERE surveyId = ? AND period = ? ORDER BY batchId, seq
+                """, [survey.rawValue, period.rawValue]).map {
+                (GroupName(try $0.text(0)), try $0.text(1), try $0.text(2))
             }
         }
     }

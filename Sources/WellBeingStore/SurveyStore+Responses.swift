@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import WellBeingCore
 import WellBeingIngest
 
@@ -92,7 +91,7 @@ extension SurveyStore {
     }
 
     /// The body of an import inside its transaction; a dry run writes nothing and only reads `db`.
-    private func importResponses(_ db: Database, _ request: ResponseImportRequest, source: RecordSource,
+    private func importResponses(_ db: any StoreTransaction, _ request: ResponseImportRequest, source: RecordSource,
                                  replaceHash: String?) throws -> ImportOutcome {
         let instrument = request.instrument.instrument
         let parser = ResponseParser(instrument: instrument, reader: source, fixedPeriod: request.period)
@@ -114,8 +113,8 @@ extension SurveyStore {
         }
         // With --replace, the earlier batch's respondents are about to be replaced: a dry run does not count them.
         let replacedBatch = request.dryRun && replaceHash != nil
-            ? try Int64.fetchOne(db, sql: "SELECT id FROM batch WHERE kind = 'responses' AND surveyId = ? AND sha256 = ?",
-                                 arguments: [instrument.id.rawValue, replaceHash]) : nil
+            ? try db.fetchInteger("SELECT id FROM batch WHERE kind = 'responses' AND surveyId = ? AND sha256 = ?",
+                                  [instrument.id.rawValue, replaceHash]) : nil
         let stored = try storedRespondents(db, survey: instrument.id, excludingBatch: replacedBatch)
         if !stored.isEmpty { parser.storedRespondent = { period, key in stored[period + "\u{1F}" + key] } }
         // Reading and validating run on a second thread; this one writes the blocks as they come.
@@ -171,9 +170,8 @@ extension SurveyStore {
         }
         let periods = summary.periods.sorted()
         if let batchID {
-            try db.execute(sql: "UPDATE batch SET sha256 = ?, rowCount = ?, rejectedCount = ?, periods = ? WHERE id = ?",
-                           arguments: [sha256, summary.acceptedRows, summary.rejectedRows,
-                                       periods.joined(separator: ","), batchID])
+            try db.execute("UPDATE batch SET sha256 = ?, rowCount = ?, rejectedCount = ?, periods = ? WHERE id = ?",
+                           [sha256, summary.acceptedRows, summary.rejectedRows, periods.joined(separator: ","), batchID])
         }
         return ImportOutcome(
             batchID: batchID, fileName: fileName, sha256: sha256,
@@ -184,17 +182,18 @@ extension SurveyStore {
     }
 
     /// Every stored respondent id of `survey`, keyed `period + U+001F + id`, with where it came from.
-    func storedRespondents(_ db: Database, survey: SurveyID, excludingBatch: Int64? = nil) throws -> [String: String] {
+    func storedRespondents(_ db: any StoreTransaction, survey: SurveyID, excludingBatch: Int64? = nil) throws -> [String: String] {
         var stored: [String: String] = [:]
-        let rows = try Row.fetchCursor(db, sql: """
+        let sql = """
             SELECT respondentBlock.period, respondentBlock.respondentKeys, batch.id, batch.fileName
             FROM respondentBlock JOIN batch ON batch.id = respondentBlock.batchId
-            WHERE respondentBlock.surveyId = ? AND batch.id IS NOT ?
-            """, arguments: [survey.rawValue, excludingBatch])
-        while let row = try rows.next() {
-            let period: String = row[0]
-            let holder = "in batch \(row[2] as Int64) ('\(row[3] as String)')"
-            for key in StoredBlockFormat.split(row[1], by: StoredBlockFormat.valueSeparator) {
+            WHERE respondentBlock.surveyId = ?
+            """
+        let arguments: StoreArguments = excludingBatch.map { [survey.rawValue, $0] } ?? [survey.rawValue]
+        try db.forEachRow(sql + (excludingBatch == nil ? "" : " AND batch.id <> ?"), arguments) { row in
+            let period = try row.text(0)
+            let holder = "in batch \(try row.integer(2)) ('\(try row.text(3))')"
+            for key in StoredBlockFormat.split(try row.text(1), by: StoredBlockFormat.valueSeparator) {
                 stored[period + "\u{1F}" + key] = holder
             }
         }
@@ -202,14 +201,19 @@ extension SurveyStore {
     }
 
     /// Stores the instrument text once per distinct content and returns its row id.
-    func registerInstrument(_ db: Database, _ loaded: LoadedInstrument, fileName: String) throws -> Int64 {
-        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM instrument WHERE sha256 = ?", arguments: [loaded.sha256]) {
-            return id
+    ///
+    /// `ON CONFLICT DO NOTHING` rather than a read first: two first imports of one instrument on a server may
+    /// both get here, and the unique `sha256` decides which row stands.
+    func registerInstrument(_ db: any StoreTransaction, _ loaded: LoadedInstrument, fileName: String) throws -> Int64 {
+        try db.execute("""
+            INSERT INTO instrument (surveyId, version, sha256, fileName, yaml, importedAt) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (sha256) DO NOTHING
+            """, [loaded.instrument.id.rawValue, loaded.instrument.version, loaded.sha256, fileName, loaded.yaml,
+                  Self.timestamp()])
+        guard let id = try db.fetchInteger("SELECT id FROM instrument WHERE sha256 = ?", [loaded.sha256]) else {
+            throw WellBeingError(.internalFailure, Message(.storeFailed, ["path": path, "detail": "instrument not stored"]))
         }
-        try db.execute(sql: "INSERT INTO instrument (surveyId, version, sha256, fileName, yaml, importedAt) VALUES (?, ?, ?, ?, ?, ?)",
-                       arguments: [loaded.instrument.id.rawValue, loaded.instrument.version, loaded.sha256, fileName,
-                                   loaded.yaml, Self.timestamp()])
-        return db.lastInsertedRowID
+        return id
     }
 }
 

@@ -66,7 +66,7 @@ import WellBeingIngest
 /// open with the current version, migrate, and keep every batch readable. Add a file here with each new
 /// migration.
 @Suite struct SchemaHistoryTests {
-    static let shippedSchemas = ["schema-001.sqlite", "schema-002.sqlite", "schema-003.sqlite"]
+    static let shippedSchemas = ["schema-001.sqlite", "schema-002.sqlite", "schema-003.sqlite", "schema-004.sqlite"]
 
     @Test(arguments: shippedSchemas)
     func anEarlierStoreOpensAndKeepsItsData(_ name: String) throws {
@@ -81,6 +81,8 @@ import WellBeingIngest
         #expect(try store.kpiValues(survey: SurveyID("mini"), period: PeriodLabel("2025")).count == 2)
         #expect(try store.population(survey: SurveyID("mini"), period: PeriodLabel("2025"))?.total == 477)
         #expect(try store.referenceFigures(survey: SurveyID("mini"), period: PeriodLabel("2025"))["c1"]?.mean == 3.2)
+        #expect(try store.freeText(survey: SurveyID("mini"), period: PeriodLabel("2025")).map(\.text)
+                == ["㈱テスト①～", "改行を\n含む, \"引用\" 付き"])
         // And it takes new imports.
         let more = try folder.write("more.csv", "id,地区,sex,q1,q2,q3,q4,ls,comment\nZ1,北区,女性,4,2,5,3,7,\n")
         #expect(try importResponses(store, more, period: "2026").importedRows == 1)
@@ -89,5 +91,6 @@ import WellBeingIngest
     @Test func everyMigrationHasAStoreFixture() throws {
         let identifiers = StoreSchema.migrator.migrations
         #expect(identifiers.count == Self.shippedSchemas.count, "add Fixtures/stores/schema-NNN.sqlite for the new migration")
+        #expect(identifiers == StoreSchema.identifiers, "one schema history for every backend")
     }
 }
