@@ -13,8 +13,18 @@ let package = Package(
         .library(name: "WellBeingReport", targets: ["WellBeingReport"]),
         .library(name: "WellBeingCLI", targets: ["WellBeingCLI"]),
     ],
+    // A store on a PostgreSQL server (`--store postgresql://…`) needs postgres-nio and SwiftNIO, which add
+    // minutes to a first build; most users keep one SQLite file, so a plain build leaves them out:
+    // `swift build --traits PostgreSQL` (or `swift test --traits PostgreSQL`) brings them in.
+    traits: [
+        .trait(name: "PostgreSQL", description: "Stores on a PostgreSQL server, through postgres-nio."),
+    ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
@@ -30,11 +40,17 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
-        // The SQLite store: schema, migrations, imports, queries.
+        // The store: imports and queries over a backend (an SQLite file, or PostgreSQL with the trait).
         .target(name: "WellBeingStore", dependencies: [
             "WellBeingCore", "WellBeingIngest",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgreSQL"])),
+            .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["PostgreSQL"])),
+            .product(name: "NIOPosix", package: "swift-nio", condition: .when(traits: ["PostgreSQL"])),
+            .product(name: "NIOSSL", package: "swift-nio-ssl", condition: .when(traits: ["PostgreSQL"])),
+            .product(name: "Logging", package: "swift-log", condition: .when(traits: ["PostgreSQL"])),
         ]),
         // Survey statistics over in-memory columns. Never touches the store.
         .target(name: "WellBeingAnalysis", dependencies: ["WellBeingCore"]),

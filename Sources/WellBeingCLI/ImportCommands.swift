@@ -92,7 +92,7 @@ struct ImportResponses: ParsableCommand {
                 onProgress: { Console.progress(Message(.progressImporting, ["file": label]).text(in: Console.language), done: $0, total: $1) })
             let outcome = try store.importResponses(request)
             Console.endProgress()
-            Console.message(ImportSummary.describe(outcome, store: storeOptions.path))
+            Console.message(ImportSummary.describe(outcome, store: store.path))
             if let rejectsFile {
                 do {
                     try rejectsFile.commit()

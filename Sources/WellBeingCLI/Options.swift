@@ -6,7 +6,8 @@ import WellBeingStore
 
 /// Where the store is: `--store`, else `$WELLBEING_STORE`, else `./wellbeing.sqlite`.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The store file.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The store: a file, or a PostgreSQL server's database (postgresql://user@host/db).",
+                                            valueName: "path|url"))
     var store: String?
 
     var path: String {
@@ -28,11 +29,18 @@ struct StoreOptions: ParsableArguments {
 
     /// The store a dry run reads: the existing one read-only, or an empty one in memory (no file is created).
     func openForDryRun() throws -> SurveyStore {
-        FileKind.of(path) == .missing ? try SurveyStore(inMemory: ()) : try openForReading()
+        if SurveyStore.isServerLocation(path) {
+            do {
+                return try openForReading()
+            } catch let error as WellBeingError where error.kind == .inputMissing {
+                return try SurveyStore(inMemory: ())  // a database without a store yet: nothing to compare with
+            }
+        }
+        return FileKind.of(path) == .missing ? try SurveyStore(inMemory: ()) : try openForReading()
     }
 
-    /// The store's files, which no output may replace.
-    var protectedFiles: [ProtectedFile] { ProtectedFile.store(path) }
+    /// The store's files, which no output may replace (none for a store on a server).
+    var protectedFiles: [ProtectedFile] { SurveyStore.isServerLocation(path) ? [] : ProtectedFile.store(path) }
 }
 
 /// How results are printed.

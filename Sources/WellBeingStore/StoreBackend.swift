@@ -159,3 +159,12 @@ public protocol StoreBackend: Sendable {
     /// Releases the connection.
     func close()
 }
+
+/// The order of text keys, the same on every backend: UTF-8 bytes, as SQLite's BINARY collation sorts.
+/// (A server's collation follows its locale, so text is never sorted by `ORDER BY` where the order shows.)
+enum StoreOrder {
+    static func precedes(_ left: [String], _ right: [String]) -> Bool {
+        for (a, b) in zip(left, right) where a != b { return a.utf8.lexicographicallyPrecedes(b.utf8) }
+        return left.count < right.count
+    }
+}

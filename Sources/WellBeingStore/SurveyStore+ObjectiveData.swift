@@ -157,12 +157,14 @@ extension SurveyStore {
                 WHERE surveyId = ? AND batchId = (
                     SELECT max(batchId) FROM kpiDefinition AS latest WHERE latest.surveyId = kpiDefinition.surveyId
                     AND latest.kpiId = kpiDefinition.kpiId)
-                ORDER BY category, kpiId
                 """, [survey.rawValue])
-            return KPICatalog(survey: survey, kpis: try rows.map { row in
+            let kpis = try rows.map { row in
                 KPIDefinition(id: KPIID(try row.text(0)), name: LocalizedText(ja: try row.text(1), en: try row.optionalText(2)),
                               category: IndicatorID(try row.text(3)), direction: try row.int(4),
                               unit: try row.text(5), source: try row.text(6))
+            }
+            return KPICatalog(survey: survey, kpis: kpis.sorted {
+                StoreOrder.precedes([$0.category.rawValue, $0.id.rawValue], [$1.category.rawValue, $1.id.rawValue])
             })
         }
     }
@@ -170,10 +172,10 @@ extension SurveyStore {
     /// The KPI values of `survey` for `period`.
     public func kpiValues(survey: SurveyID, period: PeriodLabel) throws -> [KPIValue] {
         try read { db in
-            try db.fetchAll("SELECT kpiId, groupName, value FROM kpiValue WHERE surveyId = ? AND period = ? ORDER BY kpiId, groupName",
+            try db.fetchAll("SELECT kpiId, groupName, value FROM kpiValue WHERE surveyId = ? AND period = ?",
                             [survey.rawValue, period.rawValue]).map {
                 KPIValue(kpi: KPIID(try $0.text(0)), group: GroupName(try $0.text(1)), period: period, value: try $0.real(2))
-            }
+            }.sorted { StoreOrder.precedes([$0.kpi.rawValue, $0.group.rawValue], [$1.kpi.rawValue, $1.group.rawValue]) }
         }
     }
 
@@ -226,8 +228,8 @@ extension SurveyStore {
         try read { db in
             for key in [period.rawValue, ""] {
                 let rows = try db.fetchAll("""
-                    SELECT fields, cell, drawn FROM sampleCell WHERE surveyId = ? AND period = ? ORDER BY cell
-                    """, [survey.rawValue, key])
+                    SELECT fields, cell, drawn FROM sampleCell WHERE surveyId = ? AND period = ?
+                    """, [survey.rawValue, key]).sorted { StoreOrder.precedes([try $0.text(1)], [try $1.text(1)]) }
                 guard let first = rows.first else { continue }
                 return SampleTable(fields: try first.text(0).components(separatedBy: ","), cells: try rows.map {
                     PopulationTable.Cell(values: try $0.text(1).components(separatedBy: StoredBlockFormat.valueSeparator),

@@ -34,7 +34,7 @@ extension SurveyStore {
     /// The survey a command means: `requested`, or the only survey in the store.
     public func resolveSurvey(_ requested: String?) throws -> SurveyID {
         let known = try read { db in
-            try db.fetchTexts("SELECT DISTINCT surveyId FROM instrument ORDER BY surveyId")
+            try db.fetchTexts("SELECT DISTINCT surveyId FROM instrument").sorted { StoreOrder.precedes([$0], [$1]) }
         }
         if let requested {
             guard known.contains(requested) else {

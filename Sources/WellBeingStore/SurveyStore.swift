@@ -49,6 +49,15 @@ public final class SurveyStore: Sendable {
         }
     }
 
+    /// Whether `location` names a store on a server (`postgresql://…`) rather than a file.
+    public static func isServerLocation(_ location: String) -> Bool { StoreLocation.isServerURL(location) }
+
+    /// How messages name the store at `location`: a path as given, a server URL without user or password.
+    public static func displayName(of location: String) -> String {
+        guard isServerLocation(location) else { return location }
+        return (try? PostgresLocation(url: location, environment: [:]).displayName) ?? PostgresLocation.withoutPassword(location)
+    }
+
     /// A private store in memory, for tests and dry runs without a store.
     public init(inMemory: Void = ()) throws {
         access = .writeOrCreate

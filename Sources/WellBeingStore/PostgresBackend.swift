@@ -1,0 +1,368 @@
+#if PostgreSQL
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PostgresNIO
+import WellBeingCore
+
+/// The store as a database on a PostgreSQL server: for a division or a prefecture that shares one store.
+///
+/// One connection per process, used synchronously: each call waits for the server's answer on its own event
+/// loop thread, so the store's domain code runs unchanged on either backend. Writes are one transaction
+/// each, serialised by a transaction-level advisory lock (as SQLite serialises its writers), so the
+/// duplicate-file and respondent-id rules hold with importers on several machines; readers take a
+/// repeatable-read snapshot and see only committed batches. The schema is migrated by one process at a time
+/// under a second advisory lock, with the same migration identifiers as SQLite.
+final class PostgresBackend: StoreBackend {
+    /// Advisory lock keys ("WBST" and "WBSM"): one for writers, one for schema migration.
+    static let writeLockKey: Int64 = 0x5742_5354
+    static let migrationLockKey: Int64 = 0x5742_534D
+
+    let location: PostgresLocation
+    let access: StoreAccess
+    private let group: MultiThreadedEventLoopGroup
+    private let connection: PostgresConnection
+    private let logger: Logger
+    /// How long a writer waits for another writer's transaction (PostgreSQL `lock_timeout`).
+    private let lockTimeout: TimeInterval
+
+    var displayName: String { location.displayName }
+
+    init(url: String, busyTimeout: TimeInterval, access: StoreAccess) throws {
+        location = try PostgresLocation(url: url)
+        self.access = access
+        // An import of a million respondents holds the write lock for some seconds; a server store is shared,
+        // so a writer waits longer than on a file before it gives up with "busy".
+        lockTimeout = max(busyTimeout, 300)
+        logger = Logger(label: "wellbeing.store") { _ in SwiftLogNoOpLogHandler() }
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            connection = try PostgresConnection.connect(on: group.next(), configuration: try Self.configuration(location),
+                                                        id: 1, logger: logger).wait()
+        } catch {
+            try? group.syncShutdownGracefully()
+            throw Self.translate(error, location: location, access: access, connecting: true)
+        }
+        do {
+            try prepareSchema()
+        } catch {
+            close()
+            throw Self.translate(error, location: location, access: access)
+        }
+    }
+
+    deinit { close() }
+
+    func close() {
+        if !connection.isClosed { try? connection.close().wait() }
+        try? group.syncShutdownGracefully()
+    }
+
+    private static func configuration(_ location: PostgresLocation) throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS
+        switch location.tlsMode {
+        case .disable:
+            tls = .disable
+        case .allow, .prefer, .require, .verifyCA, .verifyFull:
+            var settings = TLSConfiguration.makeClientConfiguration()
+            switch location.tlsMode {
+            case .verifyFull: settings.certificateVerification = .fullVerification
+            case .verifyCA: settings.certificateVerification = .noHostnameVerification
+            default: settings.certificateVerification = .none
+            }
+            if let root = location.rootCertificate, location.tlsMode == .verifyCA || location.tlsMode == .verifyFull {
+                settings.trustRoots = .file(root)
+            }
+            let context = try NIOSSLContext(configuration: settings)
+            tls = location.tlsMode == .prefer || location.tlsMode == .allow ? .prefer(context) : .require(context)
+        }
+        var configuration: PostgresConnection.Configuration
+        if let folder = location.socketFolder {
+            configuration = .init(unixSocketPath: folder + "/.s.PGSQL.\(location.port)", username: location.user,
+                                  password: location.password, database: location.database)
+        } else {
+            configuration = .init(host: location.host, port: location.port, username: location.user,
+                                  password: location.password, database: location.database, tls: tls)
+        }
+        configuration.options.connectTimeout = .seconds(15)
+        configuration.options.additionalStartupParameters = [("application_name", location.applicationName)]
+        return configuration
+    }
+
+    // MARK: Transactions
+
+    func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        try transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", lock: false, body)
+    }
+
+    func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        precondition(access != .read, "a store opened for reading was asked to write")
+        // Read committed: after the lock is granted, every statement sees what the previous writer committed.
+        return try transaction(begin: "BEGIN ISOLATION LEVEL READ COMMITTED", lock: true, body)
+    }
+
+    private func transaction<T>(begin: String, lock: Bool, _ body: (any StoreTransaction) throws -> T) throws -> T {
+        let transaction = PostgresTransaction(connection: connection, logger: logger)
+        do {
+            try transaction.execute(begin)
+            if lock {
+                try transaction.execute("SET LOCAL lock_timeout = '\(Int(lockTimeout * 1000))ms'")
+                try transaction.execute("SELECT pg_advisory_xact_lock(\(Self.writeLockKey))")
+            }
+            let result = try body(transaction)
+            try transaction.execute("COMMIT")
+            return result
+        } catch {
+            if !connection.isClosed { try? transaction.execute("ROLLBACK") }
+            throw Self.translate(error, location: location, access: lock ? access : .read)
+        }
+    }
+
+    // MARK: Schema
+
+    /// Checks what the database holds, and migrates it (one process at a time) when this command may write.
+    private func prepareSchema() throws {
+        let transaction = PostgresTransaction(connection: connection, logger: logger)
+        let server = location.displayName
+        try transaction.execute("BEGIN")
+        do {
+            if access != .read { try transaction.execute("SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))") }
+            let tables = Set(try transaction.fetchTexts(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"))
+            var applied: [String] = []
+            if tables.contains("grdb_migrations") {
+                applied = try transaction.fetchTexts("SELECT identifier FROM grdb_migrations ORDER BY identifier")
+            } else if !tables.isEmpty {
+                throw WellBeingError(.badData, Message(.serverNotAStore, ["server": server]))
+            }
+            if let unknown = applied.first(where: { !StoreSchema.identifiers.contains($0) }) {
+                _ = unknown
+                throw WellBeingError(.badData, Message(.storeNewer, ["path": server, "version": ToolVersion.current]))
+            }
+            switch access {
+            case .read, .writeExisting:
+                if applied.isEmpty { throw WellBeingError(.inputMissing, Message(.serverStoreMissing, ["server": server])) }
+            case .createNew:
+                if !applied.isEmpty { throw WellBeingError(.cannotCreateOutput, Message(.serverStoreExists, ["server": server])) }
+            case .writeOrCreate:
+                break
+            }
+            let missing = StoreSchema.identifiers.filter { !applied.contains($0) }
+            if !missing.isEmpty {
+                if access == .read {
+                    // A reader migrates only where it may write, as on a file.
+                    do {
+                        try migrate(transaction, missing: missing, creating: applied.isEmpty)
+                    } catch {
+                        throw WellBeingError(.cannotCreateOutput, Message(.storeOlder, ["path": server]))
+                    }
+                } else {
+                    try migrate(transaction, missing: missing, creating: applied.isEmpty)
+                }
+            }
+            try transaction.execute("COMMIT")
+        } catch {
+            if !connection.isClosed { try? transaction.execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    private func migrate(_ transaction: PostgresTransaction, missing: [String], creating: Bool) throws {
+        if creating { try transaction.execute("CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)") }
+        for identifier in missing {
+            for statement in PostgresSchema.statements(of: identifier) { try transaction.execute(statement) }
+            try transaction.execute("INSERT INTO grdb_migrations (identifier) VALUES (?)", [identifier])
+        }
+    }
+
+    // MARK: Errors
+
+    /// Maps connection and server failures to the tool's error kinds: a server that cannot be reached or a
+    /// lock wait that ran out → `storeBusy` (75); a refused login or TLS → `cannotCreateOutput` (73); a full
+    /// disk → `ioFailure` (74). Never includes the password or the query's values.
+    static func translate(_ error: Error, location: PostgresLocation, access: StoreAccess, connecting: Bool = false) -> WellBeingError {
+        if let error = error as? WellBeingError { return error }
+        let server = location.displayName
+        let refused = WellBeingError.Kind.cannotCreateOutput  // exit 73, reading or writing
+        if error is NIOSSLError {
+            return WellBeingError(refused, Message(.serverTLSFailed, ["server": server, "detail": "\(error)".singleLineVisible]))
+        }
+        guard let psql = error as? PSQLError else {
+            return WellBeingError(connecting ? .storeBusy : .internalFailure,
+                                  Message(connecting ? .serverUnreachable : .storeFailed,
+                                          ["server": server, "path": server, "detail": "\(error)".singleLineVisible]))
+        }
+        let underlying = psql.underlying.map { "\($0)".singleLineVisible } ?? ""
+        switch psql.code {
+        case .sslUnsupported:
+            return WellBeingError(refused, Message(.serverTLSRefused, ["server": server, "mode": location.tlsMode.rawValue]))
+        case .failedToAddSSLHandler, .receivedUnencryptedDataAfterSSLRequest:
+            return WellBeingError(refused, Message(.serverTLSFailed, ["server": server, "detail": underlying]))
+        case .authMechanismRequiresPassword:
+            var message = Message(.serverPasswordMissing, ["server": server, "user": location.user])
+            if let note = location.passwordFileNote { message = Message(.serverLoginRefused, ["server": server, "user": location.user, "database": location.database]).localizingArgument("detail", note) }
+            return WellBeingError(refused, message)
+        case .connectionError:
+            if psql.underlying is NIOSSLError {
+                return WellBeingError(refused, Message(.serverTLSFailed, ["server": server, "detail": underlying]))
+            }
+            return WellBeingError(.storeBusy, Message(.serverUnreachable, ["server": server, "detail": underlying.isEmpty ? "no connection" : underlying]))
+        case .serverClosedConnection, .uncleanShutdown, .clientClosedConnection:
+            if connecting {
+                return WellBeingError(.storeBusy, Message(.serverUnreachable, ["server": server, "detail": underlying.isEmpty ? "the server closed the connection" : underlying]))
+            }
+            return WellBeingError(.ioFailure, Message(.serverLost, ["server": server, "detail": underlying.isEmpty ? "the server closed the connection" : underlying]))
+        case .server:
+            let state = psql.serverInfo?[.sqlState] ?? ""
+            let detail = (psql.serverInfo?[.message] ?? "").singleLineVisible
+            switch state {
+            case "28P01", "28000", "3D000":
+                return WellBeingError(refused, Message(.serverLoginRefused, ["server": server, "user": location.user,
+                                                                              "database": location.database, "detail": detail]))
+            case "55P03", "40P01", "40001", "53300", "57P03":
+                return WellBeingError(.storeBusy, Message(.storeBusy, ["path": server]))
+            case "42501":
+                return WellBeingError(refused, Message(.serverNoPermission, ["server": server, "detail": detail]))
+            case "53100":
+                return WellBeingError(.ioFailure, Message(.storeDiskFull, ["path": server]))
+            case "57P01", "57P02":
+                return WellBeingError(.ioFailure, Message(.serverLost, ["server": server, "detail": detail]))
+            default:
+                return WellBeingError(.internalFailure, Message(.storeFailed, ["path": server, "detail": "\(state) \(detail)"]))
+            }
+        default:
+            return WellBeingError(.internalFailure, Message(.storeFailed, ["path": server, "detail": "\(psql.code) \(underlying)"]))
+        }
+    }
+}
+
+/// One PostgreSQL transaction, as the store's domain code sees it: `?` placeholders become `$1…`, values are
+/// bound in binary (answers as `bytea`), rows stream to the caller while the server sends them.
+final class PostgresTransaction: StoreTransaction {
+    let connection: PostgresConnection
+    let logger: Logger
+    var dialect: StoreDialect { .postgresql }
+
+    init(connection: PostgresConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    func execute(_ sql: String, _ arguments: StoreArguments) throws {
+        _ = try connection.query(try Self.query(sql, arguments.storeValues), logger: logger).wait()
+    }
+
+    func forEachRow(_ sql: String, _ arguments: StoreArguments, _ body: (StoreRow) throws -> Void) throws {
+        // The event loop hands rows over as they arrive; this thread converts and consumes them, so reading
+        // the network and decoding blocks overlap.
+        let queue = RowQueue()
+        let done = connection.query(try Self.query(sql, arguments.storeValues), logger: logger) { row in queue.push(row) }
+        done.whenComplete { result in queue.finish(result.map { _ in () }) }
+        do {
+            while let row = try queue.pop() { try body(try Self.row(row)) }
+        } catch {
+            _ = try? done.wait()
+            throw error
+        }
+    }
+
+    func insertRows(into table: String, columns: [String], rows: [[StoreValue]]) throws {
+        guard !rows.isEmpty else { return }
+        // Multi-row VALUES: one round trip per few thousand rows; PostgreSQL takes at most 65,535 parameters.
+        let perStatement = max(1, min(2000, 65_535 / columns.count))
+        var start = 0
+        while start < rows.count {
+            let chunk = rows[start..<min(rows.count, start + perStatement)]
+            let tuple = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+            let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
+                + Array(repeating: tuple, count: chunk.count).joined(separator: ", ")
+            _ = try connection.query(try Self.query(sql, chunk.flatMap { $0 }), logger: logger).wait()
+            start += perStatement
+        }
+    }
+
+    /// The statement with `$n` placeholders and its values bound.
+    static func query(_ sql: String, _ values: [StoreValue]) throws -> PostgresQuery {
+        var text = ""
+        text.reserveCapacity(sql.utf8.count + values.count * 2)
+        var number = 0
+        var quoted = false
+        for character in sql {
+            if character == "'" { quoted.toggle() }
+            if character == "?" && !quoted {
+                number += 1
+                text += "$\(number)"
+            } else {
+                text.append(character)
+            }
+        }
+        var bindings = PostgresBindings(capacity: values.count)
+        for value in values {
+            switch value {
+            case .null: bindings.appendNull()
+            case let .integer(number): bindings.append(number)
+            case let .real(number): bindings.append(number)
+            case let .text(string): bindings.append(string)
+            case let .blob(data): try bindings.append(data)
+            }
+        }
+        return PostgresQuery(unsafeSQL: text, binds: bindings)
+    }
+
+    static func row(_ row: PostgresRow) throws -> StoreRow {
+        var values: [StoreValue] = []
+        values.reserveCapacity(13)
+        for cell in row {
+            guard cell.bytes != nil else { values.append(.null); continue }
+            switch cell.dataType {
+            case .int2, .int4, .int8: values.append(.integer(try cell.decode(Int64.self)))
+            case .float4, .float8: values.append(.real(try cell.decode(Double.self)))
+            case .numeric: values.append(.real(try cell.decode(Double.self)))
+            case .bool: values.append(.integer(try cell.decode(Bool.self) ? 1 : 0))
+            case .bytea: values.append(.blob(try cell.decode(Data.self)))
+            default: values.append(.text(try cell.decode(String.self)))
+            }
+        }
+        return StoreRow(values)
+    }
+}
+
+/// Rows handed from the event loop to the thread that reads them.
+private final class RowQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var rows: [PostgresRow] = []
+    private var head = 0
+    private var outcome: Result<Void, Error>?
+
+    func push(_ row: PostgresRow) {
+        condition.lock()
+        rows.append(row)
+        condition.signal()
+        condition.unlock()
+    }
+
+    func finish(_ result: Result<Void, Error>) {
+        condition.lock()
+        outcome = result
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// The next row; nil at the end; the query's error if it failed.
+    func pop() throws -> PostgresRow? {
+        condition.lock()
+        defer { condition.unlock() }
+        while head == rows.count && outcome == nil { condition.wait() }
+        if head < rows.count {
+            let row = rows[head]
+            head += 1
+            if head == rows.count { rows.removeAll(keepingCapacity: true); head = 0 }
+            return row
+        }
+        try outcome?.get()
+        return nil
+    }
+}
+#endif

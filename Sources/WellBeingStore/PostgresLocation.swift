@@ -1,0 +1,179 @@
+import Foundation
+import WellBeingCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A `postgresql://` store URL taken apart, with the password found the way libpq finds it.
+///
+/// `postgresql://[user[:password]@][host][:port][/database][?sslmode=…&application_name=…&host=/socket/folder]`.
+/// Missing parts come from `PGUSER`, `PGHOST`, `PGPORT`, `PGDATABASE`, `PGSSLMODE`, then libpq's defaults (the
+/// login name, localhost, 5432, the user's name, `prefer`). The password: the URL's, else `PGPASSWORD`, else
+/// the first matching line of `PGPASSFILE` or `~/.pgpass` — ignored, as libpq does, when others can read it.
+/// The password is never part of `displayName`, a message or anything stored.
+struct PostgresLocation: Sendable, Equatable {
+    /// libpq's `sslmode` values; `allow` is taken as `prefer`.
+    enum TLSMode: String, Sendable {
+        case disable, allow, prefer, require
+        case verifyCA = "verify-ca"
+        case verifyFull = "verify-full"
+    }
+
+    var host: String
+    /// A folder holding the server's Unix socket, when `host` names one (`?host=/var/run/postgresql`).
+    var socketFolder: String?
+    var port: Int
+    var user: String
+    var database: String
+    var tlsMode: TLSMode
+    var applicationName: String
+    /// `sslrootcert`: the certificate authorities to trust for verify-ca and verify-full.
+    var rootCertificate: String?
+    var password: String?
+    /// Why a password file was passed over, for the message when the server then asks for a password.
+    var passwordFileNote: Message?
+
+    /// What messages and reports call the store: server and database, never the user's password.
+    var displayName: String {
+        let server = socketFolder.map { "[\($0)]" } ?? (host.contains(":") ? "[\(host)]" : host)
+        return "postgresql://\(server):\(port)/\(database)"
+    }
+
+    /// Parses `url`, reading the environment and the password file.
+    ///
+    /// - Throws: `usage` naming what is wrong with the URL (without its password).
+    init(url: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        let shown = Self.withoutPassword(url)
+        func invalid(_ reason: String) -> WellBeingError {
+            WellBeingError(.usage, Message(.serverURLInvalid, ["url": shown, "reason": reason]))
+        }
+        guard let schemeEnd = url.range(of: "://") else { throw invalid("no scheme") }
+        var rest = String(url[schemeEnd.upperBound...])
+        var query = ""
+        if let mark = rest.firstIndex(of: "?") {
+            query = String(rest[rest.index(after: mark)...])
+            rest = String(rest[..<mark])
+        }
+        var authority = rest
+        var path = ""
+        if let slash = rest.firstIndex(of: "/") {
+            authority = String(rest[..<slash])
+            path = String(rest[rest.index(after: slash)...])
+        }
+        var userPart: String?
+        var passwordPart: String?
+        if let at = authority.lastIndex(of: "@") {
+            let credentials = String(authority[..<at])
+            authority = String(authority[authority.index(after: at)...])
+            if let colon = credentials.firstIndex(of: ":") {
+                userPart = String(credentials[..<colon])
+                passwordPart = String(credentials[credentials.index(after: colon)...])
+            } else {
+                userPart = credentials
+            }
+        }
+        var hostPart = authority
+        var portPart: String?
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { throw invalid("an IPv6 address without ']'") }
+            hostPart = String(authority[authority.index(after: authority.startIndex)..<close])
+            let after = authority[authority.index(after: close)...]
+            if after.hasPrefix(":") { portPart = String(after.dropFirst()) } else if !after.isEmpty { throw invalid("text after ']'") }
+        } else if let colon = authority.lastIndex(of: ":") {
+            hostPart = String(authority[..<colon])
+            portPart = String(authority[authority.index(after: colon)...])
+        }
+        func decoded(_ text: String?) throws -> String? {
+            guard let text, !text.isEmpty else { return nil }
+            guard let value = text.removingPercentEncoding else { throw invalid("a broken %-escape") }
+            return value
+        }
+        var parameters: [String: String] = [:]
+        for pair in query.split(separator: "&") where !pair.isEmpty {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let key = try decoded(parts[0]), let value = try decoded(parts[1]) else {
+                throw invalid("the parameter '\(pair)' has no value")
+            }
+            switch key {
+            case "sslmode", "application_name", "host", "port", "user", "dbname", "sslrootcert", "connect_timeout":
+                parameters[key] = value
+            case "password":
+                throw invalid("a password in the URL's parameters; use PGPASSWORD or ~/.pgpass")
+            default:
+                throw invalid("the parameter '\(key)' is not supported (sslmode, application_name, host, port, user, dbname, sslrootcert)")
+            }
+        }
+        let hostValue = try parameters["host"] ?? decoded(hostPart) ?? environment["PGHOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "localhost"
+        if hostValue.hasPrefix("/") {
+            socketFolder = hostValue
+            host = "localhost"
+        } else {
+            host = hostValue
+            socketFolder = nil
+        }
+        let portText = try parameters["port"] ?? decoded(portPart) ?? environment["PGPORT"].flatMap { $0.isEmpty ? nil : $0 } ?? "5432"
+        guard let portNumber = Int(portText), (1...65535).contains(portNumber) else { throw invalid("the port '\(portText)' is not a number from 1 to 65535") }
+        port = portNumber
+        user = try parameters["user"] ?? decoded(userPart) ?? environment["PGUSER"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.loginName()
+        database = try parameters["dbname"] ?? decoded(path.isEmpty ? nil : path) ?? environment["PGDATABASE"].flatMap { $0.isEmpty ? nil : $0 } ?? user
+        let modeText = parameters["sslmode"] ?? environment["PGSSLMODE"].flatMap { $0.isEmpty ? nil : $0 } ?? "prefer"
+        guard let mode = TLSMode(rawValue: modeText) else {
+            throw invalid("sslmode '\(modeText)' is not one of disable, allow, prefer, require, verify-ca, verify-full")
+        }
+        tlsMode = mode == .allow ? .prefer : mode
+        applicationName = parameters["application_name"] ?? environment["PGAPPNAME"] ?? "wellbeing"
+        rootCertificate = parameters["sslrootcert"] ?? environment["PGSSLROOTCERT"]
+        if let passwordPart {
+            password = try decoded(passwordPart)
+        } else if let fromEnvironment = environment["PGPASSWORD"], !fromEnvironment.isEmpty {
+            password = fromEnvironment
+        } else {
+            let file = environment["PGPASSFILE"] ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.pgpass")
+            switch Self.passwordFromFile(file, host: socketFolder == nil ? host : "localhost", port: port, database: database, user: user) {
+            case let .found(value): password = value
+            case .insecure: passwordFileNote = Message(.pgpassIgnored, ["path": file])
+            case .none: break
+            }
+        }
+    }
+
+    /// The URL as messages may show it: any password replaced by `***`.
+    static func withoutPassword(_ url: String) -> String {
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        let rest = url[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+        let authority = rest[..<authorityEnd]
+        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return url }
+        return String(url[..<colon]) + ":***" + String(url[at...])
+    }
+
+    private static func loginName() -> String {
+        if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+        return ProcessInfo.processInfo.environment["USER"] ?? "postgres"
+    }
+
+    enum PasswordFileResult: Equatable { case found(String), insecure, none }
+
+    /// The password of the first line of a `.pgpass` file that matches (libpq's rules: `*` matches anything,
+    /// `\` escapes `:` and `\`); a file that group or others can read is ignored.
+    static func passwordFromFile(_ path: String, host: String, port: Int, database: String, user: String) -> PasswordFileResult {
+        var status = stat()
+        guard stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else { return .none }
+        if status.st_mode & (S_IRWXG | S_IRWXO) != 0 { return .insecure }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else { return .none }
+        for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) where !line.hasPrefix("#") {
+            var fields: [String] = [""]
+            var escaped = false
+            for character in line {
+                if escaped { fields[fields.count - 1].append(character); escaped = false }
+                else if character == "\\" { escaped = true }
+                else if character == ":" && fields.count < 5 { fields.append("") }
+                else { fields[fields.count - 1].append(character) }
+            }
+            guard fields.count == 5 else { continue }
+            let wanted = [host, String(port), database, user]
+            if zip(fields.prefix(4), wanted).allSatisfy({ $0 == "*" || $0 == $1 }) { return .found(fields[4]) }
+        }
+        return .none
+    }
+}
