@@ -1,0 +1,346 @@
+#if PostgreSQL
+import Foundation
+import Testing
+@testable import WellBeingCore
+@testable import WellBeingStore
+
+/// The `wellbeing` command on a PostgreSQL store, as users on several machines run it: the same JSON as a file,
+/// importers at once, a client killed mid-import, readers during an import, logins that fail, and a password
+/// that never shows.
+@Suite(.enabled(if: PostgresTestServer.shouldRun)) struct PostgresStoreTests {
+    static func fixture(_ name: String) -> String {
+        ((Paths.shared as NSString).appendingPathComponent("fixtures/lwc-standard-3000") as NSString).appendingPathComponent(name)
+    }
+
+    /// Runs `wellbeing` with the test server's password in its environment.
+    @discardableResult
+    static func run(_ arguments: [String], store: String, environment: [String: String] = [:], in folder: TemporaryFolder)
+        throws -> CommandLineTests.Run {
+        try CommandLineTests.run(arguments + ["--store", store],
+                                 environment: PostgresTestServer.childEnvironment.merging(environment) { $1 }, in: folder.path)
+    }
+
+    /// The reference fixture's imports: both waves, margins, KPIs, a national benchmark.
+    static let imports: [[String]] = [
+        ["import", "responses", fixture("responses.csv"), "--instrument", Paths.survey("lwc.yaml")],
+        ["import", "population", fixture("population.csv"), "--margins", "年代*性別,居住地区"],
+        ["import", "kpis", Paths.survey("samples/kpis.csv"), "--catalog", Paths.survey("kpis-lwc.yaml")],
+        ["import", "reference", Paths.survey("reference/national-2025.csv"), "--period", "2025"],
+    ]
+
+    @Test func sameJSONAsSQLite() throws {
+        let folder = try TemporaryFolder()
+        let file = folder.file("city.sqlite")
+        let server = try PostgresTestServer.newDatabase()
+        for store in [file, server] {
+            for arguments in Self.imports {
+                let run = try Self.run(arguments, store: store, in: folder)
+                #expect(run.status == 0, "\(arguments) on \(store): \(run.errors)")
+            }
+        }
+        let queries: [[String]] = [
+            ["indicators", "--period", "2025"], ["indicators", "--period", "2024", "--items"],
+            ["indicators", "--period", "2025", "--by", "年代"], ["compare", "--period", "2025"],
+            ["drivers", "--period", "2025"], ["trend", "--from", "2024", "--to", "2025"], ["batches"],
+        ]
+        for query in queries {
+            let fromFile = try Self.run(query + ["--format", "json"], store: file, in: folder)
+            let fromServer = try Self.run(query + ["--format", "json"], store: server, in: folder)
+            #expect(fromFile.status == 0 && fromServer.status == 0, "\(query): \(fromFile.errors) \(fromServer.errors)")
+            #expect(fromFile.output.count > 100)
+            #expect(Self.withoutTimestamps(fromFile.output) == Self.withoutTimestamps(fromServer.output), "\(query)")
+        }
+    }
+
+    static func withoutTimestamps(_ json: String) -> String {
+        json.replacingOccurrences(of: #""importedAt" : "[^"]*""#, with: "", options: .regularExpression)
+    }
+
+    /// The fixture's header and its records (a quoted answer may span lines).
+    static func records() throws -> (header: String, rows: [String]) {
+        var rows: [String] = []
+        var pending = ""
+        for line in try String(contentsOfFile: fixture("responses.csv"), encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false) {
+            pending += pending.isEmpty ? String(line) : "\n" + line
+            if pending.filter({ $0 == "\"" }).count % 2 == 0 {
+                if !pending.isEmpty { rows.append(pending) }
+                pending = ""
+            }
+        }
+        return (rows[0], Array(rows.dropFirst()))
+    }
+
+    /// Splits the fixture into files of `count` respondents each.
+    static func parts(_ count: Int, in folder: TemporaryFolder) throws -> [String] {
+        let (header, rows) = try records()
+        return try stride(from: 0, to: rows.count, by: count).map { start in
+            try folder.write("part-\(start).csv", ([header] + rows[start..<min(rows.count, start + count)]).joined(separator: "\n") + "\n")
+        }
+    }
+
+    @Test func sixImportersAtOnceOnANewStore() throws {
+        let folder = try TemporaryFolder()
+        let server = try PostgresTestServer.newDatabase()
+        let parts = try Self.parts(500, in: folder)
+        // The same bytes under another name, and the first file's respondents with one more after them.
+        let firstPart = try String(contentsOfFile: parts[0], encoding: .utf8)
+        let copy = try folder.write("copy.csv", firstPart)
+        let firstRow = try Self.records().rows[0]
+        let sameRespondents = try folder.write("same-respondents.csv", firstPart + "X" + firstRow.dropFirst() + "\n")
+        let files = [parts[0], parts[1], parts[2], parts[3], copy, sameRespondents]
+        let statuses = Statuses(count: files.count)
+        DispatchQueue.concurrentPerform(iterations: files.count) { index in
+            let run = try? Self.run(["import", "responses", files[index], "--instrument", Paths.survey("lwc.yaml")],
+                                    store: server, in: folder)
+            statuses.set(index, run)
+        }
+        let runs = statuses.all
+        #expect(runs.allSatisfy { $0 != nil })
+        // Parts 1–4 land; of the first part, its copy and its respondents under other bytes, exactly one does.
+        #expect(runs[1...3].allSatisfy { $0?.status == 0 }, "\(runs.map { $0?.errors ?? "" })")
+        #expect(runs.filter { $0?.status == 0 }.count == 4, "\(runs.map { $0?.errors ?? "" })")
+        #expect(runs.filter { $0?.status == 65 }.count == 2, "\(runs.map { $0?.errors ?? "" })")
+        let batches = try Self.run(["batches", "--format", "json"], store: server, in: folder)
+        let listed = (try JSONSerialization.jsonObject(with: Data(batches.output.utf8)) as? [String: Any])?["batches"] as? [[String: Any]] ?? []
+        #expect(listed.count == 4)
+        #expect(listed.compactMap { $0["rowCount"] as? Int }.reduce(0, +) == 2000)
+        #expect(try PostgresTestServer.psql(server, "SELECT sum(rowCount) FROM respondentBlock") == "2000")
+    }
+
+    /// Thread-safe slots for the runs of concurrent processes.
+    final class Statuses: @unchecked Sendable {
+        private let lock = NSLock()
+        private var runs: [CommandLineTests.Run?]
+        init(count: Int) { runs = Array(repeating: nil, count: count) }
+        func set(_ index: Int, _ run: CommandLineTests.Run?) { lock.lock(); runs[index] = run; lock.unlock() }
+        var all: [CommandLineTests.Run?] { lock.lock(); defer { lock.unlock() }; return runs }
+    }
+
+    /// The fixture's 3,000 respondents `copies` times over, with ids made unique.
+    static func bigFile(copies: Int, prefix: String, in folder: TemporaryFolder) throws -> String {
+        let (header, rows) = try records()
+        var text = header + "\n"
+        for copy in 0..<copies {
+            for row in rows { text += "\(prefix)\(copy)-" + row + "\n" }
+        }
+        return try folder.write("big-\(prefix).csv", text)
+    }
+
+    /// Starts an import without waiting for it.
+    static func startImport(_ file: String, store: String, in folder: TemporaryFolder) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("wellbeing")
+        process.arguments = ["import", "responses", file, "--instrument", Paths.survey("lwc.yaml"), "--store", store]
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(PostgresTestServer.childEnvironment) { $1 }
+        environment["WELLBEING_LANG"] = "en"
+        process.environment = environment
+        process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Waits until some process holds the store's write lock (an import is inside its transaction).
+    static func waitForWriter(_ store: String, while process: Process) throws -> Bool {
+        let query = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = \(PostgresBackend.writeLockKey) "
+            + "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        for _ in 0..<400 where process.isRunning {
+            if try PostgresTestServer.psql(store, query) == "1" { return true }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return false
+    }
+
+    @Test func aKilledImporterLeavesNoTrace() throws {
+        let folder = try TemporaryFolder()
+        let server = try PostgresTestServer.newDatabase()
+        try Self.run(["import", "responses", try Self.parts(500, in: folder)[0], "--instrument", Paths.survey("lwc.yaml")],
+                     store: server, in: folder)
+        let big = try Self.bigFile(copies: 40, prefix: "k", in: folder)
+        let importer = try Self.startImport(big, store: server, in: folder)
+        #expect(try Self.waitForWriter(server, while: importer))
+        Thread.sleep(forTimeInterval: 0.4)
+        #expect(importer.isRunning, "the import ended before it could be killed")
+        kill(importer.processIdentifier, SIGKILL)
+        importer.waitUntilExit()
+        // The server rolls the transaction back when the connection drops: no batch, no block, no free text.
+        let batches = try Self.run(["batches", "--format", "json"], store: server, in: folder)
+        #expect(((try JSONSerialization.jsonObject(with: Data(batches.output.utf8)) as? [String: Any])?["batches"] as? [Any])?.count == 1)
+        #expect(try PostgresTestServer.psql(server, "SELECT count(*) FROM respondentBlock WHERE batchId <> 1") == "0")
+        // And the lock is free: the next import goes through at once.
+        let next = try Self.run(["import", "responses", big, "--instrument", Paths.survey("lwc.yaml")], store: server, in: folder)
+        #expect(next.status == 0, "\(next.errors)")
+    }
+
+    @Test func aReaderDuringAnImportSeesBeforeOrAfter() throws {
+        let folder = try TemporaryFolder()
+        let server = try PostgresTestServer.newDatabase()
+        let small = try Self.parts(500, in: folder)[0]
+        try Self.run(["import", "responses", small, "--instrument", Paths.survey("lwc.yaml")], store: server, in: folder)
+        func respondents() throws -> Int? {
+            // The first part holds respondents of 2024 only.
+            let run = try Self.run(["indicators", "--period", "2024", "--weights", "none", "--format", "json"], store: server, in: folder)
+            let json = try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any]
+            return (json?["design"] as? [String: Any])?["n"] as? Int
+        }
+        let before = try #require(try respondents())
+        let big = try Self.bigFile(copies: 40, prefix: "r", in: folder)
+        let importer = try Self.startImport(big, store: server, in: folder)
+        #expect(try Self.waitForWriter(server, while: importer))
+        var seenDuring: [Int?] = []
+        while importer.isRunning { seenDuring.append(try respondents()) }
+        importer.waitUntilExit()
+        #expect(importer.terminationStatus == 0)
+        let after = try #require(try respondents())
+        #expect(after > before)
+        #expect(!seenDuring.isEmpty)
+        #expect(seenDuring.allSatisfy { $0 == before || $0 == after }, "\(seenDuring) not \(before) or \(after)")
+    }
+
+    @Test func loginsThatFailSayWhyWithTheirExitCodes() throws {
+        let folder = try TemporaryFolder()
+        let server = try PostgresTestServer.newDatabase()
+        let wrongPassword = "wrong-\(UUID().uuidString)"
+        let refused = try Self.run(["batches"], store: server, environment: ["PGPASSWORD": wrongPassword], in: folder)
+        #expect(refused.status == 73)
+        #expect(refused.errors.contains("refused the login"), "\(refused.errors)")
+        #expect(!refused.errors.contains(wrongPassword) && !refused.output.contains(wrongPassword))
+        #expect(!refused.errors.contains("PSQLError") && !refused.errors.contains("Fatal error"))
+        // No password at all (and no ~/.pgpass): the server asks, the message says where to put one.
+        let none = try CommandLineTests.run(["batches", "--store", server],
+                                            environment: ["PGPASSWORD": "", "PGPASSFILE": folder.file("none"), "HOME": folder.path],
+                                            in: folder.path)
+        #expect(none.status == 73 && none.errors.contains("PGPASSWORD"), "\(none.errors)")
+        // A ~/.pgpass that others can read is ignored, as psql ignores it, and the message says so.
+        let passFile = try folder.write("pgpass", "*:*:*:*:\(PostgresTestServer.password)\n")
+        chmod(passFile, 0o644)
+        let open = try CommandLineTests.run(["batches", "--store", server], environment: ["PGPASSWORD": "", "PGPASSFILE": passFile],
+                                            in: folder.path)
+        #expect(open.status == 73 && open.errors.contains("chmod 600"), "\(open.errors)")
+        chmod(passFile, 0o600)
+        let privateFile = try CommandLineTests.run(["batches", "--store", server], environment: ["PGPASSWORD": "", "PGPASSFILE": passFile],
+                                                   in: folder.path)
+        // Logged in: the database simply holds no store yet.
+        #expect(privateFile.status == 66 && privateFile.errors.contains("no wellbeing store yet"), "\(privateFile.errors)")
+        // A server that is not there: exit 75, try again later.
+        let closedPort = try Self.closedPort()
+        let down = try Self.run(["batches"], store: "postgresql://nobody@127.0.0.1:\(closedPort)/wellbeing", in: folder)
+        #expect(down.status == 75 && down.errors.contains("Cannot reach"), "\(down.errors)")
+        // TLS required, and this server offers none: refused before anything is sent.
+        let tls = try Self.run(["batches"], store: server + "?sslmode=require", in: folder)
+        #expect(tls.status == 73 && tls.errors.contains("does not offer TLS"), "\(tls.errors)")
+        // A URL that cannot be right is a usage error naming the part.
+        let bad = try Self.run(["batches"], store: server + "?sslmode=sometimes", in: folder)
+        #expect(bad.status == 64 && bad.errors.contains("sslmode"), "\(bad.errors)")
+    }
+
+    static func closedPort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))  // bound, never listening: connections are refused
+    }
+
+    @Test func thePasswordNeverAppears() throws {
+        let folder = try TemporaryFolder()
+        let server = try PostgresTestServer.newDatabase()
+        let password = PostgresTestServer.password
+        try #require(password.count >= 8)
+        // In the URL itself (accepted, as psql accepts it) and in PGPASSWORD.
+        let withPassword = server.replacingOccurrences(
+            of: "@", with: ":\(password.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)@")
+        var everything = ""
+        for store in [withPassword, server] {
+            for arguments in Self.imports + [["batches"], ["batches", "--format", "json"], ["indicators", "--period", "2025", "--format", "json"],
+                                             ["report", "--period", "2025", "--out", folder.file("reports"), "--format", "html"],
+                                             ["undo", "99"]] {
+                let run = try Self.run(arguments, store: store, in: folder)
+                if store == withPassword && arguments != ["undo", "99"] { #expect(run.status == 0, "\(arguments): \(run.errors)") }
+                everything += run.output + run.errors
+            }
+        }
+        #expect(everything.contains("postgresql://127.0.0.1:"))
+        #expect(!everything.contains(password))
+        for file in try FileManager.default.subpathsOfDirectory(atPath: folder.file("reports")) {
+            let data = try Data(contentsOf: URL(fileURLWithPath: folder.file("reports/\(file)")))
+            #expect(!String(decoding: data, as: UTF8.self).contains(password), "\(file)")
+        }
+        // Nor in the store: every text column of every table.
+        let dump = try PostgresTestServer.psql(server, """
+            SELECT string_agg(t::text, ' ') FROM (SELECT * FROM batch) t UNION ALL
+            SELECT string_agg(t::text, ' ') FROM (SELECT * FROM instrument) t
+            """)
+        #expect(dump.contains("citizen") || dump.contains("responses.csv"))
+        #expect(!dump.contains(password))
+    }
+
+    @Test func theReadmesRolesImportAndReadButAReaderCannotWrite() throws {
+        let folder = try TemporaryFolder()
+        guard let admin = PostgresTestServer.url, let serverURL = PostgresTestServer.serverURL else { throw PostgresTestServer.Missing() }
+        let suffix = UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10).lowercased()
+        let importer = "wb_importer_\(suffix)", reader = "wb_reader_\(suffix)", database = "wbroles_\(suffix)"
+        // As README "A shared store on PostgreSQL" says, for one importer login and one reader login.
+        try PostgresTestServer.psql(admin, "CREATE ROLE \(importer) LOGIN PASSWORD 'imp-\(suffix)'")
+        try PostgresTestServer.psql(admin, "CREATE ROLE \(reader) LOGIN PASSWORD 'read-\(suffix)'")
+        try PostgresTestServer.psql(admin, "CREATE DATABASE \(database) OWNER \(importer)")
+        let host = serverURL.replacingOccurrences(of: #"postgresql://[^@]*@"#, with: "", options: .regularExpression)
+        try PostgresTestServer.psql(serverURL + "/" + database, """
+            REVOKE ALL ON SCHEMA public FROM PUBLIC; GRANT USAGE ON SCHEMA public TO \(reader);
+            ALTER DEFAULT PRIVILEGES FOR ROLE \(importer) IN SCHEMA public GRANT SELECT ON TABLES TO \(reader);
+            """)
+        let asImporter = "postgresql://\(importer)@\(host)/\(database)", asReader = "postgresql://\(reader)@\(host)/\(database)"
+        let imported = try CommandLineTests.run(Self.imports[0] + ["--store", asImporter], environment: ["PGPASSWORD": "imp-\(suffix)"],
+                                                in: folder.path)
+        #expect(imported.status == 0, "\(imported.errors)")
+        let read = try CommandLineTests.run(["indicators", "--period", "2025", "--store", asReader],
+                                            environment: ["PGPASSWORD": "read-\(suffix)"], in: folder.path)
+        #expect(read.status == 0, "\(read.errors)")
+        for arguments in [Self.imports[1], ["undo", "1"]] {
+            let refused = try CommandLineTests.run(arguments + ["--store", asReader], environment: ["PGPASSWORD": "read-\(suffix)"],
+                                                   in: folder.path)
+            #expect(refused.status == 73 && refused.errors.contains("importer role"), "\(refused.errors)")
+        }
+        #expect(try PostgresTestServer.psql(serverURL + "/" + database, "SELECT count(*) FROM batch") == "1")
+    }
+
+    @Test func storeCopyUpAndBackDown() throws {
+        let folder = try TemporaryFolder()
+        let file = folder.file("city.sqlite")
+        for arguments in Self.imports {
+            #expect(try CommandLineTests.run(arguments + ["--store", file], in: folder.path).status == 0)
+        }
+        let server = try PostgresTestServer.newDatabase()
+        let up = try CommandLineTests.run(["store", "copy", file, server], environment: PostgresTestServer.childEnvironment, in: folder.path)
+        #expect(up.status == 0 && up.errors.contains("Copied 4 batch(es), 3000 respondent(s)"), "\(up.errors)")
+        let down = folder.file("offline.sqlite")
+        let back = try CommandLineTests.run(["store", "copy", server, down], environment: PostgresTestServer.childEnvironment, in: folder.path)
+        #expect(back.status == 0, "\(back.errors)")
+        for query in [["indicators", "--period", "2025"], ["trend", "--from", "2024", "--to", "2025"], ["batches"]] {
+            let outputs = try [file, server, down].map { try Self.run(query + ["--format", "json"], store: $0, in: folder).output }
+            #expect(Set(outputs).count == 1, "\(query)")
+        }
+        // The copy on the server takes new imports after the copied batch numbers.
+        let more = try Self.bigFile(copies: 1, prefix: "m", in: folder)
+        let added = try Self.run(["import", "responses", more, "--instrument", Paths.survey("lwc.yaml")], store: server, in: folder)
+        #expect(added.status == 0 && added.errors.contains("as batch 5"), "\(added.errors)")
+        // Into a store that holds batches: refused, nothing written; onto itself: refused.
+        let full = try CommandLineTests.run(["store", "copy", file, server], environment: PostgresTestServer.childEnvironment, in: folder.path)
+        #expect(full.status == 65 && full.errors.contains("already holds 5 batch(es)"), "\(full.errors)")
+        let itself = try CommandLineTests.run(["store", "copy", file, file], in: folder.path)
+        #expect(itself.status == 64)
+        // A copy that fails leaves no new file behind.
+        let refusedDown = folder.file("refused.sqlite")
+        let failing = try CommandLineTests.run(["store", "copy", server, refusedDown], environment: ["PGPASSWORD": "wrong"], in: folder.path)
+        #expect(failing.status == 73)
+        #expect(FileKind.of(refusedDown) == .missing)
+    }
+}
+#endif

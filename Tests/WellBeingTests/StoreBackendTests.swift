@@ -1,0 +1,205 @@
+import Foundation
+import Testing
+@testable import WellBeingCore
+@testable import WellBeingIngest
+@testable import WellBeingStore
+
+/// The store backends a test runs against: the SQLite file always; PostgreSQL when the tests are built with
+/// `--traits PostgreSQL` (then a server must be there: `.ci/run` starts one; in CI a missing one fails).
+enum StoreBackendKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgresql
+
+    static var available: [StoreBackendKind] {
+        #if PostgreSQL
+        return PostgresTestServer.shouldRun ? allCases : [.sqlite]
+        #else
+        return [.sqlite]
+        #endif
+    }
+
+    var testDescription: String { rawValue }
+
+    /// A new, empty store location: a file in `folder`, or a new database on the test server.
+    func newLocation(in folder: TemporaryFolder) throws -> String {
+        switch self {
+        case .sqlite: return folder.file("store.sqlite")
+        case .postgresql: return try PostgresTestServer.newDatabase()
+        }
+    }
+}
+
+/// The throwaway server `.ci/postgres.sh` starts: `WELLBEING_TEST_POSTGRES` (a URL without password, to the
+/// maintenance database) and `WELLBEING_TEST_POSTGRES_PASSWORD`.
+enum PostgresTestServer {
+    struct Missing: Error, CustomStringConvertible {
+        var description: String {
+            "WELLBEING_TEST_POSTGRES is not set: run the tests through .ci/run, or start a server with "
+                + "'eval \"$(.ci/postgres.sh start /tmp/wbpg)\"' first"
+        }
+    }
+
+    static let environment = ProcessInfo.processInfo.environment
+    /// Whether the server tests run: when a server is given, and always in CI (where a missing one fails them).
+    static var shouldRun: Bool { url != nil || !(environment["CI"] ?? "").isEmpty }
+    static var url: String? { environment["WELLBEING_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 } }
+    static var password: String { environment["WELLBEING_TEST_POSTGRES_PASSWORD"] ?? "" }
+    /// The server's URL up to the database name.
+    static var serverURL: String? { url.map { String($0[..<$0.range(of: "/", options: .backwards)!.lowerBound]) } }
+    /// What the `wellbeing` processes of a test need besides the store: the password.
+    static var childEnvironment: [String: String] { ["PGPASSWORD": password] }
+
+    /// A new empty database on the test server; its URL carries no password.
+    static func newDatabase() throws -> String {
+        guard let url, let serverURL else { throw Missing() }
+        setenv("PGPASSWORD", password, 1)  // for stores opened inside the test process
+        let name = "wbtest_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        _ = try psql(url, "CREATE DATABASE \(name)")
+        return serverURL + "/" + name
+    }
+
+    /// Runs SQL with psql and returns its unaligned output.
+    @discardableResult
+    static func psql(_ database: String, _ sql: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", database, "-c", sql]
+        var environment = ProcessInfo.processInfo.environment
+        environment["PGPASSWORD"] = password
+        process.environment = environment
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let failure = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        if process.terminationStatus != 0 {
+            throw WellBeingError(.internalFailure, "psql failed: \(failure)")
+        }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// The store's rules, the same on every backend: imports, repeated files and respondents, the small tables,
+/// undo, import order, and the schema history.
+@Suite struct StoreBackendTests {
+    static let catalog = """
+        survey: mini
+        kpis:
+          - {id: crime, name: {ja: 犯罪率, en: Crime rate}, category: c1, direction: -1, unit: 件/千人, source: 県警}
+          - {id: clubs, name: 地域団体数, category: c2, direction: +1, unit: 団体, source: 市}
+        """
+
+    @Test(arguments: StoreBackendKind.available)
+    func importsRepeatsAndUndo(_ backend: StoreBackendKind) throws {
+        let folder = try TemporaryFolder()
+        let store = try SurveyStore(path: try backend.newLocation(in: folder))
+        defer { store.close() }
+        let first = try importResponses(store, Paths.fixture("mini-utf8.csv"))
+        #expect(first.importedRows == 3 && first.batchID == 1)
+        #expect(try store.freeText(survey: SurveyID("mini"), period: PeriodLabel("2025")).map(\.text)
+                == ["㈱テスト①～", "改行を\n含む, \"引用\" 付き"])
+        // The same file again: refused, naming the earlier batch.
+        let again = try #require(wellBeingError { try importResponses(store, Paths.fixture("mini-utf8.csv")) })
+        #expect(again.kind == .badData && again.message.contains("batch 1"))
+        // Other bytes, same respondent ids and period: refused row by row.
+        let sameIDs = try folder.write("same-ids.csv", "id,地区,sex,q1,q2,q3,q4,ls,comment\nA1,北区,女性,1,1,1,1,1,\n")
+        let repeated = try #require(wellBeingError { try importResponses(store, sameIDs) })
+        #expect(repeated.problems.first?.reason.contains("batch 1") == true)
+        // A failed import leaves nothing, and the store goes on.
+        #expect(try store.batches().count == 1)
+        let replaced = try importResponses(store, Paths.fixture("mini-utf8.csv"), replace: true)
+        #expect(replaced.importedRows == 3)
+        #expect(try store.batches().map(\.id) == [replaced.batchID!])
+        let more = try folder.write("more.csv", "id,地区,sex,q1,q2,q3,q4,ls,comment\nB1,北区,女性,4,2,5,3,7,\n")
+        let added = try importResponses(store, more)
+        #expect(try respondentCount(store) == 4)
+        // Undo takes a batch back, and the instrument with its last batch.
+        try store.undo(batchID: added.batchID!)
+        #expect(try respondentCount(store) == 3)
+        try store.undo(batchID: replaced.batchID!)
+        #expect(try store.batches().isEmpty)
+        #expect(wellBeingError { _ = try store.resolveSurvey(nil) }?.kind == .usage)
+    }
+
+    @Test(arguments: StoreBackendKind.available)
+    func smallTablesRefuseRepeatsWithoutHalfWriting(_ backend: StoreBackendKind) throws {
+        let folder = try TemporaryFolder()
+        let store = try SurveyStore(path: try backend.newLocation(in: folder))
+        defer { store.close() }
+        try importResponses(store, Paths.fixture("mini-utf8.csv"))
+        let catalog = try folder.write("catalog.yaml", Self.catalog)
+        let values = try folder.write("kpis.csv", "kpi,group,period,value\ncrime,髙島,2025,4.5\nclubs,北区,2025,12\n")
+        let kpis = try store.importKPIs(valuesPath: values, catalogPath: catalog, survey: nil, encoding: nil, replace: false)
+        // Two values stored already and one new: every conflict listed, nothing of the file kept (on a server the
+        // transaction is not aborted by a failed INSERT: conflicts are found before anything is written).
+        let overlapping = try folder.write("more-kpis.csv", "kpi,group,period,value\ncrime,髙島,2025,5\nclubs,北区,2025,13\ncrime,北区,2025,1\n")
+        let error = try #require(wellBeingError {
+            _ = try store.importKPIs(valuesPath: overlapping, catalogPath: catalog, survey: nil, encoding: nil, replace: false)
+        })
+        #expect(error.problems.count == 2)
+        #expect(error.problems.allSatisfy { $0.reason.contains("batch \(kpis.batchID)") })
+        #expect(try store.kpiValues(survey: SurveyID("mini"), period: PeriodLabel("2025")).map(\.value) == [12, 4.5])
+        // Population: one table per period; a second is refused, --replace swaps it.
+        let population = try folder.write("pop.csv", "地区,sex,count\n髙島,男性,100\n髙島,女性,110\n北区,男性,90\n北区,女性,95\n①番町,男性,40\n①番町,女性,42\n")
+        let margins = try store.importPopulation(path: population, survey: nil, period: nil, marginSpec: nil, encoding: nil, replace: false)
+        let other = try folder.write("pop2.csv", "地区,sex,count\n①番町,女性,42\n髙島,男性,100\n髙島,女性,110\n北区,男性,90\n北区,女性,95\n①番町,男性,41\n")
+        #expect(wellBeingError {
+            _ = try store.importPopulation(path: other, survey: nil, period: nil, marginSpec: nil, encoding: nil, replace: false)
+        }?.kind == .badData)
+        let swapped = try store.importPopulation(path: other, survey: nil, period: nil, marginSpec: nil, encoding: nil, replace: true)
+        #expect(swapped.batchID > margins.batchID)
+        // Cells come back in the file's order.
+        #expect(try store.population(survey: SurveyID("mini"), period: PeriodLabel("2025"))?.cells.map(\.count)
+                == [42, 100, 110, 90, 95, 41])
+        let reference = try folder.write("ref.csv", "indicator,mean,sd,source\nc1,3.2,,全国調査\n")
+        _ = try store.importReference(path: reference, survey: nil, period: nil, encoding: nil, replace: false)
+        let clash = try folder.write("ref2.csv", "indicator,mean,sd,source\nc1,3.3,0.5,県調査\n")
+        #expect(wellBeingError {
+            _ = try store.importReference(path: clash, survey: nil, period: nil, encoding: nil, replace: false)
+        }?.kind == .badData)
+        #expect(try store.referenceFigures(survey: SurveyID("mini"), period: PeriodLabel("2025"))["c1"]?.standardDeviation == nil)
+        #expect(try store.batches().map(\.kind) == [.responses, .kpis, .population, .reference])
+    }
+
+    @Test(arguments: StoreBackendKind.available)
+    func aNewerSchemaIsRefusedAndTheHistoryIsShared(_ backend: StoreBackendKind) throws {
+        let folder = try TemporaryFolder()
+        let location = try backend.newLocation(in: folder)
+        try SurveyStore(path: location).close()
+        let applied: [String]
+        switch backend {
+        case .sqlite:
+            applied = try String(decoding: Self.sqlite(location, "SELECT identifier FROM grdb_migrations ORDER BY rowid"), as: UTF8.self)
+                .split(separator: "\n").map(String.init)
+            _ = try Self.sqlite(location, "INSERT INTO grdb_migrations (identifier) VALUES ('999 from the future')")
+        case .postgresql:
+            applied = try PostgresTestServer.psql(location, "SELECT identifier FROM grdb_migrations ORDER BY identifier")
+                .split(separator: "\n").map(String.init)
+            try PostgresTestServer.psql(location, "INSERT INTO grdb_migrations (identifier) VALUES ('999 from the future')")
+        }
+        #expect(applied == StoreSchema.identifiers)
+        for access in [StoreAccess.read, .writeExisting] {
+            let error = try #require(wellBeingError { _ = try SurveyStore(path: location, access: access) })
+            #expect(error.kind == .badData && error.message.contains("newer version"))
+        }
+    }
+
+    /// Runs SQL on an SQLite file with the sqlite3 module of Python (no second SQLite binding in the tests).
+    static func sqlite(_ path: String, _ sql: String) throws -> Data {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", """
+            import sqlite3, sys
+            c = sqlite3.connect(sys.argv[1])
+            for row in c.execute(sys.argv[2]): print("|".join(map(str, row)))
+            c.commit()
+            """, path, sql]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return data
+    }
+}
