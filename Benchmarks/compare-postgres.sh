@@ -5,20 +5,13 @@
 #   Benchmarks/compare-postgres.sh [N]        (default N = 1000000 respondents)
 # Needs: a server (run as root: eval "$(.ci/postgres.sh start /tmp/wbpg)"; or set WELLBEING_TEST_POSTGRES and
 # WELLBEING_TEST_POSTGRES_PASSWORD to a database you may create databases from), psql, GNU time.
-set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 n=${1:-1000000}
 : "${WELLBEING_TEST_POSTGRES:?start a server first: eval \"\$(.ci/postgres.sh start /tmp/wbpg)\"}"
 export PGPASSWORD=${WELLBEING_TEST_POSTGRES_PASSWORD:-${PGPASSWORD:-}}
 server=${WELLBEING_TEST_POSTGRES%/*}
 data=Benchmarks/data
-mkdir -p "$data"
-csv="$data/responses-$n.csv"
-if [ ! -f "$csv" ]; then
-  python3 ../shared/tools/gen_survey.py --n "$n" --waves 1 --out "$data/gen-$n" >/dev/null
-  mv "$data/gen-$n/responses.csv" "$csv"
-  rm -rf "$data/gen-$n"
-fi
+csv="$(survey_data store "$n")/responses.csv"
 swift build -c release --traits PostgreSQL --product wellbeing >/dev/null
 echo "file: $csv ($(du -h "$csv" | cut -f1), $n respondents); server: $(psql -X -At "$WELLBEING_TEST_POSTGRES" -c 'SHOW server_version')"
 printf '%-44s %10s %14s\n' "what" "seconds" "peak memory"

@@ -115,6 +115,7 @@ final class PostgresBackend: StoreBackend {
             try transaction.execute("COMMIT")
             return result
         } catch {
+            try? transaction.waitForPending()
             if !connection.isClosed { try? transaction.execute("ROLLBACK") }
             throw Self.translate(error, location: location, access: lock ? access : .read)
         }
@@ -250,15 +251,36 @@ final class PostgresTransaction: StoreTransaction {
         self.logger = logger
     }
 
+    /// Statements sent and not yet waited for (`executeSoon`), oldest first.
+    private var pending: [EventLoopFuture<PostgresQueryResult>] = []
+
     func execute(_ sql: String, _ arguments: StoreArguments) throws {
-        _ = try connection.query(try Self.query(sql, arguments.storeValues), logger: logger).wait()
+        try waitForPending()
+        _ = try connection.query(try query(sql, arguments.storeValues), logger: logger).wait()
+    }
+
+    func executeSoon(_ sql: String, _ arguments: StoreArguments) throws {
+        // A few statements in flight: the server stores one block while this thread encodes the next.
+        if pending.count >= 4 { _ = try pending.removeFirst().wait() }
+        pending.append(connection.query(try query(sql, arguments.storeValues), logger: logger))
+    }
+
+    /// Waits for every statement sent by `executeSoon`; the first failure is thrown (the others fail with it).
+    func waitForPending() throws {
+        var failure: Error?
+        for statement in pending {
+            do { _ = try statement.wait() } catch { failure = failure ?? error }
+        }
+        pending.removeAll()
+        if let failure { throw failure }
     }
 
     func forEachRow(_ sql: String, _ arguments: StoreArguments, _ body: (StoreRow) throws -> Void) throws {
+        try waitForPending()
         // The event loop hands rows over as they arrive; this thread converts and consumes them, so reading
         // the network and decoding blocks overlap.
         let queue = RowQueue()
-        let done = connection.query(try Self.query(sql, arguments.storeValues), logger: logger) { row in queue.push(row) }
+        let done = connection.query(try query(sql, arguments.storeValues), logger: logger) { row in queue.push(row) }
         done.whenComplete { result in queue.finish(result.map { _ in () }) }
         do {
             while let row = try queue.pop() { try body(try Self.row(row)) }
@@ -270,33 +292,79 @@ final class PostgresTransaction: StoreTransaction {
 
     func insertRows(into table: String, columns: [String], rows: [[StoreValue]]) throws {
         guard !rows.isEmpty else { return }
-        // Multi-row VALUES: one round trip per few thousand rows; PostgreSQL takes at most 65,535 parameters.
+        try waitForPending()
+        let prefix = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) "
+        // Columns of integers, numbers and text go as one array each (`unnest`): a few parameters per statement
+        // however many rows (free-text answers come a few hundred per block).
+        if let arrays = Self.columnArrays(rows, columnCount: columns.count) {
+            var bindings = PostgresBindings(capacity: arrays.count)
+            var casts: [String] = []
+            for (position, array) in arrays.enumerated() {
+                switch array {
+                case let .integers(values): bindings.append(values); casts.append("$\(position + 1)::bigint[]")
+                case let .reals(values): bindings.append(values); casts.append("$\(position + 1)::float8[]")
+                case let .texts(values): bindings.append(values); casts.append("$\(position + 1)::text[]")
+                }
+            }
+            let sql = prefix + "SELECT * FROM unnest(" + casts.joined(separator: ", ") + ")"
+            _ = try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).wait()
+            return
+        }
+        // Otherwise (NULLs, bytes) multi-row VALUES; PostgreSQL takes at most 65,535 parameters a statement.
         let perStatement = max(1, min(2000, 65_535 / columns.count))
+        let tuple = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
         var start = 0
         while start < rows.count {
             let chunk = rows[start..<min(rows.count, start + perStatement)]
-            let tuple = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
-            let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
-                + Array(repeating: tuple, count: chunk.count).joined(separator: ", ")
-            _ = try connection.query(try Self.query(sql, chunk.flatMap { $0 }), logger: logger).wait()
+            let sql = prefix + "VALUES " + Array(repeating: tuple, count: chunk.count).joined(separator: ", ")
+            _ = try connection.query(try query(sql, chunk.flatMap { $0 }), logger: logger).wait()
             start += perStatement
         }
     }
 
-    /// The statement with `$n` placeholders and its values bound.
-    static func query(_ sql: String, _ values: [StoreValue]) throws -> PostgresQuery {
-        var text = ""
-        text.reserveCapacity(sql.utf8.count + values.count * 2)
-        var number = 0
-        var quoted = false
-        for character in sql {
-            if character == "'" { quoted.toggle() }
-            if character == "?" && !quoted {
-                number += 1
-                text += "$\(number)"
-            } else {
-                text.append(character)
+    /// One column's values, all of one kind and none NULL.
+    enum ColumnArray {
+        case integers([Int64]), reals([Double]), texts([String])
+    }
+
+    /// The rows as one array per column, or nil when a column holds NULLs, bytes or mixed kinds.
+    static func columnArrays(_ rows: [[StoreValue]], columnCount: Int) -> [ColumnArray]? {
+        var arrays: [ColumnArray] = []
+        for column in 0..<columnCount {
+            switch rows[0][column] {
+            case .integer:
+                var values: [Int64] = []
+                values.reserveCapacity(rows.count)
+                for row in rows { guard case let .integer(value) = row[column] else { return nil }; values.append(value) }
+                arrays.append(.integers(values))
+            case .real:
+                var values: [Double] = []
+                values.reserveCapacity(rows.count)
+                for row in rows { guard case let .real(value) = row[column] else { return nil }; values.append(value) }
+                arrays.append(.reals(values))
+            case .text:
+                var values: [String] = []
+                values.reserveCapacity(rows.count)
+                for row in rows { guard case let .text(value) = row[column] else { return nil }; values.append(value) }
+                arrays.append(.texts(values))
+            case .null, .blob:
+                return nil
             }
+        }
+        return arrays
+    }
+
+    /// Statements already rewritten to `$n` placeholders (an import repeats a few statements many times).
+    private var rewritten: [String: String] = [:]
+
+    /// The statement with `$n` placeholders and its values bound (in binary; answers as `bytea`).
+    func query(_ sql: String, _ values: [StoreValue]) throws -> PostgresQuery {
+        let text: String
+        if let known = rewritten[sql] {
+            text = known
+        } else {
+            text = Self.numberedPlaceholders(sql)
+            if rewritten.count < 64 { rewritten[sql] = text }
         }
         var bindings = PostgresBindings(capacity: values.count)
         for value in values {
@@ -309,6 +377,26 @@ final class PostgresTransaction: StoreTransaction {
             }
         }
         return PostgresQuery(unsafeSQL: text, binds: bindings)
+    }
+
+    /// `?` outside quoted literals → `$1`, `$2`, … (over UTF-8 bytes: `?` and `'` never occur inside a
+    /// multi-byte character).
+    static func numberedPlaceholders(_ sql: String) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(sql.utf8.count + 16)
+        var number = 0
+        var quoted = false
+        for byte in sql.utf8 {
+            if byte == UInt8(ascii: "'") { quoted.toggle() }
+            if byte == UInt8(ascii: "?") && !quoted {
+                number += 1
+                bytes.append(UInt8(ascii: "$"))
+                bytes.append(contentsOf: String(number).utf8)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func row(_ row: PostgresRow) throws -> StoreRow {

@@ -58,6 +58,18 @@ enum PostgresSchema {
             CHECK (designWeights IS NULL OR octet_length(designWeights) = 8 * rowCount),
             CHECK (octet_length(answers) = rowCount * itemCount))
         """,
+        // Blocks are large (a few hundred kB): the default pglz compression of such values took 2 of the 5 seconds
+        // of a million-respondent import; lz4 is as small within a third and several times faster. A server built
+        // without lz4 keeps its default.
+        """
+        DO $$ BEGIN
+            ALTER TABLE respondentBlock ALTER COLUMN respondentKeys SET COMPRESSION lz4,
+                ALTER COLUMN groupNames SET COMPRESSION lz4, ALTER COLUMN groupCodes SET COMPRESSION lz4,
+                ALTER COLUMN attributeValues SET COMPRESSION lz4, ALTER COLUMN attributeCodes SET COMPRESSION lz4,
+                ALTER COLUMN designWeights SET COMPRESSION lz4, ALTER COLUMN answers SET COMPRESSION lz4;
+        EXCEPTION WHEN OTHERS THEN NULL;
+        END $$
+        """,
         "CREATE INDEX respondentBlock_period ON respondentBlock (surveyId, period)",
         "CREATE INDEX respondentBlock_batch ON respondentBlock (batchId)",
         """

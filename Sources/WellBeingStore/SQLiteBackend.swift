@@ -278,6 +278,8 @@ final class SQLiteTransaction: StoreTransaction {
         try db.execute(sql: sql, arguments: Self.arguments(arguments.storeValues))
     }
 
+    func executeSoon(_ sql: String, _ arguments: StoreArguments) throws { try execute(sql, arguments) }
+
     func forEachRow(_ sql: String, _ arguments: StoreArguments, _ body: (StoreRow) throws -> Void) throws {
         let cursor = try Row.fetchCursor(db, sql: sql, arguments: Self.arguments(arguments.storeValues))
         while let row = try cursor.next() {

@@ -108,6 +108,9 @@ public protocol StoreTransaction: AnyObject {
     func forEachRow(_ sql: String, _ arguments: StoreArguments, _ body: (StoreRow) throws -> Void) throws
     /// Inserts many rows into one table (a prepared statement, or multi-row inserts on a server).
     func insertRows(into table: String, columns: [String], rows: [[StoreValue]]) throws
+    /// Runs a statement whose outcome may be learnt later: a server starts on it while the next is prepared.
+    /// Its error, if any, is thrown by a later call of this transaction, and always before the commit.
+    func executeSoon(_ sql: String, _ arguments: StoreArguments) throws
 }
 
 extension StoreTransaction {

@@ -44,7 +44,7 @@ enum StoredBlockFormat {
         }
 
         func write(_ block: RespondentBlock) throws {
-            try db.execute("""
+            try db.executeSoon("""
                 INSERT INTO respondentBlock (batchId, surveyId, period, rowCount, itemCount, attributeCount,
                     respondentKeys, groupNames, groupCodes, attributeValues, attributeCodes, designWeights, answers)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
