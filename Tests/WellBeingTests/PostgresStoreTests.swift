@@ -228,13 +228,80 @@ import Testing
         let closedPort = try Self.closedPort()
         let down = try Self.run(["batches"], store: "postgresql://nobody@127.0.0.1:\(closedPort)/wellbeing", in: folder)
         #expect(down.status == 75 && down.errors.contains("Cannot reach"), "\(down.errors)")
-        // TLS required, and this server offers none: refused before anything is sent.
-        let tls = try Self.run(["batches"], store: server + "?sslmode=require", in: folder)
+        // TLS required, and the server offers none (it answers the TLS request with 'N', as PostgreSQL without
+        // TLS does): refused before anything is sent.
+        let plainServer = try Self.serverWithoutTLS()
+        let tls = try Self.run(["batches"], store: "postgresql://nobody@127.0.0.1:\(plainServer.port)/wellbeing?sslmode=require", in: folder)
         #expect(tls.status == 73 && tls.errors.contains("does not offer TLS"), "\(tls.errors)")
+        #expect(plainServer.received() == [0, 0, 0, 8, 4, 210, 22, 47], "only the TLS request was sent")
         // A URL that cannot be right is a usage error naming the part.
         let bad = try Self.run(["batches"], store: server + "?sslmode=sometimes", in: folder)
         #expect(bad.status == 64 && bad.errors.contains("sslmode"), "\(bad.errors)")
     }
+
+    @Test func tlsIsUsedAndTheCertificateChecked() throws {
+        let folder = try TemporaryFolder()
+        let server = try PostgresTestServer.newDatabase()
+        guard let authority = PostgresTestServer.environment["WELLBEING_TEST_POSTGRES_CA"] else {
+            Issue.record("WELLBEING_TEST_POSTGRES_CA is not set: start the server with .ci/postgres.sh")
+            return
+        }
+        let imported = try Self.run(Self.imports[0], store: server + "?sslmode=require", in: folder)
+        #expect(imported.status == 0, "\(imported.errors)")
+        // verify-full: a certificate of an authority the system does not trust is refused; with that authority
+        // named, the same server is accepted (which it can be only over TLS).
+        let untrusted = try Self.run(["batches"], store: server + "?sslmode=verify-full", in: folder)
+        #expect(untrusted.status == 73 && untrusted.errors.contains("TLS with the PostgreSQL server"), "\(untrusted.errors)")
+        let trusted = try Self.run(["batches", "--format", "json"], store: server + "?sslmode=verify-full&sslrootcert=\(authority)", in: folder)
+        #expect(trusted.status == 0 && trusted.output.contains("\"rowCount\" : 3000"), "\(trusted.errors)")
+        let byEnvironment = try Self.run(["batches"], store: server + "?sslmode=verify-full", environment: ["PGSSLROOTCERT": authority],
+                                         in: folder)
+        #expect(byEnvironment.status == 0, "\(byEnvironment.errors)")
+    }
+
+    /// A TCP server that answers a TLS request with 'N' (no TLS) and records what it was sent.
+    final class PlainServer: @unchecked Sendable {
+        let port: Int
+        private let descriptor: Int32
+        private var bytes: [UInt8] = []
+        private let done = DispatchSemaphore(value: 0)
+
+        init() throws {
+            let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+            listen(listener, 1)
+            descriptor = listener
+            port = Int(UInt16(bigEndian: address.sin_port))
+            Thread.detachNewThread { [self] in
+                let client = accept(descriptor, nil, nil)
+                var buffer = [UInt8](repeating: 0, count: 64)
+                var answered = false
+                while true {
+                    let count = read(client, &buffer, buffer.count)
+                    if count <= 0 { break }
+                    bytes += buffer[0..<count]
+                    if !answered && bytes.count >= 8 { _ = write(client, "N", 1); answered = true }
+                }
+                close(client)
+                done.signal()
+            }
+        }
+
+        deinit { close(descriptor) }
+
+        /// What the client sent before it hung up.
+        func received() -> [UInt8] {
+            _ = done.wait(timeout: .now() + 10)
+            return bytes
+        }
+    }
+
+    static func serverWithoutTLS() throws -> PlainServer { try PlainServer() }
 
     static func closedPort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
