@@ -16,7 +16,9 @@ public enum MessageKey: String, Sendable, Hashable, Codable, CaseIterable {
     // A store on a PostgreSQL server, and store copy
     case storeServerNotBuilt, serverURLInvalid, serverUnreachable, serverLoginRefused, serverPasswordMissing, serverTLSRefused,
          serverTLSFailed, serverStoreMissing, serverNotAStore, serverStoreExists, serverNoPermission, serverLost,
-         pgpassIgnored, copySameStore, copyTargetNotEmpty, copyMismatch, copiedStore
+         pgpassIgnored, copySameStore, copyTargetNotEmpty, copyMismatch, copiedStore, urlNoScheme, urlUnclosedBracket,
+         urlTextAfterBracket, urlBrokenEscape, urlParameterWithoutValue, urlPasswordParameter, urlUnknownParameter, urlBadPort,
+         urlBadSSLMode
     // Answers and respondent fields (ResponseParser, AnswerReader)
     case outsideRange, notWholeNumber, notNumberOrLabel, notValidText, groupEmpty, groupNotListed, periodEmpty,
          periodNoYear, notDateOrYear, attributeNotListed, idEmpty, idTwice, idUnusable, idAlreadyImported, weightEmpty,
@@ -127,6 +129,17 @@ public enum MessageCatalogue {
                                "この wellbeing は PostgreSQL に対応しないビルドです。'swift build -c release --traits PostgreSQL' でビルドするか、ストアのファイルパスを指定してください。"),
         .serverURLInvalid: ("The store URL '{url}' cannot be used: {reason}. Write it as postgresql://user@host:port/database (optionally ?sslmode=require).",
                             "ストアの URL '{url}' は使えません: {reason}。postgresql://ユーザー@ホスト:ポート/データベース（必要なら ?sslmode=require）の形で書いてください。"),
+        .urlNoScheme: ("it does not start with postgresql://", "postgresql:// で始まっていません"),
+        .urlUnclosedBracket: ("an IPv6 address lacks its closing ']'", "IPv6 アドレスの ']' が閉じていません"),
+        .urlTextAfterBracket: ("there is text after the IPv6 address's ']'", "IPv6 アドレスの ']' の後に余分な文字があります"),
+        .urlBrokenEscape: ("a %-escape is broken", "% エスケープが壊れています"),
+        .urlParameterWithoutValue: ("the parameter '{parameter}' has no value", "パラメーター '{parameter}' に値がありません"),
+        .urlPasswordParameter: ("it carries a password parameter; use PGPASSWORD or ~/.pgpass", "パスワードのパラメーターがあります。PGPASSWORD か ~/.pgpass を使ってください"),
+        .urlUnknownParameter: ("the parameter '{parameter}' is not supported (sslmode, application_name, host, port, user, dbname, sslrootcert)",
+                               "パラメーター '{parameter}' には対応していません（sslmode、application_name、host、port、user、dbname、sslrootcert）"),
+        .urlBadPort: ("the port '{port}' is not a number from 1 to 65535", "ポート '{port}' が 1〜65535 の数ではありません"),
+        .urlBadSSLMode: ("sslmode '{mode}' is not one of disable, allow, prefer, require, verify-ca, verify-full",
+                         "sslmode '{mode}' は disable、allow、prefer、require、verify-ca、verify-full のどれでもありません"),
         .serverUnreachable: ("Cannot reach the PostgreSQL server {server} ({detail}). Check that it is running and that host and port are right, then try again.",
                              "PostgreSQL サーバー {server} に接続できません（{detail}）。サーバーが動いているか、ホストとポートが正しいかを確かめて、もう一度実行してください。"),
         .serverLoginRefused: ("The PostgreSQL server {server} refused the login of '{user}' to the database '{database}' ({detail}). Check the user name and the password (PGPASSWORD or ~/.pgpass).",

@@ -44,10 +44,10 @@ struct PostgresLocation: Sendable, Equatable {
     /// - Throws: `usage` naming what is wrong with the URL (without its password).
     init(url: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         let shown = Self.withoutPassword(url)
-        func invalid(_ reason: String) -> WellBeingError {
-            WellBeingError(.usage, Message(.serverURLInvalid, ["url": shown, "reason": reason]))
+        func invalid(_ reason: MessageKey, _ arguments: [String: String] = [:]) -> WellBeingError {
+            WellBeingError(.usage, Message(.serverURLInvalid, ["url": shown]).localizingArgument("reason", Message(reason, arguments)))
         }
-        guard let schemeEnd = url.range(of: "://") else { throw invalid("no scheme") }
+        guard let schemeEnd = url.range(of: "://") else { throw invalid(.urlNoScheme) }
         var rest = String(url[schemeEnd.upperBound...])
         var query = ""
         if let mark = rest.firstIndex(of: "?") {
@@ -75,32 +75,32 @@ struct PostgresLocation: Sendable, Equatable {
         var hostPart = authority
         var portPart: String?
         if authority.hasPrefix("[") {
-            guard let close = authority.firstIndex(of: "]") else { throw invalid("an IPv6 address without ']'") }
+            guard let close = authority.firstIndex(of: "]") else { throw invalid(.urlUnclosedBracket) }
             hostPart = String(authority[authority.index(after: authority.startIndex)..<close])
             let after = authority[authority.index(after: close)...]
-            if after.hasPrefix(":") { portPart = String(after.dropFirst()) } else if !after.isEmpty { throw invalid("text after ']'") }
+            if after.hasPrefix(":") { portPart = String(after.dropFirst()) } else if !after.isEmpty { throw invalid(.urlTextAfterBracket) }
         } else if let colon = authority.lastIndex(of: ":") {
             hostPart = String(authority[..<colon])
             portPart = String(authority[authority.index(after: colon)...])
         }
         func decoded(_ text: String?) throws -> String? {
             guard let text, !text.isEmpty else { return nil }
-            guard let value = text.removingPercentEncoding else { throw invalid("a broken %-escape") }
+            guard let value = text.removingPercentEncoding else { throw invalid(.urlBrokenEscape) }
             return value
         }
         var parameters: [String: String] = [:]
         for pair in query.split(separator: "&") where !pair.isEmpty {
             let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, let key = try decoded(parts[0]), let value = try decoded(parts[1]) else {
-                throw invalid("the parameter '\(pair)' has no value")
+                throw invalid(.urlParameterWithoutValue, ["parameter": String(pair)])
             }
             switch key {
             case "sslmode", "application_name", "host", "port", "user", "dbname", "sslrootcert", "connect_timeout":
                 parameters[key] = value
             case "password":
-                throw invalid("a password in the URL's parameters; use PGPASSWORD or ~/.pgpass")
+                throw invalid(.urlPasswordParameter)
             default:
-                throw invalid("the parameter '\(key)' is not supported (sslmode, application_name, host, port, user, dbname, sslrootcert)")
+                throw invalid(.urlUnknownParameter, ["parameter": key])
             }
         }
         let hostValue = try parameters["host"] ?? decoded(hostPart) ?? environment["PGHOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "localhost"
@@ -112,13 +112,13 @@ struct PostgresLocation: Sendable, Equatable {
             socketFolder = nil
         }
         let portText = try parameters["port"] ?? decoded(portPart) ?? environment["PGPORT"].flatMap { $0.isEmpty ? nil : $0 } ?? "5432"
-        guard let portNumber = Int(portText), (1...65535).contains(portNumber) else { throw invalid("the port '\(portText)' is not a number from 1 to 65535") }
+        guard let portNumber = Int(portText), (1...65535).contains(portNumber) else { throw invalid(.urlBadPort, ["port": portText]) }
         port = portNumber
         user = try parameters["user"] ?? decoded(userPart) ?? environment["PGUSER"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.loginName()
         database = try parameters["dbname"] ?? decoded(path.isEmpty ? nil : path) ?? environment["PGDATABASE"].flatMap { $0.isEmpty ? nil : $0 } ?? user
         let modeText = parameters["sslmode"] ?? environment["PGSSLMODE"].flatMap { $0.isEmpty ? nil : $0 } ?? "prefer"
         guard let mode = TLSMode(rawValue: modeText) else {
-            throw invalid("sslmode '\(modeText)' is not one of disable, allow, prefer, require, verify-ca, verify-full")
+            throw invalid(.urlBadSSLMode, ["mode": modeText])
         }
         tlsMode = mode == .allow ? .prefer : mode
         applicationName = parameters["application_name"] ?? environment["PGAPPNAME"] ?? "wellbeing"

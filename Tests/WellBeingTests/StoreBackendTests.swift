@@ -203,3 +203,63 @@ enum PostgresTestServer {
         return data
     }
 }
+
+/// Store URLs as psql reads them, and passwords as libpq finds them (no server needed).
+@Suite struct PostgresLocationTests {
+    @Test func partsDefaultsAndParameters() throws {
+        let full = try PostgresLocation(url: "postgresql://analyst@db.example.lg.jp:6543/wellbeing?sslmode=verify-full&application_name=kikaku",
+                                        environment: [:])
+        #expect(full.host == "db.example.lg.jp" && full.port == 6543 && full.user == "analyst" && full.database == "wellbeing")
+        #expect(full.tlsMode == .verifyFull && full.applicationName == "kikaku" && full.password == nil)
+        #expect(full.displayName == "postgresql://db.example.lg.jp:6543/wellbeing")
+        let bare = try PostgresLocation(url: "postgresql://", environment: ["PGHOST": "pg", "PGPORT": "5433", "PGUSER": "u",
+                                                                         "PGDATABASE": "d", "PGSSLMODE": "require"])
+        #expect(bare.host == "pg" && bare.port == 5433 && bare.user == "u" && bare.database == "d" && bare.tlsMode == .require)
+        let defaults = try PostgresLocation(url: "postgres://u@h", environment: [:])
+        #expect(defaults.port == 5432 && defaults.database == "u" && defaults.tlsMode == .prefer && defaults.applicationName == "wellbeing")
+        let socket = try PostgresLocation(url: "postgresql://u@/d?host=/var/run/postgresql", environment: [:])
+        #expect(socket.socketFolder == "/var/run/postgresql")
+        let escaped = try PostgresLocation(url: "postgresql://%E5%B8%82:p%40ss@[::1]:5432/%E5%B9%B8%E7%A6%8F", environment: [:])
+        #expect(escaped.user == "市" && escaped.password == "p@ss" && escaped.host == "::1" && escaped.database == "幸福")
+        #expect(!escaped.displayName.contains("p@ss") && escaped.displayName == "postgresql://[::1]:5432/幸福")
+    }
+
+    @Test(arguments: [
+        ("postgresql://h:99999/d", "99999"), ("postgresql://h/d?sslmode=sometimes", "sometimes"),
+        ("postgresql://h/d?password=x", "PGPASSWORD"), ("postgresql://h/d?timezone=UTC", "timezone"),
+        ("postgresql://[::1/d", "]"), ("postgresql://h/d?sslmode", "sslmode"),
+    ])
+    func badURLsSayWhat(_ url: String, _ named: String) throws {
+        let error = try #require(wellBeingError { _ = try PostgresLocation(url: url, environment: [:]) })
+        #expect(error.kind == .usage)
+        #expect(error.message.contains(named), "\(error.message)")
+        let japanese = try #require(error.localized).text(in: .ja)
+        #expect(japanese.contains(named) && japanese.contains("使えません"), "\(japanese)")
+    }
+
+    @Test func thePasswordComesFromTheURLThenPGPASSWORDThenThePasswordFile() throws {
+        let folder = try TemporaryFolder()
+        let file = try folder.write("pgpass", """
+            # comment
+            other:5432:*:u:not-this
+            db\\:x:*:wellbeing:u:pass\\:with\\\\colon
+            *:*:*:*:fallback
+            """)
+        chmod(file, 0o600)
+        #expect(try PostgresLocation(url: "postgresql://u:url@db/wellbeing", environment: ["PGPASSWORD": "env", "PGPASSFILE": file]).password == "url")
+        #expect(try PostgresLocation(url: "postgresql://u@db/wellbeing", environment: ["PGPASSWORD": "env", "PGPASSFILE": file]).password == "env")
+        #expect(PostgresLocation.passwordFromFile(file, host: "db:x", port: 5432, database: "wellbeing", user: "u") == .found("pass:with\\colon"))
+        #expect(try PostgresLocation(url: "postgresql://v@elsewhere/wellbeing", environment: ["PGPASSFILE": file]).password == "fallback")
+        // Readable by others: ignored, as libpq ignores it, and remembered for the message.
+        chmod(file, 0o640)
+        let open = try PostgresLocation(url: "postgresql://v@elsewhere/wellbeing", environment: ["PGPASSFILE": file])
+        #expect(open.password == nil && open.passwordFileNote?.key == .pgpassIgnored)
+    }
+
+    @Test func messagesShowURLsWithoutPasswords() {
+        #expect(PostgresLocation.withoutPassword("postgresql://u:secret@h/d") == "postgresql://u:***@h/d")
+        #expect(PostgresLocation.withoutPassword("postgresql://u@h/d?sslmode=require") == "postgresql://u@h/d?sslmode=require")
+        #expect(SurveyStore.displayName(of: "postgresql://u:secret@h:5/d") == "postgresql://h:5/d")
+        #expect(SurveyStore.displayName(of: "city.sqlite") == "city.sqlite")
+    }
+}
