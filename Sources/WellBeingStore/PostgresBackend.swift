@@ -117,6 +117,7 @@ final class PostgresBackend: StoreBackend {
         } catch {
             try? transaction.waitForPending()
             if !connection.isClosed { try? transaction.execute("ROLLBACK") }
+            if error is StoreRow.Mismatch { throw error }  // said by the store, which knows it as damage
             throw Self.translate(error, location: location, access: lock ? access : .read)
         }
     }

@@ -47,50 +47,43 @@ public struct StoreRow: Sendable {
     }
 
     public func text(_ column: Int) throws -> String {
-        guard case let .text(value) = values[column] else { throw Mismatch(column: column, expected: "text", found: values[column]) }
-        return value
-    }
-
-    public func optionalText(_ column: Int) throws -> String? {
-        if case .null = values[column] { return nil }
-        return try text(column)
+        try read(column, "text") { if case let .text(value) = $0 { value } else { nil } }
     }
 
     public func integer(_ column: Int) throws -> Int64 {
-        guard case let .integer(value) = values[column] else {
-            throw Mismatch(column: column, expected: "an integer", found: values[column])
-        }
-        return value
+        try read(column, "an integer") { if case let .integer(value) = $0 { value } else { nil } }
     }
 
     public func int(_ column: Int) throws -> Int { Int(try integer(column)) }
 
-    public func optionalInteger(_ column: Int) throws -> Int64? {
-        if case .null = values[column] { return nil }
-        return try integer(column)
-    }
-
+    /// A number; a whole number stored as an integer reads as a double.
     public func real(_ column: Int) throws -> Double {
-        switch values[column] {
-        case let .real(value): return value
-        case let .integer(value): return Double(value)
-        default: throw Mismatch(column: column, expected: "a number", found: values[column])
+        try read(column, "a number") {
+            switch $0 {
+            case let .real(value): value
+            case let .integer(value): Double(value)
+            default: nil
+            }
         }
     }
 
-    public func optionalReal(_ column: Int) throws -> Double? {
-        if case .null = values[column] { return nil }
-        return try real(column)
+    public func blob(_ column: Int) throws -> Data {
+        try read(column, "bytes") { if case let .blob(value) = $0 { value } else { nil } }
     }
 
-    public func blob(_ column: Int) throws -> Data {
-        guard case let .blob(value) = values[column] else { throw Mismatch(column: column, expected: "bytes", found: values[column]) }
+    public func optionalText(_ column: Int) throws -> String? { try optional(column, text) }
+    public func optionalInteger(_ column: Int) throws -> Int64? { try optional(column, integer) }
+    public func optionalReal(_ column: Int) throws -> Double? { try optional(column, real) }
+    public func optionalBlob(_ column: Int) throws -> Data? { try optional(column, blob) }
+
+    private func read<T>(_ column: Int, _ expected: String, _ extract: (StoreValue) -> T?) throws -> T {
+        guard let value = extract(values[column]) else { throw Mismatch(column: column, expected: expected, found: values[column]) }
         return value
     }
 
-    public func optionalBlob(_ column: Int) throws -> Data? {
+    private func optional<T>(_ column: Int, _ read: (Int) throws -> T) rethrows -> T? {
         if case .null = values[column] { return nil }
-        return try blob(column)
+        return try read(column)
     }
 }
 

@@ -73,12 +73,21 @@ public final class SurveyStore: Sendable {
     /// Runs `body` in one write transaction, holding the write lock from the start; any error rolls it back.
     func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         precondition(access != .read, "a store opened for reading was asked to write")
-        return try backend.write(body)
+        return try readable { try backend.write(body) }
     }
 
     /// Runs `body` in one read transaction (a consistent snapshot, even while another process imports).
     func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
-        try backend.read(body)
+        try readable { try backend.read(body) }
+    }
+
+    /// A value of the wrong type in a column is damage to the store, said as such (exit 65).
+    private func readable<T>(_ work: () throws -> T) throws -> T {
+        do {
+            return try work()
+        } catch let mismatch as StoreRow.Mismatch {
+            throw WellBeingError(.badData, Message(.storeNotReadable, ["path": path, "detail": mismatch.description]))
+        }
     }
 
     /// Closes the connection (a file store closes by itself when released).

@@ -185,6 +185,15 @@ enum PostgresTestServer {
         }
     }
 
+    @Test func aValueOfTheWrongTypeIsDamageNotACrash() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.file("s.sqlite")
+        try importResponses(try SurveyStore(path: path), Paths.fixture("mini-utf8.csv"))
+        _ = try Self.sqlite(path, "UPDATE batch SET periods = x'00ff'")
+        let error = try #require(wellBeingError { _ = try SurveyStore(path: path, access: .read).batches() })
+        #expect(error.kind == .badData && error.message.contains("not a readable wellbeing store"), "\(error.message)")
+    }
+
     /// Runs SQL on an SQLite file with the sqlite3 module of Python (no second SQLite binding in the tests).
     static func sqlite(_ path: String, _ sql: String) throws -> Data {
         let process = Process()
