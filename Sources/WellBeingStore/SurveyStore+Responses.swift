@@ -109,7 +109,7 @@ extension SurveyStore {
                                      periods: [], encoding: source.encodingName + (source.sheet.map { ", sheet " + $0 } ?? ""),
                                      options: "instrument \(instrument.id) \(instrument.version)")
             batchID = id
-            writer = try StoredBlockFormat.Writer(db: db, batchID: id, instrument: instrument)
+            writer = StoredBlockFormat.Writer(db: db, batchID: id, instrument: instrument)
         }
         // With --replace, the earlier batch's respondents are about to be replaced: a dry run does not count them.
         let replacedBatch = request.dryRun && replaceHash != nil
