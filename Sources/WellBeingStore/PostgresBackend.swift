@@ -286,6 +286,7 @@ final class PostgresTransaction: StoreTransaction {
         do {
             while let row = try queue.pop() { try body(try Self.row(row)) }
         } catch {
+            queue.abandon()
             _ = try? done.wait()
             throw error
         }
@@ -418,24 +419,39 @@ final class PostgresTransaction: StoreTransaction {
     }
 }
 
-/// Rows handed from the event loop to the thread that reads them.
+/// Rows handed from the event loop to the thread that reads them, at most `limit` waiting: a full queue holds
+/// the event loop (and so the socket) until the reader catches up, so a large query never sits in memory whole.
 private final class RowQueue: @unchecked Sendable {
     private let condition = NSCondition()
     private var rows: [PostgresRow] = []
     private var head = 0
     private var outcome: Result<Void, Error>?
+    private var abandoned = false
+    private let limit = 64
 
     func push(_ row: PostgresRow) {
         condition.lock()
+        defer { condition.unlock() }
+        while rows.count - head >= limit && !abandoned { condition.wait() }
+        guard !abandoned else { return }
         rows.append(row)
-        condition.signal()
-        condition.unlock()
+        condition.broadcast()
     }
 
     func finish(_ result: Result<Void, Error>) {
         condition.lock()
         outcome = result
-        condition.signal()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The reader stopped (its body threw): the remaining rows are dropped as they come.
+    func abandon() {
+        condition.lock()
+        abandoned = true
+        rows.removeAll()
+        head = 0
+        condition.broadcast()
         condition.unlock()
     }
 
@@ -447,7 +463,14 @@ private final class RowQueue: @unchecked Sendable {
         if head < rows.count {
             let row = rows[head]
             head += 1
-            if head == rows.count { rows.removeAll(keepingCapacity: true); head = 0 }
+            if head == rows.count {
+                rows.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head >= 1024 {
+                rows.removeFirst(head)
+                head = 0
+            }
+            condition.broadcast()
             return row
         }
         try outcome?.get()
