@@ -154,9 +154,12 @@ final class PostgresBackend: StoreBackend {
             let missing = StoreSchema.identifiers.filter { !applied.contains($0) }
             if !missing.isEmpty {
                 if access == .read {
-                    // A reader migrates only where it may write, as on a file.
+                    // A reader migrates only where it may write, as on a file, and like a writer one at a time: what
+                    // another process migrated while this one waited for the lock is not done again.
                     do {
-                        try migrate(transaction, missing: missing, creating: applied.isEmpty)
+                        try transaction.execute("SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))")
+                        let now = try transaction.fetchTexts("SELECT identifier FROM grdb_migrations")
+                        try migrate(transaction, missing: StoreSchema.identifiers.filter { !now.contains($0) }, creating: false)
                     } catch {
                         throw WellBeingError(.cannotCreateOutput, Message(.storeOlder, ["path": server]))
                     }

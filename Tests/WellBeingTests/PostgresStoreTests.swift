@@ -378,6 +378,25 @@ import Testing
         #expect(try PostgresTestServer.psql(serverURL + "/" + database, "SELECT count(*) FROM batch") == "1")
     }
 
+    @Test func anOlderSchemaIsMigratedOnceEvenByReaders() throws {
+        let server = try PostgresTestServer.newDatabase()
+        try importResponses(try SurveyStore(path: server), Paths.fixture("mini-utf8.csv"))
+        // The store as schema 003 left it.
+        try PostgresTestServer.psql(server, """
+            ALTER TABLE freeText DROP COLUMN seq; ALTER TABLE populationCell DROP COLUMN seq;
+            DELETE FROM grdb_migrations WHERE identifier = '004 explicit row order'
+            """)
+        let readers = Statuses(count: 4)
+        DispatchQueue.concurrentPerform(iterations: 4) { index in
+            readers.set(index, (try? SurveyStore(path: server, access: .read).batches().count).map {
+                CommandLineTests.Run(status: Int32($0), output: "", errors: "")
+            })
+        }
+        #expect(readers.all.map { $0?.status } == [1, 1, 1, 1])
+        #expect(try PostgresTestServer.psql(server, "SELECT count(*) FROM grdb_migrations") == "\(StoreSchema.identifiers.count)")
+        #expect(try SurveyStore(path: server, access: .read).freeText(survey: SurveyID("mini"), period: PeriodLabel("2025")).count == 2)
+    }
+
     @Test func storeCopyUpAndBackDown() throws {
         let folder = try TemporaryFolder()
         let file = folder.file("city.sqlite")
