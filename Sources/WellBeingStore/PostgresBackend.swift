@@ -139,8 +139,7 @@ final class PostgresBackend: StoreBackend {
             } else if !tables.isEmpty {
                 throw WellBeingError(.badData, Message(.serverNotAStore, ["server": server]))
             }
-            if let unknown = applied.first(where: { !StoreSchema.identifiers.contains($0) }) {
-                _ = unknown
+            if applied.contains(where: { !StoreSchema.identifiers.contains($0) }) {
                 throw WellBeingError(.badData, Message(.storeNewer, ["path": server, "version": ToolVersion.current]))
             }
             switch access {
@@ -206,9 +205,12 @@ final class PostgresBackend: StoreBackend {
         case .failedToAddSSLHandler, .receivedUnencryptedDataAfterSSLRequest:
             return WellBeingError(refused, Message(.serverTLSFailed, ["server": server, "detail": underlying]))
         case .authMechanismRequiresPassword:
-            var message = Message(.serverPasswordMissing, ["server": server, "user": location.user])
-            if let note = location.passwordFileNote { message = Message(.serverLoginRefused, ["server": server, "user": location.user, "database": location.database]).localizingArgument("detail", note) }
-            return WellBeingError(refused, message)
+            // No password was found; when a password file was passed over, that is the reason to give.
+            guard let note = location.passwordFileNote else {
+                return WellBeingError(refused, Message(.serverPasswordMissing, ["server": server, "user": location.user]))
+            }
+            return WellBeingError(refused, Message(.serverLoginRefused, ["server": server, "user": location.user,
+                                                                          "database": location.database]).localizingArgument("detail", note))
         case .connectionError:
             if psql.underlying is NIOSSLError {
                 return WellBeingError(refused, Message(.serverTLSFailed, ["server": server, "detail": underlying]))
