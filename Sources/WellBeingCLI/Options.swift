@@ -40,7 +40,7 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// The store's files, which no output may replace (none for a store on a server).
-    var protectedFiles: [ProtectedFile] { SurveyStore.isServerLocation(path) ? [] : ProtectedFile.store(path) }
+    var protectedFiles: [ProtectedFile] { SurveyStore.protectedFiles(of: path) }
 }
 
 /// How results are printed.

@@ -53,7 +53,7 @@ enum ReportJob {
                                           language: language, includeComments: includeComments, breakdowns: requestedBreakdowns)
         let baseName = "\(input.results.survey.rawValue)-\(period)" + (language == .ja ? "" : "-\(language.rawValue)")
         return try ReportFiles.write(document, folder: folder, baseName: Self.safeFileName(baseName), format: format,
-                                     protecting: SurveyStore.isServerLocation(store.path) ? [] : ProtectedFile.store(store.path))
+                                     protecting: SurveyStore.protectedFiles(of: store.path))
     }
 
     /// The report's document and the computed input it shows.

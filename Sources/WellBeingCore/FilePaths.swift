@@ -17,9 +17,12 @@ public struct ProtectedFile: Sendable, Hashable {
     }
 
     /// The store file and the files SQLite keeps beside it (`-wal`, `-shm`, `-journal`).
+    /// The files SQLite keeps beside a store file, by the suffix of their names.
+    public static let storeJournalSuffixes = ["-wal", "-shm", "-journal"]
+
     public static func store(_ path: String) -> [ProtectedFile] {
         [ProtectedFile(path: path, role: Message(.roleStore))]
-            + ["-wal", "-shm", "-journal"].map { ProtectedFile(path: path + $0, role: Message(.roleStoreJournal, ["suffix": String($0.dropFirst())])) }
+            + storeJournalSuffixes.map { ProtectedFile(path: path + $0, role: Message(.roleStoreJournal, ["suffix": String($0.dropFirst())])) }
     }
 }
 

@@ -98,7 +98,6 @@ final class PostgresBackend: StoreBackend {
     }
 
     func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
-        precondition(access != .read, "a store opened for reading was asked to write")
         // Read committed: after the lock is granted, every statement sees what the previous writer committed.
         return try transaction(begin: "BEGIN ISOLATION LEVEL READ COMMITTED", lock: true, body)
     }
@@ -199,6 +198,7 @@ final class PostgresBackend: StoreBackend {
                                           ["server": server, "path": server, "detail": "\(error)".singleLineVisible]))
         }
         let underlying = psql.underlying.map { "\($0)".singleLineVisible } ?? ""
+        let closed = underlying.isEmpty ? "the server closed the connection" : underlying
         switch psql.code {
         case .sslUnsupported:
             return WellBeingError(refused, Message(.serverTLSRefused, ["server": server, "mode": location.tlsMode.rawValue]))
@@ -218,9 +218,9 @@ final class PostgresBackend: StoreBackend {
             return WellBeingError(.storeBusy, Message(.serverUnreachable, ["server": server, "detail": underlying.isEmpty ? "no connection" : underlying]))
         case .serverClosedConnection, .uncleanShutdown, .clientClosedConnection:
             if connecting {
-                return WellBeingError(.storeBusy, Message(.serverUnreachable, ["server": server, "detail": underlying.isEmpty ? "the server closed the connection" : underlying]))
+                return WellBeingError(.storeBusy, Message(.serverUnreachable, ["server": server, "detail": closed]))
             }
-            return WellBeingError(.ioFailure, Message(.serverLost, ["server": server, "detail": underlying.isEmpty ? "the server closed the connection" : underlying]))
+            return WellBeingError(.ioFailure, Message(.serverLost, ["server": server, "detail": closed]))
         case .server:
             let state = psql.serverInfo?[.sqlState] ?? ""
             let detail = (psql.serverInfo?[.message] ?? "").singleLineVisible
@@ -408,7 +408,6 @@ final class PostgresTransaction: StoreTransaction {
 
     static func row(_ row: PostgresRow) throws -> StoreRow {
         var values: [StoreValue] = []
-        values.reserveCapacity(13)
         for cell in row {
             guard cell.bytes != nil else { values.append(.null); continue }
             switch cell.dataType {

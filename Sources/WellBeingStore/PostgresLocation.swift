@@ -39,10 +39,10 @@ struct PostgresLocation: Sendable, Equatable {
         return "postgresql://\(server):\(port)/\(database)"
     }
 
-    /// Parses `url`, reading the environment and the password file.
+    /// Parses `url`, reading the environment and (with `findingPassword`, to connect) the password file.
     ///
     /// - Throws: `usage` naming what is wrong with the URL (without its password).
-    init(url: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    init(url: String, environment: [String: String] = ProcessInfo.processInfo.environment, findingPassword: Bool = true) throws {
         let shown = Self.withoutPassword(url)
         func invalid(_ reason: MessageKey, _ arguments: [String: String] = [:]) -> WellBeingError {
             WellBeingError(.usage, Message(.serverURLInvalid, ["url": shown]).localizingArgument("reason", Message(reason, arguments)))
@@ -127,7 +127,7 @@ struct PostgresLocation: Sendable, Equatable {
             password = try decoded(passwordPart)
         } else if let fromEnvironment = environment["PGPASSWORD"], !fromEnvironment.isEmpty {
             password = fromEnvironment
-        } else {
+        } else if findingPassword {
             let file = environment["PGPASSFILE"] ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.pgpass")
             switch Self.passwordFromFile(file, host: socketFolder == nil ? host : "localhost", port: port, database: database, user: user) {
             case let .found(value): password = value

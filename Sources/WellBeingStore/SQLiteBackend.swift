@@ -178,7 +178,7 @@ final class SQLiteBackend: StoreBackend {
         }
         Glibc.close(descriptor)
         defer {
-            for suffix in ["", "-wal", "-shm", "-journal"] { unlink(temporary + suffix) }
+            for file in Self.files(of: temporary) { unlink(file) }
         }
         do {
             let queue = try DatabaseQueue(path: temporary, configuration: configuration(busyTimeout: 10, readonly: false))
@@ -207,6 +207,11 @@ final class SQLiteBackend: StoreBackend {
     /// The refusal of `.createNew` where a file already stands.
     private static func alreadyExists(_ path: String) -> WellBeingError {
         WellBeingError(.cannotCreateOutput, Message(.storeExists, ["path": path]))
+    }
+
+    /// The store file and the journal files SQLite may keep beside it.
+    static func files(of path: String) -> [String] {
+        [path] + ProtectedFile.storeJournalSuffixes.map { path + $0 }
     }
 
     static func fileSize(_ path: String) -> Int {
@@ -243,8 +248,7 @@ final class SQLiteBackend: StoreBackend {
     }
 
     func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
-        precondition(access != .read, "a store opened for reading was asked to write")
-        return try transaction(.immediate, body)
+        try transaction(.immediate, body)
     }
 
     func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {

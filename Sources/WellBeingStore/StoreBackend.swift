@@ -159,8 +159,13 @@ public protocol StoreBackend: Sendable {
 /// The order of text keys, the same on every backend: UTF-8 bytes, as SQLite's BINARY collation sorts.
 /// (A server's collation follows its locale, so text is never sorted by `ORDER BY` where the order shows.)
 enum StoreOrder {
+    static func precedes(_ left: String, _ right: String) -> Bool {
+        left.utf8.lexicographicallyPrecedes(right.utf8)
+    }
+
+    /// Compound keys, column by column.
     static func precedes(_ left: [String], _ right: [String]) -> Bool {
-        for (a, b) in zip(left, right) where a != b { return a.utf8.lexicographicallyPrecedes(b.utf8) }
+        for (a, b) in zip(left, right) where a != b { return precedes(a, b) }
         return left.count < right.count
     }
 }

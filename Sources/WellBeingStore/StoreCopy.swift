@@ -78,7 +78,7 @@ enum StoreCopy {
             switch (a[position], b[position]) {
             case let (.integer(x), .integer(y)): return x < y
             case let (.real(x), .real(y)): return x < y
-            case let (.text(x), .text(y)): return x.utf8.lexicographicallyPrecedes(y.utf8)
+            case let (.text(x), .text(y)): return StoreOrder.precedes(x, y)
             case (.null, _): return true
             default: return false
             }
@@ -181,7 +181,7 @@ extension SurveyStore {
             to.close()
             if destinationIsNewFile {
                 // The file this copy created holds nothing: it goes, with its journal.
-                for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: destination + suffix) }
+                for file in SQLiteBackend.files(of: destination) { try? FileManager.default.removeItem(atPath: file) }
             }
             throw error
         }

@@ -55,7 +55,14 @@ public final class SurveyStore: Sendable {
     /// How messages name the store at `location`: a path as given, a server URL without user or password.
     public static func displayName(of location: String) -> String {
         guard isServerLocation(location) else { return location }
-        return (try? PostgresLocation(url: location, environment: [:]).displayName) ?? PostgresLocation.withoutPassword(location)
+        return (try? PostgresLocation(url: location, environment: [:], findingPassword: false).displayName)
+            ?? PostgresLocation.withoutPassword(location)
+    }
+
+    /// The files of the store at `location` that no output may replace: a store file and its journals, none
+    /// for a store on a server.
+    public static func protectedFiles(of location: String) -> [ProtectedFile] {
+        isServerLocation(location) ? [] : ProtectedFile.store(location)
     }
 
     /// A private store in memory, for tests and dry runs without a store.

@@ -194,14 +194,29 @@ enum PostgresTestServer {
         #expect(error.kind == .badData && error.message.contains("not a readable wellbeing store"), "\(error.message)")
     }
 
-    /// Runs SQL on an SQLite file with the sqlite3 module of Python (no second SQLite binding in the tests).
+    @Test func aCopyThatFailsRemovesTheFileItCreated() throws {
+        let folder = try TemporaryFolder()
+        let source = folder.file("s.sqlite")
+        try importResponses(try SurveyStore(path: source), Paths.fixture("mini-utf8.csv"))
+        // A source that breaks a CHECK the new store enforces: the copy fails while it writes the new file.
+        _ = try Self.sqlite(source, "PRAGMA ignore_check_constraints = ON; UPDATE batch SET rowCount = -1;")
+        let destination = folder.file("copy.sqlite")
+        #expect(wellBeingError { _ = try SurveyStore.copy(from: source, to: destination) } != nil)
+        #expect(SQLiteBackend.files(of: destination).allSatisfy { FileKind.of($0) == .missing })
+    }
+
+    /// Runs SQL on an SQLite file with the sqlite3 module of Python (no second SQLite binding in the tests);
+    /// several statements (separated by `;`) run as a script and print nothing.
     static func sqlite(_ path: String, _ sql: String) throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", """
             import sqlite3, sys
             c = sqlite3.connect(sys.argv[1])
-            for row in c.execute(sys.argv[2]): print("|".join(map(str, row)))
+            if ";" in sys.argv[2]:
+                c.executescript(sys.argv[2])
+            else:
+                for row in c.execute(sys.argv[2]): print("|".join(map(str, row)))
             c.commit()
             """, path, sql]
         let output = Pipe()
