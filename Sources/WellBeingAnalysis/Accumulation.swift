@@ -298,7 +298,7 @@ struct Accumulation {
         let n = Int(total[Slot.count])
         var estimate = IndicatorEstimate(
             group: domain, indicator: id, n: n, mean: nil, standardError: nil, confidenceLow: nil,
-            confidenceHigh: nil, topBoxShare: nil, deviation: nil, suppressed: n < options.minimumN,
+            confidenceHigh: nil, topBoxShare: nil, deviation: nil, withheld: n < options.minimumN ? .fewRespondents : nil,
             unstable: n < AnalysisOptions.unstableBelow, sumOfWeights: total[Slot.sumW])
         let weightSum = total[Slot.sumW]
         guard n > 0, weightSum > 0, !estimate.suppressed else { return estimate }

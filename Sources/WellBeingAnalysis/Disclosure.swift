@@ -38,7 +38,7 @@ public enum Disclosure {
         withheld.topBoxStandardError = nil
         withheld.deviation = nil
         withheld.deviationStandardError = nil
-        withheld.suppressed = true
+        withheld.withheld = .protectsAnother
         return withheld
     }
 }

@@ -20,8 +20,8 @@ public struct IndicatorEstimate: Sendable, Hashable, Encodable {
     public var topBoxStandardError: Double?
     /// The deviation score (偏差値) among groups, or against a reference figure.
     public var deviation: Double?
-    /// Withheld because fewer than `min_n` respondents answered.
-    public var suppressed: Bool
+    /// Why the estimate is withheld, or nil when it is published.
+    public var withheld: WithheldReason?
     /// Fewer than 30 respondents: shown, but to be read with care.
     public var unstable: Bool
     /// The sum of the weights of the respondents who answered (not printed).
@@ -40,7 +40,7 @@ public struct IndicatorEstimate: Sendable, Hashable, Encodable {
 
     enum CodingKeys: String, CodingKey {
         case group, indicator, n, mean, se, ciLow = "ci_low", ciHigh = "ci_high", top2, top2SE = "top2_se", deviation,
-             suppressed, unstable, benchmark, sae, partial, droppedCells = "dropped_cells", lostCells = "lost_cells"
+             suppressed, suppression, unstable, benchmark, sae, partial, droppedCells = "dropped_cells", lostCells = "lost_cells"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -56,6 +56,7 @@ public struct IndicatorEstimate: Sendable, Hashable, Encodable {
         try container.encode(topBoxStandardError, forKey: .top2SE)
         try container.encode(deviation, forKey: .deviation)
         try container.encode(suppressed, forKey: .suppressed)
+        try container.encode(withheld, forKey: .suppression)
         try container.encode(unstable, forKey: .unstable)
         try container.encodeIfPresent(benchmark, forKey: .benchmark)
         if smallAreaRequested { try container.encode(smallArea, forKey: .sae) }
@@ -65,6 +66,19 @@ public struct IndicatorEstimate: Sendable, Hashable, Encodable {
             try container.encode(standardization.lostCells, forKey: .lostCells)
         }
     }
+}
+
+extension IndicatorEstimate {
+    /// Whether the estimate is withheld, for either reason.
+    public var suppressed: Bool { withheld != nil }
+}
+
+/// Why an estimate is withheld; reports mark the two apart (秘匿※1, 秘匿※2).
+public enum WithheldReason: String, Sendable, Hashable, Encodable {
+    /// Fewer than `min_n` respondents answered (primary suppression).
+    case fewRespondents = "min_n"
+    /// Published, it would let a withheld estimate be derived by subtraction (secondary suppression).
+    case protectsAnother = "secondary"
 }
 
 /// Cronbach's α of one category (unweighted, respondents who answered every item).

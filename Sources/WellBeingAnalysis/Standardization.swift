@@ -117,7 +117,7 @@ extension Accumulation {
             let n = Int((0..<cellsPerGroup).reduce(0.0) { $0 + answered[group * cellsPerGroup + $1] })
             var estimate = IndicatorEstimate(
                 group: groups[group], indicator: id, n: n, mean: nil, standardError: nil, confidenceLow: nil,
-                confidenceHigh: nil, topBoxShare: nil, deviation: nil, suppressed: n < options.minimumN,
+                confidenceHigh: nil, topBoxShare: nil, deviation: nil, withheld: n < options.minimumN ? .fewRespondents : nil,
                 unstable: n < AnalysisOptions.unstableBelow, sumOfWeights: 0)
             let dropped = (0..<cellsPerGroup).filter { standard.shares[$0] > 0 && answered[group * cellsPerGroup + $0] == 0 }
             estimate.standardization = StandardizationDetail(

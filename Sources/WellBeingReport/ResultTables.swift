@@ -27,14 +27,15 @@ public enum ResultTables {
         let modelHeaders = modelled ? ["sae_estimate", "sae_mse", "sae_rmse", "sae_cv", "sae_shrinkage", "sae_psi", "sae_psi_source",
                                        "sae_withheld"] : []
         return ResultTable(headers: ["group", "indicator", "n", "mean", "se", "ci_low", "ci_high", "top2", "top2_se", "deviation",
-                                     "suppressed", "unstable"] + standardizedHeaders + modelHeaders + benchmarkHeaders,
+                                     "suppressed", "suppression", "unstable"] + standardizedHeaders + modelHeaders + benchmarkHeaders,
                            rows: results.estimates.map { e in
                                var row: [ResultTable.Cell] = [
                                    .text(e.group?.rawValue ?? ""), .text(e.indicator.rawValue), .integer(e.n), .number(e.mean, decimals: 3),
                                    .number(e.standardError, decimals: 3), .number(e.confidenceLow, decimals: 3),
                                    .number(e.confidenceHigh, decimals: 3), .number(e.topBoxShare, decimals: 3),
                                    .number(e.topBoxStandardError, decimals: 4),
-                                   .number(e.deviation, decimals: 1), .flag(e.suppressed), .flag(e.unstable)]
+                                   .number(e.deviation, decimals: 1), .flag(e.suppressed),
+                                   .text(e.withheld?.rawValue ?? ""), .flag(e.unstable)]
                                if standardized {
                                    row += e.standardization.map { [.flag($0.partial), .text($0.droppedCells.joined(separator: "; ")),
                                                                   .text($0.lostCells.joined(separator: "; "))] }
@@ -60,9 +61,10 @@ public enum ResultTables {
 
     /// Why an estimate is withheld or to be read with care, in words (empty when neither).
     public static func estimateNote(_ e: IndicatorEstimate, minimumN: Int, language: Language) -> String {
-        if e.suppressed {
-            return e.n >= minimumN ? Message(.noteWithheldSecondary).text(in: language)
-                : Message(.noteWithheldFew, ["minN": "\(minimumN)"]).text(in: language)
+        switch e.withheld {
+        case .protectsAnother: return Message(.noteWithheldSecondary).text(in: language)
+        case .fewRespondents: return Message(.noteWithheldFew, ["minN": "\(minimumN)"]).text(in: language)
+        case nil: break
         }
         if e.mean == nil { return Message(.noteNoAnswers).text(in: language) }
         return e.unstable ? Message(.noteUnstable).text(in: language) : ""
@@ -78,7 +80,9 @@ public enum ResultTables {
                             e.confidenceHigh.map { "\(ResultTable.fixed(low, decimals: 2))–\(ResultTable.fixed($0, decimals: 2))" }
                         } ?? "—"
                         var notes: [String] = []
-                        if e.suppressed {
+                        if e.withheld == .protectsAnother {
+                            notes.append(Message(.noteWithheldSecondary).text(in: language))
+                        } else if e.suppressed {
                             notes.append(Message(.withheldBelow, ["minN": "\(results.minimumN)"]).text(in: language))
                         } else if e.unstable {
                             notes.append(Message(.unstableBelow).text(in: language))

@@ -36,7 +36,7 @@ import Testing
         let estimates = try #require(object["estimates"] as? [[String: Any]])
         #expect(estimates.count == 30 * 14)  // 24 categories, h1–h4 and the local f1, f2; 13 districts and the city
         let keys: Set<String> = ["group", "indicator", "n", "mean", "se", "ci_low", "ci_high", "top2", "top2_se", "deviation",
-                                 "suppressed", "unstable"]
+                                 "suppressed", "suppression", "unstable"]
         #expect(estimates.allSatisfy { Set($0.keys).subtracting(["benchmark"]) == keys })
         // The national 幸福度 is a mean-only benchmark of h1 in 2025: every h1 estimate is compared with it.
         let benchmarked = estimates.filter { $0["benchmark"] != nil }
@@ -67,7 +67,7 @@ import Testing
     @Test func indicatorsCSVIsForExcel() throws {
         let run = try Self.run(["indicators", "--period", "2024", "--survey", "lwc", "--format", "csv"])
         #expect(run.status == 0)
-        #expect(run.output.hasPrefix("\u{FEFF}group,indicator,n,mean,se,ci_low,ci_high,top2,top2_se,deviation,suppressed,unstable,"
+        #expect(run.output.hasPrefix("\u{FEFF}group,indicator,n,mean,se,ci_low,ci_high,top2,top2_se,deviation,suppressed,suppression,unstable,"
                                      + "benchmark_mean,benchmark_diff,benchmark_se,benchmark_ci_low,benchmark_ci_high,benchmark_z,"
                                      + "benchmark_p,benchmark_source\r\n"))
         // 2024 has Osaka Prefecture's means of all 50 questions: the 46 items are estimated on their own too.

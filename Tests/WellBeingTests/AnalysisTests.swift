@@ -197,6 +197,8 @@ import Testing
                 #expect(withheld.count != 1, "\(indicator): one group withheld alone")
                 #expect(withheld.contains { $0.group?.rawValue == "遠藤" })
                 secondary += withheld.filter { $0.n >= 10 }.count
+                // Each carries its reason: too few respondents, or withheld to protect another group.
+                #expect(withheld.allSatisfy { $0.withheld == ($0.n < 10 ? .fewRespondents : .protectsAnother) })
                 // The attack of the issue: the whole area's mean and the published groups' means and n give
                 // back a group withheld alone. With two withheld, only their combination is known.
                 let whole = try #require(results.estimate(indicator, group: nil))

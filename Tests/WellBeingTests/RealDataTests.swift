@@ -70,7 +70,7 @@ import Testing
             for (code, value) in zip(codes, values(source)) {
                 estimates.append(IndicatorEstimate(group: GroupName(code), indicator: IndicatorID(indicator), n: 100, mean: value,
                                                    standardError: nil, confidenceLow: nil, confidenceHigh: nil, topBoxShare: nil,
-                                                   deviation: nil, suppressed: false, unstable: false, sumOfWeights: 100))
+                                                   deviation: nil, withheld: nil, unstable: false, sumOfWeights: 100))
             }
         }
         var basis: [IndicatorID: String] = [:], notes: [AnalysisNote] = []
