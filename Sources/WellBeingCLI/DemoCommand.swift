@@ -34,93 +34,120 @@ struct Demo: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let folder = try demoFolder()
+            let (folder, createdFolder) = try demoFolder()
             let storePath = (folder as NSString).appendingPathComponent("wellbeing.sqlite")
             // Never replaces a store: an existing file at the demo's store path is refused.
-            let store = try SurveyStore(path: storePath, access: .createNew)
-            let samples = (surveys as NSString).appendingPathComponent("samples")
-            func path(_ name: String) -> String { (samples as NSString).appendingPathComponent(name) }
-            func instrument(_ name: String) throws -> (LoadedInstrument, String) {
-                let file = (surveys as NSString).appendingPathComponent(name)
-                return (try InstrumentLoader.load(path: file), name)
+            let store: SurveyStore
+            do {
+                store = try SurveyStore(path: storePath, access: .createNew)
+            } catch {
+                if let createdFolder { try? FileManager.default.removeItem(atPath: createdFolder) }
+                throw error
             }
-
-            let (lwc, lwcName) = try instrument("examples/fujisawa.yaml")
-            for file in ["citizen-2024-sjis.csv", "citizen-2025.csv"] {
-                let outcome = try store.importResponses(ResponseImportRequest(
-                    path: path(file), instrument: lwc, instrumentFileName: lwcName, period: nil, encoding: nil))
-                Console.message(ImportSummary.describe(outcome, store: storePath))
+            // A demo that fails part-way leaves nothing behind: not the half-filled store (which would block the
+            // next try), nor the folder it made for it.
+            do {
+                try fill(store, storePath: storePath)
+            } catch {
+                store.close()
+                for file in SurveyStore.protectedFiles(of: storePath) { unlink(file.path) }
+                if let createdFolder { try? FileManager.default.removeItem(atPath: createdFolder) }
+                throw error
             }
-            let population = try store.importPopulation(path: path("population.csv"), survey: "lwc", period: nil,
-                                                        marginSpec: "年代*性別,居住地区", encoding: nil, replace: false)
-            Console.say(Message(.demoPopulation, ["batch": "\(population.batchID)"]).localizingArgument("detail", population.detail))
-            let kpis = try store.importKPIs(valuesPath: path("kpis.csv"),
-                                            catalogPath: (surveys as NSString).appendingPathComponent("kpis-lwc.yaml"),
-                                            survey: "lwc", encoding: nil, replace: false)
-            Console.say(Message(.demoKPIs, ["count": "\(kpis.rowCount)", "batch": "\(kpis.batchID)"]).localizingArgument("detail", kpis.detail))
-            for period in ["2024", "2025"] {
-                let sample = try store.importSample(path: path("sample-\(period).csv"), survey: "lwc", period: PeriodLabel(period),
-                                                    encoding: nil, replace: false)
-                Console.say(Message(.demoSample, ["period": period, "batch": "\(sample.batchID)"]).localizingArgument("detail", sample.detail))
-            }
-            // Public benchmarks: Osaka Prefecture's means of the 50 questions beside 2024, the national 幸福度 beside 2025.
-            for (file, period) in [("osaka-2024.csv", "2024"), ("national-2025.csv", "2025")] {
-                let reference = try store.importReference(
-                    path: (surveys as NSString).appendingPathComponent("reference/\(file)"), survey: "lwc",
-                    period: PeriodLabel(period), encoding: nil, replace: false)
-                Console.say(Message(reference.detail.key == .detailBenchmarks ? .demoBenchmarks : .demoReference,
-                                    ["count": "\(reference.rowCount)", "file": file, "period": period, "batch": "\(reference.batchID)"]))
-            }
-
-            let (staff, staffName) = try instrument("staff-dx.yaml")
-            let staffOutcome = try store.importResponses(ResponseImportRequest(
-                path: path("staff-dx-2025.csv"), instrument: staff, instrumentFileName: staffName,
-                period: PeriodLabel("2025"), encoding: nil))
-            Console.message(ImportSummary.describe(staffOutcome, store: storePath))
-            let staffPopulation = try store.importPopulation(path: path("staff-population.csv"), survey: "staff-dx",
-                                                             period: nil, marginSpec: nil, encoding: nil, replace: false)
-            Console.say(Message(.demoStaff, ["batch": "\(staffPopulation.batchID)"]).localizingArgument("detail", staffPopulation.detail))
-
-            Console.output("\n" + Message(.demoHolds, ["path": storePath]).text(in: Console.language) + "\n")
-            let rows = try store.surveys().flatMap { survey in
-                survey.periods.keys.sorted().map { period in
-                    [survey.id.rawValue, survey.instrumentVersion, period.rawValue, String(survey.periods[period] ?? 0)]
-                }
-            }
-            Console.output(TextTable(headers: [MessageKey.colSurvey, .colInstrument, .colPeriods, .colRespondents].map { Message($0).text(in: Console.language) },
-                                     alignments: [.left, .left, .left, .right], rows: rows).render())
-            for survey in try store.surveys() {
-                guard let period = survey.periods.keys.max() else { continue }
-                let analysis = try PeriodAnalysis(store: store, survey: survey.id.rawValue, period: period.rawValue,
-                                                  options: AnalysisOptions())
-                Console.output("\n" + Message(.demoHeadline, ["summary": analysis.summaryText(in: Console.language)]).text(in: Console.language) + "\n")
-                let headline = Set(analysis.instrument.headlines.map { IndicatorID($0.itemID.rawValue) })
-                var results = analysis.results
-                results.estimates = results.estimates.filter { $0.group == nil && headline.contains($0.indicator) }
-                Console.output(ResultTables.indicatorsText(results, instrument: analysis.instrument, language: Console.language).renderText())
-            }
-            var written: [String] = []
-            for language in [Language.ja, .en] {
-                written += try ReportJob.write(store: store, survey: "lwc", period: "2025", previous: "2024",
-                                               options: AnalysisOptions(), language: language, format: .both,
-                                               folder: reports, includeComments: false)
-                written += try ReportJob.write(store: store, survey: "staff-dx", period: "2025", previous: nil,
-                                               options: AnalysisOptions(), language: language, format: .both,
-                                               folder: reports, includeComments: false)
-            }
-            Console.output("\n" + Message(.demoReports).text(in: Console.language) + "\n" + written.map { "  \($0)\n" }.joined())
-            Console.output("\n" + Message(.demoTry, ["path": storePath]).text(in: Console.language) + "\n")
         }
     }
 
-    private func demoFolder() throws -> String {
+    /// Imports the samples into the new store, prints what it holds and writes the sample reports.
+    private func fill(_ store: SurveyStore, storePath: String) throws {
+        let samples = (surveys as NSString).appendingPathComponent("samples")
+        func path(_ name: String) -> String { (samples as NSString).appendingPathComponent(name) }
+        func instrument(_ name: String) throws -> (LoadedInstrument, String) {
+            let file = (surveys as NSString).appendingPathComponent(name)
+            return (try InstrumentLoader.load(path: file), name)
+        }
+
+        let (lwc, lwcName) = try instrument("examples/fujisawa.yaml")
+        for file in ["citizen-2024-sjis.csv", "citizen-2025.csv"] {
+            let outcome = try store.importResponses(ResponseImportRequest(
+                path: path(file), instrument: lwc, instrumentFileName: lwcName, period: nil, encoding: nil))
+            Console.message(ImportSummary.describe(outcome, store: storePath))
+        }
+        let population = try store.importPopulation(path: path("population.csv"), survey: "lwc", period: nil,
+                                                    marginSpec: "年代*性別,居住地区", encoding: nil, replace: false)
+        Console.say(Message(.demoPopulation, ["batch": "\(population.batchID)"]).localizingArgument("detail", population.detail))
+        let kpis = try store.importKPIs(valuesPath: path("kpis.csv"),
+                                        catalogPath: (surveys as NSString).appendingPathComponent("kpis-lwc.yaml"),
+                                        survey: "lwc", encoding: nil, replace: false)
+        Console.say(Message(.demoKPIs, ["count": "\(kpis.rowCount)", "batch": "\(kpis.batchID)"]).localizingArgument("detail", kpis.detail))
+        for period in ["2024", "2025"] {
+            let sample = try store.importSample(path: path("sample-\(period).csv"), survey: "lwc", period: PeriodLabel(period),
+                                                encoding: nil, replace: false)
+            Console.say(Message(.demoSample, ["period": period, "batch": "\(sample.batchID)"]).localizingArgument("detail", sample.detail))
+        }
+        // Public benchmarks: Osaka Prefecture's means of the 50 questions beside 2024, the national 幸福度 beside 2025.
+        for (file, period) in [("osaka-2024.csv", "2024"), ("national-2025.csv", "2025")] {
+            let reference = try store.importReference(
+                path: (surveys as NSString).appendingPathComponent("reference/\(file)"), survey: "lwc",
+                period: PeriodLabel(period), encoding: nil, replace: false)
+            Console.say(Message(reference.detail.key == .detailBenchmarks ? .demoBenchmarks : .demoReference,
+                                ["count": "\(reference.rowCount)", "file": file, "period": period, "batch": "\(reference.batchID)"]))
+        }
+
+        let (staff, staffName) = try instrument("staff-dx.yaml")
+        let staffOutcome = try store.importResponses(ResponseImportRequest(
+            path: path("staff-dx-2025.csv"), instrument: staff, instrumentFileName: staffName,
+            period: PeriodLabel("2025"), encoding: nil))
+        Console.message(ImportSummary.describe(staffOutcome, store: storePath))
+        let staffPopulation = try store.importPopulation(path: path("staff-population.csv"), survey: "staff-dx",
+                                                         period: nil, marginSpec: nil, encoding: nil, replace: false)
+        Console.say(Message(.demoStaff, ["batch": "\(staffPopulation.batchID)"]).localizingArgument("detail", staffPopulation.detail))
+
+        Console.output("\n" + Message(.demoHolds, ["path": storePath]).text(in: Console.language) + "\n")
+        let rows = try store.surveys().flatMap { survey in
+            survey.periods.keys.sorted().map { period in
+                [survey.id.rawValue, survey.instrumentVersion, period.rawValue, String(survey.periods[period] ?? 0)]
+            }
+        }
+        Console.output(TextTable(headers: [MessageKey.colSurvey, .colInstrument, .colPeriods, .colRespondents].map { Message($0).text(in: Console.language) },
+                                 alignments: [.left, .left, .left, .right], rows: rows).render())
+        for survey in try store.surveys() {
+            guard let period = survey.periods.keys.max() else { continue }
+            let analysis = try PeriodAnalysis(store: store, survey: survey.id.rawValue, period: period.rawValue,
+                                              options: AnalysisOptions())
+            Console.output("\n" + Message(.demoHeadline, ["summary": analysis.summaryText(in: Console.language)]).text(in: Console.language) + "\n")
+            let headline = Set(analysis.instrument.headlines.map { IndicatorID($0.itemID.rawValue) })
+            var results = analysis.results
+            results.estimates = results.estimates.filter { $0.group == nil && headline.contains($0.indicator) }
+            Console.output(ResultTables.indicatorsText(results, instrument: analysis.instrument, language: Console.language).renderText())
+        }
+        var written: [String] = []
+        for language in [Language.ja, .en] {
+            written += try ReportJob.write(store: store, survey: "lwc", period: "2025", previous: "2024",
+                                           options: AnalysisOptions(), language: language, format: .both,
+                                           folder: reports, includeComments: false)
+            written += try ReportJob.write(store: store, survey: "staff-dx", period: "2025", previous: nil,
+                                           options: AnalysisOptions(), language: language, format: .both,
+                                           folder: reports, includeComments: false)
+        }
+        Console.output("\n" + Message(.demoReports).text(in: Console.language) + "\n" + written.map { "  \($0)\n" }.joined())
+        Console.output("\n" + Message(.demoTry, ["path": storePath]).text(in: Console.language) + "\n")
+    }
+
+    /// The folder for the demo store, and the outermost folder this run created for it (which a failure removes).
+    private func demoFolder() throws -> (String, String?) {
         if let out {
+            var created: String?
+            var ancestor = (out as NSString).standardizingPath
+            while FileKind.of(ancestor) == .missing && ancestor != "/" && !ancestor.isEmpty {
+                created = ancestor
+                ancestor = (ancestor as NSString).deletingLastPathComponent
+            }
             do {
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             } catch {
                 throw WellBeingError(.cannotCreateOutput, Message(.cannotCreateFolder, ["path": out, "reason": error.localizedDescription]))
             }
-            return out
+            return (out, created)
         }
         let folder = (NSTemporaryDirectory() as NSString).appendingPathComponent("wellbeing-demo-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         do {
@@ -128,6 +155,6 @@ struct Demo: ParsableCommand {
         } catch {
             throw WellBeingError(.cannotCreateOutput, Message(.cannotCreateTemporary, ["reason": error.localizedDescription]))
         }
-        return folder
+        return (folder, folder)
     }
 }

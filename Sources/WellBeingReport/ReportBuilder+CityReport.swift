@@ -8,19 +8,36 @@ import WellBeingCore
 extension ReportBuilder {
     var groupLabel: LocalizedText { instrument.respondent.group.label }
 
-    /// A mean as a table cell: withheld cells say so; estimates from fewer than 30 carry `*`.
+    /// A mean as a table cell: withheld cells carry the mark of their reason (秘匿※1, 秘匿※2); estimates from
+    /// fewer than 30 carry `*`.
     func meanCell(_ estimate: IndicatorEstimate?, decimals: Int = 2) -> ResultTable.Cell {
-        guard let estimate else { return .text("—") }
-        if estimate.suppressed { return .text(t.withheld) }
-        guard let mean = estimate.mean else { return .text("—") }
-        return estimate.unstable ? .text(ReportText.number(mean, decimals) + "*") : .number(mean, decimals: decimals)
+        valueCell(estimate, estimate?.mean, decimals: decimals)
     }
 
-    /// The note that explains `*`, when a table has such a cell.
-    func unstableNote(_ estimates: [IndicatorEstimate?]) -> [ReportDocument.Block] {
-        guard estimates.contains(where: { $0?.unstable == true && $0?.suppressed == false }) else { return [] }
-        return [.note(t("* は回答者 30 人未満の参考値です（信頼区間が広く、誤差が大きい）。",
-                        "* marks estimates from fewer than 30 respondents: read them with care (wide intervals)."))]
+    /// `value` (a mean, a bound, a deviation score) of `estimate` as a table cell, marked as `meanCell` marks it.
+    func valueCell(_ estimate: IndicatorEstimate?, _ value: Double?, decimals: Int) -> ResultTable.Cell {
+        guard let estimate else { return .text("—") }
+        if let reason = estimate.withheld { return .marked(nil, decimals: decimals, mark: t.withheld(reason)) }
+        guard let value else { return .text("—") }
+        return estimate.unstable ? .marked(value, decimals: decimals, mark: "*") : .number(value, decimals: decimals)
+    }
+
+    /// What a withheld value says where a chart would draw it: its mark.
+    func withheldText(_ estimate: IndicatorEstimate?) -> String {
+        estimate?.withheld.map { t.withheld($0) } ?? "—"
+    }
+
+    /// The notes that explain the marks of `estimates`' cells: `*` and each withheld reason present.
+    func marksNote(_ estimates: [IndicatorEstimate?]) -> [ReportDocument.Block] {
+        var lines: [String] = []
+        if estimates.contains(where: { $0?.unstable == true && $0?.suppressed == false }) {
+            lines.append(t("* は回答者 30 人未満の参考値です（信頼区間が広く、誤差が大きい）。",
+                           "* marks estimates from fewer than 30 respondents: read them with care (wide intervals)."))
+        }
+        for reason in [WithheldReason.fewRespondents, .protectsAnother] where estimates.contains(where: { $0?.withheld == reason }) {
+            lines.append(t.withheldLegend(reason, minimumN: results.minimumN, groupLabel: groupLabel))
+        }
+        return lines.isEmpty ? [] : [.note(lines.joined(separator: t("", " ")))]
     }
 
     // MARK: 調査概要
@@ -55,19 +72,28 @@ extension ReportBuilder {
             lines.insert(t("配布数 \(drawn) 人、回収 \(responded) 人、回収率 \(ReportText.percent(total.rate))",
                            "Drawn: \(drawn); responded: \(responded); response rate \(ReportText.percent(total.rate))"), at: 2)
             blocks.append(.bullets(lines))
-            let table = ResultTable(headers: [t("層", "stratum"), t("配布数", "drawn"), t("回収数", "responded"), t("回収率", "rate")],
+            let table = ResultTable(headers: [stratumLabel, t("配布数", "drawn"), t("回収数", "responded"), t("回収率", "rate")],
                                     rows: (rates + [total]).map { rate in
                                         [.text(rate.stratum), .integer(rate.drawn), .integer(rate.responded), .text(ReportText.percent(rate.rate))]
                                     })
-            blocks.append(.table(table, caption: t("層別の配布数と回収率", "Drawn and responded by stratum"), shadedFrom: nil))
+            blocks.append(.table(table, caption: t("\(Self.byLabel(stratumLabel))の配布数と回収率", "Drawn and responded by \(stratumLabel.lowercased())"), shadedFrom: nil))
             let over = rates.filter { $0.responded > $0.drawn }.map(\.stratum)
             if !over.isEmpty {
-                blocks.append(.note(t("回収数が配布数を上回る層があります（\(over.joined(separator: "、"))）。配布数のファイルを確認してください。",
+                blocks.append(.note(t("回収数が配布数を上回る\(stratumLabel)があります（\(over.joined(separator: "、"))）。配布数のファイルを確認してください。",
                                       "Some strata have more responses than people drawn (\(over.joined(separator: ", "))); check the sample file.")))
             }
             return blocks
         }
         return blocks + [.bullets(lines)]
+    }
+
+    /// What the sample's strata are called: the stratifying fields' labels (地区), or 層.
+    var stratumLabel: String {
+        guard let fields = results.sampling?.fields.fields, !fields.isEmpty else { return t("層", "stratum") }
+        let labels = fields.map { name in
+            instrument.respondent.field(named: name).map { instrument.respondent.label(of: $0).text(in: language) } ?? name
+        }
+        return labels.joined(separator: " × ")
     }
 
     // MARK: 回答者属性
@@ -83,13 +109,19 @@ extension ReportBuilder {
             let hasPopulation = profile.rows.contains { $0.populationShare != nil }
             var headers = [profile.label.text(in: language), t("回答者数", "respondents"), t("構成比", "share")]
             if hasPopulation { headers += [t("人口構成比", "population share"), t("差（ポイント）", "difference (points)")] }
+            var differs = false
             let rows: [[ResultTable.Cell]] = profile.rows.map { row in
                 var cells: [ResultTable.Cell] = [.text(row.value), .integer(row.respondents), .text(ReportText.percent(row.share))]
                 if hasPopulation {
                     cells.append(.text(ReportText.percent(row.populationShare)))
                     // The difference of the two printed shares, so that the row adds up as shown.
                     let shown = row.populationShare.map { Self.rounded($0 * 100, 1) }
-                    cells.append(.number(shown.map { Self.rounded(row.share * 100, 1) - $0 }, decimals: 1))
+                    let printed = shown.map { Self.rounded(row.share * 100, 1) - $0 }
+                    if let printed, let population = row.populationShare,
+                       ResultTable.fixed(printed, decimals: 1) != ResultTable.fixed((row.share - population) * 100, decimals: 1) {
+                        differs = true
+                    }
+                    cells.append(.number(printed, decimals: 1))
                 }
                 return cells
             } + [[.text(t("計", "total")), .integer(profile.rows.reduce(0) { $0 + $1.respondents }), .text("100.0%")]
@@ -97,6 +129,10 @@ extension ReportBuilder {
             blocks.append(.table(ResultTable(headers: headers, rows: rows),
                                  caption: t("\(Self.byLabel(profile.label.ja))の回答者", "Respondents by \(profile.label.text(in: .en).lowercased())"),
                                  shadedFrom: nil))
+            if differs {
+                blocks.append(.note(t("差（ポイント）は表示した構成比どうしの差です（丸める前の値の差とは 0.1 ずれることがあります）。",
+                                      "The difference (points) is that of the printed shares; it may differ by 0.1 from the difference before rounding.")))
+            }
         }
         return blocks
     }
@@ -138,9 +174,12 @@ extension ReportBuilder {
         blocks.append(.table(table, caption: t("全体の平均と比較値（比較値は誤差のない定数として扱う）",
                                                "Whole-area means against the benchmarks (taken as fixed)"), shadedFrom: nil))
         let sources = Array(Set((compared + items).map { $0.2.source })).sorted()
+        let count = (compared + items).count
         blocks.append(.note(t("比較値の出典: ", "Sources: ") + sources.joined(separator: t("／", "; "))
-            + t("。差は表示した値どうしの差、★ は p < 0.05（比較を \((compared + items).count) 件行っているため、偶然による有意も含みえます）。",
-                ". The difference is that of the printed values; ★: p < 0.05 (with \((compared + items).count) comparisons, some may be chance).")))
+            + (count == 1
+               ? t("。差は表示した値どうしの差、★ は p < 0.05。", ". The difference is that of the printed values; ★: p < 0.05.")
+               : t("。差は表示した値どうしの差、★ は p < 0.05（比較を \(count) 件行っているため、偶然による有意も含みえます）。",
+                   ". The difference is that of the printed values; ★: p < 0.05 (with \(count) comparisons, some may be chance)."))))
         return blocks
     }
 
@@ -181,12 +220,14 @@ extension ReportBuilder {
                     labels: places.map { $0?.rawValue ?? t.wholeArea }, values: values.map { ($0?.mean, $0?.confidenceLow, $0?.confidenceHigh) },
                     domain: Self.zoomedDomain(values.flatMap { [$0?.confidenceLow, $0?.confidenceHigh] }.compactMap { $0 },
                                               scale: Double(scale.minimum)...Double(scale.maximum)),
-                    missingText: t.withheld, reference: breakdown.estimate(id, group: nil)?.mean)
+                    missingText: values.map(withheldText), reference: breakdown.estimate(id, group: nil)?.mean,
+                    axisTitle: t("平均（\(scale.rangeText)）", "mean (\(scale.rangeText))"),
+                    referenceLabel: t("破線: 全体の平均", "dashed line: all respondents' mean"))
                 let table = ResultTable(headers: [label.text(in: language), "n", t("平均", "mean"), t("下限", "low"), t("上限", "high")],
                                         rows: zip(places, values).map { place, estimate in
                                             [.text(place?.rawValue ?? t.wholeArea), .integer(estimate?.n), meanCell(estimate),
-                                             .number(estimate?.suppressed == true ? nil : estimate?.confidenceLow, decimals: 2),
-                                             .number(estimate?.suppressed == true ? nil : estimate?.confidenceHigh, decimals: 2)]
+                                             valueCell(estimate, estimate?.confidenceLow, decimals: 2),
+                                             valueCell(estimate, estimate?.confidenceHigh, decimals: 2)]
                                         })
                 blocks.append(.chart(SVGChart(id: "\(anchor)-\(id.rawValue)", title: title, description: "", svg: svg, table: table)))
             }
@@ -202,10 +243,7 @@ extension ReportBuilder {
                                              rows: categoryRows),
                                  caption: t("カテゴリー別平均（\(Self.byLabel(label.ja))）", "Category means by \(label.text(in: .en).lowercased())"),
                                  shadedFrom: nil))
-            blocks += unstableNote(estimates)
-            if breakdown.estimates.contains(where: { $0.suppressed }) {
-                blocks.append(.note(t("「秘匿」は回答者 \(results.minimumN) 人未満。", "\"withheld\": fewer than \(results.minimumN) respondents.")))
-            }
+            blocks += marksNote(estimates)
         }
         return blocks
     }
@@ -255,9 +293,15 @@ extension ReportBuilder {
                 let tabulations = items.compactMap { byItem[$0.id] }
                 let headers = [t("設問", "question"), t("内容", "wording"), t("回答者数", "answered")]
                     + (scale.minimum...scale.maximum).map(String.init) + [t("無回答", "no answer")]
+                // Eleven answer columns leave no room on A4 for a question's wording: its short name stands there
+                // (the wording is in the questionnaire appendix).
+                let headlineNames = Dictionary(instrument.headlines.map { ($0.itemID, $0.name) }, uniquingKeysWith: { a, _ in a })
                 let table = ResultTable(headers: headers, rows: tabulations.map { tabulation in
                     let item = instrument.items.first { $0.id == tabulation.item }!
-                    return [.text(item.id.rawValue + (item.isReversed ? t("（逆）", " (rev.)") : "")), .text(item.text.text(in: language)),
+                    let wording = valueCount > 7
+                        ? (headlineNames[item.id]?.text(in: language) ?? Self.shortened(item.text.text(in: language), width: 24))
+                        : item.text.text(in: language)
+                    return [.text(item.id.rawValue + (item.isReversed ? t("（逆）", " (rev.)") : "")), .text(wording),
                             .integer(tabulation.answered)]
                         + tabulation.shares.map { .text(ReportText.percent($0)) } + [.integer(tabulation.missing)]
                 })

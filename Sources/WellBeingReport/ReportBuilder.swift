@@ -80,6 +80,8 @@ public struct ReportDocument: Sendable {
         /// Several charts side by side (small multiples), with one table holding all their numbers.
         case chartGrid([SVGChart], table: ResultTable, caption: String)
         case note(String)
+        /// The key to the shades of a table's deviation scores: each shade class with what it means.
+        case shadeKey([(shade: String, label: String)])
     }
 
     public var title: String
@@ -197,10 +199,10 @@ public struct ReportBuilder {
                 "\(name($0.indicator)) \(Self.signed($0.difference, 2))"
             }
             points.append(rows.isEmpty
-                ? t("\(previous.period) からの全体の変化に、\(tests) 件の比較の多重性を調整して（q < 0.05）有意なものはありません。",
-                    "No whole-area change since \(previous.period) is significant once the \(tests) comparisons are adjusted for (q < 0.05).")
-                : t("\(previous.period) からの有意な変化（全体、\(tests) 件の比較の多重性を調整、q < 0.05）: \(shown.joined(separator: "、"))。",
-                    "Significant whole-area changes since \(previous.period) (adjusted for \(tests) comparisons, q < 0.05): \(shown.joined(separator: ", "))."))
+                ? t("前回（\(previous.period)）からの全体の変化で有意なものはありません（全体と\(groupLabel.ja)別の \(tests) 件の比較について多重比較を調整、q < 0.05）。",
+                    "No whole-area change since \(previous.period) is significant (adjusted for the \(tests) comparisons of the whole area and the \(groupLabel.text(in: .en).lowercased()) groups, q < 0.05).")
+                : t("前回（\(previous.period)）からの全体の有意な変化（全体と\(groupLabel.ja)別の \(tests) 件の比較について多重比較を調整、q < 0.05）: \(shown.joined(separator: "、"))。",
+                    "Significant whole-area changes since \(previous.period) (adjusted for the \(tests) comparisons of the whole area and the \(groupLabel.text(in: .en).lowercased()) groups, q < 0.05): \(shown.joined(separator: ", "))."))
         }
         return [.heading(level: 2, text: t.summary, anchor: "summary"), .bullets(points),
                 .note(t.caution(groupLabel: instrument.respondent.group.label))]
@@ -211,13 +213,13 @@ public struct ReportBuilder {
     func method() -> [ReportDocument.Block] {
         let alphas = results.reliability.compactMap(\.alpha)
         var lines: [String] = []
-        lines.append(t("調査: \(instrument.title.ja)（調査票 \(instrument.id) 版 \(instrument.version)）。対象期間 \(results.period)、回答者 \(results.respondentCount) 人。",
+        lines.append(t("調査: \(instrument.title.ja)（調査票 ID: \(instrument.id)、版: \(instrument.version)）。集計期間 \(results.period)、回答者 \(results.respondentCount) 人。",
                        "Survey: \(instrument.title.text(in: .en)) (instrument \(instrument.id), version \(instrument.version)). Period \(results.period), \(results.respondentCount) respondents."))
         let sweeps = results.rakingSweeps > 0
-            ? t("（反復比例当てはめ \(results.rakingSweeps) 回で全周辺合計が 1e-10 以内に収束）", " (iterative proportional fitting converged in \(results.rakingSweeps) sweeps, every margin within 1e-10)")
-            : ""
-        lines.append(t("重み付け: \(t.weightingName(results.weighting.rawValue))\(sweeps)。キッシュのデザイン効果 \(ReportText.number(results.kishDesignEffect, 2))。",
-                       "Weighting: \(t.weightingName(results.weighting.rawValue))\(sweeps). Kish design effect \(ReportText.number(results.kishDesignEffect, 2))."))
+            ? t("反復比例当てはめ \(results.rakingSweeps) 回で、すべての周辺合計が相対誤差 100 億分の 1 以内に収束", "iterative proportional fitting converged in \(results.rakingSweeps) sweeps, every margin within 1 part in 10¹⁰")
+            : nil
+        lines.append(t("重み付け: \(t.weightingName(results.weighting.rawValue, detail: sweeps))。キッシュのデザイン効果 \(ReportText.number(results.kishDesignEffect, 2))。",
+                       "Weighting: \(t.weightingName(results.weighting.rawValue, detail: sweeps)). Kish design effect \(ReportText.number(results.kishDesignEffect, 2))."))
         if let sampling = results.sampling {
             let fields = sampling.fields.fields.map { name in
                 instrument.respondent.field(named: name).map { instrument.respondent.label(of: $0).text(in: language) } ?? name
@@ -263,7 +265,7 @@ public struct ReportBuilder {
                                               t("下限", "low"), t("上限", "high"), t("\(ReportText.number(scale.topBoxFrom, 0)) 以上", "≥ \(ReportText.number(scale.topBoxFrom, 0))")],
                                     rows: zip(places, estimates).map { place, estimate in
                                         if estimate?.suppressed == true {
-                                            return [.text(groupName(place)), .integer(estimate?.n), .text(t.withheld), .text(""), .text(""), .text("")]
+                                            return [.text(groupName(place)), .integer(estimate?.n), meanCell(estimate), .text(""), .text(""), .text("")]
                                         }
                                         return [.text(groupName(place)), .integer(estimate?.n), meanCell(estimate),
                                          .number(estimate?.confidenceLow, decimals: 2), .number(estimate?.confidenceHigh, decimals: 2),
@@ -271,14 +273,17 @@ public struct ReportBuilder {
                                     })
             let svg = ChartDrawing.whiskers(
                 id: "chart-\(id.rawValue)-groups", title: title,
-                description: t("点は平均、横線は 95% 信頼区間。秘匿された区分は「秘匿」と表示。", "Dots are means, bars 95% intervals; withheld groups say so."),
+                description: t("点は平均、横線は 95% 信頼区間、破線は全体の平均。秘匿された区分は秘匿※1・※2 と表示。",
+                               "Dots are means, bars 95% intervals, the dashed line the whole area's mean; withheld groups show their mark."),
                 labels: places.map(groupName), values: estimates.map { ($0?.mean, $0?.confidenceLow, $0?.confidenceHigh) },
                 domain: Self.zoomedDomain(estimates.flatMap { [$0?.confidenceLow, $0?.confidenceHigh] }.compactMap { $0 },
                                           scale: Double(scale.minimum)...Double(scale.maximum)),
-                missingText: t.withheld,
-                reference: results.estimate(id, group: nil)?.mean)
+                missingText: estimates.map(withheldText),
+                reference: results.estimate(id, group: nil)?.mean,
+                axisTitle: t("平均（\(scale.rangeText)）", "mean (\(scale.rangeText))"),
+                referenceLabel: t("破線: 全体の平均", "dashed line: all respondents' mean"))
             blocks.append(.chart(SVGChart(id: "\(id.rawValue)-groups", title: title, description: "", svg: svg, table: table)))
-            blocks += unstableNote(estimates)
+            blocks += marksNote(estimates)
             if let distribution = results.distributions.first(where: { $0.indicator == id }) {
                 let distributionTitle = t("\(headline.name.ja)の回答分布（全体、重み付き）", "Distribution of \(headline.name.text(in: .en)) (all, weighted)")
                 let distributionSVG = ChartDrawing.histogram(
@@ -357,10 +362,8 @@ public struct ReportBuilder {
             for group in results.groups {
                 guard let estimate = results.estimate(id, group: group) else { row.append(.text("—")); continue }
                 shown.append(estimate)
-                if estimate.suppressed {
-                    row.append(.text(t.withheld))
-                } else if estimate.unstable, let deviation = estimate.deviation {
-                    row.append(.text(ReportText.number(deviation, 1) + "*"))
+                if estimate.suppressed || estimate.unstable {
+                    row.append(valueCell(estimate, estimate.deviation, decimals: 1))
                 } else {
                     // Coloured only where the score differs from 50 by more than its own uncertainty.
                     if let deviation = estimate.deviation, let se = estimate.deviationStandardError,
@@ -372,12 +375,17 @@ public struct ReportBuilder {
             }
             rows.append(row)
         }
-        var table = ResultTable(headers: [t("指標", "indicator"), t("全体平均", "mean (all)")] + results.groups.map(\.rawValue), rows: rows)
+        var table = ResultTable(headers: [t("指標", "indicator"), t("全体平均", "mean (all)")] + results.groups.map(groupName), rows: rows)
+        let shadeKey: [(shade: String, label: String)] = [
+            ("hi2", t("60 以上", "60 or more")), ("hi1", t("55 以上 60 未満", "55 to 60")), ("mid", t("45 以上 55 未満、または誤差の範囲内", "45 to 55, or within its uncertainty")),
+            ("lo1", t("40 以上 45 未満", "40 to 45")), ("lo2", t("40 未満", "below 40")),
+        ]
         table.distinguishable = distinguishable
         return [.heading(level: 2, text: t.groupTable(groupLabel), anchor: "groups"),
-                .paragraph(t("数値は\(instrument.respondent.group.label.ja)間の偏差値（50 が平均、60 以上は目立って高く 40 以下は目立って低い）。色付けは、50 との差がその推定値自身の誤差（1.96 × 標準誤差、偏差値の尺度）を超えるセルだけです（\(distinguishable.count) セル）。「秘匿」は回答者 \(results.minimumN) 人未満。",
-                             "Deviation scores among the groups (50 is average; 60 or more stands out high, 40 or less low). Only cells whose difference from 50 exceeds their own uncertainty (1.96 × SE on the deviation scale) are coloured (\(distinguishable.count) cells). \"withheld\": fewer than \(results.minimumN) respondents.")),
-                .table(table, caption: t.groupTable(groupLabel), shadedFrom: 2)] + unstableNote(shown)
+                .paragraph(t("数値は\(instrument.respondent.group.label.ja)間の偏差値（50 が平均、60 以上は目立って高く 40 以下は目立って低い）。色付けは、50 との差がその推定値自身の誤差（1.96 × 標準誤差、偏差値の尺度）を超えるセルだけです（\(distinguishable.count) セル）。",
+                             "Deviation scores among the groups (50 is average; 60 or more stands out high, 40 or less low). Only cells whose difference from 50 exceeds their own uncertainty (1.96 × SE on the deviation scale) are coloured (\(distinguishable.count) cells).")),
+                .shadeKey(shadeKey),
+                .table(table, caption: t.groupTable(groupLabel), shadedFrom: 2)] + marksNote(shown)
     }
 
     // MARK: Small-area estimates
@@ -405,7 +413,7 @@ public struct ReportBuilder {
             var row: [ResultTable.Cell] = [.text(name(id))]
             for group in results.groups {
                 guard let model = results.estimate(id, group: group)?.smallArea else { row.append(.text("—")); continue }
-                row.append(model.withheld ? .text(t.withheld) : .number(model.estimate, decimals: 2))
+                row.append(model.withheld ? .marked(nil, decimals: 2, mark: t.withheldModel) : .number(model.estimate, decimals: 2))
             }
             rows.append(row)
         }
@@ -420,9 +428,9 @@ public struct ReportBuilder {
                 rows: results.groups.map { group in
                     let estimate = results.estimate(id, group: group)
                     let model = estimate?.smallArea
-                    let shownModel: ResultTable.Cell = model.map { $0.withheld ? .text(t.withheld) : .number($0.estimate, decimals: 2) } ?? .text("—")
-                    return [.text(group.rawValue), .integer(estimate?.n),
-                            estimate?.suppressed == true ? .text(t.withheld) : .number(estimate?.mean, decimals: 2),
+                    let shownModel: ResultTable.Cell = model.map { $0.withheld ? .marked(nil, decimals: 2, mark: t.withheldModel) : .number($0.estimate, decimals: 2) } ?? .text("—")
+                    return [.text(groupName(group)), .integer(estimate?.n),
+                            estimate?.suppressed == true ? meanCell(estimate) : .number(estimate?.mean, decimals: 2),
                             shownModel,
                             model.flatMap { $0.withheld ? nil : .number($0.rmse, decimals: 3) } ?? .text(""),
                             model.map { .text(ReportText.percent($0.cv)) } ?? .text(""),
@@ -449,7 +457,7 @@ public struct ReportBuilder {
             for group in results.groups {
                 let estimate = results.estimate(category.id, group: group)
                 let mark = category.targetGroups.contains(group) ? "◎ " : ""
-                let value = estimate?.suppressed == true ? t.withheld : ReportText.number(estimate?.mean, 2)
+                let value = estimate?.withheld.map { t.withheld($0) } ?? ReportText.number(estimate?.mean, 2)
                 row.append(.text(mark + value))
                 if category.targetGroups.contains(group), let mean = estimate?.mean, let whole, mean < whole {
                     shortfalls.append("\(category.name.text(in: language))（\(group.rawValue)）")
@@ -467,7 +475,7 @@ public struct ReportBuilder {
             let mindsetRows: [[ResultTable.Cell]] = results.groups.map { group in
                 [.text(group.rawValue)] + mindset.map { category in
                     let estimate = results.estimate(category.id, group: group)
-                    return estimate?.suppressed == true ? .text(t.withheld) : .number(estimate?.mean, decimals: 2)
+                    return estimate?.suppressed == true ? meanCell(estimate) : .number(estimate?.mean, decimals: 2)
                 } + [.text(ReportText.percent(mindset.compactMap { results.estimate($0.id, group: group)?.topBoxShare }.average))]
             }
             blocks.append(.heading(level: 3, text: t.mindset, anchor: "mindset"))
@@ -483,20 +491,21 @@ public struct ReportBuilder {
     func gaps() -> [ReportDocument.Block] {
         guard let comparison = input.comparison else { return [] }
         var blocks: [ReportDocument.Block] = [.heading(level: 2, text: t.gaps, anchor: "gaps"),
-            .paragraph(t("アンケートによる主観的な評価（偏差値）と、そのカテゴリーに対応する KPI から算出した客観的な評価（偏差値）の差。差が 10 以上で、かつ主観の偏差値の誤差（1.96 × 標準誤差、表の「誤差」）を超える組み合わせを示します。KPI の方向（高いほど良い／低いほど良い）は反映済みです。",
-                         "The survey's subjective score beside the objective score from the category's KPIs, both as deviation scores (KPI directions applied). Pairs differing by 10 or more, and by more than the subjective score's uncertainty (1.96 × SE, the table's SE column), are shown."))]
+            .paragraph(t("アンケートによる主観的な評価（偏差値）と、そのカテゴリーに対応する KPI から算出した客観的な評価（偏差値）の差。差が 10 以上で、かつ主観の偏差値の誤差の幅（1.96 × 標準誤差、表の「判定の基準」）を超える組み合わせを示します。KPI の方向（高いほど良い／低いほど良い）は反映済みです。",
+                         "The survey's subjective score beside the objective score from the category's KPIs, both as deviation scores (KPI directions applied). Pairs differing by 10 or more, and by more than the subjective score's uncertainty (1.96 × SE, the table's threshold column), are shown."))]
         let flagged = comparison.filter(\.flagged).sorted { abs($0.gap!) > abs($1.gap!) }
         if flagged.isEmpty {
             blocks.append(.paragraph(t("差が 10 以上で誤差を超える組み合わせはありません。", "No pair differs by 10 or more beyond its uncertainty.")))
         } else {
             let table = ResultTable(headers: [instrument.respondent.group.label.text(in: language), t("カテゴリー", "category"), t("主観", "subjective"),
-                                              t("客観", "objective"), t("差", "gap"), t("誤差", "SE"), t("KPI 数", "KPIs")],
+                                              t("客観", "objective"), t("差", "gap"), t("判定の基準（1.96 × 標準誤差）", "threshold (1.96 × SE)"), t("KPI 数", "KPIs")],
                                     rows: flagged.map { row in
                                         // The gap of the printed values, so that each row adds up as shown.
-                                        [.text(row.group.rawValue), .text(name(row.indicator)), .number(row.subjective, decimals: 1),
+                                        [.text(groupName(row.group)), .text(name(row.indicator)), .number(row.subjective, decimals: 1),
                                          .number(row.objective, decimals: 1),
                                          .number(row.subjective.flatMap { s in row.objective.map { Self.rounded(s, 1) - Self.rounded($0, 1) } },
-                                                 decimals: 1), .number(row.gapStandardError, decimals: 1), .integer(row.kpis)]
+                                                 decimals: 1),
+                                         .number(row.gapStandardError.map { TrendAnalysis.criticalValue * $0 }, decimals: 1), .integer(row.kpis)]
                                     })
             blocks.append(.table(table, caption: t.gaps, shadedFrom: nil))
         }
@@ -558,12 +567,15 @@ public struct ReportBuilder {
                 description: t("四角は差、横線は 95% 信頼区間。★ と塗りつぶしは多重比較を調整して有意な変化（Benjamini–Hochberg 法、q < 0.05）。",
                                "Squares are differences, bars 95% intervals; ★ and filled squares mark changes significant after adjusting for the many comparisons (Benjamini–Hochberg, q < 0.05)."),
                 labels: part.map { name($0.indicator) },
-                rows: part.map { ($0.difference, $0.standardError, $0.significant == true) }, missingText: t.withheld)
+                rows: part.map { ($0.difference, $0.standardError, $0.significant == true) }, missingText: "—",
+                axisTitle: t("差（\(results.period) − \(previous.period)）", "difference (\(results.period) − \(previous.period))"))
             let table = ResultTable(headers: [t("指標", "indicator"), previous.period.rawValue, results.period.rawValue, t("差", "diff"),
-                                              t("標準誤差", "SE"), "p", "q", t("有意", "significant")],
+                                              t("標準誤差", "SE"), t("差の下限", "low"), t("差の上限", "high"), "p", "q", t("有意", "significant")],
                                     rows: part.map { row in
-                                        [.text(name(row.indicator)), .number(row.fromMean, decimals: 2), .number(row.toMean, decimals: 2),
+                                        let interval = row.difference.flatMap { d in row.standardError.map { (d - TrendAnalysis.criticalValue * $0, d + TrendAnalysis.criticalValue * $0) } }
+                                        return [.text(name(row.indicator)), .number(row.fromMean, decimals: 2), .number(row.toMean, decimals: 2),
                                          .number(row.difference, decimals: 3), .number(row.standardError, decimals: 3),
+                                         .number(interval?.0, decimals: 3), .number(interval?.1, decimals: 3),
                                          .number(row.p, decimals: 3), .number(row.q, decimals: 3),
                                          .text(row.significant == true ? "★" : "")]
                                     })
@@ -576,7 +588,7 @@ public struct ReportBuilder {
             let groupTable = ResultTable(headers: [instrument.respondent.group.label.text(in: language), t("指標", "indicator"),
                                                    t("差", "diff"), t("標準誤差", "SE"), "q"],
                                          rows: groupChanges.map { row in
-                                             [.text(row.group!.rawValue), .text(name(row.indicator)), .number(row.difference, decimals: 3),
+                                             [.text(groupName(row.group)), .text(name(row.indicator)), .number(row.difference, decimals: 3),
                                               .number(row.standardError, decimals: 3), .number(row.q, decimals: 3)]
                                          })
             blocks.append(.paragraph(t("\(Self.byLabel(instrument.respondent.group.label.ja))の有意な変化（多重比較を調整、q < 0.05）:",
@@ -613,17 +625,24 @@ public struct ReportBuilder {
 
     func provenance() -> [ReportDocument.Block] {
         let table = ResultTable(headers: [t("バッチ", "batch"), t("種類", "kind"), t("ファイル", "file"), t("行数", "rows"),
-                                          t("期間", "periods"), "SHA-256"],
+                                          t("期間", "periods")],
                                 rows: input.provenance.map { entry in
-                                    [.integer(Int(entry.batch)), .text(entry.kind), .text(entry.fileName), .integer(entry.rows),
-                                     .text(entry.periods), .text(entry.sha256)]
+                                    [.integer(Int(entry.batch)), .text(t.batchKind(entry.kind)), .text(entry.fileName), .integer(entry.rows),
+                                     .text(entry.periods)]
                                 })
+        // The fingerprints in a table of their own, so that the 64 characters fit the page's width.
+        let hashes = ResultTable(headers: [t("バッチ", "batch"), t("ファイル", "file"), "SHA-256"],
+                                 rows: input.provenance.map { entry in
+                                     [.integer(Int(entry.batch)), .text(entry.fileName), .text(entry.sha256)]
+                                 })
         return [.heading(level: 2, text: t.provenance, anchor: "provenance"),
                 .bullets([
-                    t("調査票: \(instrument.id) 版 \(instrument.version)（SHA-256 \(input.instrumentSHA256)）", "Instrument: \(instrument.id) version \(instrument.version) (SHA-256 \(input.instrumentSHA256))"),
-                    t("集計: wellbeing \(input.toolVersion)、重み付け \(results.weighting.rawValue)、秘匿基準 n < \(results.minimumN)", "Computed by wellbeing \(input.toolVersion); weighting \(results.weighting.rawValue); withheld below n = \(results.minimumN)"),
+                    t("調査票: ID \(instrument.id)、版 \(instrument.version)（SHA-256 \(input.instrumentSHA256)）", "Instrument: \(instrument.id) version \(instrument.version) (SHA-256 \(input.instrumentSHA256))"),
+                    t("集計: wellbeing \(input.toolVersion)、重み付け: \(t.weightingName(results.weighting.rawValue))、秘匿基準: 回答者 \(results.minimumN) 人未満",
+                      "Computed by wellbeing \(input.toolVersion); weighting: \(t.weightingName(results.weighting.rawValue)); withheld below \(results.minimumN) respondents"),
                 ]),
-                .table(table, caption: t.provenance, shadedFrom: nil)]
+                .table(table, caption: t.provenance, shadedFrom: nil),
+                .table(hashes, caption: t("取り込んだファイルの SHA-256", "The imported files' SHA-256"), shadedFrom: nil)]
     }
 }
 

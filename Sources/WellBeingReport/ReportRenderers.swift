@@ -38,6 +38,9 @@ public enum HTMLRenderer {
             return "<ul>\n" + items.map { "<li>\(escapeMarkup($0))</li>\n" }.joined() + "</ul>\n"
         case let .note(text):
             return "<p class=\"note\">\(escapeMarkup(text))</p>\n"
+        case let .shadeKey(entries):
+            return "<p class=\"shade-key\">" + entries.map { "<span class=\"\(escapeMarkup($0.shade))\">\(escapeMarkup($0.label))</span>" }.joined(separator: " ")
+                + "</p>\n"
         case let .table(table, caption, shadedFrom):
             return "<div class=\"table-wrap\">" + renderTable(table, caption: caption, shadedFrom: shadedFrom) + "</div>\n"
         case let .chart(chart):
@@ -56,7 +59,9 @@ public enum HTMLRenderer {
     }
 
     static func renderTable(_ table: ResultTable, caption: String, shadedFrom: Int?, className: String = "results") -> String {
-        var html = "<table class=\"\(className)\"><caption>\(escapeMarkup(caption))</caption>\n<thead><tr>"
+        // Tables of many columns print smaller, so that they fit an A4 page's width.
+        let classes = className + (table.headers.count > 9 ? " wide" : "")
+        var html = "<table class=\"\(classes)\"><caption>\(escapeMarkup(caption))</caption>\n<thead><tr>"
         html += table.headers.map { "<th scope=\"col\">\(escapeMarkup($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
         for (rowIndex, row) in table.rows.enumerated() {
             html += "<tr>"
@@ -68,7 +73,8 @@ public enum HTMLRenderer {
                    table.distinguishable?.contains([rowIndex, index]) ?? true {
                     classes.append(shade(value))
                 }
-                if case let .text(value) = cell, value == "秘匿" || value == "withheld" { classes.append("withheld") }
+                if case .marked(nil, _, _) = cell { classes.append("withheld") }
+                if case let .text(value) = cell, value.count == 64, value.allSatisfy(\.isHexDigit) { classes.append("hash") }
                 let attribute = classes.isEmpty ? "" : " class=\"\(classes.joined(separator: " "))\""
                 html += index == 0 ? "<th scope=\"row\"\(attribute)>\(text)</th>" : "<td\(attribute)>\(text)</td>"
             }
@@ -105,12 +111,16 @@ public enum HTMLRenderer {
         thead th { background: #eef2f7; }
         tbody th { text-align: left; font-weight: normal; }
         td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-        td.hi2 { background: #9ec3e8; font-weight: bold; } td.hi1 { background: #d4e5f6; }
-        td.lo2 { background: #f2b79b; font-weight: bold; } td.lo1 { background: #f8ddd0; }
-        td.withheld { color: #666; font-style: italic; text-align: center; }
+        td.num, th.num { white-space: nowrap; }
+        .hi2 { background: #9ec3e8; font-weight: bold; } .hi1 { background: #d4e5f6; }
+        .lo2 { background: #f2b79b; font-weight: bold; } .lo1 { background: #f8ddd0; }
+        .shade-key { font-size: .8rem; } .shade-key span { padding: .05rem .4rem; border: 1px solid #ccc; white-space: nowrap; }
+        td.withheld { color: #555; text-align: right; }
+        td.hash { font-family: "DejaVu Sans Mono", monospace; font-size: .7rem; word-break: break-all; }
+        caption, h2, h3, figcaption { break-after: avoid; }
         figure { margin: 1rem 0 1.5rem; } figcaption { font-weight: bold; margin-bottom: .3rem; }
         figure svg { max-width: 100%; height: auto; }
-        table.data { font-size: .75rem; }
+        table.data { font-size: .75rem; } table.data th:first-child { white-space: nowrap; }
         .grid { display: flex; flex-wrap: wrap; gap: .5rem 1rem; }
         .grid figure { width: 30rem; margin: .3rem 0; }
         footer { margin-top: 3rem; color: #777; font-size: .8rem; }
@@ -118,10 +128,12 @@ public enum HTMLRenderer {
         @media print {
           body { max-width: none; padding: 0; font-size: 10pt; }
           nav { display: none; }
-          h2 { break-after: avoid; }
-          figure, table, .note { break-inside: avoid; }
+          h2, h3, caption, figcaption, .shade-key { break-after: avoid; }
+          figure, table, .note, .shade-key, tr { break-inside: avoid; }
+          table.wide { font-size: 7.5pt; } table.wide th, table.wide td { padding: .1rem .2rem; }
+          table.data.wide { font-size: 7pt; }
           .grid figure { width: 48%; }
-          td.hi2, td.hi1, td.lo2, td.lo1 { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+          .hi2, .hi1, .lo2, .lo1 { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
         }
 
         """
@@ -154,6 +166,8 @@ public enum MarkdownRenderer {
             case let .note(text):
                 lines.append("> " + escape(text))
                 lines.append("")
+            case .shadeKey:
+                break  // Markdown tables are not shaded
             case let .table(table, _, _):
                 lines.append(table.renderMarkdown())
             case let .chart(item):

@@ -1,4 +1,5 @@
 import Foundation
+import WellBeingAnalysis
 import WellBeingCore
 
 /// The fixed wording of reports in Japanese and English.
@@ -24,18 +25,54 @@ struct ReportText {
     var comments: String { self("自由記述", "Free-text comments") }
     var provenance: String { self("出典と処理の記録", "Provenance") }
     var wholeArea: String { self("全体", "All") }
-    var withheld: String { self("秘匿", "withheld") }
+    /// The mark of a withheld value, by its reason: 秘匿※1 too few respondents, 秘匿※2 withheld to protect another.
+    func withheld(_ reason: WithheldReason) -> String {
+        switch reason {
+        case .fewRespondents: return self("秘匿※1", "withheld¹")
+        case .protectsAnother: return self("秘匿※2", "withheld²")
+        }
+    }
+    /// The mark of a model estimate withheld because its CV exceeds 30 %.
+    var withheldModel: String { self("秘匿※3", "withheld³") }
+    /// The legend of a withheld mark.
+    func withheldLegend(_ reason: WithheldReason, minimumN: Int, groupLabel: LocalizedText) -> String {
+        switch reason {
+        case .fewRespondents:
+            return self("秘匿※1: 回答者 \(minimumN) 人未満のため秘匿。", "withheld¹: fewer than \(minimumN) respondents.")
+        case .protectsAnother:
+            return self("秘匿※2: 回答者は \(minimumN) 人以上ですが、※1 の値が全体の値からの差し引きで分からないよう、合わせて秘匿（二次秘匿）。",
+                        "withheld²: \(minimumN) or more respondents, withheld too so that a withheld¹ value cannot be worked out from the whole area's by subtraction (secondary suppression).")
+        }
+    }
+    var withheldModelLegend: String {
+        self("秘匿※3: モデル推定値の CV（RMSE ÷ 推定値）が 30% を超えるため秘匿。", "withheld³: the model estimate's CV (RMSE ÷ estimate) exceeds 30%.")
+    }
     /// The reminder that figures describe, not rank, worded for what the groups are (districts, staff tiers).
     func caution(groupLabel: LocalizedText) -> String {
         self("これらの数値は各\(groupLabel.ja)の特徴を表すものであり、順位付けではありません。回答者数が少ない\(groupLabel.ja)の推定値は信頼区間の幅をもって読んでください。",
              "These figures describe the character of each \(groupLabel.text(in: .en).lowercased()); they are not a ranking. Read estimates from few respondents with their intervals.")
     }
 
-    func weightingName(_ weighting: String) -> String {
+    /// The weighting's name; `detail` (how raking converged) goes inside its one pair of brackets.
+    func weightingName(_ weighting: String, detail: String? = nil) -> String {
         switch weighting {
-        case "raked": return self("レイキング（人口構成に合わせた重み付け）", "raked to the population margins")
+        case "raked":
+            return self("レイキング（人口構成に合わせた重み付け" + (detail.map { "。\($0)" } ?? "") + "）",
+                        "raked to the population margins" + (detail.map { " (\($0))" } ?? ""))
         case "design": return self("設計ウェイト", "design weights")
         default: return self("重み付けなし", "unweighted")
+        }
+    }
+
+    /// The kind of an imported file, as the provenance table names it.
+    func batchKind(_ kind: String) -> String {
+        switch kind {
+        case "responses": return self("回答", "responses")
+        case "population": return self("人口", "population")
+        case "kpis": return self("客観指標", "KPIs")
+        case "sample": return self("配布数", "numbers drawn")
+        case "reference": return self("比較値・参照値", "benchmarks and reference figures")
+        default: return kind
         }
     }
 

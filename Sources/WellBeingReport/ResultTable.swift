@@ -10,6 +10,9 @@ public struct ResultTable: Sendable {
         case number(Double?, decimals: Int)
         case integer(Int?)
         case flag(Bool?)
+        /// A number with a mark after it (`3.09*`), or, with no number, a withheld value's mark alone
+        /// (`秘匿※1`). Aligned as a number; a workbook keeps the number numeric and the mark in a column of its own.
+        case marked(Double?, decimals: Int, mark: String)
     }
 
     public var headers: [String]
@@ -40,6 +43,7 @@ public struct ResultTable: Sendable {
                 case let .number(value, _): return value.map { .number(Self.exact($0)) } ?? .empty
                 case let .integer(value): return value.map { .number(String($0)) } ?? .empty
                 case let .flag(value): return value.map { .number($0 ? "true" : "false") } ?? .empty
+                case let .marked(value, _, mark): return value.map { .number(Self.exact($0)) } ?? .text(mark)
                 }
             })
         }
@@ -65,8 +69,8 @@ public struct ResultTable: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Whether most cells of a column are text (left-aligned) rather than figures (right-aligned); a
-    /// figures column keeps its alignment when a few cells say "withheld".
+    /// Whether most cells of a column are text (left-aligned) rather than figures (right-aligned); marked
+    /// figures and withheld marks count as figures.
     func isTextColumn(_ column: Int) -> Bool {
         let texts = rows.filter { row in
             if case .text = row[column] { return true }
@@ -82,6 +86,7 @@ public struct ResultTable: Sendable {
         case let .number(value, decimals): return value.map { fixed($0, decimals: decimals) } ?? "—"
         case let .integer(value): return value.map(String.init) ?? "—"
         case let .flag(value): return value.map { $0 ? "yes" : "no" } ?? "—"
+        case let .marked(value, decimals, mark): return (value.map { fixed($0, decimals: decimals) } ?? "") + mark
         }
     }
 

@@ -80,8 +80,8 @@ enum ChartDrawing {
     /// A radar of deviation scores (30–70 rings) with up to two series: solid with dots, dashed with squares.
     static func radar(id: String, title: String, description: String, axes: [String],
                       series: [(name: String, values: [Double?])], size: Double = 300) -> String {
-        let labelMargin = 120.0
-        let width = size + 2 * labelMargin, height = size + 60
+        let labelMargin = 130.0
+        let width = size + 2 * labelMargin, height = size + 70
         let centre = (x: width / 2, y: size / 2 + 20)
         let radius = size / 2 - 10
         func point(_ axis: Int, _ score: Double) -> (Double, Double) {
@@ -100,12 +100,14 @@ enum ChartDrawing {
             let (x, y) = (centre.x + (radius + 8) * cos(angle), centre.y + (radius + 8) * sin(angle))
             svg += line(centre.x, centre.y, point(axis, 80).0, point(axis, 80).1, width: 0.5)
             let anchor = abs(x - centre.x) < 5 ? "middle" : (x > centre.x ? "start" : "end")
-            svg += text(x, y + 4, name, anchor: anchor, size: 9)
+            // Printed half a page wide, the chart shrinks to about 60 %: 15 here reads as 8–9 pt on paper.
+            svg += text(x, y + 5 + (abs(x - centre.x) < 5 && y > centre.y ? 8 : 0), name, anchor: anchor, size: 15)
         }
-        // The rings' values, along the first axis.
+        // The rings' values, beside the first axis on a white halo, so that no data line runs through them.
         for ring in [30.0, 50, 70] {
             let (x, y) = point(0, ring)
-            svg += text(x + 3, y + 3, f(ring), size: 7)
+            svg += "<text x=\"\(f(x - 4))\" y=\"\(f(y + 4))\" text-anchor=\"end\" font-size=\"11\" fill=\"#555\" stroke=\"#fff\" "
+                + "stroke-width=\"3\" paint-order=\"stroke\">\(f(ring))</text>\n"
         }
         let styles: [(colour: String, dash: String?, square: Bool, filled: Bool)] = [(accent, nil, false, true), (second, "5 3", true, false)]
         for (index, entry) in series.enumerated() {
@@ -127,10 +129,10 @@ enum ChartDrawing {
             }
             for (x, y) in present { svg += marker(x, y, square: style.square, colour: style.colour, filled: style.filled) }
             // Legend.
-            let legendY = height - 18 + Double(index) * 0 , legendX = 10 + Double(index) * 170
+            let legendY = height - 16, legendX = 10 + Double(index) * 230
             svg += line(legendX, legendY, legendX + 24, legendY, stroke: style.colour, width: 1.8, dash: style.dash)
             svg += marker(legendX + 12, legendY, square: style.square, colour: style.colour, filled: style.filled)
-            svg += text(legendX + 30, legendY + 4, entry.name)
+            svg += text(legendX + 30, legendY + 5, entry.name, size: 14)
         }
         return svg + "</svg>\n"
     }
@@ -138,9 +140,9 @@ enum ChartDrawing {
     /// Horizontal dots with confidence whiskers, one row per label; missing values say so.
     static func whiskers(id: String, title: String, description: String, labels: [String],
                          values: [(mean: Double?, low: Double?, high: Double?)], domain: ClosedRange<Double>,
-                         missingText: String, reference: Double? = nil) -> String {
+                         missingText: [String], reference: Double? = nil, axisTitle: String, referenceLabel: String? = nil) -> String {
         let rowHeight = 20.0, labelWidth = 120.0, plotWidth = 380.0, top = 10.0
-        let height = top + rowHeight * Double(labels.count) + 30
+        let height = top + rowHeight * Double(labels.count) + 48
         let width = labelWidth + plotWidth + 20
         func x(_ value: Double) -> Double {
             labelWidth + plotWidth * (min(max(value, domain.lowerBound), domain.upperBound) - domain.lowerBound)
@@ -152,13 +154,20 @@ enum ChartDrawing {
             svg += line(x(tick), top, x(tick), axisY, stroke: faint)
             svg += text(x(tick), axisY + 14, f(tick), anchor: "middle", size: 9)
         }
-        if let reference { svg += line(x(reference), top, x(reference), axisY, stroke: "#666", dash: "4 3") }
+        svg += text(labelWidth + plotWidth / 2, axisY + 30, axisTitle, anchor: "middle", size: 10)
+        if let reference {
+            svg += line(x(reference), top, x(reference), axisY, stroke: "#666", dash: "4 3")
+            if let referenceLabel {
+                svg += line(width - 150, axisY + 26, width - 130, axisY + 26, stroke: "#666", dash: "4 3")
+                svg += text(width - 126, axisY + 30, referenceLabel, size: 9)
+            }
+        }
         for (index, label) in labels.enumerated() {
             let y = top + rowHeight * (Double(index) + 0.5)
             svg += text(labelWidth - 6, y + 4, label, anchor: "end")
             let value = values[index]
             guard let mean = value.mean else {
-                svg += text(labelWidth + 4, y + 4, missingText, size: 9)
+                svg += text(labelWidth + 4, y + 4, index < missingText.count ? missingText[index] : "—", size: 9)
                 continue
             }
             if let low = value.low, let high = value.high {
@@ -228,12 +237,21 @@ enum ChartDrawing {
             (x(point.r) - 4, y(point.mean) - 4, x(point.r) + 4, y(point.mean) + 4)
         }
         for point in points.sorted(by: { $0.mean > $1.mean }) {
-            let labelWidth = Double(TextTable.displayWidth(point.label)) * 4.7 + 2, labelHeight = 10.0
+            let labelWidth = Double(TextTable.displayWidth(point.label)) * 5.2 + 2, labelHeight = 11.0
             let px = x(point.r), py = y(point.mean)
-            // Beside the point first, then further above and below; where every place is taken, the least covered.
-            let candidates: [(Double, Double, String)] = [-5.0, 12, -16, 23, -27, 34, -38, 45].flatMap { dy in
-                [(px + 6, py + dy, "start"), (px - 6, py + dy, "end")]
+            // Beside the point first, then further above, below and aside; where every place is taken, the least
+            // covered. A label away from its point gets a leader line.
+            var candidates: [(Double, Double, String)] = []
+            for dx: Double in [0, 14, 28, 42] {
+                for dy: Double in [3, -5, 12, -16, 23, -27, 34, -38, 45, -49] {
+                    candidates.append((px + 6 + dx, py + dy, "start"))
+                    candidates.append((px - 6 - dx, py + dy, "end"))
+                }
             }
+            func distance(_ candidate: (Double, Double, String)) -> Double {
+                abs(candidate.0 - px) + abs(candidate.1 - 3 - py) * 0.8
+            }
+            candidates.sort { distance($0) < distance($1) }
             func box(_ candidate: (Double, Double, String)) -> (x0: Double, y0: Double, x1: Double, y1: Double) {
                 let x0 = candidate.2 == "start" ? candidate.0 : candidate.0 - labelWidth
                 return (x0, candidate.1 - labelHeight + 2, x0 + labelWidth, candidate.1 + 2)
@@ -246,28 +264,43 @@ enum ChartDrawing {
                 }
             }
             let free = candidates.first { covered($0) == 0 } ?? candidates.min { covered($0) < covered($1) }!
-            placed.append(box(free))
-            svg += text(free.0, free.1, point.label, anchor: free.2, size: 9)
+            let frame = box(free)
+            placed.append(frame)
+            if abs(free.1 - 3 - py) > 6 || abs(free.0 - px) > 7 {
+                // From the point to the nearest edge of the label.
+                let lx = min(max(px, frame.x0), frame.x1), ly = min(max(py, frame.y0), frame.y1)
+                svg += line(px, py, lx, ly, stroke: "#888", width: 0.6)
+            }
+            svg += text(free.0, free.1, point.label, anchor: free.2, size: 10)
         }
         return svg + "</svg>\n"
     }
 
     /// Changes with 95 % intervals around zero; significant ones drawn filled and marked ★.
     static func changes(id: String, title: String, description: String, labels: [String],
-                        rows: [(difference: Double?, se: Double?, significant: Bool)], missingText: String) -> String {
+                        rows: [(difference: Double?, se: Double?, significant: Bool)], missingText: String,
+                        axisTitle: String) -> String {
         let spans = rows.compactMap { row in row.difference.flatMap { d in row.se.map { abs(d) + 1.96 * $0 } } }
-        let extent = max((spans.max() ?? 0.1) * 1.1, 0.05)
+        // The axis runs to a round number, with ticks on round numbers that their labels name exactly.
+        let reach = max((spans.max() ?? 0.1) * 1.1, 0.05)
+        let step = niceStep(0...reach)
+        let extent = (reach / step).rounded(.up) * step
         let rowHeight = 20.0, labelWidth = 130.0, plotWidth = 360.0, top = 10.0
-        let height = top + rowHeight * Double(labels.count) + 30
+        let height = top + rowHeight * Double(labels.count) + 46
         let width = labelWidth + plotWidth + 30
         func x(_ value: Double) -> Double { labelWidth + plotWidth * (value + extent) / (2 * extent) }
         var svg = open(width: width, height: height, id: id, title: title, description: description)
         let axisY = top + rowHeight * Double(labels.count) + 5
         svg += line(x(0), top, x(0), axisY, stroke: "#666")
-        for tick in [-extent, -extent / 2, 0, extent / 2, extent] {
-            svg += text(x(tick), axisY + 14, String(format: "%+.2f", tick).replacingOccurrences(of: "+0.00", with: "0"),
-                        anchor: "middle", size: 9)
+        let decimals = step >= 1 ? 0 : (step * 10 == (step * 10).rounded() ? 1 : 2)
+        let count = Int((extent / step).rounded())
+        for index in -count...count {
+            let tick = Double(index) * step
+            svg += line(x(tick), axisY - 3, x(tick), axisY + 2, stroke: "#666")
+            let label = index == 0 ? "0" : (index > 0 ? "+" : "−") + String(format: "%.\(decimals)f", abs(tick))
+            svg += text(x(tick), axisY + 14, label, anchor: "middle", size: 9)
         }
+        svg += text(labelWidth + plotWidth / 2, axisY + 30, axisTitle, anchor: "middle", size: 10)
         for (index, label) in labels.enumerated() {
             let y = top + rowHeight * (Double(index) + 0.5)
             let row = rows[index]

@@ -23,10 +23,13 @@ public struct SpreadsheetWorkbook: Sendable {
     public var sheets: [Sheet]
     /// The workbook's title (document properties).
     public var title: String
+    /// What the column beside a column of marked values is called after it (`平均 注`).
+    public var markHeader: String
 
-    public init(sheets: [Sheet], title: String) {
+    public init(sheets: [Sheet], title: String, markHeader: String = "mark") {
         self.sheets = sheets
         self.title = title
+        self.markHeader = markHeader
     }
 
     /// Every table of a report, one sheet each in the report's order, named by number and caption.
@@ -44,7 +47,7 @@ public struct SpreadsheetWorkbook: Sendable {
             default: break
             }
         }
-        self.init(sheets: sheets, title: document.title)
+        self.init(sheets: sheets, title: document.title, markHeader: document.language == .ja ? "注" : "mark")
     }
 
     /// The package's fixed timestamp (2000-01-01T00:00:00Z).
@@ -92,7 +95,7 @@ public struct SpreadsheetWorkbook: Sendable {
             ("xl/styles.xml", Self.styles),
         ]
         for (index, sheet) in sheets.enumerated() {
-            parts.append(("xl/worksheets/sheet\(index + 1).xml", Self.worksheet(sheet.table)))
+            parts.append(("xl/worksheets/sheet\(index + 1).xml", Self.worksheet(Self.separatingMarks(sheet.table, header: markHeader))))
         }
         let archive = try Archive(data: Data(), accessMode: .create)
         for (path, text) in parts {
@@ -154,6 +157,32 @@ public struct SpreadsheetWorkbook: Sendable {
         }
     }
 
+    /// The table with each marked value split in two: the number (numeric, empty where withheld) and, in a column
+    /// of its own right after, its mark (`*`, `秘匿※1`), so that the numbers stay numbers for sorting and sums.
+    static func separatingMarks(_ table: ResultTable, header: String) -> ResultTable {
+        let columns = table.headers.count
+        let marked = Set((0..<columns).filter { column in
+            table.rows.contains { row in
+                if column < row.count, case .marked = row[column] { return true }
+                return false
+            }
+        })
+        guard !marked.isEmpty else { return table }
+        var result = ResultTable(headers: [])
+        for (column, name) in table.headers.enumerated() {
+            result.headers.append(name)
+            if marked.contains(column) { result.headers.append("\(name) \(header)") }
+        }
+        result.rows = table.rows.map { row in
+            row.enumerated().flatMap { column, cell -> [ResultTable.Cell] in
+                guard marked.contains(column) else { return [cell] }
+                if case let .marked(value, decimals, mark) = cell { return [.number(value, decimals: decimals), .text(mark)] }
+                return [cell, .text("")]
+            }
+        }
+        return result
+    }
+
     /// One sheet's XML: frozen bold header with a filter, widths from the contents.
     static func worksheet(_ table: ResultTable) -> String {
         let columns = max(table.headers.count, table.rows.map(\.count).max() ?? 0)
@@ -184,6 +213,10 @@ public struct SpreadsheetWorkbook: Sendable {
                 case let .flag(value):
                     guard let value else { continue }
                     rows += "<c r=\"\(reference)\" t=\"b\"><v>\(value ? 1 : 0)</v></c>"
+                case .marked:
+                    // Split apart beforehand (separatingMarks); a table written directly keeps the text as printed.
+                    let text = ResultTable.display(cell)
+                    rows += "<c r=\"\(reference)\" t=\"inlineStr\"><is><t xml:space=\"preserve\">\(escape(text))</t></is></c>"
                 }
             }
             rows += "</row>"

@@ -138,6 +138,23 @@ import Testing
         #expect(Self.snapshot(folder.path) == before)
     }
 
+    @Test func aFailedDemoLeavesNothingBehind() throws {
+        // Run where there is no Surveys/ folder: the demo fails, and the next try is not blocked by a half store.
+        let folder = try TemporaryFolder()
+        for attempt in 0..<2 {
+            let run = try Self.run(["demo", "--out", "new/demo", "--reports", "rep"], in: folder.path)
+            #expect(run.status == 66, "attempt \(attempt): \(run.status) \(run.errors)")
+            #expect(!FileManager.default.fileExists(atPath: folder.file("new")))
+        }
+        // Into a folder that existed: the folder stays, the store and its journals go.
+        try FileManager.default.createDirectory(atPath: folder.file("mine"), withIntermediateDirectories: true)
+        try folder.write("mine/notes.txt", "mine")
+        let before = Self.snapshot(folder.file("mine"), includingJournals: true)
+        let run = try Self.run(["demo", "--out", "mine", "--reports", "rep"], in: folder.path)
+        #expect(run.status == 66)
+        #expect(Self.snapshot(folder.file("mine"), includingJournals: true) == before)
+    }
+
     // MARK: Reports
 
     /// A workspace whose store can be reported (no margins: unweighted).

@@ -33,6 +33,7 @@ import Testing
             case let .number(value, decimals): return value.map { ResultTable.fixed($0, decimals: decimals) } ?? "—"
             case let .integer(value): return value.map(String.init) ?? "—"
             case let .flag(value): return value.map { $0 ? "true" : "false" } ?? "—"
+            case let .marked(value, decimals, mark): return (value.map { ResultTable.fixed($0, decimals: decimals) } ?? "") + mark
             }
         }
 
@@ -42,7 +43,7 @@ import Testing
                 .replacingOccurrences(of: "−", with: "-").replacingOccurrences(of: "+", with: "")
             let value = (expected as? Double) ?? (expected as? NSNumber)?.doubleValue ?? (expected as? Int).map(Double.init)
             guard let value else {
-                if !["—", "", "秘匿", "withheld"].contains(printed) { failures.append("\(place): printed \(printed), JSON has none") }
+                if !["—", "", "秘匿※1", "秘匿※2", "秘匿※3"].contains(printed) { failures.append("\(place): printed \(printed), JSON has none") }
                 return
             }
             let wanted = ResultTable.fixed(percent ? value * 100 : value, decimals: decimals)
@@ -84,6 +85,42 @@ import Testing
             }
         }
         #expect(checked == 6 * 12)  // 6 headline items; the city and 13 districts less 遠藤 and its complement, withheld
+    }
+
+    /// Wherever a table or chart shows a withheld mark, a legend for that mark follows it before the next section,
+    /// in both languages; 御所見 (25 respondents, withheld to protect 遠藤) is never said to have fewer than 10.
+    @Test(arguments: [Language.ja, .en])
+    func everyWithheldMarkHasItsLegend(_ language: Language) throws {
+        let (_, storePath) = try AnalysisCommandTests.demo.get()
+        let store = try SurveyStore(path: storePath, access: .read)
+        let (document, _) = try ReportJob.build(store: store, survey: "lwc", period: "2025", previous: "2024",
+                                                options: AnalysisOptions(), language: language, includeComments: false)
+        let marks = language == .ja ? ["秘匿※1", "秘匿※2", "秘匿※3"] : ["withheld¹", "withheld²", "withheld³"]
+        var pending: Set<String> = [], shown: Set<String> = []
+        func tableMarks(_ table: ResultTable) -> Set<String> {
+            Set(table.rows.flatMap { $0 }.compactMap { cell in
+                if case let .marked(nil, _, mark) = cell { return mark }
+                return nil
+            })
+        }
+        for block in document.blocks {
+            switch block {
+            case let .table(table, _, _): pending.formUnion(tableMarks(table))
+            case let .chart(chart):
+                pending.formUnion(tableMarks(chart.table))
+                // The chart writes the same marks where it cannot draw a dot.
+                for mark in tableMarks(chart.table) { #expect(chart.svg.contains(mark), "\(chart.id) lacks \(mark)") }
+            case let .note(text):
+                for mark in pending where text.contains(mark + ":") { pending.remove(mark); shown.insert(mark) }
+            case .heading(2, _, _):
+                #expect(pending.isEmpty, "no legend for \(pending) before \(block)")
+                pending = []
+            default: break
+            }
+        }
+        #expect(shown.isSuperset(of: marks.prefix(2)), "\(shown)")
+        let html = HTMLRenderer.render(document)
+        #expect(!html.contains(language == .ja ? "「秘匿」は回答者" : "\"withheld\": fewer than"))
     }
 
     @Test func everyTableValueIsTrueOfTheJSON() throws {
@@ -132,8 +169,16 @@ import Testing
                     let indicator = try #require(indicatorByName[cells(row)[0]])
                     checker.check(row[1], estimate("全体", indicator, in: estimates)?["mean"], decimals: 2, "\(indicator) mean")
                     for (offset, group) in groups.enumerated() {
-                        checker.check(row[2 + offset], estimate(group, indicator, in: estimates)?["deviation"], decimals: 1,
-                                      "\(indicator) \(group) deviation")
+                        let e = estimate(group, indicator, in: estimates)
+                        checker.check(row[2 + offset], e?["deviation"], decimals: 1, "\(indicator) \(group) deviation")
+                        // A withheld cell names the reason the JSON gives.
+                        let reason = e?["suppression"] as? String
+                        let expected = reason == "min_n" ? "秘匿※1" : (reason == "secondary" ? "秘匿※2" : nil)
+                        if case let .marked(nil, _, mark) = row[2 + offset] {
+                            #expect(mark == expected, "\(indicator) \(group): \(mark), the JSON says \(reason ?? "published")")
+                        } else {
+                            #expect(expected == nil, "\(indicator) \(group) is withheld (\(reason ?? "")) but printed")
+                        }
                     }
                 }
             } else if title.hasPrefix("全体の平均と比較値") {
