@@ -100,7 +100,7 @@ struct AnalysisSelection: ParsableArguments {
 
 /// How the analysis commands print their results.
 struct OutputOptions: ParsableArguments {
-    @Option(help: "table, csv, json or xlsx (an Excel workbook; needs --output).")
+    @Option(help: "table, csv, json, xlsx (an Excel workbook; needs --output) or, for indicators, geojson (the district boundaries with the estimates).")
     var format: OutputFormat = .table
 
     @Option(help: ArgumentHelp("Write to this file instead of standard output (written whole or not at all).",
@@ -235,6 +235,7 @@ struct PeriodAnalysis {
 func emit<T: Encodable>(_ json: T, text: ResultTable, csv: ResultTable, output: OutputOptions, sheet: String,
                         names: ((String) -> String)? = nil, notes: [String]? = nil, protecting: [ProtectedFile]) throws {
     switch output.format {
+    case .geojson: throw WellBeingError(.usage, Message(.geojsonOnlyIndicators))
     case .json: try output.deliver(try JSONOutput.encode(json), protecting: protecting)
     case .csv: try output.deliver(csv.renderCSV(byteOrderMark: output.bom), protecting: protecting)
     case .table: try output.deliver(text.renderText(), protecting: protecting)
@@ -266,9 +267,14 @@ struct Indicators: ParsableCommand {
             interval, top-2 share and deviation score; estimates from fewer than --min-n respondents are
             withheld. With --format json also reliability (Cronbach's α) and driver correlations.
 
+            With --format geojson: the imported district boundaries (import boundaries), one feature per
+            district with each indicator's n, mean, se, ci_low, ci_high, top2, deviation and unstable as
+            properties (ID_mean, …); a withheld estimate has only ID_withheld, its reason. For QGIS.
+
             Examples:
               wellbeing indicators --period 2025
               wellbeing indicators --period 2025 --weights none --format csv > indicators.csv
+              wellbeing indicators --period 2025 --format geojson --output districts-2025.geojson
             """)
 
     @OptionGroup var storeOptions: StoreOptions
@@ -278,10 +284,20 @@ struct Indicators: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let analysis = try PeriodAnalysis(store: try storeOptions.openForReading(), survey: selection.survey,
-                                              period: period, options: selection.options)
+            let store = try storeOptions.openForReading()
+            let analysis = try PeriodAnalysis(store: store, survey: selection.survey, period: period, options: selection.options)
             Console.message(analysis.summaryText(in: selection.language))
             for note in analysis.results.notes { Console.note(note.text(in: selection.language, instrument: analysis.instrument)) }
+            if output.format == .geojson {
+                guard analysis.results.breakdown == nil else { throw WellBeingError(.usage, Message(.geojsonNotByGroup)) }
+                guard let boundaries = try store.boundaries(survey: analysis.results.survey) else {
+                    throw WellBeingError(.usage, Message(.geojsonNoBoundaries, ["survey": analysis.results.survey.rawValue]))
+                }
+                try output.deliver(try IndicatorGeoJSON.render(analysis.results, boundaries: boundaries, instrument: analysis.instrument,
+                                                               language: selection.language),
+                                   protecting: storeOptions.protectedFiles)
+                return
+            }
             try emit(analysis.results,
                      text: ResultTables.indicatorsText(analysis.results, instrument: analysis.instrument, language: selection.language),
                      csv: ResultTables.indicatorsCSV(analysis.results), output: output,

@@ -21,6 +21,8 @@ struct Batches: ParsableCommand {
             let batches = try storeOptions.openForReading().batches()
             let format = output.format
             switch format {
+            case .geojson:
+                throw WellBeingError(.usage, Message(.geojsonOnlyIndicators))
             case .json:
                 try output.deliver(try JSONOutput.encode(["batches": batches]), protecting: storeOptions.protectedFiles)
             case .table, .csv, .xlsx:
@@ -61,6 +63,7 @@ extension Batches {
         case .population: return Message(.kindPopulation)
         case .reference: return Message(.kindReference)
         case .sample: return Message(.kindSample)
+        case .boundaries: return Message(.kindBoundaries)
         }
     }
 }

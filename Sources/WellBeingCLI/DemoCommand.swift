@@ -92,6 +92,13 @@ struct Demo: ParsableCommand {
             Console.say(Message(reference.detail.key == .detailBenchmarks ? .demoBenchmarks : .demoReference,
                                 ["count": "\(reference.rowCount)", "file": file, "period": period, "batch": "\(reference.batchID)"]))
         }
+        // Illustrative district boundaries (not real geography), so that the report shows its maps.
+        let boundaryFile = try BoundaryFile.read(
+            path: path("demo-districts.geojson"), key: "地区", mappingPath: nil,
+            credit: "図示用の架空の地区境界（実際の地理ではありません）/ Illustrative boundaries, not real geography",
+            instrument: lwc.instrument)
+        let boundaries = try store.importBoundaries(boundaryFile, key: "地区", survey: SurveyID("lwc"), replace: false)
+        Console.say(Message(.demoBoundaries, ["count": "\(boundaries.districtCount)", "batch": "\(boundaries.batchID)"]))
 
         let (staff, staffName) = try instrument("staff-dx.yaml")
         let staffOutcome = try store.importResponses(ResponseImportRequest(

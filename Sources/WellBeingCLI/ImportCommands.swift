@@ -8,8 +8,9 @@ import WellBeingStore
 /// `wellbeing import …`: survey responses, KPIs, population margins, reference figures.
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Import a survey CSV, KPI values, population margins, sample sizes or reference figures.",
-        subcommands: [ImportResponses.self, ImportKPIs.self, ImportPopulation.self, ImportSample.self, ImportReference.self])
+        abstract: "Import a survey CSV, KPI values, population margins, sample sizes, reference figures or district boundaries.",
+        subcommands: [ImportResponses.self, ImportKPIs.self, ImportPopulation.self, ImportSample.self, ImportReference.self,
+                      ImportBoundaries.self])
 }
 
 struct ImportResponses: ParsableCommand {
@@ -370,6 +371,58 @@ struct ImportReference: ParsableCommand {
                                                     encoding: options.encoding, sheet: options.sheet, replace: options.replace)
             Console.say(Message(.importedReference, ["count": "\(outcome.rowCount)", "file": outcome.fileName,
                                                      "batch": "\(outcome.batchID)"]))
+        }
+    }
+}
+
+struct ImportBoundaries: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "boundaries",
+        abstract: "Import district boundaries (GeoJSON) for the report's maps and GeoJSON output.",
+        discussion: """
+            The file is a GeoJSON FeatureCollection of Polygon and MultiPolygon features in WGS 84 longitude/latitude
+            (convert a shapefile with: ogr2ogr -f GeoJSON -t_srs EPSG:4326 out.geojson in.shp). --key names the
+            property that holds the district, or, with --mapping, the area that a CSV area,district maps to a
+            district; several features may belong to one district. Every problem is listed with its feature
+            before anything is written. Files over 100 MB are refused.
+
+            Examples:
+              wellbeing import boundaries districts.geojson --key 地区 --credit "出典: 〇〇市 地区境界"
+              wellbeing import boundaries r2ka27100.geojson --key S_NAME --mapping areas.csv --credit "出典: e-Stat 国勢調査 小地域境界（令和2年）"
+            """)
+
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var languageOption: LanguageOption
+    @Argument(help: ArgumentHelp("The GeoJSON file.", valueName: "file")) var file: String
+    @Option(help: ArgumentHelp("The feature property that names the district (or, with --mapping, the area).", valueName: "property"))
+    var key: String
+    @Option(help: ArgumentHelp("A CSV with columns area,district: which district each area (the --key value) belongs to.",
+                               valueName: "file"))
+    var mapping: String?
+    @Option(help: ArgumentHelp("Where the boundaries come from, printed under every map.", valueName: "text"))
+    var credit: String?
+    @Option(help: ArgumentHelp("The survey the boundaries belong to (needed only when the store holds several).", valueName: "id"))
+    var survey: String?
+    @Flag(help: "Replace the boundaries imported earlier.")
+    var replace = false
+
+    func run() throws {
+        try reportingFailures {
+            let store = try storeOptions.openExistingForWriting()
+            let survey = try store.resolveSurvey(self.survey)
+            let instrument = try store.instrument(for: survey).instrument
+            let boundaryFile = try BoundaryFile.read(path: file, key: key, mappingPath: mapping, credit: credit, instrument: instrument)
+            let outcome = try store.importBoundaries(boundaryFile, key: key, survey: survey, replace: replace)
+            Console.say(Message(.importedBoundaries, ["count": "\(outcome.areaCount)", "districts": "\(outcome.districtCount)",
+                                                      "file": outcome.fileName, "batch": "\(outcome.batchID)"]))
+            if !outcome.districtsWithoutArea.isEmpty {
+                Console.say(Message(.boundariesWithoutDistricts, ["count": "\(outcome.districtsWithoutArea.count)",
+                                                                  "list": outcome.districtsWithoutArea.map(\.rawValue).joined(separator: ", ")]))
+            }
+            if !outcome.unusedMappingAreas.isEmpty {
+                let shown = outcome.unusedMappingAreas.prefix(12).joined(separator: ", ") + (outcome.unusedMappingAreas.count > 12 ? ", …" : "")
+                Console.say(Message(.boundariesUnusedAreas, ["count": "\(outcome.unusedMappingAreas.count)", "list": shown]))
+            }
         }
     }
 }

@@ -46,6 +46,8 @@ struct StoreOptions: ParsableArguments {
 /// How results are printed.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table, csv, json, xlsx
+    /// District boundaries with the estimates as properties (`indicators` only).
+    case geojson
 }
 
 extension TextEncoding: ExpressibleByArgument {

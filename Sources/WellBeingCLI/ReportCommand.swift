@@ -26,6 +26,9 @@ struct Report: ParsableCommand {
     @Option(help: "html, md, both, xlsx (every table as one Excel workbook) or all.") var format: ReportFormat = .both
     @Option(help: ArgumentHelp("The folder to write into.", valueName: "dir")) var out: String = "Reports"
     @Flag(help: "Include free-text answers (e-mail addresses and phone numbers masked).") var comments = false
+    @Option(help: ArgumentHelp("Map these indicators by district too, beside the headline ones (needs imported boundaries).",
+                               valueName: "id,id,…"))
+    var maps: String?
     @OptionGroup var selection: AnalysisSelection
 
     func run() throws {
@@ -38,7 +41,8 @@ struct Report: ParsableCommand {
             let breakdowns = try selection.by.map { [try Breakdown($0)] }
             let written = try ReportJob.write(store: store, survey: selection.survey, period: period, previous: previous,
                                               options: options, language: selection.lang ?? .ja, format: format,
-                                              folder: out, includeComments: comments, breakdowns: breakdowns)
+                                              folder: out, includeComments: comments, breakdowns: breakdowns,
+                                              maps: maps.map { $0.split(separator: ",").map { IndicatorID($0.trimmingCharacters(in: .whitespaces)) } })
             for path in written { Console.say(Message(.wrote, ["path": path])) }
         }
     }
@@ -48,9 +52,11 @@ struct Report: ParsableCommand {
 enum ReportJob {
     static func write(store: SurveyStore, survey requested: String?, period: String, previous: String?,
                       options: AnalysisOptions, language: Language, format: ReportFormat, folder: String,
-                      includeComments: Bool, breakdowns requestedBreakdowns: [Breakdown]? = nil) throws -> [String] {
+                      includeComments: Bool, breakdowns requestedBreakdowns: [Breakdown]? = nil,
+                      maps: [IndicatorID]? = nil) throws -> [String] {
         let (document, input) = try build(store: store, survey: requested, period: period, previous: previous, options: options,
-                                          language: language, includeComments: includeComments, breakdowns: requestedBreakdowns)
+                                          language: language, includeComments: includeComments, breakdowns: requestedBreakdowns,
+                                          maps: maps)
         let baseName = "\(input.results.survey.rawValue)-\(period)" + (language == .ja ? "" : "-\(language.rawValue)")
         return try ReportFiles.write(document, folder: folder, baseName: Self.safeFileName(baseName), format: format,
                                      protecting: SurveyStore.protectedFiles(of: store.path))
@@ -59,7 +65,8 @@ enum ReportJob {
     /// The report's document and the computed input it shows.
     static func build(store: SurveyStore, survey requested: String?, period: String, previous: String?,
                       options: AnalysisOptions, language: Language, includeComments: Bool,
-                      breakdowns requestedBreakdowns: [Breakdown]? = nil) throws -> (ReportDocument, ReportInput) {
+                      breakdowns requestedBreakdowns: [Breakdown]? = nil,
+                      maps: [IndicatorID]? = nil) throws -> (ReportDocument, ReportInput) {
         // By default one section per attribute that the period's answers hold (an optional column may be absent).
         let current = try PeriodAnalysis(store: store, survey: requested, period: period, options: options) { instrument, matrix in
             requestedBreakdowns ?? instrument.respondent.attributes.indices
@@ -79,7 +86,7 @@ enum ReportJob {
         }
         let comments = includeComments
             ? try store.freeText(survey: survey, period: PeriodLabel(period)).map { (group: $0.group, text: $0.text) } : nil
-        let input = ReportInput(
+        var input = ReportInput(
             instrument: current.instrument, instrumentSHA256: try store.instrument(for: survey).sha256,
             results: current.results, previous: earlier?.results, comparison: comparison?.rows,
             comparisonNotes: comparison?.notes ?? [],
@@ -87,11 +94,29 @@ enum ReportJob {
             breakdowns: breakdowns, profiles: SurveyTabulation.profiles(matrix: current.matrix, population: current.population),
             tabulation: SurveyTabulation.items(matrix: current.matrix),
             responseRates: current.results.responseRates)
+        input.boundaries = try store.boundaries(survey: survey)
+        if let maps {
+            try MapRequest.check(maps, results: current.results, instrument: current.instrument, hasBoundaries: input.boundaries != nil)
+            input.mapIndicators = maps
+        }
         return (ReportBuilder(input: input).build(), input)
     }
 
     /// Keeps a file name to letters, digits, '-', '_' and '.'.
     static func safeFileName(_ name: String) -> String {
         String(name.map { $0.isLetter || $0.isNumber || "-_.".contains($0) ? $0 : "_" })
+    }
+}
+
+/// Checks `report --maps`: every indicator has estimates, and boundaries are stored.
+enum MapRequest {
+    static func check(_ indicators: [IndicatorID], results: IndicatorResults, instrument: Instrument, hasBoundaries: Bool) throws {
+        let known = Set(results.estimates.map(\.indicator))
+        if let unknown = indicators.first(where: { !known.contains($0) }) {
+            let list = instrument.indicatorIDs.map(\.rawValue)
+            throw WellBeingError(.usage, Message(.mapsUnknownItem, [
+                "item": unknown.rawValue, "known": list.prefix(30).joined(separator: ", ") + (list.count > 30 ? ", …" : "")]))
+        }
+        if !hasBoundaries { throw WellBeingError(.usage, Message(.mapsNoBoundaries)) }
     }
 }

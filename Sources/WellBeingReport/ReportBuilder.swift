@@ -43,6 +43,10 @@ public struct ReportInput: Sendable {
     public var tabulation: [ItemTabulation]
     /// Drawn, responded and the rate by stratum, when the sample sizes were imported.
     public var responseRates: [ResponseRate]
+    /// The survey's district boundaries, when imported: the report then maps the headline indicators.
+    public var boundaries: DistrictBoundaries?
+    /// Indicators to map besides the headline ones (`report --maps`).
+    public var mapIndicators: [IndicatorID] = []
 
     public init(instrument: Instrument, instrumentSHA256: String, results: IndicatorResults, previous: IndicatorResults?,
                 comparison: [ComparisonRow]?, comparisonNotes: [AnalysisNote], provenance: [ProvenanceEntry],
@@ -135,6 +139,7 @@ public struct ReportBuilder {
         blocks += respondentProfiles()
         blocks += method()
         blocks += headline()
+        blocks += maps()
         blocks += benchmarks()
         blocks += profiles()
         blocks += groupTable()

@@ -25,6 +25,21 @@ enum PostgresSchema {
             "ALTER TABLE freeText ADD COLUMN seq BIGINT NOT NULL DEFAULT 0",
             "ALTER TABLE populationCell ADD COLUMN seq BIGINT NOT NULL DEFAULT 0",
         ]
+        case "006 boundaries": return [
+            "ALTER TABLE batch DROP CONSTRAINT batch_kind_check",
+            "ALTER TABLE batch ADD CONSTRAINT batch_kind_check CHECK (kind IN ('responses', 'kpis', 'population', 'reference', 'sample', 'targets', 'boundaries'))",
+            """
+            CREATE TABLE boundary (
+                batchId BIGINT NOT NULL REFERENCES batch (id) ON DELETE CASCADE, surveyId TEXT NOT NULL, seq BIGINT NOT NULL,
+                groupName TEXT NOT NULL, area TEXT NOT NULL, geometry BYTEA NOT NULL, PRIMARY KEY (batchId, seq))
+            """,
+            "CREATE INDEX boundary_survey ON boundary (surveyId)",
+            """
+            CREATE TABLE boundarySource (
+                batchId BIGINT NOT NULL PRIMARY KEY REFERENCES batch (id) ON DELETE CASCADE, surveyId TEXT NOT NULL UNIQUE,
+                keyProperty TEXT NOT NULL, credit TEXT NOT NULL)
+            """,
+        ]
         default: return []
         }
     }

@@ -64,6 +64,12 @@ enum StoreCopy {
         Table(name: "sampleCell", columns: [("batchId", .integer, false), ("surveyId", .text, false), ("period", .text, false),
                                             ("fields", .text, false), ("cell", .text, false), ("drawn", .integer, false)],
               key: [1, 2, 4], identity: false, chunk: 1000),
+        Table(name: "boundary", columns: [("batchId", .integer, false), ("surveyId", .text, false), ("seq", .integer, false),
+                                          ("groupName", .text, false), ("area", .text, false), ("geometry", .blob, false)],
+              key: [0, 2], identity: false, chunk: 64),
+        Table(name: "boundarySource", columns: [("batchId", .integer, false), ("surveyId", .text, false),
+                                                ("keyProperty", .text, false), ("credit", .text, false)],
+              key: [0], identity: false, chunk: 64),
     ]
 
     /// A value in the column's own kind (SQLite may hand a whole REAL back as an integer).

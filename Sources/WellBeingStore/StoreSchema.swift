@@ -8,6 +8,7 @@ enum StoreSchema {
     /// The migrations of every backend, in order.
     static let identifiers = [
         "001 initial schema", "002 reference figures with an optional sd", "003 sample sizes", "004 explicit row order",
+        "006 boundaries",
     ]
 
     /// Marks an SQLite file as a wellbeing store (`PRAGMA application_id`, "WBST").
@@ -180,6 +181,49 @@ enum StoreSchema {
             try db.execute(sql: "UPDATE freeText SET seq = rowid")
             try db.execute(sql: "ALTER TABLE populationCell ADD COLUMN seq INTEGER NOT NULL DEFAULT 0")
             try db.execute(sql: "UPDATE populationCell SET seq = rowid")
+        }
+        // District boundaries for maps (DESIGN §22): a new batch kind, so the batch table is rebuilt with its CHECK
+        // widened, as in 003. The CHECK also admits 'targets' (the reserved "005 targets" adds that kind), so that
+        // this migration keeps it whichever of the two a store met first.
+        migrator.registerMigration("006 boundaries") { db in
+            try db.create(table: "batch_new") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("kind", .text).notNull()
+                    .check(sql: "kind IN ('responses', 'kpis', 'population', 'reference', 'sample', 'targets', 'boundaries')")
+                t.column("surveyId", .text).notNull()
+                t.column("instrumentId", .integer).references("instrument")
+                t.column("fileName", .text).notNull()
+                t.column("sha256", .text).notNull()
+                t.column("rowCount", .integer).notNull().check { $0 >= 0 }
+                t.column("rejectedCount", .integer).notNull().defaults(to: 0)
+                t.column("periods", .text).notNull()
+                t.column("encoding", .text).notNull()
+                t.column("options", .text).notNull().defaults(to: "")
+                t.column("importedAt", .text).notNull()
+                t.column("toolVersion", .text).notNull()
+            }
+            try db.execute(sql: "INSERT INTO batch_new SELECT id, kind, surveyId, instrumentId, fileName, sha256, rowCount, "
+                + "rejectedCount, periods, encoding, options, importedAt, toolVersion FROM batch")
+            try db.drop(table: "batch")
+            try db.rename(table: "batch_new", to: "batch")
+            try db.create(index: "batch_file", on: "batch", columns: ["kind", "surveyId", "sha256"], unique: true)
+            // One row per feature of the imported file, its geometry as `BoundaryGeometry` encodes it.
+            try db.create(table: "boundary") { t in
+                t.column("batchId", .integer).notNull().references("batch", onDelete: .cascade)
+                t.column("surveyId", .text).notNull()
+                t.column("seq", .integer).notNull()
+                t.column("groupName", .text).notNull()
+                t.column("area", .text).notNull()
+                t.column("geometry", .blob).notNull()
+                t.primaryKey(["batchId", "seq"])
+            }
+            try db.create(index: "boundary_survey", on: "boundary", columns: ["surveyId"])
+            try db.create(table: "boundarySource") { t in
+                t.column("batchId", .integer).notNull().primaryKey().references("batch", onDelete: .cascade)
+                t.column("surveyId", .text).notNull().unique()
+                t.column("keyProperty", .text).notNull()
+                t.column("credit", .text).notNull()
+            }
         }
         return migrator
     }

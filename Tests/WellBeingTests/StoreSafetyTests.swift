@@ -66,7 +66,8 @@ import WellBeingIngest
 /// open with the current version, migrate, and keep every batch readable. Add a file here with each new
 /// migration.
 @Suite struct SchemaHistoryTests {
-    static let shippedSchemas = ["schema-001.sqlite", "schema-002.sqlite", "schema-003.sqlite", "schema-004.sqlite"]
+    static let shippedSchemas = ["schema-001.sqlite", "schema-002.sqlite", "schema-003.sqlite", "schema-004.sqlite",
+                                  "schema-006.sqlite"]
 
     @Test(arguments: shippedSchemas)
     func anEarlierStoreOpensAndKeepsItsData(_ name: String) throws {

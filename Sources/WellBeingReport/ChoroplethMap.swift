@@ -1,0 +1,385 @@
+import Foundation
+import WellBeingAnalysis
+import WellBeingCore
+
+/// A district choropleth of one indicator's means, as SVG (DESIGN §22).
+///
+/// - Projection: equirectangular with longitude scaled by cos(mean latitude), fitted to the map's box (exact
+///   enough for a city: the error across 30 km is under 0.1 %).
+/// - Paths are simplified to what the page shows (Douglas–Peucker at half a pixel) and rounded to 0.1 px, so
+///   the same boundaries give the same bytes; each district is one `<path data-group="…" data-value="…">`,
+///   its `fill` the colour of its class.
+/// - Classes are fixed per answer scale, not fitted to the data, so maps of different years compare: breaks at
+///   50, 55, 60, 65 and 70 % of the scale's range (0–10: 5, 5.5, 6, 6.5, 7; 1–5: 3, 3.2, 3.4, 3.6, 3.8).
+/// - Colours: ColorBrewer's 6-class YlGnBu, a sequential scheme marked safe for colour-blind readers and for
+///   print (Brewer, colorbrewer2.org); unstable estimates (n < 30) are hatched over their colour; withheld
+///   districts are grey with the reason, and nothing of their figures is in the SVG (no value, no n).
+/// - Labels sit at each district's pole of inaccessibility (the inner point farthest from its edge); a label
+///   that would overlap another or leave the map is left out (the chart and table beside name every district).
+public struct ChoroplethMap: Sendable {
+    /// What one district shows.
+    public enum Shade: Sendable, Hashable {
+        /// A mean, its class, and whether it is unstable (hatched).
+        case value(mean: Double, classIndex: Int, unstable: Bool)
+        /// Withheld, with the reason shown in the legend and the path's title.
+        case withheld(reason: String)
+        /// Nobody answered (or the district has no estimate).
+        case noAnswers
+    }
+
+    /// The words a map prints, in the report's language.
+    public struct Wording: Sendable {
+        public var legendTitle: String
+        public var unstable: String
+        public var withheld: String
+        public var noAnswers: String
+        public var credit: String
+
+        public init(legendTitle: String, unstable: String, withheld: String, noAnswers: String, credit: String) {
+            self.legendTitle = legendTitle
+            self.unstable = unstable
+            self.withheld = withheld
+            self.noAnswers = noAnswers
+            self.credit = credit
+        }
+    }
+
+    /// ColorBrewer YlGnBu, 6 classes (light = low, dark = high).
+    public static let palette = ["#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494"]
+    public static let withheldFill = "#b0b0b0"
+    public static let noAnswersFill = "#ffffff"
+
+    /// The fixed class breaks of a scale from `minimum` to `maximum`: 50, 55, 60, 65 and 70 % of its range.
+    public static func breaks(minimum: Int, maximum: Int) -> [Double] {
+        let span = Double(maximum - minimum)
+        return [0.5, 0.55, 0.6, 0.65, 0.7].map { ((Double(minimum) + span * $0) * 100).rounded() / 100 }
+    }
+
+    /// The class of `mean`: 0 below the first break, … 5 at or above the last.
+    public static func classIndex(of mean: Double, breaks: [Double]) -> Int {
+        breaks.firstIndex { mean < $0 } ?? breaks.count
+    }
+
+    /// A class as its range of means: `< 5.00`, `6.00–6.50`, `≥ 7.00`.
+    public static func classLabel(_ index: Int, breaks: [Double]) -> String {
+        if index == 0 { return "< \(ReportText.number(breaks[0], 2))" }
+        if index >= breaks.count { return "≥ \(ReportText.number(breaks[breaks.count - 1], 2))" }
+        return "\(ReportText.number(breaks[index - 1], 2))–\(ReportText.number(breaks[index], 2))"
+    }
+
+    /// The shade of an estimate: withheld (with `withheldReason`), no answers, or its class.
+    public static func shade(of estimate: IndicatorEstimate?, breaks: [Double], withheldReason: (IndicatorEstimate) -> String) -> Shade {
+        guard let estimate else { return .noAnswers }
+        if estimate.suppressed { return .withheld(reason: withheldReason(estimate)) }
+        guard let mean = estimate.mean else { return .noAnswers }
+        return .value(mean: mean, classIndex: classIndex(of: mean, breaks: breaks), unstable: estimate.unstable)
+    }
+
+    /// The SVG of a map of `boundaries`, each district shaded by `shades` (districts without a shade: no answers);
+    /// the districts' paths are grouped in `<g data-indicator="…">`.
+    public static func svg(id: String, indicator: IndicatorID, title: String, description: String, boundaries: DistrictBoundaries,
+                           shades: [GroupName: Shade], breaks: [Double], wording: Wording,
+                           width: Double = 480, mapHeight: Double = 400) -> String {
+        let projection = Projection(boundaries: boundaries, width: width, height: mapHeight, padding: 8)
+        let districts = boundaries.districts
+        var svg = """
+            <defs><pattern id="\(id)-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">\
+            <line x1="0" y1="0" x2="0" y2="6" stroke="#222" stroke-width="1.2" stroke-opacity="0.6"/></pattern></defs>
+
+            """
+        svg += "<g data-indicator=\"\(escapeMarkup(indicator.rawValue))\">\n"
+        var hatches = ""
+        var labelTargets: [(name: String, point: Point, area: Double)] = []
+        for district in districts {
+            let polygons = boundaries.areas.filter { $0.district == district }.flatMap(\.polygons)
+            let rings = Self.simplified(polygons.map { polygon in polygon.map { ring in ring.map(projection.project) } })
+            let path = Self.pathData(rings)
+            let shade = shades[district] ?? .noAnswers
+            let fill: String, value: String, tooltip: String
+            switch shade {
+            case let .value(mean, classIndex, unstable):
+                fill = palette[classIndex]
+                value = ReportText.number(mean, 2)
+                tooltip = "\(district.rawValue): \(value)" + (unstable ? " (\(wording.unstable))" : "")
+                if unstable {
+                    hatches += "<path d=\"\(path)\" fill=\"url(#\(id)-hatch)\" fill-rule=\"evenodd\" stroke=\"none\" pointer-events=\"none\"/>\n"
+                }
+            case let .withheld(reason):
+                fill = withheldFill
+                value = "withheld"
+                tooltip = "\(district.rawValue): \(reason)"
+            case .noAnswers:
+                fill = noAnswersFill
+                value = "none"
+                tooltip = "\(district.rawValue): \(wording.noAnswers)"
+            }
+            svg += "<path data-group=\"\(escapeMarkup(district.rawValue))\" data-value=\"\(value)\" d=\"\(path)\" fill=\"\(fill)\" "
+                + "fill-rule=\"evenodd\" stroke=\"#555\" stroke-width=\"0.8\" stroke-linejoin=\"round\">"
+                + "<title>\(escapeMarkup(tooltip))</title></path>\n"
+            if let largest = rings.max(by: { Self.area($0.first ?? []) < Self.area($1.first ?? []) }) {
+                labelTargets.append((district.rawValue, PoleOfInaccessibility.find(largest), Self.area(largest.first ?? [])))
+            }
+        }
+        svg += "</g>\n" + hatches
+        svg += Self.labels(labelTargets, width: width, height: projection.usedHeight)
+        let (legend, bottom) = Self.legend(top: projection.usedHeight + 8, width: width, breaks: breaks, shades: shades,
+                                           wording: wording, id: id)
+        return ChartDrawing.open(width: width, height: bottom + 6, id: id, title: title, description: description)
+            + svg + legend + "</svg>\n"
+    }
+
+    // MARK: Geometry
+
+    struct Point: Hashable {
+        var x: Double
+        var y: Double
+    }
+
+    /// Equirectangular, longitude scaled by cos(mean latitude), fitted into width × height with a padding.
+    struct Projection {
+        var minLongitude = 0.0, maxLatitude = 0.0, cosine = 1.0, scale = 1.0, offsetX = 0.0, offsetY = 0.0
+        var usedHeight: Double
+
+        init(boundaries: DistrictBoundaries, width: Double, height: Double, padding: Double) {
+            var minLon = Double.infinity, maxLon = -Double.infinity, minLat = Double.infinity, maxLat = -Double.infinity
+            for area in boundaries.areas {
+                for polygon in area.polygons {
+                    for position in polygon.first ?? [] {
+                        minLon = min(minLon, position.longitude)
+                        maxLon = max(maxLon, position.longitude)
+                        minLat = min(minLat, position.latitude)
+                        maxLat = max(maxLat, position.latitude)
+                    }
+                }
+            }
+            guard minLon.isFinite else {
+                usedHeight = height
+                return
+            }
+            cosine = cos((minLat + maxLat) / 2 * .pi / 180)
+            let spanX = max((maxLon - minLon) * cosine, 1e-9), spanY = max(maxLat - minLat, 1e-9)
+            scale = min((width - 2 * padding) / spanX, (height - 2 * padding) / spanY)
+            minLongitude = minLon
+            maxLatitude = maxLat
+            usedHeight = (spanY * scale + 2 * padding).rounded(.up)
+            offsetX = (width - spanX * scale) / 2
+            offsetY = padding
+        }
+
+        func project(_ position: DistrictBoundaries.Position) -> Point {
+            Point(x: offsetX + (position.longitude - minLongitude) * cosine * scale,
+                  y: offsetY + (maxLatitude - position.latitude) * scale)
+        }
+    }
+
+    /// Rings in pixels simplified to half a pixel (without their repeated last point); rings that shrink below
+    /// three points at that tolerance are left out (they would not show), unless that leaves a district nothing,
+    /// when its outer rings stay as they are.
+    static func simplified(_ polygons: [[[Point]]]) -> [[[Point]]] {
+        let result = polygons.map { polygon in polygon.map { simplifyRing($0, tolerance: 0.5) }.filter { $0.count >= 3 } }
+            .filter { !$0.isEmpty }
+        if !result.isEmpty { return result }
+        return polygons.compactMap { polygon in polygon.first.map { [Array($0.dropLast())] } }.filter { $0[0].count >= 3 }
+    }
+
+    /// SVG path data of simplified rings, each closed, coordinates rounded to 0.1 px.
+    static func pathData(_ polygons: [[[Point]]]) -> String {
+        polygons.flatMap { $0 }.map { ring in
+            "M" + ring.map { "\(ChartDrawing.f($0.x)) \(ChartDrawing.f($0.y))" }.joined(separator: "L") + "Z"
+        }.joined()
+    }
+
+    /// A closed ring (first = last) simplified with Douglas–Peucker, split at the point farthest from the
+    /// first so that both halves have distinct ends; returned without the repeated last point.
+    static func simplifyRing(_ ring: [Point], tolerance: Double) -> [Point] {
+        var points = ring
+        if points.count > 1, points.first == points.last { points.removeLast() }
+        guard points.count > 3 else { return points }
+        let first = points[0]
+        var farthest = 1, distance = -1.0
+        for index in 1..<points.count {
+            let d = hypot(points[index].x - first.x, points[index].y - first.y)
+            if d > distance { (farthest, distance) = (index, d) }
+        }
+        let head = douglasPeucker(Array(points[0...farthest]), tolerance: tolerance)
+        let tail = douglasPeucker(Array(points[farthest...]) + [first], tolerance: tolerance)
+        return head + tail.dropFirst().dropLast()
+    }
+
+    static func douglasPeucker(_ points: [Point], tolerance: Double) -> [Point] {
+        guard points.count > 2 else { return points }
+        var keep = [Bool](repeating: false, count: points.count)
+        keep[0] = true
+        keep[points.count - 1] = true
+        var stack = [(0, points.count - 1)]
+        while let (start, end) = stack.popLast() {
+            guard end > start + 1 else { continue }
+            var worst = start, worstDistance = 0.0
+            for index in (start + 1)..<end {
+                let d = segmentDistance(points[index], points[start], points[end])
+                if d > worstDistance { (worst, worstDistance) = (index, d) }
+            }
+            if worstDistance > tolerance {
+                keep[worst] = true
+                stack.append((start, worst))
+                stack.append((worst, end))
+            }
+        }
+        return points.indices.filter { keep[$0] }.map { points[$0] }
+    }
+
+    static func segmentDistance(_ p: Point, _ a: Point, _ b: Point) -> Double {
+        let dx = b.x - a.x, dy = b.y - a.y
+        let lengthSquared = dx * dx + dy * dy
+        guard lengthSquared > 0 else { return hypot(p.x - a.x, p.y - a.y) }
+        let t = max(0, min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / lengthSquared))
+        return hypot(p.x - (a.x + t * dx), p.y - (a.y + t * dy))
+    }
+
+    /// The absolute area of a ring (shoelace).
+    static func area(_ ring: [Point]) -> Double {
+        guard ring.count > 2 else { return 0 }
+        var sum = 0.0
+        for index in ring.indices {
+            let a = ring[index], b = ring[(index + 1) % ring.count]
+            sum += a.x * b.y - b.x * a.y
+        }
+        return abs(sum) / 2
+    }
+
+    // MARK: Labels and legend
+
+    /// Names at their poles of inaccessibility, largest district first; one that would overlap a placed name or
+    /// leave the map moves a line up or down, else is left out.
+    static func labels(_ targets: [(name: String, point: Point, area: Double)], width: Double, height: Double) -> String {
+        var placed: [(x0: Double, y0: Double, x1: Double, y1: Double)] = []
+        var svg = "<g font-size=\"11\" text-anchor=\"middle\" fill=\"#111\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\" "
+            + "stroke-linejoin=\"round\" pointer-events=\"none\">\n"
+        for target in targets.sorted(by: { ($0.area, $1.name) > ($1.area, $0.name) }) {
+            let textWidth = target.name.unicodeScalars.reduce(0.0) { $0 + ($1.value > 0x2E80 ? 11 : 6.2) }
+            for dy in [0.0, -12, 12] {
+                let x = target.point.x, y = target.point.y + dy
+                let box = (x0: x - textWidth / 2 - 1, y0: y - 10, x1: x + textWidth / 2 + 1, y1: y + 3)
+                guard box.x0 >= 0, box.x1 <= width, box.y0 >= 0, box.y1 <= height,
+                      !placed.contains(where: { $0.x0 < box.x1 && box.x0 < $0.x1 && $0.y0 < box.y1 && box.y0 < $0.y1 }) else { continue }
+                placed.append(box)
+                svg += "<text x=\"\(ChartDrawing.f(x))\" y=\"\(ChartDrawing.f(y))\">\(escapeMarkup(target.name))</text>\n"
+                break
+            }
+        }
+        return svg + "</g>\n"
+    }
+
+    /// The legend under the map: the classes, the marks this map uses, and the credit line; and its bottom.
+    static func legend(top: Double, width: Double, breaks: [Double], shades: [GroupName: Shade], wording: Wording,
+                       id: String) -> (String, Double) {
+        var svg = ChartDrawing.text(8, top + 10, wording.legendTitle, size: 11, weight: "bold")
+        let swatch = 14.0, step = (width - 16) / Double(palette.count)
+        for (index, colour) in palette.enumerated() {
+            let x = 8 + step * Double(index)
+            let label = classLabel(index, breaks: breaks)
+            svg += "<rect x=\"\(ChartDrawing.f(x))\" y=\"\(ChartDrawing.f(top + 16))\" width=\"\(swatch)\" height=\"\(swatch)\" "
+                + "fill=\"\(colour)\" stroke=\"#555\" stroke-width=\"0.6\"/>\n"
+            svg += ChartDrawing.text(x + swatch + 3, top + 27, label, size: 10)
+        }
+        // The marks that appear on this map: unstable (hatched), withheld (grey, with the reasons), no answers.
+        var x = 8.0
+        let y = top + 40
+        var extras: [(fill: String, hatched: Bool, text: String)] = []
+        let values = Array(shades.values)
+        if values.contains(where: { if case .value(_, _, true) = $0 { true } else { false } }) {
+            extras.append((palette[2], true, wording.unstable))
+        }
+        let reasons = Set(values.compactMap { if case let .withheld(reason) = $0 { reason } else { nil } }).sorted()
+        for reason in reasons { extras.append((withheldFill, false, reason)) }
+        if values.contains(.noAnswers) { extras.append((noAnswersFill, false, wording.noAnswers)) }
+        var row = 0.0
+        for extra in extras {
+            let textWidth = extra.text.unicodeScalars.reduce(0.0) { $0 + ($1.value > 0x2E80 ? 10 : 5.6) }
+            if x > 8, x + swatch + 4 + textWidth > width - 4 {
+                x = 8
+                row += 18
+            }
+            let rect = "x=\"\(ChartDrawing.f(x))\" y=\"\(ChartDrawing.f(y + row))\" width=\"\(swatch)\" height=\"\(swatch)\""
+            svg += "<rect \(rect) fill=\"\(extra.fill)\" stroke=\"#555\" stroke-width=\"0.6\"/>\n"
+            if extra.hatched { svg += "<rect \(rect) fill=\"url(#\(id)-hatch)\" stroke=\"none\"/>\n" }
+            svg += ChartDrawing.text(x + swatch + 3, y + row + 11, extra.text, size: 10)
+            x += swatch + 16 + textWidth
+        }
+        let creditY = y + row + (extras.isEmpty ? 4 : 30)
+        svg += ChartDrawing.text(8, creditY, wording.credit, size: 9)
+        return (svg, creditY)
+    }
+}
+
+/// The pole of inaccessibility of a polygon: the inner point farthest from its edge, where a label reads best
+/// (Mapbox's polylabel: a quadtree search to a precision of one pixel).
+enum PoleOfInaccessibility {
+    typealias Point = ChoroplethMap.Point
+
+    static func find(_ polygon: [[Point]], precision: Double = 1) -> Point {
+        guard let outer = polygon.first, outer.count >= 3 else { return polygon.first?.first ?? Point(x: 0, y: 0) }
+        let xs = outer.map(\.x), ys = outer.map(\.y)
+        let minX = xs.min()!, maxX = xs.max()!, minY = ys.min()!, maxY = ys.max()!
+        let cellSize = min(maxX - minX, maxY - minY)
+        if cellSize <= 0 { return Point(x: minX, y: minY) }
+        struct Cell { var x, y, half, distance, potential: Double }
+        func cell(_ x: Double, _ y: Double, _ half: Double) -> Cell {
+            let d = signedDistance(Point(x: x, y: y), polygon)
+            return Cell(x: x, y: y, half: half, distance: d, potential: d + half * 2.0.squareRoot())
+        }
+        var queue: [Cell] = []
+        var x = minX
+        while x < maxX {
+            var y = minY
+            while y < maxY {
+                queue.append(cell(x + cellSize / 2, y + cellSize / 2, cellSize / 2))
+                y += cellSize
+            }
+            x += cellSize
+        }
+        let centroid = centroidCell(outer)
+        var best = cell(centroid.x, centroid.y, 0)
+        let boxCentre = cell(minX + (maxX - minX) / 2, minY + (maxY - minY) / 2, 0)
+        if boxCentre.distance > best.distance { best = boxCentre }
+        var iterations = 0
+        while !queue.isEmpty, iterations < 10_000 {
+            iterations += 1
+            let index = queue.indices.max { queue[$0].potential < queue[$1].potential }!
+            let current = queue.remove(at: index)
+            if current.distance > best.distance { best = current }
+            if current.potential - best.distance <= precision { continue }
+            let h = current.half / 2
+            for (dx, dy) in [(-h, -h), (h, -h), (-h, h), (h, h)] { queue.append(cell(current.x + dx, current.y + dy, h)) }
+        }
+        return Point(x: best.x, y: best.y)
+    }
+
+    static func centroidCell(_ ring: [Point]) -> Point {
+        var area = 0.0, x = 0.0, y = 0.0
+        for index in ring.indices {
+            let a = ring[index], b = ring[(index + 1) % ring.count]
+            let f = a.x * b.y - b.x * a.y
+            x += (a.x + b.x) * f
+            y += (a.y + b.y) * f
+            area += f * 3
+        }
+        return area == 0 ? ring[0] : Point(x: x / area, y: y / area)
+    }
+
+    /// Distance to the nearest edge, positive inside (even–odd over all rings), negative outside.
+    static func signedDistance(_ point: Point, _ polygon: [[Point]]) -> Double {
+        var inside = false
+        var nearest = Double.infinity
+        for ring in polygon {
+            var j = ring.count - 1
+            for i in ring.indices {
+                let a = ring[i], b = ring[j]
+                if (a.y > point.y) != (b.y > point.y), point.x < (b.x - a.x) * (point.y - a.y) / (b.y - a.y) + a.x { inside.toggle() }
+                nearest = min(nearest, ChoroplethMap.segmentDistance(point, a, b))
+                j = i
+            }
+        }
+        return (inside ? 1 : -1) * nearest
+    }
+}
