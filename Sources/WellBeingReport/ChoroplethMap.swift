@@ -88,7 +88,7 @@ public struct ChoroplethMap: Sendable {
 
             """
         svg += "<g data-indicator=\"\(escapeMarkup(indicator.rawValue))\">\n"
-        var hatches = ""
+        var hatches = "", outlines = ""
         var labelTargets: [(name: String, point: Point, area: Double)] = []
         for district in districts {
             let polygons = boundaries.areas.filter { $0.district == district }.flatMap(\.polygons)
@@ -113,14 +113,18 @@ public struct ChoroplethMap: Sendable {
                 value = "none"
                 tooltip = "\(district.rawValue): \(wording.noAnswers)"
             }
+            // Stroked in its own colour, so that seams between a district's areas (町丁 of one 地区) do not show;
+            // its outline is drawn once all districts are filled.
             svg += "<path data-group=\"\(escapeMarkup(district.rawValue))\" data-value=\"\(value)\" d=\"\(path)\" fill=\"\(fill)\" "
-                + "fill-rule=\"evenodd\" stroke=\"#555\" stroke-width=\"0.8\" stroke-linejoin=\"round\">"
+                + "fill-rule=\"evenodd\" stroke=\"\(fill)\" stroke-width=\"0.6\" stroke-linejoin=\"round\">"
                 + "<title>\(escapeMarkup(tooltip))</title></path>\n"
+            outlines += Self.outlineData(of: polygons, projection: projection)
             if let largest = rings.max(by: { Self.area($0.first ?? []) < Self.area($1.first ?? []) }) {
                 labelTargets.append((district.rawValue, PoleOfInaccessibility.find(largest), Self.area(largest.first ?? [])))
             }
         }
         svg += "</g>\n" + hatches
+        svg += "<path d=\"\(outlines)\" fill=\"none\" stroke=\"#555\" stroke-width=\"0.8\" stroke-linejoin=\"round\" pointer-events=\"none\"/>\n"
         svg += Self.labels(labelTargets, width: width, height: projection.usedHeight)
         let (legend, bottom) = Self.legend(top: projection.usedHeight + 8, width: width, breaks: breaks, shades: shades,
                                            wording: wording, id: id)
@@ -187,6 +191,66 @@ public struct ChoroplethMap: Sendable {
         polygons.flatMap { $0 }.map { ring in
             "M" + ring.map { "\(ChartDrawing.f($0.x)) \(ChartDrawing.f($0.y))" }.joined(separator: "L") + "Z"
         }.joined()
+    }
+
+    /// A position on the stored grid (1e-7 degree), so that an edge two areas share matches exactly.
+    struct Vertex: Hashable, Comparable {
+        var x: Int64
+        var y: Int64
+
+        init(_ position: DistrictBoundaries.Position) {
+            x = Int64((position.longitude * 1e7).rounded())
+            y = Int64((position.latitude * 1e7).rounded())
+        }
+
+        static func < (a: Vertex, b: Vertex) -> Bool { (a.x, a.y) < (b.x, b.y) }
+
+        var position: DistrictBoundaries.Position { .init(longitude: Double(x) / 1e7, latitude: Double(y) / 1e7) }
+    }
+
+    /// Path data of a district's outline: the edges of its rings that no other of its rings shares (an edge
+    /// between two of its areas appears twice), chained into lines and simplified to half a pixel.
+    static func outlineData(of polygons: [DistrictBoundaries.Polygon], projection: Projection) -> String {
+        struct Edge: Hashable { var a: Vertex, b: Vertex }
+        var counts: [Edge: Int] = [:]
+        var order: [Edge] = []
+        for ring in polygons.flatMap({ $0 }) {
+            for index in ring.indices.dropLast() {
+                let a = Vertex(ring[index]), b = Vertex(ring[index + 1])
+                if a == b { continue }
+                let edge = a < b ? Edge(a: a, b: b) : Edge(a: b, b: a)
+                if counts[edge] == nil { order.append(edge) }
+                counts[edge, default: 0] += 1
+            }
+        }
+        var adjacency: [Vertex: [Vertex]] = [:]
+        for edge in order where counts[edge]! % 2 == 1 {
+            adjacency[edge.a, default: []].append(edge.b)
+            adjacency[edge.b, default: []].append(edge.a)
+        }
+        // Lines start at their ends first (odd degree), then around closed loops, in a fixed order.
+        let starts = adjacency.keys.sorted { (adjacency[$0]!.count % 2, $1) > (adjacency[$1]!.count % 2, $0) }
+        var data = ""
+        for start in starts {
+            while let first = adjacency[start]?.last {
+                var line = [start]
+                var current = start, next = first
+                while true {
+                    adjacency[current]!.removeLast()
+                    if let back = adjacency[next]!.lastIndex(of: current) { adjacency[next]!.remove(at: back) }
+                    line.append(next)
+                    current = next
+                    guard let following = adjacency[current]?.last else { break }
+                    next = following
+                }
+                let points = line.map { projection.project($0.position) }
+                let closed = line.first == line.last
+                let simplified = closed ? simplifyRing(points, tolerance: 0.5) : douglasPeucker(points, tolerance: 0.5)
+                guard simplified.count >= 2 else { continue }
+                data += "M" + simplified.map { "\(ChartDrawing.f($0.x)) \(ChartDrawing.f($0.y))" }.joined(separator: "L") + (closed ? "Z" : "")
+            }
+        }
+        return data
     }
 
     /// A closed ring (first = last) simplified with Douglas–Peucker, split at the point farthest from the

@@ -186,27 +186,7 @@ enum StoreSchema {
         // widened, as in 003. The CHECK also admits 'targets' (the reserved "005 targets" adds that kind), so that
         // this migration keeps it whichever of the two a store met first.
         migrator.registerMigration("006 boundaries") { db in
-            try db.create(table: "batch_new") { t in
-                t.autoIncrementedPrimaryKey("id")
-                t.column("kind", .text).notNull()
-                    .check(sql: "kind IN ('responses', 'kpis', 'population', 'reference', 'sample', 'targets', 'boundaries')")
-                t.column("surveyId", .text).notNull()
-                t.column("instrumentId", .integer).references("instrument")
-                t.column("fileName", .text).notNull()
-                t.column("sha256", .text).notNull()
-                t.column("rowCount", .integer).notNull().check { $0 >= 0 }
-                t.column("rejectedCount", .integer).notNull().defaults(to: 0)
-                t.column("periods", .text).notNull()
-                t.column("encoding", .text).notNull()
-                t.column("options", .text).notNull().defaults(to: "")
-                t.column("importedAt", .text).notNull()
-                t.column("toolVersion", .text).notNull()
-            }
-            try db.execute(sql: "INSERT INTO batch_new SELECT id, kind, surveyId, instrumentId, fileName, sha256, rowCount, "
-                + "rejectedCount, periods, encoding, options, importedAt, toolVersion FROM batch")
-            try db.drop(table: "batch")
-            try db.rename(table: "batch_new", to: "batch")
-            try db.create(index: "batch_file", on: "batch", columns: ["kind", "surveyId", "sha256"], unique: true)
+            try widenBatchKinds(db, to: ["responses", "kpis", "population", "reference", "sample", "targets", "boundaries"])
             // One row per feature of the imported file, its geometry as `BoundaryGeometry` encodes it.
             try db.create(table: "boundary") { t in
                 t.column("batchId", .integer).notNull().references("batch", onDelete: .cascade)
@@ -226,5 +206,31 @@ enum StoreSchema {
             }
         }
         return migrator
+    }
+
+    /// Rebuilds the batch table with its `kind` CHECK admitting `kinds` (SQLite cannot alter a CHECK; its children
+    /// keep their rows, as in 003), for a migration that adds a kind of batch.
+    static func widenBatchKinds(_ db: Database, to kinds: [String]) throws {
+        try db.create(table: "batch_new") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("kind", .text).notNull()
+                .check(sql: "kind IN (" + kinds.map { "'\($0)'" }.joined(separator: ", ") + ")")
+            t.column("surveyId", .text).notNull()
+            t.column("instrumentId", .integer).references("instrument")
+            t.column("fileName", .text).notNull()
+            t.column("sha256", .text).notNull()
+            t.column("rowCount", .integer).notNull().check { $0 >= 0 }
+            t.column("rejectedCount", .integer).notNull().defaults(to: 0)
+            t.column("periods", .text).notNull()
+            t.column("encoding", .text).notNull()
+            t.column("options", .text).notNull().defaults(to: "")
+            t.column("importedAt", .text).notNull()
+            t.column("toolVersion", .text).notNull()
+        }
+        try db.execute(sql: "INSERT INTO batch_new SELECT id, kind, surveyId, instrumentId, fileName, sha256, rowCount, "
+            + "rejectedCount, periods, encoding, options, importedAt, toolVersion FROM batch")
+        try db.drop(table: "batch")
+        try db.rename(table: "batch_new", to: "batch")
+        try db.create(index: "batch_file", on: "batch", columns: ["kind", "surveyId", "sha256"], unique: true)
     }
 }

@@ -37,6 +37,22 @@ import Testing
         #expect(!ChoroplethMap.pathData(ChoroplethMap.simplified(tiny)).isEmpty)
     }
 
+    @Test func aDistrictsOutlineLeavesOutTheSeamsBetweenItsAreas() {
+        let square = { (lon: Double) -> DistrictBoundaries.Polygon in
+            [[(0.0, 0.0), (0.01, 0.0), (0.01, 0.01), (0.0, 0.01), (0.0, 0.0)].map {
+                DistrictBoundaries.Position(longitude: lon + $0.0, latitude: 35.3 + $0.1)
+            }]
+        }
+        let boundaries = DistrictBoundaries(areas: [.init(district: GroupName("東区"), name: "一丁目", polygons: [square(139.50)]),
+                                                    .init(district: GroupName("東区"), name: "二丁目", polygons: [square(139.51)])],
+                                            credit: "")
+        let projection = ChoroplethMap.Projection(boundaries: boundaries, width: 480, height: 400, padding: 8)
+        let outline = ChoroplethMap.outlineData(of: boundaries.areas.flatMap(\.polygons), projection: projection)
+        // One closed loop round both squares, its corners only (the shared edge and the collinear points gone).
+        #expect(outline.filter { $0 == "M" }.count == 1 && outline.hasSuffix("Z"))
+        #expect(outline.filter { $0 == "L" }.count == 3, "\(outline)")
+    }
+
     static func boundaries() -> DistrictBoundaries {
         func square(_ lon: Double, _ lat: Double) -> DistrictBoundaries.Polygon {
             [[(0.0, 0.0), (0.01, 0.0), (0.01, 0.01), (0.0, 0.01), (0.0, 0.0)].map {
@@ -177,17 +193,8 @@ import Testing
             assert len(layer["features"]) == 13
             print(checked, withheld)
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, geojson, json]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let problems = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(problems)")
+        // The script prints its counts last; a failed assertion prints its traceback to standard error and nothing here.
+        let printed = try SpreadsheetRoundTripTests.python(script, [geojson, json])
         let counts = printed.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         #expect(counts.count == 2 && counts[0] > 300 && counts[1] >= 60, "\(printed)")
         // No withheld figure anywhere in the file: 遠藤's features carry reasons only.
