@@ -75,25 +75,64 @@ public struct ChoroplethMap: Sendable {
         return .value(mean: mean, classIndex: classIndex(of: mean, breaks: breaks), unstable: estimate.unstable)
     }
 
+    /// What every map of the same boundaries shares, computed once: each district's path, the outlines and the
+    /// labels, in pixels.
+    public struct Layout: Sendable {
+        let width: Double
+        let mapHeight: Double
+        let districts: [(group: GroupName, path: String)]
+        let outlines: String
+        let labels: String
+
+        public init(boundaries: DistrictBoundaries, width: Double = 480, mapHeight: Double = 400) {
+            let projection = Projection(boundaries: boundaries, width: width, height: mapHeight, padding: 8)
+            let byDistrict = Dictionary(grouping: boundaries.areas, by: \.district)
+            var districts: [(GroupName, String)] = []
+            var outlines = ""
+            var labelTargets: [(name: String, point: Point, area: Double)] = []
+            for district in boundaries.districts {
+                let polygons = (byDistrict[district] ?? []).flatMap(\.polygons)
+                let rings = ChoroplethMap.simplified(polygons.map { polygon in polygon.map { ring in ring.map(projection.project) } })
+                let outline = ChoroplethMap.outlineData(of: polygons, projection: projection)
+                // Where the district's areas meet edge to edge, its outline is closed and is the district dissolved:
+                // filled even–odd, it is the whole district in a fraction of the bytes of all its areas.
+                let dissolved = outline.closed && !outline.loops.isEmpty
+                districts.append((district, dissolved ? outline.data : ChoroplethMap.pathData(rings)))
+                outlines += outline.data
+                // The label goes inside the district's largest part: its largest loop (with the loops inside it as
+                // holes) when dissolved, else its largest polygon.
+                let parts = dissolved ? [outline.loops.sorted { ChoroplethMap.area($0) > ChoroplethMap.area($1) }] : rings
+                if let largest = parts.max(by: { ChoroplethMap.area($0.first ?? []) < ChoroplethMap.area($1.first ?? []) }) {
+                    labelTargets.append((district.rawValue, PoleOfInaccessibility.find(largest), ChoroplethMap.area(largest.first ?? [])))
+                }
+            }
+            self.width = width
+            self.mapHeight = projection.usedHeight
+            self.districts = districts
+            self.outlines = outlines
+            self.labels = ChoroplethMap.labels(labelTargets, width: width, height: projection.usedHeight)
+        }
+    }
+
     /// The SVG of a map of `boundaries`, each district shaded by `shades` (districts without a shade: no answers);
     /// the districts' paths are grouped in `<g data-indicator="…">`.
     public static func svg(id: String, indicator: IndicatorID, title: String, description: String, boundaries: DistrictBoundaries,
-                           shades: [GroupName: Shade], breaks: [Double], wording: Wording,
-                           width: Double = 480, mapHeight: Double = 400) -> String {
-        let projection = Projection(boundaries: boundaries, width: width, height: mapHeight, padding: 8)
-        let districts = boundaries.districts
+                           shades: [GroupName: Shade], breaks: [Double], wording: Wording) -> String {
+        svg(id: id, indicator: indicator, title: title, description: description, layout: Layout(boundaries: boundaries),
+            shades: shades, breaks: breaks, wording: wording)
+    }
+
+    /// The SVG of a map laid out beforehand (several indicators on the same boundaries).
+    public static func svg(id: String, indicator: IndicatorID, title: String, description: String, layout: Layout,
+                           shades: [GroupName: Shade], breaks: [Double], wording: Wording) -> String {
         var svg = """
             <defs><pattern id="\(id)-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">\
             <line x1="0" y1="0" x2="0" y2="6" stroke="#222" stroke-width="1.2" stroke-opacity="0.6"/></pattern></defs>
 
             """
         svg += "<g data-indicator=\"\(escapeMarkup(indicator.rawValue))\">\n"
-        var hatches = "", outlines = ""
-        var labelTargets: [(name: String, point: Point, area: Double)] = []
-        for district in districts {
-            let polygons = boundaries.areas.filter { $0.district == district }.flatMap(\.polygons)
-            let rings = Self.simplified(polygons.map { polygon in polygon.map { ring in ring.map(projection.project) } })
-            let path = Self.pathData(rings)
+        var hatches = ""
+        for (district, path) in layout.districts {
             let shade = shades[district] ?? .noAnswers
             let fill: String, value: String, tooltip: String
             switch shade {
@@ -114,21 +153,17 @@ public struct ChoroplethMap: Sendable {
                 tooltip = "\(district.rawValue): \(wording.noAnswers)"
             }
             // Stroked in its own colour, so that seams between a district's areas (町丁 of one 地区) do not show;
-            // its outline is drawn once all districts are filled.
+            // the outlines are drawn once all districts are filled.
             svg += "<path data-group=\"\(escapeMarkup(district.rawValue))\" data-value=\"\(value)\" d=\"\(path)\" fill=\"\(fill)\" "
                 + "fill-rule=\"evenodd\" stroke=\"\(fill)\" stroke-width=\"0.6\" stroke-linejoin=\"round\">"
                 + "<title>\(escapeMarkup(tooltip))</title></path>\n"
-            outlines += Self.outlineData(of: polygons, projection: projection)
-            if let largest = rings.max(by: { Self.area($0.first ?? []) < Self.area($1.first ?? []) }) {
-                labelTargets.append((district.rawValue, PoleOfInaccessibility.find(largest), Self.area(largest.first ?? [])))
-            }
         }
         svg += "</g>\n" + hatches
-        svg += "<path d=\"\(outlines)\" fill=\"none\" stroke=\"#555\" stroke-width=\"0.8\" stroke-linejoin=\"round\" pointer-events=\"none\"/>\n"
-        svg += Self.labels(labelTargets, width: width, height: projection.usedHeight)
-        let (legend, bottom) = Self.legend(top: projection.usedHeight + 8, width: width, breaks: breaks, shades: shades,
+        svg += "<path d=\"\(layout.outlines)\" fill=\"none\" stroke=\"#555\" stroke-width=\"0.8\" stroke-linejoin=\"round\" pointer-events=\"none\"/>\n"
+        svg += layout.labels
+        let (legend, bottom) = Self.legend(top: layout.mapHeight + 8, width: layout.width, breaks: breaks, shades: shades,
                                            wording: wording, id: id)
-        return ChartDrawing.open(width: width, height: bottom + 6, id: id, title: title, description: description)
+        return ChartDrawing.open(width: layout.width, height: bottom + 6, id: id, title: title, description: description)
             + svg + legend + "</svg>\n"
     }
 
@@ -209,8 +244,10 @@ public struct ChoroplethMap: Sendable {
     }
 
     /// Path data of a district's outline: the edges of its rings that no other of its rings shares (an edge
-    /// between two of its areas appears twice), chained into lines and simplified to half a pixel.
-    static func outlineData(of polygons: [DistrictBoundaries.Polygon], projection: Projection) -> String {
+    /// between two of its areas appears twice), chained into lines and simplified to half a pixel; and whether
+    /// every line closed (every vertex met an even number of outline edges), so that the outline bounds the district.
+    static func outlineData(of polygons: [DistrictBoundaries.Polygon], projection: Projection)
+        -> (data: String, closed: Bool, loops: [[Point]]) {
         struct Edge: Hashable { var a: Vertex, b: Vertex }
         var counts: [Edge: Int] = [:]
         var order: [Edge] = []
@@ -230,7 +267,9 @@ public struct ChoroplethMap: Sendable {
         }
         // Lines start at their ends first (odd degree), then around closed loops, in a fixed order.
         let starts = adjacency.keys.sorted { (adjacency[$0]!.count % 2, $1) > (adjacency[$1]!.count % 2, $0) }
+        let closed = adjacency.values.allSatisfy { $0.count % 2 == 0 }
         var data = ""
+        var loops: [[Point]] = []
         for start in starts {
             while let first = adjacency[start]?.last {
                 var line = [start]
@@ -244,13 +283,14 @@ public struct ChoroplethMap: Sendable {
                     next = following
                 }
                 let points = line.map { projection.project($0.position) }
-                let closed = line.first == line.last
-                let simplified = closed ? simplifyRing(points, tolerance: 0.5) : douglasPeucker(points, tolerance: 0.5)
-                guard simplified.count >= 2 else { continue }
-                data += "M" + simplified.map { "\(ChartDrawing.f($0.x)) \(ChartDrawing.f($0.y))" }.joined(separator: "L") + (closed ? "Z" : "")
+                let loop = line.first == line.last
+                let simplified = loop ? simplifyRing(points, tolerance: 0.5) : douglasPeucker(points, tolerance: 0.5)
+                guard simplified.count >= (loop ? 3 : 2) else { continue }
+                if loop { loops.append(simplified) }
+                data += "M" + simplified.map { "\(ChartDrawing.f($0.x)) \(ChartDrawing.f($0.y))" }.joined(separator: "L") + (loop ? "Z" : "")
             }
         }
-        return data
+        return (data, closed, loops)
     }
 
     /// A closed ring (first = last) simplified with Douglas–Peucker, split at the point farthest from the

@@ -21,9 +21,8 @@ public enum IndicatorGeoJSON {
                 let key = indicator.rawValue
                 guard let estimate = results.estimate(indicator, group: district) else { continue }
                 if estimate.suppressed {
-                    properties["\(key)_withheld"] = .text(estimate.n < results.minimumN
-                        ? Message(.noteWithheldFew, ["minN": "\(results.minimumN)"]).text(in: language)
-                        : Message(.noteWithheldSecondary).text(in: language))
+                    properties["\(key)_withheld"] = .text(ResultTables.estimateNote(estimate, minimumN: results.minimumN,
+                                                                                    language: language))
                     continue
                 }
                 properties["\(key)_n"] = .number(Double(estimate.n))

@@ -18,8 +18,9 @@ extension ReportBuilder {
             .paragraph(t("色の区切りは回答尺度ごとに固定（尺度の幅の 50・55・60・65・70 % の位置）で、年度をまたいで比べられます。斜線は回答者 30 人未満の参考値、灰色は秘匿です。右の図は平均の高い順に 95% 信頼区間とともに並べたものです（※ は参考値）。",
                          "Colour classes are fixed per answer scale (at 50, 55, 60, 65 and 70 % of its range), so years compare. Hatching marks estimates from fewer than 30 respondents; grey ones are withheld. Beside each map, the districts ranked by mean with 95% intervals (※ marks unstable estimates).")),
         ]
+        let layout = ChoroplethMap.Layout(boundaries: boundaries)
         for (index, id) in indicators.enumerated() {
-            blocks.append(mapBlock(id, index: index, boundaries: boundaries, credit: credit))
+            blocks.append(mapBlock(id, index: index, boundaries: boundaries, layout: layout, credit: credit))
         }
         return blocks
     }
@@ -32,12 +33,11 @@ extension ReportBuilder {
 
     /// Why an estimate is withheld, in the report's language (never any of its figures).
     func withheldReason(_ estimate: IndicatorEstimate) -> String {
-        estimate.n < results.minimumN
-            ? Message(.noteWithheldFew, ["minN": "\(results.minimumN)"]).text(in: language)
-            : t("秘匿（二次秘匿）", "withheld (secondary suppression)")
+        ResultTables.estimateNote(estimate, minimumN: results.minimumN, language: language)
     }
 
-    private func mapBlock(_ id: IndicatorID, index: Int, boundaries: DistrictBoundaries, credit: String) -> ReportDocument.Block {
+    private func mapBlock(_ id: IndicatorID, index: Int, boundaries: DistrictBoundaries, layout: ChoroplethMap.Layout,
+                          credit: String) -> ReportDocument.Block {
         let scale = answerScale(of: id)
         let breaks = ChoroplethMap.breaks(minimum: scale?.minimum ?? 0, maximum: scale?.maximum ?? 10)
         let districts = boundaries.districts
@@ -51,7 +51,7 @@ extension ReportBuilder {
             id: "map-\(index)", indicator: id, title: title,
             description: t("地区ごとの平均を色の濃さで示した地図。濃いほど高い。斜線は参考値、灰色は秘匿。",
                            "Each district shaded by its mean, darker is higher; hatched: unstable; grey: withheld."),
-            boundaries: boundaries, shades: shades, breaks: breaks,
+            layout: layout, shades: shades, breaks: breaks,
             wording: ChoroplethMap.Wording(legendTitle: t("平均（\(scaleText)）", "mean (\(scaleText))"),
                                            unstable: t("参考値（30 人未満）", "unstable (n < 30)"),
                                            withheld: t.withheld, noAnswers: Message(.noteNoAnswers).text(in: language),

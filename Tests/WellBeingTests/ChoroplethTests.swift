@@ -47,7 +47,8 @@ import Testing
                                                     .init(district: GroupName("東区"), name: "二丁目", polygons: [square(139.51)])],
                                             credit: "")
         let projection = ChoroplethMap.Projection(boundaries: boundaries, width: 480, height: 400, padding: 8)
-        let outline = ChoroplethMap.outlineData(of: boundaries.areas.flatMap(\.polygons), projection: projection)
+        let (outline, closed, _) = ChoroplethMap.outlineData(of: boundaries.areas.flatMap(\.polygons), projection: projection)
+        #expect(closed)
         // One closed loop round both squares, its corners only (the shared edge and the collinear points gone).
         #expect(outline.filter { $0 == "M" }.count == 1 && outline.hasSuffix("Z"))
         #expect(outline.filter { $0 == "L" }.count == 3, "\(outline)")
