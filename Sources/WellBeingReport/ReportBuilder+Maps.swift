@@ -20,7 +20,7 @@ extension ReportBuilder {
         ]
         let layout = ChoroplethMap.Layout(boundaries: boundaries)
         for (index, id) in indicators.enumerated() {
-            blocks.append(mapBlock(id, index: index, boundaries: boundaries, layout: layout, credit: credit))
+            blocks += mapBlock(id, index: index, boundaries: boundaries, layout: layout, credit: credit)
         }
         return blocks
     }
@@ -37,7 +37,7 @@ extension ReportBuilder {
     }
 
     private func mapBlock(_ id: IndicatorID, index: Int, boundaries: DistrictBoundaries, layout: ChoroplethMap.Layout,
-                          credit: String) -> ReportDocument.Block {
+                          credit: String) -> [ReportDocument.Block] {
         let scale = answerScale(of: id)
         let breaks = ChoroplethMap.breaks(minimum: scale?.minimum ?? 0, maximum: scale?.maximum ?? 10)
         let districts = boundaries.districts
@@ -54,7 +54,7 @@ extension ReportBuilder {
             layout: layout, shades: shades, breaks: breaks,
             wording: ChoroplethMap.Wording(legendTitle: t("平均（\(scaleText)）", "mean (\(scaleText))"),
                                            unstable: t("参考値（30 人未満）", "unstable (n < 30)"),
-                                           withheld: t.withheld, noAnswers: Message(.noteNoAnswers).text(in: language),
+                                           withheld: t("秘匿", "withheld"), noAnswers: Message(.noteNoAnswers).text(in: language),
                                            credit: credit))
         // Ranked by mean, highest first; withheld districts after them (no figures), districts nobody answered in left out.
         let estimates = districts.compactMap { district in results.estimate(id, group: district).map { (district, $0) } }
@@ -68,26 +68,28 @@ extension ReportBuilder {
             description: t("点は平均、横線は 95% 信頼区間、縦の破線は全体の平均。※ は参考値。", "Dots are means, bars 95% intervals, the dashed line the whole area's mean. ※ marks unstable estimates."),
             labels: ranked.map { $0.0.rawValue + ($0.1.unstable && !$0.1.suppressed ? " ※" : "") },
             values: ranked.map { ($0.1.mean, $0.1.confidenceLow, $0.1.confidenceHigh) }, domain: domain,
-            missingText: t.withheld, reference: results.estimate(id, group: nil)?.mean)
+            missingText: ranked.map { withheldText($0.1) }, reference: results.estimate(id, group: nil)?.mean,
+            axisTitle: t("平均（\(scaleText)）", "mean (\(scaleText))"), referenceLabel: t("破線: 全体の平均", "dashed line: all respondents' mean"))
         let table = ResultTable(
             headers: [instrument.respondent.group.label.text(in: language), "n", t("平均", "mean"), t("下限", "low"), t("上限", "high"),
                       t("色の区分", "class"), t("注", "note")],
             rows: districts.map { district in
                 let estimate = results.estimate(id, group: district)
                 switch shades[district] ?? .noAnswers {
-                case let .value(mean, classIndex, unstable):
-                    return [.text(district.rawValue), .integer(estimate?.n), .number(mean, decimals: 2),
-                            .number(estimate?.confidenceLow, decimals: 2), .number(estimate?.confidenceHigh, decimals: 2),
+                case let .value(_, classIndex, unstable):
+                    return [.text(district.rawValue), .integer(estimate?.n), meanCell(estimate),
+                            valueCell(estimate, estimate?.confidenceLow, decimals: 2), valueCell(estimate, estimate?.confidenceHigh, decimals: 2),
                             .text(ChoroplethMap.classLabel(classIndex, breaks: breaks)), .text(unstable ? t("参考値（30 人未満）", "unstable (n < 30)") : "")]
                 case let .withheld(reason):
-                    return [.text(district.rawValue), .integer(estimate?.n), .text(t.withheld), .text(""), .text(""), .text(""), .text(reason)]
+                    return [.text(district.rawValue), .integer(estimate?.n), meanCell(estimate), .text(""), .text(""), .text(""), .text(reason)]
                 case .noAnswers:
                     return [.text(district.rawValue), .integer(estimate?.n ?? 0), .text("—"), .text(""), .text(""), .text(""),
                             .text(Message(.noteNoAnswers).text(in: language))]
                 }
             })
-        return .chartGrid([SVGChart(id: "map-\(index)", title: title, description: "", svg: mapSVG, table: table),
-                           SVGChart(id: "map-\(index)-ranked", title: rankedTitle, description: "", svg: rankedSVG, table: table)],
-                          table: table, caption: title)
+        return [.chartGrid([SVGChart(id: "map-\(index)", title: title, description: "", svg: mapSVG, table: table),
+                            SVGChart(id: "map-\(index)-ranked", title: rankedTitle, description: "", svg: rankedSVG, table: table)],
+                           table: table, caption: title)]
+            + marksNote(estimates.map { $0.1 })
     }
 }
