@@ -59,6 +59,13 @@ public enum TrendAnalysis {
         return rows
     }
 
+    /// The change from an earlier estimate to a later one and its standard error √(SE₁² + SE₂²), the two periods
+    /// being independent samples. Every comparison between periods (trend rows, progress towards a target) uses this.
+    public static func change(from earlier: (value: Double, se: Double),
+                              to later: (value: Double, se: Double)) -> (difference: Double, se: Double) {
+        (later.value - earlier.value, (earlier.se * earlier.se + later.se * later.se).squareRoot())
+    }
+
     /// The number of comparisons in the false-discovery family of `rows` (the rows with a p).
     public static func tests(_ rows: [TrendRow]) -> Int { rows.filter { $0.p != nil }.count }
 
@@ -88,8 +95,7 @@ public enum TrendAnalysis {
             guard let before = previous[key(current.group, current.indicator)] else { return row }
             row.fromMean = before.mean
             if let a = before.mean, let b = current.mean, let seA = before.standardError, let seB = current.standardError {
-                let difference = b - a
-                let se = (seA * seA + seB * seB).squareRoot()
+                let (difference, se) = change(from: (a, seA), to: (b, seB))
                 row.difference = difference
                 row.standardError = se
                 row.significantUnadjusted = abs(difference) > criticalValue * se

@@ -64,6 +64,7 @@ extension Batches {
         case .reference: return Message(.kindReference)
         case .sample: return Message(.kindSample)
         case .boundaries: return Message(.kindBoundaries)
+        case .targets: return Message(.kindTargets)
         }
     }
 }

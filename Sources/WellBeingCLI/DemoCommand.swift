@@ -14,7 +14,7 @@ struct Demo: ParsableCommand {
             Imports a synthetic citizen survey on the Digital Agency's standard questionnaire, in a city's
             local version (Surveys/examples/fujisawa.yaml: 13 districts, two questions of its own), for two
             years: 2024 in Shift_JIS as Excel saves it, 2025 as a Google Forms export. Then its population
-            margins, KPIs and public benchmarks (Surveys/reference), and the staff DX survey, into a new store; prints the headline indicators, and
+            margins, KPIs, public benchmarks (Surveys/reference), a plan's targets (samples/targets.csv) and the staff DX survey, into a new store; prints the headline indicators, and
             writes the citizen and staff reports (Japanese and English, HTML and Markdown) into Reports/demo/.
 
             Examples:
@@ -99,6 +99,9 @@ struct Demo: ParsableCommand {
             instrument: lwc.instrument)
         let boundaries = try store.importBoundaries(boundaryFile, key: "地区", survey: SurveyID("lwc"), replace: false)
         Console.say(Message(.demoBoundaries, ["count": "\(boundaries.districtCount)", "batch": "\(boundaries.batchID)"]))
+        // A plan's targets for 2025 on the 2024 baseline, so that the report shows 計画の目標と進捗.
+        let targets = try store.importTargets(path: path("targets.csv"), survey: "lwc", encoding: nil, replace: false)
+        Console.say(Message(.demoTargets, ["count": "\(targets.rowCount)", "batch": "\(targets.batchID)"]))
 
         let (staff, staffName) = try instrument("staff-dx.yaml")
         let staffOutcome = try store.importResponses(ResponseImportRequest(

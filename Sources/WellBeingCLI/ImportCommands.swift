@@ -8,9 +8,9 @@ import WellBeingStore
 /// `wellbeing import …`: survey responses, KPIs, population margins, reference figures.
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Import a survey CSV, KPI values, population margins, sample sizes, reference figures or district boundaries.",
+        abstract: "Import a survey CSV, KPI values, population margins, sample sizes, reference figures, district boundaries or a plan's targets.",
         subcommands: [ImportResponses.self, ImportKPIs.self, ImportPopulation.self, ImportSample.self, ImportReference.self,
-                      ImportBoundaries.self])
+                      ImportBoundaries.self, ImportTargets.self])
 }
 
 struct ImportResponses: ParsableCommand {

@@ -16,7 +16,7 @@ public struct WellBeingCommand: ParsableCommand {
               wellbeing batches
             """,
         version: ToolVersion.current,
-        subcommands: [Import.self, Batches.self, Undo.self, Indicators.self, Compare.self, Drivers.self, Trend.self, Report.self, Store.self, Demo.self])
+        subcommands: [Import.self, Batches.self, Undo.self, Indicators.self, Compare.self, Drivers.self, Trend.self, Progress.self, Report.self, Store.self, Demo.self])
 
     public init() {}
 }

@@ -25,6 +25,20 @@ enum PostgresSchema {
             "ALTER TABLE freeText ADD COLUMN seq BIGINT NOT NULL DEFAULT 0",
             "ALTER TABLE populationCell ADD COLUMN seq BIGINT NOT NULL DEFAULT 0",
         ]
+        case "005 targets": return [
+            "ALTER TABLE batch DROP CONSTRAINT batch_kind_check",
+            "ALTER TABLE batch ADD CONSTRAINT batch_kind_check CHECK (kind IN ('responses', 'kpis', 'population', 'reference', 'sample', 'targets', 'boundaries'))",
+            """
+            CREATE TABLE planTarget (
+                batchId BIGINT NOT NULL REFERENCES batch (id) ON DELETE CASCADE, surveyId TEXT NOT NULL, seq BIGINT NOT NULL,
+                plan TEXT NOT NULL, indicator TEXT NOT NULL,
+                measure TEXT NOT NULL CHECK (measure IN ('mean', 'top2', 'deviation', 'value')), groupName TEXT NOT NULL,
+                period TEXT NOT NULL, baselinePeriod TEXT NOT NULL, target DOUBLE PRECISION NOT NULL,
+                direction TEXT NOT NULL CHECK (direction IN ('higher', 'lower')),
+                PRIMARY KEY (surveyId, plan, indicator, measure, groupName, period))
+            """,
+            "CREATE INDEX planTarget_batch ON planTarget (batchId)",
+        ]
         case "006 boundaries": return [
             "ALTER TABLE batch DROP CONSTRAINT batch_kind_check",
             "ALTER TABLE batch ADD CONSTRAINT batch_kind_check CHECK (kind IN ('responses', 'kpis', 'population', 'reference', 'sample', 'targets', 'boundaries'))",

@@ -8,7 +8,7 @@ enum StoreSchema {
     /// The migrations of every backend, in order.
     static let identifiers = [
         "001 initial schema", "002 reference figures with an optional sd", "003 sample sizes", "004 explicit row order",
-        "006 boundaries",
+        "005 targets", "006 boundaries",
     ]
 
     /// Marks an SQLite file as a wellbeing store (`PRAGMA application_id`, "WBST").
@@ -181,6 +181,28 @@ enum StoreSchema {
             try db.execute(sql: "UPDATE freeText SET seq = rowid")
             try db.execute(sql: "ALTER TABLE populationCell ADD COLUMN seq INTEGER NOT NULL DEFAULT 0")
             try db.execute(sql: "UPDATE populationCell SET seq = rowid")
+        }
+        // A plan's targets (DESIGN §23): a new batch kind, so the batch table is rebuilt with its CHECK widened, as in
+        // 003. The CHECK also admits 'boundaries' (the reserved "006 boundaries" adds that kind), so that whichever
+        // of the two migrations a store met first, the other keeps its kind.
+        migrator.registerMigration("005 targets") { db in
+            try widenBatchKinds(db, to: ["responses", "kpis", "population", "reference", "sample", "targets", "boundaries"])
+            // One row per target; groupName '' is the whole area, baselinePeriod '' none; seq keeps the file's order.
+            try db.create(table: "planTarget") { t in
+                t.column("batchId", .integer).notNull().references("batch", onDelete: .cascade)
+                t.column("surveyId", .text).notNull()
+                t.column("seq", .integer).notNull()
+                t.column("plan", .text).notNull()
+                t.column("indicator", .text).notNull()
+                t.column("measure", .text).notNull().check(sql: "measure IN ('mean', 'top2', 'deviation', 'value')")
+                t.column("groupName", .text).notNull()
+                t.column("period", .text).notNull()
+                t.column("baselinePeriod", .text).notNull()
+                t.column("target", .double).notNull()
+                t.column("direction", .text).notNull().check(sql: "direction IN ('higher', 'lower')")
+                t.primaryKey(["surveyId", "plan", "indicator", "measure", "groupName", "period"])
+            }
+            try db.create(index: "planTarget_batch", on: "planTarget", columns: ["batchId"])
         }
         // District boundaries for maps (DESIGN §22): a new batch kind, so the batch table is rebuilt with its CHECK
         // widened, as in 003. The CHECK also admits 'targets' (the reserved "005 targets" adds that kind), so that

@@ -5,7 +5,7 @@ import WellBeingCore
 public struct Batch: Sendable, Hashable, Codable {
     /// What kind of file a batch holds.
     public enum Kind: String, Sendable, Codable, CaseIterable {
-        case responses, kpis, population, reference, sample, boundaries
+        case responses, kpis, population, reference, sample, targets, boundaries
     }
 
     public var id: Int64

@@ -10,6 +10,8 @@ public struct SmallImportOutcome: Sendable {
     public var periods: [PeriodLabel]
     /// What was imported, in a few words (margins and total, strata and number drawn, …).
     public var detail: Message
+    /// Earlier batches that `--replace` deleted because this file replaces them.
+    public var replacedBatches: [Int64] = []
 }
 
 extension SurveyStore {

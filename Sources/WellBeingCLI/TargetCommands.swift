@@ -1,0 +1,161 @@
+import ArgumentParser
+import Foundation
+import WellBeingAnalysis
+import WellBeingCore
+import WellBeingReport
+import WellBeingStore
+
+/// `wellbeing import targets FILE`: a plan's targets (DESIGN §23).
+struct ImportTargets: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "targets",
+        abstract: "Import a plan's targets (indicator,target,direction,period[,baseline_period][,plan][,measure][,group]).",
+        discussion: """
+            One row per target: the indicator (a category, headline item, question or KPI, by id or name), the
+            target value, higher or lower (高い・以上 / 低い・以下), the period it is for, and optionally the
+            baseline period, the plan's name, the measure (mean, top2 in percent, or deviation for 偏差値; a KPI's
+            target is on its own value) and a group (a district; empty: the whole area). Every problem is listed
+            with its line and column, and nothing is written until the file is clean.
+
+            Examples:
+              wellbeing import targets Surveys/samples/targets.csv
+              wellbeing import targets 目標.xlsx --sheet 目標 --replace
+            """)
+
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var languageOption: LanguageOption
+    @Argument(help: ArgumentHelp("The target table: CSV or an .xlsx workbook.", valueName: "file")) var file: String
+    @OptionGroup var options: SmallImportOptions
+
+    func run() throws {
+        try reportingFailures {
+            let store = try storeOptions.openExistingForWriting()
+            let outcome = try store.importTargets(path: file, survey: options.survey, encoding: options.encoding,
+                                                  sheet: options.sheet, replace: options.replace)
+            if !outcome.replacedBatches.isEmpty {
+                Console.say(Message(.replacedBatches, ["batches": outcome.replacedBatches.map(String.init).joined(separator: ", ")]))
+            }
+            Console.say(Message(.importedTargets, ["count": "\(outcome.rowCount)", "file": outcome.fileName, "batch": "\(outcome.batchID)",
+                                                   "periods": outcome.periods.map(\.rawValue).joined(separator: ", ")]))
+        }
+    }
+}
+
+/// `wellbeing progress --period P`: each target's estimate, interval, baseline, status and progress.
+struct Progress: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "How far the plan's targets are met, given the survey's uncertainty.",
+        discussion: """
+            For each target of the period: the estimate and its 95 % confidence interval, the baseline period's
+            estimate, the target, and a status: achieved (the whole interval beyond the target), not_achieved
+            (the whole interval short of it), not_distinguishable (the interval contains the target, an end
+            exactly on it included), no_estimate (withheld or missing, with the reason). Progress is
+            (estimate − baseline) / (target − baseline), with the trend's SE of the difference divided by
+            |target − baseline|. A KPI has no SE: its value is compared as it is.
+
+            Examples:
+              wellbeing progress --period 2025
+              wellbeing progress --period 2025 --groups --format csv > progress.csv
+              wellbeing progress --period 2025 --by 年代 --format json
+            """)
+
+    @OptionGroup var storeOptions: StoreOptions
+    @Option(help: ArgumentHelp("The period the targets are for.", valueName: "label")) var period: String
+    @Flag(help: "Also compare every group (district) with the whole-area targets.") var groups = false
+    @OptionGroup var selection: AnalysisSelection
+    @OptionGroup var output: OutputOptions
+
+    struct Output: Encodable {
+        var survey: String
+        var period: String
+        var weighting: String?
+        var minN: Int
+        var targets: [TargetProgressRow]
+        enum CodingKeys: String, CodingKey { case survey, period, weighting, minN = "min_n", targets }
+    }
+
+    func validate() throws {
+        for (option, given) in [("--standardize", selection.standardize != nil), ("--small-area", selection.smallArea != nil)] where given {
+            throw ValidationError(Message(.progressNoOption, ["option": option]).text(in: Console.language))
+        }
+    }
+
+    func run() throws {
+        try reportingFailures {
+            let store = try storeOptions.openForReading()
+            let progress = try PlanProgress(store: store, survey: selection.survey, period: period, options: selection.options,
+                                            by: selection.by, eachGroup: groups)
+            if !progress.summaryParts.isEmpty {
+                Console.message(progress.summaryParts.map { $0.text(in: selection.language) }.joined())
+            }
+            Console.say(TargetTables.summary(progress.rows))
+            try emit(Output(survey: progress.survey.rawValue, period: period, weighting: progress.weighting?.rawValue,
+                            minN: selection.minimumN, targets: progress.rows),
+                     text: TargetTables.progressText(progress.rows, instrument: progress.instrument, catalog: progress.catalog,
+                                                     minimumN: selection.minimumN, language: selection.language),
+                     csv: TargetTables.progressCSV(progress.rows, minimumN: selection.minimumN), output: output,
+                     sheet: selection.language == .ja ? "目標と進捗 \(period)" : "progress \(period)",
+                     names: { TargetTables.indicatorName($0, instrument: progress.instrument, catalog: progress.catalog, selection.language) },
+                     protecting: storeOptions.protectedFiles)
+        }
+    }
+}
+
+/// A period's targets compared with the estimates: loads every period the targets need (the period and the baselines)
+/// with the same options, and hands them to `TargetProgress`.
+struct PlanProgress {
+    var survey: SurveyID
+    var instrument: Instrument
+    var catalog: KPICatalog
+    var rows: [TargetProgressRow]
+    var weighting: Weighting?
+    /// The period's analysis summary (who, how weighted); empty when it has no responses.
+    var summaryParts: [Message] = []
+
+    /// - Throws: `usage` when the store has no targets for the period (naming the periods that have some).
+    init(store: SurveyStore, survey requested: String?, period: String, options: AnalysisOptions, by: String?,
+         eachGroup: Bool) throws {
+        let survey = try store.resolveSurvey(requested)
+        let label = PeriodLabel(period)
+        let targets = try store.targets(survey: survey, period: label)
+        guard !targets.isEmpty else {
+            let known = Set(try store.targets(survey: survey).map(\.period.rawValue)).sorted()
+            throw WellBeingError(.usage, known.isEmpty ? Message(.noTargetsAtAll, ["survey": survey.rawValue])
+                : Message(.noTargetsFor, ["survey": survey.rawValue, "period": period, "known": known.joined(separator: ", ")]))
+        }
+        try self.init(store: store, survey: survey, period: label, targets: targets, options: options, by: by, eachGroup: eachGroup)
+    }
+
+    /// The progress of `targets`, or nil when there are none (a report then has no such section).
+    init(store: SurveyStore, survey: SurveyID, period: PeriodLabel, targets: [PlanTarget], options requested: AnalysisOptions,
+         by: String?, eachGroup: Bool) throws {
+        self.survey = survey
+        instrument = try store.instrument(for: survey).instrument
+        catalog = try store.kpiCatalog(survey: survey)
+        var options = requested
+        options.breakdown = nil
+        let summaries = Set(instrument.indicatorIDs.map(\.rawValue))
+        if targets.contains(where: { !$0.isKPI && !summaries.contains($0.indicator) }) { options.itemEstimates = .all }
+        let breakdown = try by.map { try Breakdown($0) }
+        let periods = [period] + targets.compactMap(\.baselinePeriod).filter { $0 != period }
+        let stored = try store.surveys().first { $0.id == survey }?.periods ?? [:]
+        let batches = try store.batches().filter { $0.survey == survey && $0.kind == .responses }
+        var inputs = TargetProgress.Inputs(results: [:])
+        for label in Set(periods) {
+            if targets.contains(where: \.isKPI) { inputs.kpiValues[label] = try store.kpiValues(survey: survey, period: label) }
+            guard stored[label] != nil, targets.contains(where: { !$0.isKPI }) else { continue }
+            let analysis = try PeriodAnalysis(store: store, survey: survey.rawValue, period: label.rawValue, options: options,
+                                              breakdowns: { _, _ in breakdown.map { [$0] } ?? [] })
+            inputs.results[label] = analysis.results
+            inputs.breakdownResults[label] = analysis.breakdownResults.first
+            let versions = batches.filter { $0.periods.contains(label) }.compactMap(\.instrumentVersion)
+            inputs.facts[label] = PeriodFacts(instrumentVersions: Array(Set(versions)).sorted(),
+                                              modeShares: PeriodFacts.modeShares(of: analysis.matrix))
+            if label == period {
+                weighting = analysis.results.weighting
+                summaryParts = analysis.summaryParts
+            }
+        }
+        rows = TargetProgress.evaluate(targets, inputs: inputs, eachGroup: eachGroup)
+    }
+}
