@@ -287,7 +287,7 @@ public enum TargetProgress {
             return row
         }
         row.n = estimate.n
-        let measured = measure(estimate, target.measure, minimumN: results.minimumN)
+        let measured = measure(estimate, target.measure)
         guard case let .success(value) = measured else {
             if case let .failure(reason) = measured { row.reason = reason.reason }
             return row
@@ -301,7 +301,7 @@ public enum TargetProgress {
         row.status = status(low: low, high: high, target: target.target, direction: target.direction)
         if let period = target.baselinePeriod {
             let before = source[period]?.estimate(id, group: group)
-            if let before, case let .success(base) = measure(before, target.measure, minimumN: source[period]!.minimumN) {
+            if let before, case let .success(base) = measure(before, target.measure) {
                 row.baseline = base.value
                 (row.progress, row.progressStandardError) = progress(estimate: (value.value, value.se), baseline: (base.value, base.se),
                                                                      target: target.target)
@@ -316,9 +316,13 @@ public enum TargetProgress {
     private struct Missing: Error { var reason: NoEstimateReason }
 
     /// The value and SE of an estimate on `measure` (the top-2 share in percent), or why there is none.
-    private static func measure(_ estimate: IndicatorEstimate, _ measure: PlanTarget.Measure,
-                                minimumN: Int) -> Result<(value: Double, se: Double), Missing> {
-        if estimate.suppressed { return .failure(Missing(reason: estimate.n >= minimumN ? .withheldSecondary : .withheld)) }
+    private static func measure(_ estimate: IndicatorEstimate,
+                                _ measure: PlanTarget.Measure) -> Result<(value: Double, se: Double), Missing> {
+        switch estimate.withheld {
+        case .fewRespondents?: return .failure(Missing(reason: .withheld))
+        case .protectsAnother?: return .failure(Missing(reason: .withheldSecondary))
+        case nil: break
+        }
         guard estimate.mean != nil else { return .failure(Missing(reason: .noAnswers)) }
         let pair: (Double?, Double?) = switch measure {
         case .mean, .value: (estimate.mean, estimate.standardError)

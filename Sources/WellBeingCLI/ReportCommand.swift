@@ -99,6 +99,13 @@ enum ReportJob {
             try MapRequest.check(maps, results: current.results, instrument: current.instrument, hasBoundaries: input.boundaries != nil)
             input.mapIndicators = maps
         }
+        let targets = try store.targets(survey: survey, period: PeriodLabel(period))
+        if !targets.isEmpty {
+            let known = [current] + (earlier.map { [$0] } ?? [])
+            let progress = try PlanProgress(store: store, survey: survey, period: PeriodLabel(period), targets: targets, options: options,
+                                            by: nil, eachGroup: false, known: known)
+            input.planTargets = ReportTargets(rows: progress.rows, catalog: progress.catalog)
+        }
         return (ReportBuilder(input: input).build(), input)
     }
 

@@ -127,13 +127,17 @@ struct PlanProgress {
     }
 
     /// The progress of `targets`, or nil when there are none (a report then has no such section).
+    /// - Parameter known: periods already analysed with `options` (a report's), reused rather than computed again.
     init(store: SurveyStore, survey: SurveyID, period: PeriodLabel, targets: [PlanTarget], options requested: AnalysisOptions,
-         by: String?, eachGroup: Bool) throws {
+         by: String?, eachGroup: Bool, known: [PeriodAnalysis] = []) throws {
         self.survey = survey
         instrument = try store.instrument(for: survey).instrument
         catalog = try store.kpiCatalog(survey: survey)
+        // Targets are on the survey's own estimates: never standardised or modelled.
         var options = requested
         options.breakdown = nil
+        options.standardization = nil
+        options.smallArea = nil
         let summaries = Set(instrument.indicatorIDs.map(\.rawValue))
         if targets.contains(where: { !$0.isKPI && !summaries.contains($0.indicator) }) { options.itemEstimates = .all }
         let breakdown = try by.map { try Breakdown($0) }
@@ -144,10 +148,12 @@ struct PlanProgress {
         for label in Set(periods) {
             if targets.contains(where: \.isKPI) { inputs.kpiValues[label] = try store.kpiValues(survey: survey, period: label) }
             guard stored[label] != nil, targets.contains(where: { !$0.isKPI }) else { continue }
-            let analysis = try PeriodAnalysis(store: store, survey: survey.rawValue, period: label.rawValue, options: options,
-                                              breakdowns: { _, _ in breakdown.map { [$0] } ?? [] })
+            let reusable = known.first { $0.results.period == label && breakdown == nil && $0.results.breakdown == nil
+                && options.itemEstimates == requested.itemEstimates && requested.standardization == nil && requested.smallArea == nil }
+            let analysis = try reusable ?? PeriodAnalysis(store: store, survey: survey.rawValue, period: label.rawValue, options: options,
+                                                          breakdowns: { _, _ in breakdown.map { [$0] } ?? [] })
             inputs.results[label] = analysis.results
-            inputs.breakdownResults[label] = analysis.breakdownResults.first
+            if breakdown != nil { inputs.breakdownResults[label] = analysis.breakdownResults.first }
             let versions = batches.filter { $0.periods.contains(label) }.compactMap(\.instrumentVersion)
             inputs.facts[label] = PeriodFacts(instrumentVersions: Array(Set(versions)).sorted(),
                                               modeShares: PeriodFacts.modeShares(of: analysis.matrix))

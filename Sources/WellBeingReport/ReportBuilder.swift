@@ -47,6 +47,8 @@ public struct ReportInput: Sendable {
     public var boundaries: DistrictBoundaries?
     /// Indicators to map besides the headline ones (`report --maps`).
     public var mapIndicators: [IndicatorID] = []
+    /// The plan's targets for the period and their progress (計画の目標と進捗), when there are any.
+    public var planTargets: ReportTargets?
 
     public init(instrument: Instrument, instrumentSHA256: String, results: IndicatorResults, previous: IndicatorResults?,
                 comparison: [ComparisonRow]?, comparisonNotes: [AnalysisNote], provenance: [ProvenanceEntry],
@@ -141,6 +143,7 @@ public struct ReportBuilder {
         blocks += headline()
         blocks += maps()
         blocks += benchmarks()
+        blocks += planTargets()
         blocks += profiles()
         blocks += groupTable()
         blocks += smallAreaSection()

@@ -75,6 +75,7 @@ public enum HTMLRenderer {
                 }
                 if case .marked(nil, _, _) = cell { classes.append("withheld") }
                 if case let .text(value) = cell, value.count == 64, value.allSatisfy(\.isHexDigit) { classes.append("hash") }
+                if let extra = table.cellClasses?[[rowIndex, index]] { classes.append(extra) }
                 let attribute = classes.isEmpty ? "" : " class=\"\(classes.joined(separator: " "))\""
                 html += index == 0 ? "<th scope=\"row\"\(attribute)>\(text)</th>" : "<td\(attribute)>\(text)</td>"
             }
@@ -118,6 +119,9 @@ public enum HTMLRenderer {
         td.withheld { color: #555; text-align: right; }
         td.hash { font-family: "DejaVu Sans Mono", monospace; font-size: .7rem; word-break: break-all; }
         caption, h2, h3, figcaption { break-after: avoid; }
+        td.st-achieved { background: #b9e0b9; font-weight: bold; } td.st-not-achieved { background: #f6c29f; font-weight: bold; }
+        td.st-unclear { background: #ececec; } td.st-none { color: #555; font-style: italic; }
+        td.st-achieved, td.st-not-achieved, td.st-unclear, td.st-none { white-space: nowrap; }
         figure { margin: 1rem 0 1.5rem; } figcaption { font-weight: bold; margin-bottom: .3rem; }
         figure svg { max-width: 100%; height: auto; }
         table.data { font-size: .75rem; } table.data th:first-child { white-space: nowrap; }
@@ -133,7 +137,7 @@ public enum HTMLRenderer {
           table.wide { font-size: 7.5pt; } table.wide th, table.wide td { padding: .1rem .2rem; }
           table.data.wide { font-size: 7pt; }
           .grid figure { width: 48%; }
-          .hi2, .hi1, .lo2, .lo1 { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+          .hi2, .hi1, .lo2, .lo1, td.st-achieved, td.st-not-achieved, td.st-unclear { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
         }
 
         """

@@ -20,6 +20,8 @@ public struct ResultTable: Sendable {
     /// The cells (row, column) that a report may colour as notably high or low; nil: any number in the
     /// shaded columns. Deviation scores within their own uncertainty of 50 are left out.
     public var distinguishable: Set<[Int]>?
+    /// Extra HTML classes of some cells (row, column), such as a target's status colour.
+    public var cellClasses: [[Int]: String]?
 
     public init(headers: [String], rows: [[Cell]] = []) {
         self.headers = headers

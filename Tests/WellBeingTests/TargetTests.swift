@@ -64,7 +64,8 @@ import Testing
                          suppressed: Bool = false, deviation: Double? = nil) -> IndicatorEstimate {
         IndicatorEstimate(group: group.map { GroupName($0) }, indicator: IndicatorID(indicator), n: n, mean: mean, standardError: se,
                           confidenceLow: mean.flatMap { m in se.map { m - z * $0 } }, confidenceHigh: mean.flatMap { m in se.map { m + z * $0 } },
-                          topBoxShare: top2, topBoxStandardError: top2.map { _ in 0.02 }, deviation: deviation, suppressed: suppressed,
+                          topBoxShare: top2, topBoxStandardError: top2.map { _ in 0.02 }, deviation: deviation,
+                          withheld: suppressed ? (n < 10 ? .fewRespondents : .protectsAnother) : nil,
                           unstable: n < 30, sumOfWeights: Double(n), benchmark: nil,
                           deviationStandardError: deviation.map { _ in 1.5 }, standardization: nil, smallArea: nil)
     }
@@ -328,6 +329,26 @@ import Testing
         let run = try AnalysisCommandTests.run(["progress", "--period", "2024", "--survey", "lwc"])
         #expect(run.status == 64)
         #expect(run.errors.contains("no targets of 'lwc' for 2024; it has targets for 2025"))
+    }
+
+    @Test func theReportSectionShowsEveryTargetWithItsStatus() throws {
+        let (folder, store) = try AnalysisCommandTests.demo.get()
+        let out = folder.file("targets-report")
+        let run = try CommandLineTests.run(["report", "--period", "2025", "--previous", "2024", "--survey", "lwc", "--format", "both",
+                                            "--out", out, "--store", store], in: folder.path)
+        #expect(run.status == 0, "\(run.errors)")
+        let html = try String(contentsOfFile: (out as NSString).appendingPathComponent("lwc-2025.html"), encoding: .utf8)
+        let start = try #require(html.range(of: "<h2 id=\"plan-targets\">計画の目標と進捗</h2>"))
+        let section = String(html[start.upperBound...].prefix { _ in true }).components(separatedBy: "<h2")[0]
+        // One coloured status per target, the same as progress says; "cannot tell" is never shown as achieved.
+        let statuses = try Self.rows().map { $0["status"] as! String }
+        for (status, css) in [("achieved", "st-achieved"), ("not_achieved", "st-not-achieved"),
+                              ("not_distinguishable", "st-unclear"), ("no_estimate", "st-none")] {
+            #expect(section.components(separatedBy: "class=\"\(css)\"").count - 1 == statuses.filter { $0 == status }.count, "\(status)")
+        }
+        #expect(section.contains("△ 判別できない") && section.contains("◎ 達成") && section.contains("× 未達成"))
+        let markdown = try String(contentsOfFile: (out as NSString).appendingPathComponent("lwc-2025.md"), encoding: .utf8)
+        #expect(markdown.contains("## 計画の目標と進捗"))
     }
 
     @Test func aBadTargetFileIsRefusedWithLines() throws {
