@@ -79,22 +79,23 @@ extension ReportBuilder {
                                           t("今回（95%信頼区間）", "now (95% CI)"), t("目標値", "target"), t("判定", "status"),
                                           t("進捗", "progress"), t("注", "notes")])
         var classes: [[Int]: String] = [:]
+        let (open, close) = language == .ja ? ("（", "）") : (" (", ")")
         for row in targets.rows {
             let places = TargetTables.decimals(row.target.measure)
             func fixed(_ value: Double) -> String { ResultTable.fixed(value, decimals: places) }
             let name = TargetTables.indicatorName(row.target.indicator, instrument: instrument, catalog: targets.catalog, language)
             let unit = targets.catalog?.kpis.first { $0.id.rawValue == row.target.indicator }?.unit
             let now: String = row.estimate.map { value in
-                fixed(value) + (row.confidenceLow.flatMap { low in row.confidenceHigh.map { "（\(fixed(low))–\(fixed($0))）" } } ?? "")
+                fixed(value) + (row.confidenceLow.flatMap { low in row.confidenceHigh.map { "\(open)\(fixed(low))–\(fixed($0))\(close)" } } ?? "")
             } ?? "—"
-            let baseline = row.baseline.map { "\(fixed($0))（\(row.target.baselinePeriod?.rawValue ?? "")）" } ?? "—"
+            let baseline = row.baseline.map { "\(fixed($0))\(open)\(row.target.baselinePeriod?.rawValue ?? "")\(close)" } ?? "—"
             let progress = row.progress.map { value in
                 ReportText.percent(value) + (row.progressStandardError.map { " ±" + ReportText.percent(AnalysisOptions.z975 * $0) } ?? "")
             } ?? "—"
             classes[[table.rows.count, 6]] = Self.statusClass(row.status)
             table.rows.append([
                 .text(name), .text(groupName(row.group)),
-                .text(TargetTables.measureText(row.target.measure, language) + (unit.map { "（\($0)）" } ?? "")),
+                .text(TargetTables.measureText(row.target.measure, language) + (unit.map { "\(open)\($0)\(close)" } ?? "")),
                 .text(baseline), .text(now),
                 .text("\(fixed(row.target.target)) \(TargetTables.directionText(row.target.direction, language))"),
                 .text("\(Self.statusSymbol(row.status)) \(TargetTables.statusText(row.status, language))"),
