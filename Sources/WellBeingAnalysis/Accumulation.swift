@@ -5,20 +5,19 @@ import WellBeingCore
 ///
 /// For each indicator, group and joint calibration cell it keeps seven sums over the respondents who
 /// answered, with y centred on the scale's midpoint: n, Σy, Σw, Σwy, Σw², Σw²y, Σw²y²; then three over the
-/// top-box indicator t (1 when y reaches the top box): Σt, Σwt, Σw²t (t² = t); then Σwy² (the within-group
-/// spread that small-area estimates pool). Means, fixed-weight variances
+/// top-box indicator t (1 when y reaches the top box): Σt, Σwt, Σw²t (t² = t). Means, fixed-weight variances
 /// and the calibration-adjusted (raked) variances, of y and of t, are exact functions of these sums.
 struct Accumulation {
     /// Where each sum sits among a cell's `stride` sums.
     enum Slot {
         static let count = 0, sumY = 1, sumW = 2, sumWY = 3, sumW2 = 4, sumW2Y = 5, sumW2Y2 = 6
-        static let topCount = 7, topW = 8, topW2 = 9, sumWY2 = 10
+        static let topCount = 7, topW = 8, topW2 = 9
         /// The top-box indicator t's sums in the places of y's first seven (t² = t): the same estimator reads them.
         static let topBox = [count, topCount, sumW, topW, sumW2, topW2, topW2]
         /// y's first seven, in that order.
         static let value = [count, sumY, sumW, sumWY, sumW2, sumW2Y, sumW2Y2]
     }
-    static let stride = 11
+    static let stride = 10
     private let groupCount: Int
     let cellCount: Int
     /// [indicator][group][cell][stride], the sums of `Slot`.
@@ -196,7 +195,6 @@ struct Accumulation {
                     sums[slot + Slot.sumW2] += w2
                     sums[slot + Slot.sumW2Y] += w2 * centred
                     sums[slot + Slot.sumW2Y2] += w2 * centred * centred
-                    sums[slot + Slot.sumWY2] += w * centred * centred
                     if y >= topFrom[position] {
                         let topSlot = (position * groupCount + group) * 2
                         topBox[topSlot] += w

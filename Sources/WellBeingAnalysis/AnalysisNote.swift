@@ -8,9 +8,9 @@ public enum AnalysisNote: Sendable, Hashable, Encodable {
     case kpiInOneGroupOnly(KPIID, name: LocalizedText)
     /// The KPI has the same value in every group.
     case kpiWithoutVariation(KPIID, name: LocalizedText)
-    /// `group` is withheld too for `indicators` indicators, so that `protecting`'s withheld values cannot be
-    /// derived from the whole area's.
-    case secondarySuppression(group: GroupName, protecting: GroupName, indicators: Int)
+    /// `groups` are withheld too in `estimates` estimates, so that no withheld value can be derived by subtraction
+    /// from the tables published beside them (`Disclosure`).
+    case secondarySuppression(groups: [GroupName], estimates: Int)
     /// Strata of the sample with a single respondent: they add nothing to the SEs, which are therefore
     /// somewhat too small (R stops with an error unless `survey.lonely.psu` says otherwise).
     case singleRespondentStrata([String])
@@ -39,8 +39,8 @@ public enum AnalysisNote: Sendable, Hashable, Encodable {
             return say(.noteKPIOneGroup, ["kpi": kpi.rawValue, "name": name.text(in: language)])
         case let .kpiWithoutVariation(kpi, name):
             return say(.noteKPINoVariation, ["kpi": kpi.rawValue, "name": name.text(in: language)])
-        case let .secondarySuppression(group, protecting, count):
-            return say(.noteSecondary, ["group": group.rawValue, "protecting": protecting.rawValue, "count": "\(count)"])
+        case let .secondarySuppression(groups, count):
+            return say(.noteSecondary, ["groups": groups.map(\.rawValue).joined(separator: list), "count": "\(count)"])
         case let .partialStandardization(by, partial, groups, cells, coarser):
             let shown = cells.prefix(3).joined(separator: list) + (cells.count > 3 ? (language == .ja ? " など" : ", …") : "")
             return say(partial == groups ? .notePartialAll : .notePartialSome,

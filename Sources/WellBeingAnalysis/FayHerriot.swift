@@ -36,11 +36,19 @@ public enum FayHerriot {
         public var coefficients: [Double]
         /// √diag((X'V⁻¹X)⁻¹).
         public var coefficientStandardErrors: [Double]
+        /// V(β̂) = (X'V⁻¹X)⁻¹ at Â.
+        public var coefficientCovariance: [[Double]]
         /// The log-likelihood at Â, as sae reports it.
         public var logLikelihood: Double
         /// One per area, in input order.
         public var areas: [Area]
         public var method: Method = .reml
+
+        /// The synthetic estimate x'β̂ of an area outside the fit (covariates `x`, the intercept's 1 first) and its
+        /// MSE, Â + x'V(β̂)x: the area's own effect u_d plus the error of β̂, which the area did not enter.
+        public func synthetic(x: [Double]) -> (estimate: Double, mse: Double) {
+            (zip(x, coefficients).reduce(0.0) { $0 + $1.0 * $1.1 }, variance + FayHerriot.quadraticForm(coefficientCovariance, x))
+        }
     }
 
     /// The model-based estimate of one area.
@@ -122,7 +130,7 @@ public enum FayHerriot {
                         shrinkage: shrinkage, g1: g1, g2: g2, g3: g3)
         }
         return Fit(variance: a, iterations: iterations, converged: converged, fallback: fallback, coefficients: beta,
-                   coefficientStandardErrors: (0..<beta.count).map { q[$0][$0].squareRoot() },
+                   coefficientStandardErrors: (0..<beta.count).map { q[$0][$0].squareRoot() }, coefficientCovariance: q,
                    logLikelihood: logLikelihood, areas: areas, method: method)
     }
 

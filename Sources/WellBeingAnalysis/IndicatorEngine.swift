@@ -13,8 +13,8 @@ public struct AnalysisOptions: Sendable {
     /// Estimates by these respondent fields instead of the instrument's group (`--by`); the weights are
     /// computed as always (raking to the group's margins included), only the domains change.
     public var breakdown: Breakdown?
-    /// Withhold a second group wherever one group alone is withheld, so that no withheld value can be
-    /// derived from the whole area's (see `Disclosure`); off only for analyses that are not published.
+    /// Withhold further cells so that no withheld value can be derived by subtraction from any table of the
+    /// period (see `Disclosure`); off only for analyses that are not published.
     public var secondarySuppression = true
     /// Fay–Herriot small-area estimates for every group (`--small-area fh`, DESIGN §13); nil: none.
     public var smallArea: SmallAreaOptions?
@@ -140,8 +140,17 @@ public struct IndicatorEngine: Sendable {
     /// a pass of its own (estimates only: its reliability, drivers and item shares are left empty).
     public func run(reusing resolved: ResolvedWeights? = nil,
                     breakdowns: [Breakdown]) throws -> (main: IndicatorResults, breakdowns: [IndicatorResults]) {
+        try run(reusing: resolved, breakdowns: breakdowns, lattice: nil)
+    }
+
+    /// - Parameter known: the period's disclosure lattice from an earlier run (it depends on the answers only).
+    private func run(reusing resolved: ResolvedWeights?, breakdowns: [Breakdown],
+                     lattice known: DisclosureLattice?) throws -> (main: IndicatorResults, breakdowns: [IndicatorResults]) {
         let resolved = try resolved ?? resolvedWeights()
         let layout = self.layout()
+        // Every table of the period is protected together, so that no two published tables give a withheld cell away.
+        let lattice = options.secondarySuppression
+            ? known ?? DisclosureLattice(matrix: matrix, layout: layout, minimumN: options.minimumN) : nil
         // The domains: the instrument's groups, or the breakdown's (the weights stay those of the whole design).
         let domains = try options.breakdown.map { try matrix.regrouped(by: $0) } ?? matrix
         let sums = Accumulation(matrix: domains, layout: layout, weights: resolved.weights, cells: resolved.cells,
@@ -159,23 +168,23 @@ public struct IndicatorEngine: Sendable {
                                                         cells: resolved.cells, standard: standard, options: options)
             }
         }
-        var smallAreaFits: [SmallAreaFit]?
-        var smallAreaNotes: [AnalysisNote] = []
-        if let smallArea = options.smallArea {
-            if resolved.standardization != nil {
-                throw WellBeingError(.usage, Message(.smallAreaWithStandardize))
-            }
-            let inputs = layout.indicators.enumerated().map { position, indicator in
-                (indicator.id, sums.smallAreaInputs(indicator: position, id: indicator.id, groups: domains.groups, cells: resolved.cells, options: options))
-            }
-            (estimates, smallAreaFits, smallAreaNotes) = try SmallAreaEstimation.apply(
-                to: estimates, inputs: inputs, groups: domains.groups, options: smallArea)
-            for index in estimates.indices { estimates[index].smallAreaRequested = true }
+        if options.smallArea != nil && resolved.standardization != nil {
+            throw WellBeingError(.usage, Message(.smallAreaWithStandardize))
         }
-        var main = try finish(estimates, groups: domains.groups, layout: layout, resolved: resolved,
-                              breakdown: options.breakdown)
-        main.smallAreaFits = smallAreaFits
-        main.notes += smallAreaNotes
+        var main = try finish(estimates, domains: domains, layout: layout, resolved: resolved,
+                              breakdown: options.breakdown, lattice: lattice)
+        if let smallArea = options.smallArea {
+            // The model sees only the direct estimates that are published (DESIGN §13): a withheld group gets the
+            // synthetic estimate, which its own answers do not enter.
+            let inputs = layout.indicators.map { indicator in
+                (indicator.id, SmallAreaInput.published(main.estimates, indicator: indicator.id, groups: domains.groups))
+            }
+            let smallAreaNotes: [AnalysisNote]
+            (main.estimates, main.smallAreaFits, smallAreaNotes) = try SmallAreaEstimation.apply(
+                to: main.estimates, inputs: inputs, groups: domains.groups, options: smallArea)
+            for index in main.estimates.indices { main.estimates[index].smallAreaRequested = true }
+            main.notes += smallAreaNotes
+        }
         main.reliability = options.estimatesOnly ? [] : sums.reliability(layout: layout)
         main.drivers = options.estimatesOnly ? [] : sums.drivers(layout: layout)
         main.itemShares = options.estimatesOnly ? [] : sums.itemShares(groups: domains.groups)
@@ -188,7 +197,7 @@ public struct IndicatorEngine: Sendable {
                 separate.breakdown = breakdown
                 separate.estimatesOnly = true
                 others.append(try IndicatorEngine(matrix: matrix, population: population, references: references,
-                                                  options: separate).run(reusing: resolved))
+                                                  options: separate).run(reusing: resolved, breakdowns: [], lattice: lattice).main)
                 continue
             }
             var byCells: [IndicatorEstimate] = []
@@ -200,8 +209,8 @@ public struct IndicatorEngine: Sendable {
                 }
             }
             // The whole-area rows are the main pass's, as computed (before suppression and deviation scores).
-            others.append(try finish(byCells, groups: regrouped.groups, layout: layout, resolved: resolved,
-                                     breakdown: breakdown))
+            others.append(try finish(byCells, domains: regrouped, layout: layout, resolved: resolved,
+                                     breakdown: breakdown, lattice: lattice))
         }
         return (main, others)
     }
@@ -233,15 +242,12 @@ public struct IndicatorEngine: Sendable {
     }
 
     /// Suppression, deviation scores, benchmarks and report order over computed estimates.
-    private func finish(_ computed: [IndicatorEstimate], groups: [GroupName], layout: IndicatorLayout,
-                        resolved: ResolvedWeights, breakdown: Breakdown?) throws -> IndicatorResults {
-        var estimates = computed
-        var notes: [AnalysisNote] = []
-        if options.secondarySuppression {
-            let (protected, disclosureNotes) = Disclosure.applySecondarySuppression(to: estimates)
-            estimates = protected
-            notes += disclosureNotes
-        }
+    private func finish(_ computed: [IndicatorEstimate], domains: ResponseMatrix, layout: IndicatorLayout,
+                        resolved: ResolvedWeights, breakdown: Breakdown?, lattice: DisclosureLattice?) throws -> IndicatorResults {
+        let groups = domains.groups
+        var (estimates, notes) = Disclosure.protect(computed, lattice: lattice, layout: layout,
+                                                    fields: DisclosureLattice.fields(of: breakdown, in: matrix.instrument),
+                                                    domains: domains)
         if let standard = resolved.standardization, breakdown == nil {
             let partial = estimates.filter { !$0.suppressed && $0.standardization?.partial == true }
             let partialGroups = Set(partial.compactMap(\.group))

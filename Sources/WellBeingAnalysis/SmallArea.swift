@@ -30,23 +30,25 @@ public struct SmallAreaOptions: Sendable {
 
 /// A group's model-based estimate (the `sae` object of an estimate).
 public struct SmallAreaEstimate: Sendable, Hashable, Encodable {
-    /// The EBLUP: γ·direct + (1 − γ)·synthetic.
+    /// The EBLUP γ·direct + (1 − γ)·synthetic for a group in the model; the synthetic estimate x'β̂ for a
+    /// withheld group, which its own answers do not enter.
     public var estimate: Double
     public var mse: Double
     public var rmse: Double { mse.squareRoot() }
     /// RMSE / estimate.
     public var cv: Double { rmse / abs(estimate) }
-    /// γ = Â/(Â + ψ): the weight of the group's own (direct) estimate.
-    public var shrinkage: Double
-    /// ψ, the sampling variance the model was given, and where it came from: the SE² this tool prints, or the
-    /// pooled ("smoothed") variance for a group under `--min-n`.
-    public var samplingVariance: Double
-    public var samplingVarianceSource: String
+    /// γ = Â/(Â + ψ): the weight of the group's own (direct) estimate; nil for a synthetic estimate.
+    public var shrinkage: Double?
+    /// ψ, the sampling variance the model was given (the SE² this tool prints); nil for a synthetic estimate.
+    public var samplingVariance: Double?
+    /// The group's direct estimate is withheld, so the model was fitted without it and this is the synthetic
+    /// estimate x'β̂ with the MSE of an area outside the fit, Â + x'V(β̂)x.
+    public var synthetic: Bool
     /// Withheld from reports: CV above 30 %.
     public var withheld: Bool { !(cv <= SmallAreaOptions.maximumCV) }
 
     enum CodingKeys: String, CodingKey {
-        case estimate, mse, rmse, cv, shrinkage, psi, psiSource = "psi_source", withheld
+        case estimate, mse, rmse, cv, shrinkage, psi, synthetic, withheld
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -57,7 +59,7 @@ public struct SmallAreaEstimate: Sendable, Hashable, Encodable {
         try container.encode(cv, forKey: .cv)
         try container.encode(shrinkage, forKey: .shrinkage)
         try container.encode(samplingVariance, forKey: .psi)
-        try container.encode(samplingVarianceSource, forKey: .psiSource)
+        try container.encode(synthetic, forKey: .synthetic)
         try container.encode(withheld, forKey: .withheld)
     }
 }
@@ -78,46 +80,27 @@ public struct SmallAreaFit: Sendable, Hashable, Encodable {
     public var converged: Bool
     public var fallback: Bool
     public var coefficients: [Coefficient]
-    /// The groups the model was fitted to (those with at least two respondents).
+    /// The groups the model was fitted to (those whose direct estimates are published).
     public var groups: Int
 }
 
-/// The inputs of one indicator's model: per group with at least two respondents, y_d and ψ_d (DESIGN §13).
+/// The inputs of one indicator's model: per group whose direct estimate is published, y_d and ψ_d (DESIGN §13).
 struct SmallAreaInput: Sendable {
     var group: Int
     var n: Int
     var direct: Double
     var psi: Double
-    var smoothed: Bool
-}
 
-extension Accumulation {
-    /// y_d = the direct weighted mean and ψ_d = its SE² when n_d ≥ `--min-n`, else the smoothed
-    /// ψ_d = s²·Σw²/(Σw)² with s² = Σ w(y − ȳ_d)²/Σ w pooled over every group with n ≥ 2.
-    func smallAreaInputs(indicator: Int, id: IndicatorID, groups: [GroupName], cells: CalibrationCells,
-                         options: AnalysisOptions) -> [SmallAreaInput] {
-        var unsuppressed = options
-        unsuppressed.minimumN = 1
-        var perGroup: [(group: Int, estimate: IndicatorEstimate, sumW: Double, sumW2: Double)] = []
-        var pooledSquares = 0.0, pooledWeight = 0.0
-        for group in groups.indices {
-            let cellSums = groupSums(indicator: indicator, group: group)
-            guard cellSums[Slot.count] >= 2, cellSums[Slot.sumW] > 0 else { continue }
-            let estimate = self.estimate(indicator: indicator, id: id, group: group, cells: cells,
-                                         options: unsuppressed, groups: groups)
-            pooledSquares += cellSums[Slot.sumWY2] - cellSums[Slot.sumWY] * cellSums[Slot.sumWY] / cellSums[Slot.sumW]
-            pooledWeight += cellSums[Slot.sumW]
-            perGroup.append((group, estimate, cellSums[Slot.sumW], cellSums[Slot.sumW2]))
-        }
-        let pooled = pooledWeight > 0 ? max(0, pooledSquares) / pooledWeight : 0
-        return perGroup.compactMap { entry in
-            guard let mean = entry.estimate.mean else { return nil }
-            if entry.estimate.n >= options.minimumN, let se = entry.estimate.standardError, se > 0 {
-                return SmallAreaInput(group: entry.group, n: entry.estimate.n, direct: mean, psi: se * se, smoothed: false)
-            }
-            return SmallAreaInput(group: entry.group, n: entry.estimate.n, direct: mean,
-                                  psi: pooled * entry.sumW2 / (entry.sumW * entry.sumW), smoothed: true)
-        }
+    /// y_d = the published direct mean and ψ_d = its SE², for every group of `indicator` whose estimate is
+    /// published (not withheld, with a positive SE), in group order. A withheld mean never enters the model:
+    /// the EBLUP is linear in it and β̂ a weighted mean of all of them, so either would give it back.
+    static func published(_ estimates: [IndicatorEstimate], indicator: IndicatorID, groups: [GroupName]) -> [SmallAreaInput] {
+        let position = Dictionary(uniqueKeysWithValues: groups.enumerated().map { ($0.element, $0.offset) })
+        return estimates.compactMap { estimate -> SmallAreaInput? in
+            guard estimate.indicator == indicator, !estimate.suppressed, let group = estimate.group.flatMap({ position[$0] }),
+                  let mean = estimate.mean, let se = estimate.standardError, se > 0 else { return nil }
+            return SmallAreaInput(group: group, n: estimate.n, direct: mean, psi: se * se)
+        }.sorted { $0.group < $1.group }
     }
 }
 
@@ -134,17 +117,23 @@ enum SmallAreaEstimation {
             result[index].group.map { ("\(result[index].indicator.rawValue)\u{1F}\($0.rawValue)", index) }
         })
         for (indicator, areas) in inputs {
-            var x: [[Double]] = []
-            for area in areas {
+            /// The covariate row of a group: 1, then its KPI values; nil when one has no value for it.
+            func row(_ group: GroupName) -> [Double]? {
                 var row = [1.0]
                 for covariate in options.covariates {
-                    guard let value = covariate.values[groups[area.group]] else {
-                        throw WellBeingError(.usage, Message(.covariateMissing, ["covariate": covariate.name,
-                                                                                 "group": groups[area.group].rawValue]))
-                    }
+                    guard let value = covariate.values[group] else { return nil }
                     row.append(value)
                 }
-                x.append(row)
+                return row
+            }
+            var x: [[Double]] = []
+            for area in areas {
+                guard let values = row(groups[area.group]) else {
+                    let missing = options.covariates.first { $0.values[groups[area.group]] == nil }!
+                    throw WellBeingError(.usage, Message(.covariateMissing, ["covariate": missing.name,
+                                                                             "group": groups[area.group].rawValue]))
+                }
+                x.append(values)
             }
             guard let fit = FayHerriot.fit(y: areas.map(\.direct), psi: areas.map(\.psi), x: x, method: options.method) else {
                 unfitted.append(indicator)
@@ -159,11 +148,21 @@ enum SmallAreaEstimation {
                 coefficients: names.indices.map { SmallAreaFit.Coefficient(name: names[$0], estimate: fit.coefficients[$0],
                                                                            se: fit.coefficientStandardErrors[$0]) },
                 groups: areas.count))
+            var fitted = Set<Int>()
             for (area, modelled) in zip(areas, fit.areas) {
                 guard let index = position["\(indicator.rawValue)\u{1F}\(groups[area.group].rawValue)"] else { continue }
+                fitted.insert(index)
                 result[index].smallArea = SmallAreaEstimate(estimate: modelled.estimate, mse: modelled.mse,
                                                             shrinkage: modelled.shrinkage, samplingVariance: area.psi,
-                                                            samplingVarianceSource: area.smoothed ? "smoothed" : "se")
+                                                            synthetic: false)
+            }
+            // Every other group of the indicator (its direct estimate withheld): the synthetic estimate.
+            for group in groups {
+                guard let index = position["\(indicator.rawValue)\u{1F}\(group.rawValue)"], !fitted.contains(index),
+                      let values = row(group) else { continue }
+                let outside = fit.synthetic(x: values)
+                result[index].smallArea = SmallAreaEstimate(estimate: outside.estimate, mse: outside.mse, shrinkage: nil,
+                                                            samplingVariance: nil, synthetic: true)
             }
         }
         var notes: [AnalysisNote] = []

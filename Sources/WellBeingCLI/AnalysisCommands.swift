@@ -33,8 +33,9 @@ struct AnalysisSelection: ParsableArguments {
     @Flag(help: "Estimate every question of the categories on its own too (by default only those with a benchmark).")
     var items = false
 
-    @Flag(inversion: .prefixedNo, help: ArgumentHelp("Withhold a second group wherever one alone is withheld, so that its "
-          + "value cannot be derived from the whole area's (default on; turn off only for figures that are not published)."))
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp("Withhold further cells wherever a withheld one could be derived by "
+          + "subtraction from the whole area, the other groups or the tables by other fields and their crosses (default on; "
+          + "turn off only for figures that are not published)."))
     var secondarySuppression = true
 
     @Option(help: ArgumentHelp("Break the estimates down by a respondent field, or a cross of fields, instead of the "

@@ -101,6 +101,8 @@ public enum MessageKey: String, Sendable, Hashable, Codable, CaseIterable {
          featureUnclosedRing, featureNotInMapping, notDistrictOf, mappingAreaTwice, importedBoundaries,
          boundariesWithoutDistricts, boundariesUnusedAreas, tableBoundaries, kindBoundaries, geojsonOnlyIndicators,
          geojsonNoBoundaries, geojsonNotByGroup, mapsUnknownItem, mapsNoBoundaries, demoBoundaries
+    // Disclosure (issue 18): the mark of a withheld group's synthetic model estimate
+    case modelSyntheticMark
 }
 
 /// The templates of every message in English and Japanese.
@@ -466,8 +468,8 @@ public enum MessageCatalogue {
                            "KPI「{name}」（{kpi}）は 1 区分にしか値がないため、区分間で評価できず除外しました。"),
         .noteKPINoVariation: ("KPI {kpi} ({name}) has the same value in every group, so it says nothing about differences; left out.",
                               "KPI「{name}」（{kpi}）はすべての区分で同じ値のため、差を表さず除外しました。"),
-        .noteSecondary: ("{group} is withheld too for {count} indicator(s), so that the withheld values of {protecting} cannot be derived from the whole area's by subtraction (secondary suppression).",
-                         "{group} の推定値も {count} 指標で秘匿しました。{protecting} の秘匿値が全体の値からの差し引きで分からないようにするためです（二次秘匿）。"),
+        .noteSecondary: ("{groups}: withheld too in {count} estimate(s), although enough people answered, so that no withheld value can be derived by subtraction from the whole area, the other groups or the tables by other fields and their crosses (secondary suppression).",
+                         "{groups}：回答者数は足りていますが、計 {count} 件の推定値を秘匿しました。全体・他の区分・他の属性別やクロス集計の表との差し引きで秘匿値が分からないようにするためです（二次秘匿）。"),
         .notePartialAll: ("Standardised by {by}: all {groups} groups have no respondents in some cells ({cells}), so their means are standardised over the cells they have (as R does).",
                           "{by} による標準化: {groups} 区分すべてで一部のセル（{cells}）に回答者がいないため、回答者のいるセルだけで標準化しています（R と同じ扱い）。"),
         .notePartialSome: ("Standardised by {by}: {partial} of {groups} groups have no respondents in some cells ({cells}), so their means are standardised over the cells they have (as R does).",
@@ -725,6 +727,8 @@ public enum MessageCatalogue {
         .unstableBelow: ("unstable (n < 30)", "参考値（30 人未満）"),
         .partlyStandardized: ("partly standardised ({count} cell(s) missing)", "一部のみ標準化（{count} セル欠け）"),
         .modelWithheld: ("withheld (CV {cv}%)", "秘匿（CV {cv}%）"),
+        // Disclosure (issue 18)
+        .modelSyntheticMark: (" synthetic: without the group's own answers", "　合成推定（自区分の回答を使わない）"),
         .allPeriods: ("all", "全期間"),
         .trendSummary: ("{tests} comparisons with a p; significant means q < 0.05 after the Benjamini–Hochberg adjustment over all of them (significant_unadjusted: |diff| > 1.96·SE).",
                         "p 値のある比較は {tests} 件です。「有意」は、そのすべてについて Benjamini–Hochberg 法で多重比較を調整した q < 0.05 です（significant_unadjusted は |差| > 1.96 × 標準誤差）。"),
@@ -733,8 +737,8 @@ public enum MessageCatalogue {
         .flaggedGap: ("⚑ gap ≥ 10 and > 1.96·SE", "⚑ 差が 10 以上かつ 1.96 × 標準誤差超"),
         .significantAdjusted: ("significant (q < 0.05)", "有意（q < 0.05）"),
         .onlyUnadjusted: ("only unadjusted", "調整前のみ有意"),
-        .noteWithheldSecondary: ("withheld (secondary suppression, to protect another group's withheld value)",
-                                 "秘匿（二次秘匿：他の区分の秘匿値を守るため）"),
+        .noteWithheldSecondary: ("withheld (secondary suppression, to protect another withheld value)",
+                                 "秘匿（二次秘匿：他の秘匿値を守るため）"),
         .noteWithheldFew: ("withheld (fewer than {minN} respondents)", "秘匿（回答者 {minN} 人未満）"),
         .noteNoAnswers: ("no answers", "回答なし"),
         .noteUnstable: ("unstable (fewer than 30 respondents)", "参考値（回答者 30 人未満）"),

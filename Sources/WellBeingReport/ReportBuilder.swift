@@ -247,8 +247,8 @@ public struct ReportBuilder {
         }
         lines.append(t("標準誤差は R の survey パッケージと同じ線形化法（レイキング時は較正を考慮）、95% 信頼区間は平均 ± 1.96 × 標準誤差。",
                        "Standard errors by linearisation as R's survey package computes them (calibration-adjusted when raked); 95% intervals are mean ± 1.96 × SE."))
-        lines.append(t("回答者 \(results.minimumN) 人未満の推定値は秘匿し、30 人未満は参考値（不安定）とします。ある指標で秘匿される\(groupLabel.ja)が 1 つだけのときは、全体の値からの差し引きでその値が分からないよう、回答者の最も少ない\(groupLabel.ja)も合わせて秘匿します（二次秘匿）。",
-                       "Estimates from fewer than \(results.minimumN) respondents are withheld; fewer than 30 are marked unstable. Where only one group of an indicator is withheld, the group with the fewest respondents is withheld too, so that the withheld value cannot be derived from the whole area's by subtraction (secondary suppression)."))
+        lines.append(t("回答者 \(results.minimumN) 人未満の推定値は秘匿し、30 人未満は参考値（不安定）とします。秘匿した値が、公表する他の値（全体、他の\(groupLabel.ja)、年代別・性別などの表やそのクロス集計）からの差し引きで分からないよう、表の各行・各列で秘匿が 1 つだけにならないように、回答者の最も少ない区分も合わせて秘匿します（二次秘匿）。小地域推定は、直接推定値を公表する\(groupLabel.ja)だけで当てはめます。",
+                       "Estimates from fewer than \(results.minimumN) respondents are withheld; fewer than 30 are marked unstable. So that no withheld value can be derived by subtraction from the figures published beside it (the whole area, the other groups, the tables by age band, sex and their crosses), no row or column of a table is left with a single withheld value: the cell with the fewest respondents is withheld too (secondary suppression). Small-area models are fitted to the groups whose direct estimates are published."))
         lines.append(t("偏差値は、秘匿されていない\(instrument.respondent.group.label.ja)の推定値の平均と標準偏差（母標準偏差）に対する 50 + 10 ×（x − 平均）/ 標準偏差" + (results.deviationBasis.values.contains("reference") ? "、参照値を取り込んだ指標は参照値に対するもの。" : "。"),
                        "Deviation scores are 50 + 10 × (x − mean) / SD over the non-withheld group estimates (population SD)" + (results.deviationBasis.values.contains("reference") ? ", or against imported reference figures where present." : ".")))
         if let low = alphas.min(), let high = alphas.max() {
@@ -421,7 +421,7 @@ public struct ReportBuilder {
             var row: [ResultTable.Cell] = [.text(name(id))]
             for group in results.groups {
                 guard let model = results.estimate(id, group: group)?.smallArea else { row.append(.text("—")); continue }
-                row.append(model.withheld ? .marked(nil, decimals: 2, mark: t.withheldModel) : .number(model.estimate, decimals: 2))
+                row.append(modelCell(model))
             }
             rows.append(row)
         }
@@ -436,17 +436,28 @@ public struct ReportBuilder {
                 rows: results.groups.map { group in
                     let estimate = results.estimate(id, group: group)
                     let model = estimate?.smallArea
-                    let shownModel: ResultTable.Cell = model.map { $0.withheld ? .marked(nil, decimals: 2, mark: t.withheldModel) : .number($0.estimate, decimals: 2) } ?? .text("—")
+                    let shownModel: ResultTable.Cell = model.map(modelCell) ?? .text("—")
                     return [.text(groupName(group)), .integer(estimate?.n),
                             estimate?.suppressed == true ? meanCell(estimate) : .number(estimate?.mean, decimals: 2),
                             shownModel,
                             model.flatMap { $0.withheld ? nil : .number($0.rmse, decimals: 3) } ?? .text(""),
                             model.map { .text(ReportText.percent($0.cv)) } ?? .text(""),
-                            model.flatMap { $0.withheld ? nil : .text(ReportText.percent($0.shrinkage)) } ?? .text("")]
+                            model.flatMap { $0.withheld ? nil : $0.synthetic ? .text(t("使わない", "none")) : .text(ReportText.percent($0.shrinkage)) }
+                                ?? .text("")]
                 })
             blocks.append(.table(detail, caption: t("\(name(id))：直接推定値とモデル推定値", "\(name(id)): direct and model estimates"), shadedFrom: nil))
         }
+        if results.estimates.contains(where: { $0.smallArea?.synthetic == true }) {
+            blocks.append(.note(t("＊ 直接推定値を秘匿した\(groupLabel.ja)のモデル推定値は合成推定値です。その\(groupLabel.ja)の回答は使わず、直接推定値を公表している\(groupLabel.ja)だけで当てはめたモデルの予測値です（秘匿値がモデル推定値から逆算されないようにするため）。",
+                                  "* Where a group's direct estimate is withheld, its model estimate is the synthetic one: the prediction of a model fitted to the groups whose direct estimates are published, without the group's own answers (so that the withheld value cannot be worked back from it).")))
+        }
         return blocks
+    }
+
+    /// A model estimate as printed: withheld above a CV of 30 %, marked ＊ when synthetic (the group's answers not used).
+    private func modelCell(_ model: SmallAreaEstimate) -> ResultTable.Cell {
+        if model.withheld { return .marked(nil, decimals: 2, mark: t.withheldModel) }
+        return model.synthetic ? .marked(model.estimate, decimals: 2, mark: t("＊", "*")) : .number(model.estimate, decimals: 2)
     }
 
     // MARK: Staff targets

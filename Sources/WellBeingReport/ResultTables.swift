@@ -24,7 +24,7 @@ public enum ResultTables {
         let standardized = results.standardization != nil
         let standardizedHeaders = standardized ? ["partial", "dropped_cells", "lost_cells"] : []
         let modelled = results.smallAreaFits != nil
-        let modelHeaders = modelled ? ["sae_estimate", "sae_mse", "sae_rmse", "sae_cv", "sae_shrinkage", "sae_psi", "sae_psi_source",
+        let modelHeaders = modelled ? ["sae_estimate", "sae_mse", "sae_rmse", "sae_cv", "sae_shrinkage", "sae_psi", "sae_synthetic",
                                        "sae_withheld"] : []
         return ResultTable(headers: ["group", "indicator", "n", "mean", "se", "ci_low", "ci_high", "top2", "top2_se", "deviation",
                                      "suppressed", "suppression", "unstable"] + standardizedHeaders + modelHeaders + benchmarkHeaders,
@@ -45,7 +45,7 @@ public enum ResultTables {
                                    let m = e.smallArea
                                    row += [.number(m?.estimate, decimals: 3), .number(m?.mse, decimals: 6), .number(m?.rmse, decimals: 4),
                                            .number(m?.cv, decimals: 4), .number(m?.shrinkage, decimals: 4),
-                                           .number(m?.samplingVariance, decimals: 6), .text(m?.samplingVarianceSource ?? ""),
+                                           .number(m?.samplingVariance, decimals: 6), m.map { .flag($0.synthetic) } ?? .text(""),
                                            m.map { .flag($0.withheld) } ?? .text("")]
                                }
                                if benchmarked {
@@ -105,6 +105,7 @@ public enum ResultTables {
                 if let m = e.smallArea {
                     text = m.withheld ? Message(.modelWithheld, ["cv": ResultTable.fixed(m.cv * 100, decimals: 0)]).text(in: language)
                         : "\(ResultTable.fixed(m.estimate, decimals: 2)) (\(ResultTable.fixed(m.rmse, decimals: 3)))"
+                    if m.synthetic { text += Message(.modelSyntheticMark).text(in: language) }
                 }
                 table.rows[index].insert(.text(text), at: 9)
             }
