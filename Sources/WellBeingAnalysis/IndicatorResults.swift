@@ -37,8 +37,6 @@ public struct IndicatorEstimate: Sendable, Hashable, Encodable {
     public var smallArea: SmallAreaEstimate?
     /// Whether small-area estimates were asked for (the JSON then has `sae`, null where there is none).
     var smallAreaRequested = false
-    /// Why the estimate is withheld: too few respondents, or to protect another withheld cell; nil when published.
-    public var suppression: Suppression?
 
     enum CodingKeys: String, CodingKey {
         case group, indicator, n, mean, se, ciLow = "ci_low", ciHigh = "ci_high", top2, top2SE = "top2_se", deviation,
