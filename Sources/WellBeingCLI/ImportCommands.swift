@@ -77,13 +77,14 @@ struct ImportResponses: ParsableCommand {
         try reportingFailures {
             let loaded = try InstrumentLoader.load(path: instrument)
             let inputs = [ProtectedFile(path: file, role: Message(.roleSurveyFile)),
-                          ProtectedFile(path: instrument, role: Message(.roleInstrument))] + storeOptions.protectedFiles
+                          ProtectedFile(path: instrument, role: Message(.roleInstrument))]
+                + loaded.files.dropFirst().map { ProtectedFile(path: $0, role: Message(.roleExtendedInstrument)) }
+                + storeOptions.protectedFiles
             if let rejects, rejects != "-" {
                 try OutputPaths.refuseCollision(output: rejects, option: "--rejects", with: inputs)
             }
             let rejectsFile = try rejects.map { try RejectsFile(argument: $0) }
             defer { rejectsFile?.discardUnlessCommitted() }
-            let store = dryRun ? try storeOptions.openForDryRun() : try storeOptions.openOrCreate()
             let label = (file as NSString).lastPathComponent
             let request = ResponseImportRequest(
                 path: file, instrument: loaded, instrumentFileName: (instrument as NSString).lastPathComponent,
@@ -91,9 +92,12 @@ struct ImportResponses: ParsableCommand {
                 errorPolicy: onError, dryRun: dryRun, replace: replace,
                 onReject: rejectsFile.map { writer in { try writer.append($0) } },
                 onProgress: { Console.progress(Message(.progressImporting, ["file": label]).text(in: Console.language), done: $0, total: $1) })
-            let outcome = try store.importResponses(request)
+            // A first import into a new store path creates the store only when it succeeds.
+            let (outcome, shownPath) = dryRun
+                ? try storeOptions.openForDryRun().importing(request)
+                : try SurveyStore.creatingOnSuccess(storeOptions.path) { try $0.importing(request) }
             Console.endProgress()
-            Console.message(ImportSummary.describe(outcome, store: store.path))
+            Console.message(ImportSummary.describe(outcome, store: shownPath))
             if let rejectsFile {
                 do {
                     try rejectsFile.commit()
@@ -102,6 +106,13 @@ struct ImportResponses: ParsableCommand {
                 }
             }
         }
+    }
+}
+
+private extension SurveyStore {
+    /// Imports `request` and says where to.
+    func importing(_ request: ResponseImportRequest) throws -> (ImportOutcome, String) {
+        (try importResponses(request), path)
     }
 }
 
