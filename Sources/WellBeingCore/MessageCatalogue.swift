@@ -104,7 +104,7 @@ public enum MessageKey: String, Sendable, Hashable, Codable, CaseIterable {
     // Ingest safety: numbers beyond their bounds, files of an instrument chain, stored instruments, memory
     case dateSerialOutside, countTooLarge, numberTooLarge, spreadOutside, weightOutside, storedValueOutside,
          roleExtendedInstrument, instrumentVersionClash, instrumentVersionAdvice, diffItemAdded, diffItemRemoved,
-         diffItemChanged, diffScaleChanged, diffPartChanged, sharedStringsTooLarge, storeCreatedMeanwhile
+         diffItemChanged, diffScaleChanged, diffPartChanged, sharedStringsTooLarge
 }
 
 /// The templates of every message in English and Japanese.
@@ -817,7 +817,5 @@ public enum MessageCatalogue {
         .diffPartChanged: ("{part} changed", "{part} が変わっています"),
         .sharedStringsTooLarge: ("its shared strings are more than can be held: at most {count} texts and {limit} in all; save the sheet as CSV (UTF-8) and import that",
                                  "共有文字列が多すぎて読み込めません（上限は {count} 個、合計 {limit}）。シートを CSV（UTF-8）で保存して取り込んでください"),
-        .storeCreatedMeanwhile: ("Another process created the store '{path}' while this import ran; nothing of this import was kept. Run it again to import into that store.",
-                                 "この取り込みの間に別のプロセスがストア '{path}' を作りました。この取り込みの内容は何も残していません。もう一度実行すると、そのストアに取り込みます。"),
     ]
 }

@@ -53,8 +53,10 @@ public final class SurveyStore: Sendable {
     /// built under a temporary name and linked into place only after `body` returns, so that a failed first
     /// import leaves no file behind.
     ///
-    /// - Throws: what `body` throws; `storeBusy` when another process created the store meanwhile (nothing of
-    ///   `body`'s work is kept); the errors of opening or creating a store.
+    /// When another process creates the store meanwhile, nothing of the first run is kept and `body` runs
+    /// again on that store: it must be safe to run twice.
+    ///
+    /// - Throws: what `body` throws; the errors of opening or creating a store.
     public static func creatingOnSuccess<T>(_ location: String, busyTimeout: TimeInterval = 10,
                                             _ body: (SurveyStore) throws -> T) throws -> T {
         guard !isServerLocation(location), FileKind.of(location) == .missing else {
@@ -72,7 +74,8 @@ public final class SurveyStore: Sendable {
         }
         try backend.finishPending()
         guard try SQLiteBackend.publish(temporary, as: location, refuseExisting: false) else {
-            throw WellBeingError(.storeBusy, Message(.storeCreatedMeanwhile, ["path": location]))
+            // Another process created the store meanwhile: theirs stands, and the work is done again on it.
+            return try body(SurveyStore(path: location, busyTimeout: busyTimeout, access: .writeOrCreate))
         }
         return result
     }
