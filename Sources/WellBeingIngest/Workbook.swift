@@ -550,12 +550,23 @@ public final class WorkbookReader: RecordSource {
             return nil
         }
         var bytes: [UInt8] = []
+        try inflate(archive, entry, path: path, file: file, limit: limit, bufferSize: 1 << 16) { bytes.append(contentsOf: $0) }
+        return bytes
+    }
+
+    /// Inflates the part `entry` (at `path`) chunk by chunk into `body`, refusing it beyond `limit` or the zip-bomb
+    /// ratio, then runs `finish`; refusals and damage become errors naming the file and the part.
+    static func inflate(_ archive: Archive, _ entry: Entry, path: String, file: String, limit: UInt64, bufferSize: Int,
+                        _ body: (Data) throws -> Void, finish: () throws -> Void = {}) throws {
+        var inflated: UInt64 = 0
         let compressed = max(entry.compressedSize, 1)
         do {
-            _ = try archive.extract(entry, bufferSize: 1 << 16, skipCRC32: false) { data in
-                bytes.append(contentsOf: data)
-                try refuseInflation(UInt64(bytes.count), compressed: compressed, limit: limit)
+            _ = try archive.extract(entry, bufferSize: bufferSize, skipCRC32: false) { data in
+                inflated += UInt64(data.count)
+                try refuseInflation(inflated, compressed: compressed, limit: limit)
+                try body(data)
             }
+            try finish()
         } catch let refusal as XMLScanner.Refusal {
             throw WellBeingError.badData(Message(.workbookUnreadable, ["file": file]), problems: [
                 refusal.problem(at: SourceLocation(file: file, column: path))])
@@ -563,7 +574,6 @@ public final class WorkbookReader: RecordSource {
             throw WellBeingError.badData(Message(.workbookUnreadable, ["file": file]), problems: [
                 DataProblem(location: SourceLocation(file: file, column: path), message: Message(.partDamaged, ["detail": "\(error)"]))])
         }
-        return bytes
     }
 
     /// Scans a whole small part, turning XML refusals into located errors.
@@ -596,55 +606,42 @@ public final class WorkbookReader: RecordSource {
             strings.append(text)
         }
         var scanner = XMLScanner()
-        var inflated: UInt64 = 0
-        let compressed = max(entry.compressedSize, 1)
-        do {
-            _ = try archive.extract(entry, bufferSize: 1 << 20, skipCRC32: false) { data in
-                inflated += UInt64(data.count)
-                try refuseInflation(inflated, compressed: compressed, limit: Limits.sharedStringBytes)
-                try data.withUnsafeBytes { raw in
-                    try scanner.feed(raw.bindMemory(to: UInt8.self)) { event in
-                        switch event {
-                        case let .start(tag, attributes, selfClosing):
-                            if XMLScanner.isNamed(tag, "si") {
-                                current.removeAll(keepingCapacity: true)
-                                inItem = true
-                                if selfClosing { try add([]); inItem = false }
-                            } else if XMLScanner.isNamed(tag, "sst") {
-                                // Excel says how many texts follow: a table beyond the bound is refused before reading it.
-                                if let declared = try attributes.string("uniqueCount").flatMap({ Int($0) }), declared > countLimit {
-                                    throw refusal
-                                }
-                            } else if XMLScanner.isNamed(tag, "rPh") {
-                                inPhonetic = !selfClosing
-                            } else if XMLScanner.isNamed(tag, "t") {
-                                inText = inItem && !inPhonetic && !selfClosing
+        try inflate(archive, entry, path: path, file: file, limit: Limits.sharedStringBytes, bufferSize: 1 << 20, { data in
+            try data.withUnsafeBytes { raw in
+                try scanner.feed(raw.bindMemory(to: UInt8.self)) { event in
+                    switch event {
+                    case let .start(tag, attributes, selfClosing):
+                        if XMLScanner.isNamed(tag, "si") {
+                            current.removeAll(keepingCapacity: true)
+                            inItem = true
+                            if selfClosing { try add([]); inItem = false }
+                        } else if XMLScanner.isNamed(tag, "sst") {
+                            // Excel says how many texts follow: a table beyond the bound is refused before reading it.
+                            if let declared = try attributes.string("uniqueCount").flatMap({ Int($0) }), declared > countLimit {
+                                throw refusal
                             }
-                        case let .end(tag):
-                            if XMLScanner.isNamed(tag, "si") {
-                                try add(ExcelText.unescape(current))
-                                inItem = false
-                            } else if XMLScanner.isNamed(tag, "rPh") {
-                                inPhonetic = false
-                            } else if XMLScanner.isNamed(tag, "t") {
-                                inText = false
-                            }
-                        case let .text(text):
-                            guard inText else { return }
-                            current.append(contentsOf: text)
-                            if current.count > memoryLimit { try add(current) }  // refused: one text too long
+                        } else if XMLScanner.isNamed(tag, "rPh") {
+                            inPhonetic = !selfClosing
+                        } else if XMLScanner.isNamed(tag, "t") {
+                            inText = inItem && !inPhonetic && !selfClosing
                         }
+                    case let .end(tag):
+                        if XMLScanner.isNamed(tag, "si") {
+                            try add(ExcelText.unescape(current))
+                            inItem = false
+                        } else if XMLScanner.isNamed(tag, "rPh") {
+                            inPhonetic = false
+                        } else if XMLScanner.isNamed(tag, "t") {
+                            inText = false
+                        }
+                    case let .text(text):
+                        guard inText else { return }
+                        current.append(contentsOf: text)
+                        if current.count > memoryLimit { try add(current) }  // refused: one text too long
                     }
                 }
             }
-            try scanner.finish()
-        } catch let refusal as XMLScanner.Refusal {
-            throw WellBeingError.badData(Message(.workbookUnreadable, ["file": file]), problems: [
-                refusal.problem(at: SourceLocation(file: file, column: path))])
-        } catch {
-            throw WellBeingError.badData(Message(.workbookUnreadable, ["file": file]), problems: [
-                DataProblem(location: SourceLocation(file: file, column: path), message: Message(.partDamaged, ["detail": "\(error)"]))])
-        }
+        }, finish: { try scanner.finish() })
         return strings
     }
 
