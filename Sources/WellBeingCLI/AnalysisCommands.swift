@@ -20,7 +20,9 @@ struct AnalysisSelection: ParsableArguments {
                                + "weights when the survey has them, else none).", valueName: "weighting"))
     var weights: Weighting?
 
-    @Option(name: .customLong("min-n"), help: ArgumentHelp("Withhold estimates from fewer respondents.", valueName: "n"))
+    // Unconditional: `--min-n -5` is a value (refused as below 1), not a missing value followed by an option.
+    @Option(name: .customLong("min-n"), parsing: .unconditional,
+            help: ArgumentHelp("Withhold estimates from fewer respondents (a whole number, at least 1).", valueName: "n"))
     var minimumN: Int = 10
 
     @Option(help: ArgumentHelp("Language of messages, table headers and names: ja or en (default: WELLBEING_LANG, else "

@@ -77,23 +77,34 @@ struct ImportResponses: ParsableCommand {
         try reportingFailures {
             let loaded = try InstrumentLoader.load(path: instrument)
             let inputs = [ProtectedFile(path: file, role: Message(.roleSurveyFile)),
-                          ProtectedFile(path: instrument, role: Message(.roleInstrument))] + storeOptions.protectedFiles
+                          ProtectedFile(path: instrument, role: Message(.roleInstrument))]
+                + loaded.files.dropFirst().map { ProtectedFile(path: $0, role: Message(.roleExtendedInstrument)) }
+                + storeOptions.protectedFiles
             if let rejects, rejects != "-" {
                 try OutputPaths.refuseCollision(output: rejects, option: "--rejects", with: inputs)
             }
-            let rejectsFile = try rejects.map { try RejectsFile(argument: $0) }
-            defer { rejectsFile?.discardUnlessCommitted() }
-            let store = dryRun ? try storeOptions.openForDryRun() : try storeOptions.openOrCreate()
             let label = (file as NSString).lastPathComponent
-            let request = ResponseImportRequest(
-                path: file, instrument: loaded, instrumentFileName: (instrument as NSString).lastPathComponent,
-                period: period.map { PeriodLabel($0.trimmingCharacters(in: .whitespaces)) }, encoding: encoding, sheet: sheet,
-                errorPolicy: onError, dryRun: dryRun, replace: replace,
-                onReject: rejectsFile.map { writer in { try writer.append($0) } },
-                onProgress: { Console.progress(Message(.progressImporting, ["file": label]).text(in: Console.language), done: $0, total: $1) })
-            let outcome = try store.importResponses(request)
+            // The rows rejected by the attempt that counts: an import may run twice (see below).
+            var rejectsFile: RejectsFile?
+            defer { rejectsFile?.discardUnlessCommitted() }
+            let importing = { (store: SurveyStore) throws -> (ImportOutcome, String) in
+                rejectsFile?.discardUnlessCommitted()
+                rejectsFile = try rejects.map { try RejectsFile(argument: $0) }
+                let request = ResponseImportRequest(
+                    path: file, instrument: loaded, instrumentFileName: (instrument as NSString).lastPathComponent,
+                    period: period.map { PeriodLabel($0.trimmingCharacters(in: .whitespaces)) }, encoding: encoding, sheet: sheet,
+                    errorPolicy: onError, dryRun: dryRun, replace: replace,
+                    onReject: rejectsFile.map { writer in { try writer.append($0) } },
+                    onProgress: { Console.progress(Message(.progressImporting, ["file": label]).text(in: Console.language), done: $0, total: $1) })
+                return (try store.importResponses(request), store.path)
+            }
+            // A first import into a new store path creates the store only when it succeeds (and runs again on the
+            // store another process created meanwhile).
+            let (outcome, shownPath) = dryRun
+                ? try importing(try storeOptions.openForDryRun())
+                : try SurveyStore.creatingOnSuccess(storeOptions.path, importing)
             Console.endProgress()
-            Console.message(ImportSummary.describe(outcome, store: store.path))
+            Console.message(ImportSummary.describe(outcome, store: shownPath))
             if let rejectsFile {
                 do {
                     try rejectsFile.commit()

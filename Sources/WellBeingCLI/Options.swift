@@ -18,9 +18,6 @@ struct StoreOptions: ParsableArguments {
         return "wellbeing.sqlite"
     }
 
-    /// Opens the store for an import, creating it when it does not exist yet.
-    func openOrCreate() throws -> SurveyStore { try SurveyStore(path: path, access: .writeOrCreate) }
-
     /// Opens an existing store read-only; reading commands never create, migrate or lock one.
     func openForReading() throws -> SurveyStore { try SurveyStore(path: path, access: .read) }
 

@@ -155,8 +155,9 @@ public enum OutputPaths {
 }
 
 extension String {
-    /// The text with control characters and bidirectional overrides shown as `\u{…}`, so that a file
-    /// name cannot move the cursor, clear a terminal or reorder a report line.
+    /// The text with control characters, bidirectional overrides and invisible characters shown as `\u{…}`,
+    /// so that a file name cannot move the cursor, clear a terminal or reorder a report line, and a value
+    /// with a zero-width space cannot pass for another.
     public var visibleControlCharacters: String {
         guard unicodeScalars.contains(where: Self.isHidden) else { return self }
         var result = ""
@@ -179,6 +180,9 @@ extension String {
     private static func isHidden(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x00...0x1F, 0x7F...0x9F, 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C: return true
+        // Invisible but not harmless: zero-width space, non-joiner and joiner, word joiner, zero-width no-break
+        // space (BOM), line and paragraph separators — '北区\u{200B}' must not look like '北区'.
+        case 0x200B...0x200D, 0x2060, 0xFEFF, 0x2028, 0x2029: return true
         default: return false
         }
     }

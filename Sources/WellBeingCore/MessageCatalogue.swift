@@ -103,6 +103,10 @@ public enum MessageKey: String, Sendable, Hashable, Codable, CaseIterable {
          geojsonNoBoundaries, geojsonNotByGroup, mapsUnknownItem, mapsNoBoundaries, demoBoundaries
     // Disclosure (issue 18): the mark of a withheld group's synthetic model estimate
     case modelSyntheticMark
+    // Ingest safety: numbers beyond their bounds, files of an instrument chain, stored instruments, memory
+    case dateSerialOutside, countTooLarge, numberTooLarge, spreadOutside, weightOutside, storedValueOutside,
+         roleExtendedInstrument, instrumentVersionClash, instrumentVersionAdvice, diffItemAdded, diffItemRemoved,
+         diffItemChanged, diffScaleChanged, diffPartChanged, sharedStringsTooLarge
 }
 
 /// The templates of every message in English and Japanese.
@@ -792,5 +796,30 @@ public enum MessageCatalogue {
                           "地図用に、{count} 地区の架空の境界（実際の地理ではありません）をバッチ {batch} として取り込みました。"),
         .mapsNoBoundaries: ("--maps needs district boundaries in the store; import them with: wellbeing import boundaries FILE.geojson --key PROPERTY",
                             "--maps にはストアの地区境界が必要です。次のように取り込んでください: wellbeing import boundaries ファイル.geojson --key プロパティ"),
+        // Ingest safety: numbers beyond their bounds, files of an instrument chain, stored instruments, memory
+        .dateSerialOutside: ("is in a date cell but is no date Excel can show (dates run from {first} to {last}, serial {limit}); correct the cell",
+                             "は日付の書式のセルにありますが、Excel が表示できる日付ではありません（{first}〜{last}、シリアル値 {limit} まで）。セルを直してください"),
+        .countTooLarge: ("is more than {limit}, more people than any country has; a count may be at most {limit}",
+                         "は {limit} を超えています（どの国の人口よりも多い数です）。人数は {limit} までです"),
+        .numberTooLarge: ("is beyond ±{limit}; a KPI value or reference mean may be at most {limit} in size (check the unit)",
+                          "は ±{limit} の範囲外です。KPI の値や参照値の平均は大きさ {limit} までです（単位を確かめてください）"),
+        .spreadOutside: ("is outside {smallest} to {limit}; with such a standard deviation deviation scores would be meaningless or infinite (check the unit)",
+                         "は {smallest}〜{limit} の範囲外です。このような標準偏差では偏差値が意味をなさないか無限大になります（単位を確かめてください）"),
+        .weightOutside: ("is outside the range of a design weight: 0, or from {smallest} to {limit} (the number of people a respondent stands for)",
+                         "は設計ウェイトの範囲外です（0、または {smallest}〜{limit}：回答者 1 人が代表する人数）"),
+        .storedValueOutside: ("Batch {batch} of the store ({what}) holds a value this version refuses: '{value}' {reason}. Take it back with 'wellbeing undo {batch}' and import the corrected file.",
+                              "ストアのバッチ {batch}（{what}）に、この版では受け付けない値があります: '{value}' {reason}。'wellbeing undo {batch}' で取り消し、直したファイルを取り込み直してください。"),
+        .roleExtendedInstrument: ("the base instrument (extends:)", "継承元の調査票（extends:）"),
+        .instrumentVersionClash: ("The instrument '{file}' is {survey} version {version}, as stored with batch {batch}, but what it defines differs from the stored one:",
+                                  "調査票 '{file}' は {survey} の版 {version} で、バッチ {batch} とともに保存されたものと同じ版ですが、定義が異なります:"),
+        .instrumentVersionAdvice: ("Answers of one version must mean one thing. Give the changed instrument a new version (version: in the file you named) and import again. Nothing was written.",
+                                   "同じ版の回答は同じ意味でなければなりません。変更した調査票に新しい版（指定したファイルの version:）を付けて取り込み直してください。何も書き込んでいません。"),
+        .diffItemAdded: ("question {id} is new", "設問 {id} が追加されています"),
+        .diffItemRemoved: ("question {id} is gone", "設問 {id} がなくなっています"),
+        .diffItemChanged: ("question {id}: {fields} changed", "設問 {id}: {fields} が変わっています"),
+        .diffScaleChanged: ("scale {id} changed", "尺度 {id} が変わっています"),
+        .diffPartChanged: ("{part} changed", "{part} が変わっています"),
+        .sharedStringsTooLarge: ("its shared strings are more than can be held: at most {count} texts and {limit} in all; save the sheet as CSV (UTF-8) and import that",
+                                 "共有文字列が多すぎて読み込めません（上限は {count} 個、合計 {limit}）。シートを CSV（UTF-8）で保存して取り込んでください"),
     ]
 }

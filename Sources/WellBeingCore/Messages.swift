@@ -15,6 +15,9 @@ public struct Message: Sendable, Hashable, Codable {
         self.arguments = arguments
     }
 
+    /// The arguments that name a file, folder or store.
+    static let placeArguments: Set<String> = ["file", "path", "store", "output", "folder"]
+
     /// The message in `language`, placeholders filled.
     public func text(in language: Language) -> String {
         let template = MessageCatalogue.template(key, language)
@@ -25,7 +28,12 @@ public struct Message: Sendable, Hashable, Codable {
             result += rest[..<open]
             guard let close = rest[open...].firstIndex(of: "}") else { break }
             let name = String(rest[rest.index(after: open)..<close])
-            result += nested[name]?.text(in: language) ?? arguments[name] ?? "{\(name)}"
+            if let argument = nested[name]?.text(in: language) ?? arguments[name] {
+                // A file name or path with a line feed or escape is shown, never obeyed (nor split over lines).
+                result += Self.placeArguments.contains(name) ? argument.visibleControlCharacters : argument
+            } else {
+                result += "{\(name)}"
+            }
             rest = rest[rest.index(after: close)...]
         }
         return result + rest

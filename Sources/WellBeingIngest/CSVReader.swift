@@ -8,8 +8,12 @@ public struct CSVRecord {
     public let line: Int
     /// How many fields the record has.
     public let fieldCount: Int
-    /// The first field that had text after its closing quote (`"abc"def`), if any.
+    /// The first field that had text after its closing quote (`"abc"def`), if any; in a workbook, the first
+    /// cell that is an Excel error value or a date Excel cannot show.
     public let malformedField: Int?
+    /// Why `malformedField` is malformed, when the reader knows better than "text after a quote" or "an Excel
+    /// error value" (a date cell outside Excel's calendar).
+    public var malformedReason: Message?
     let base: UnsafePointer<UInt8>
     let starts: UnsafePointer<Int>
     let ends: UnsafePointer<Int>

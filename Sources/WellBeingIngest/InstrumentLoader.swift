@@ -8,6 +8,9 @@ public struct LoadedInstrument: Sendable {
     /// The YAML text, kept in the store so that old batches can always be decoded.
     public var yaml: String
     public var sha256: String
+    /// The files read, the named one first and then each one it extends (empty when parsed from text): every
+    /// one of them is an input no output may replace.
+    public var files: [String] = []
 }
 
 /// Reads an instrument file (`Surveys/<id>.yaml`) and checks it thoroughly.
@@ -32,6 +35,7 @@ public enum InstrumentLoader {
     public static func load(path: String) throws -> LoadedInstrument {
         var files: [(name: String, text: String)] = []
         var visited: [String] = []
+        var paths: [String] = []
         var current = path
         var referrer: SourceLocation?
         while true {
@@ -58,6 +62,7 @@ public enum InstrumentLoader {
                 throw refuse(Message(.extendsTooDeep, ["limit": "\(chainLimit)"]))
             }
             visited.append(canonical)
+            paths.append(current)
             files.insert((name, text), at: 0)
             let context = YAMLContext(fileName: name)
             guard let root = context.root(of: text), root.node?.mapping != nil else { break }
@@ -70,11 +75,17 @@ public enum InstrumentLoader {
             current = target.hasPrefix("/") ? target
                 : (((current as NSString).deletingLastPathComponent as NSString).appendingPathComponent(target) as NSString).standardizingPath
         }
-        if files.count == 1 { return try parse(files[0].text, fileName: files[0].name) }
-        let combined = "# wellbeing: the instrument \(files.last!.name) resolved with the "
+        var loaded: LoadedInstrument
+        if files.count == 1 {
+            loaded = try parse(files[0].text, fileName: files[0].name)
+        } else {
+            let combined = "# wellbeing: the instrument \(files.last!.name) resolved with the "
             + "instrument(s) it extends; each file follows its marker line.\n"
             + files.map { fileMarker + $0.name + "\n" + $0.text + ($0.text.hasSuffix("\n") ? "" : "\n") }.joined()
-        return try parse(combined, fileName: files.last!.name)
+            loaded = try parse(combined, fileName: files.last!.name)
+        }
+        loaded.files = paths
+        return loaded
     }
 
     /// Parses and validates instrument YAML text: one file, or a resolved chain as `load(path:)` writes it.

@@ -97,6 +97,9 @@ public enum ObjectiveDataParser {
                 problems.append(table.problem(row, column: columns[3], value: valueText,
                                               Message(valueText.isEmpty ? .valueEmptyLeaveOut : .notANumber)))
                 ok = false
+            } else if !NumericBounds.isMagnitude(value!) {
+                problems.append(table.problem(row, column: columns[3], value: valueText, Message.numberTooLarge))
+                ok = false
             }
             let key = "\(kpi)\u{1F}\(group)\u{1F}\(period)"
             if let first = seen[key] {
@@ -209,6 +212,9 @@ public enum ObjectiveDataParser {
                                               count == nil ? Message(.notANumber)
                                                   : Message(count! < 0 ? .cannotBeNegative : .mustBeWhole, ["noun": noun])))
                 ok = false
+            } else if !NumericBounds.isPeopleCount(count!) {
+                problems.append(table.problem(row, column: header.valueColumn, value: countText, Message.countTooLarge))
+                ok = false
             }
             if let first = seen[values] {
                 problems.append(table.problem(row, column: nil, Message(.sameCellTwice, ["line": "\(first)"])))
@@ -268,6 +274,9 @@ public enum ObjectiveDataParser {
             if mean == nil {
                 problems.append(table.problem(row, column: columns[1], value: row.cells[columns[1]], Message(.notANumber)))
                 ok = false
+            } else if !NumericBounds.isMagnitude(mean!) {
+                problems.append(table.problem(row, column: columns[1], value: row.cells[columns[1]], Message.numberTooLarge))
+                ok = false
             }
             let spreadText = row.cells[columns[2]].trimmingCharacters(in: .whitespaces)
             var deviation: Double?
@@ -282,6 +291,10 @@ public enum ObjectiveDataParser {
                 if deviation == nil || deviation! <= 0 {
                     problems.append(table.problem(row, column: columns[2], value: spreadText,
                                                   Message(.sdPositive)))
+                    ok = false
+                } else if !NumericBounds.isSpread(deviation!) {
+                    // 1e-308 would make every deviation score infinite: refused here, on its line.
+                    problems.append(table.problem(row, column: columns[2], value: spreadText, Message.spreadOutside))
                     ok = false
                 }
             }

@@ -139,7 +139,7 @@ public final class ResponseParser {
                 if let malformed = record.malformedField {
                     throw WellBeingError.badData(Message(.headerNotWellFormed, ["file": fileName]), problems: [
                         DataProblem(location: SourceLocation(file: fileName, line: record.line, columnNumber: malformed + 1, sheet: sheet),
-                                    message: Message(sheet == nil ? .headerTextAfterQuote : .headerExcelError))])
+                                    message: record.malformedReason ?? Message(sheet == nil ? .headerTextAfterQuote : .headerExcelError))])
                 }
                 let header = (0..<record.fieldCount).map { record.displayString($0) }
                 summary.header = header
@@ -176,7 +176,8 @@ public final class ResponseParser {
                 problem(nil, nil, Message(.fieldCount, ["count": "\(record.fieldCount)", "expected": "\(columns.header.count)"]))
             } else {
                 if let malformed = record.malformedField {
-                    problem(malformed, record.displayString(malformed), Message(sheet == nil ? .textAfterQuote : .excelErrorValue))
+                    problem(malformed, record.displayString(malformed),
+                            record.malformedReason ?? Message(sheet == nil ? .textAfterQuote : .excelErrorValue))
                 }
                 row.line = record.line
                 if let idColumn = columns.id {
@@ -223,7 +224,11 @@ public final class ResponseParser {
                 if let weightColumn = columns.weight {
                     let weightText = record.string(weightColumn)?.trimmingCharacters(in: .whitespaces) ?? ""
                     if let weight = Double(weightText), weight.isFinite, weight >= 0 {
-                        row.designWeight = weight
+                        if NumericBounds.isWeight(weight) {
+                            row.designWeight = weight
+                        } else {
+                            problem(weightColumn, weightText, Message.weightOutside)
+                        }
                     } else {
                         problem(weightColumn, weightText, Message(weightText.isEmpty ? .weightEmpty : .weightInvalid))
                     }

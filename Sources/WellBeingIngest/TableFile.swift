@@ -51,7 +51,7 @@ public struct TableFile: Sendable {
             if let malformed = record.malformedField, reader.sheet != nil {
                 problems.append(DataProblem(location: SourceLocation(file: name, line: record.line, column: columns[malformed],
                                                                      columnNumber: malformed + 1, sheet: reader.sheet),
-                                            value: cells[malformed], message: Message(.excelErrorValue)))
+                                            value: cells[malformed], message: record.malformedReason ?? Message(.excelErrorValue)))
                 return
             }
             rows.append(Row(line: record.line, cells: cells))

@@ -16,8 +16,12 @@ public final class WorkbookReader: RecordSource {
     public enum Limits {
         /// The worksheet streamed row by row.
         public static let sheetBytes: UInt64 = 4 << 30
-        /// Shared strings (held in memory).
+        /// The shared-strings part, streamed.
         public static let sharedStringBytes: UInt64 = 512 << 20
+        /// What the shared-string table may hold in memory: its texts plus 4 bytes per text.
+        public static let sharedStringMemory = 256 << 20
+        /// How many shared strings a workbook may have (far more than a survey's distinct answers).
+        public static let sharedStringCount = 1 << 23
         /// The small parts: workbook, relationships, styles.
         public static let smallPartBytes: UInt64 = 32 << 20
         /// A part that inflates more than this many times its compressed size (beyond 16 MB) is a zip bomb;
@@ -34,7 +38,7 @@ public final class WorkbookReader: RecordSource {
     private let path: String
     private let archive: Archive
     private let sheetEntry: Entry
-    private let sharedStrings: [[UInt8]]
+    private let sharedStrings: SharedStrings
     /// For each cell style (`s`), whether its number format is a date or time.
     private let dateStyles: [Bool]
     private let uses1904: Bool
@@ -121,7 +125,7 @@ public final class WorkbookReader: RecordSource {
         guard let entry = archive[sheetPath] else { throw refuse(Message(.sheetMissing, ["sheet": chosen.name]), part: sheetPath) }
         sheetEntry = entry
         // Shared strings and styles, when the workbook has them.
-        var strings: [[UInt8]] = []
+        var strings = SharedStrings()
         var dates: [Bool] = []
         for relation in relations {
             let target = try Self.resolve(relation.target, from: folder, external: relation.external, file: name)
@@ -206,7 +210,7 @@ public final class WorkbookReader: RecordSource {
             }
         }
 
-        let sharedStrings: [[UInt8]]
+        let sharedStrings: SharedStrings
         let dateStyles: [Bool]
         let uses1904: Bool
         /// The current row's number (from `r`, or one past the last).
@@ -219,6 +223,8 @@ public final class WorkbookReader: RecordSource {
         /// The header's width (the first row's), so that shorter rows are padded with empty fields.
         var width: Int?
         var errorField: Int?
+        /// Why `errorField` is refused, when it is not an Excel error value.
+        var errorReason: Message?
         // The current cell.
         var inCell = false
         var cellColumn = 0
@@ -234,7 +240,7 @@ public final class WorkbookReader: RecordSource {
 
         enum CellType { case number, shared, inline, formulaString, boolean, error, date }
 
-        init(sharedStrings: [[UInt8]], dateStyles: [Bool], uses1904: Bool) {
+        init(sharedStrings: SharedStrings, dateStyles: [Bool], uses1904: Bool) {
             self.sharedStrings = sharedStrings
             self.dateStyles = dateStyles
             self.uses1904 = uses1904
@@ -331,6 +337,7 @@ public final class WorkbookReader: RecordSource {
             fields = 0
             lastColumn = -1
             errorField = nil
+            errorReason = nil
         }
 
         mutating func startCell(_ attributes: XMLScanner.Attributes) throws {
@@ -388,7 +395,7 @@ public final class WorkbookReader: RecordSource {
             switch cellType {
             case .shared:
                 guard sawValue else { return }
-                guard let index = value.withUnsafeBufferPointer({ Self.integer($0) }), sharedStrings.indices.contains(index) else {
+                guard let index = value.withUnsafeBufferPointer({ Self.integer($0) }), index < sharedStrings.count else {
                     throw CellProblem(row: row, column: cellColumn + 1, Message(.sharedStringMissing, ["index": String(decoding: value, as: UTF8.self)]))
                 }
                 try appendField(sharedStrings[index])
@@ -400,7 +407,18 @@ public final class WorkbookReader: RecordSource {
                 guard sawValue else { return }
                 if value.contains(where: XMLScanner.isSpace) { value.removeAll(where: XMLScanner.isSpace) }
                 if cellStyle < dateStyles.count, dateStyles[cellStyle], let serial = Double(String(decoding: value, as: UTF8.self)) {
-                    text = Array(ExcelDate.isoText(serial: serial, uses1904: uses1904).utf8)
+                    if let date = ExcelDate.isoText(serial: serial, uses1904: uses1904) {
+                        text = Array(date.utf8)
+                    } else {
+                        // 1e20, -5, NaN: Excel itself shows ##### there; refused with the cell, never guessed.
+                        text = value
+                        if errorField == nil {
+                            errorField = cellColumn
+                            errorReason = Message(.dateSerialOutside, ["first": uses1904 ? "1904-01-01" : "1900-01-01",
+                                                                       "last": "9999-12-31",
+                                                                       "limit": "\(Int(ExcelDate.lastSerial(uses1904: uses1904)))"])
+                        }
+                    }
                 } else {
                     try appendField(value)
                     return
@@ -420,7 +438,7 @@ public final class WorkbookReader: RecordSource {
 
         /// Places the current cell's text at its column, padding the columns before it with empty fields.
         @inline(__always)
-        mutating func appendField(_ text: [UInt8]) throws {
+        mutating func appendField<Text: Collection<UInt8>>(_ text: Text) throws {
             if text.isEmpty && cellType != .error { return }
             while starts.count < cellColumn {
                 starts.append(bytes.count)
@@ -446,7 +464,7 @@ public final class WorkbookReader: RecordSource {
             try bytes.withUnsafeBufferPointer { base in
                 try starts.withUnsafeBufferPointer { starts in
                     try ends.withUnsafeBufferPointer { ends in
-                        try emit(CSVRecord(line: row, fieldCount: count, malformedField: errorField,
+                        try emit(CSVRecord(line: row, fieldCount: count, malformedField: errorField, malformedReason: errorReason,
                                            base: base.baseAddress!, starts: starts.baseAddress!, ends: ends.baseAddress!))
                     }
                 }
@@ -532,12 +550,23 @@ public final class WorkbookReader: RecordSource {
             return nil
         }
         var bytes: [UInt8] = []
+        try inflate(archive, entry, path: path, file: file, limit: limit, bufferSize: 1 << 16) { bytes.append(contentsOf: $0) }
+        return bytes
+    }
+
+    /// Inflates the part `entry` (at `path`) chunk by chunk into `body`, refusing it beyond `limit` or the zip-bomb
+    /// ratio, then runs `finish`; refusals and damage become errors naming the file and the part.
+    static func inflate(_ archive: Archive, _ entry: Entry, path: String, file: String, limit: UInt64, bufferSize: Int,
+                        _ body: (Data) throws -> Void, finish: () throws -> Void = {}) throws {
+        var inflated: UInt64 = 0
         let compressed = max(entry.compressedSize, 1)
         do {
-            _ = try archive.extract(entry, bufferSize: 1 << 16, skipCRC32: false) { data in
-                bytes.append(contentsOf: data)
-                try refuseInflation(UInt64(bytes.count), compressed: compressed, limit: limit)
+            _ = try archive.extract(entry, bufferSize: bufferSize, skipCRC32: false) { data in
+                inflated += UInt64(data.count)
+                try refuseInflation(inflated, compressed: compressed, limit: limit)
+                try body(data)
             }
+            try finish()
         } catch let refusal as XMLScanner.Refusal {
             throw WellBeingError.badData(Message(.workbookUnreadable, ["file": file]), problems: [
                 refusal.problem(at: SourceLocation(file: file, column: path))])
@@ -545,7 +574,6 @@ public final class WorkbookReader: RecordSource {
             throw WellBeingError.badData(Message(.workbookUnreadable, ["file": file]), problems: [
                 DataProblem(location: SourceLocation(file: file, column: path), message: Message(.partDamaged, ["detail": "\(error)"]))])
         }
-        return bytes
     }
 
     /// Scans a whole small part, turning XML refusals into located errors.
@@ -560,37 +588,60 @@ public final class WorkbookReader: RecordSource {
         }
     }
 
-    /// The shared strings, each the concatenation of its `<t>` runs (phonetic `<rPh>` runs left out).
-    static func sharedStrings(_ archive: Archive, _ path: String, file: String) throws -> [[UInt8]] {
-        guard let xml = try readSmallPart(archive, path, file: file, required: false, limit: Limits.sharedStringBytes) else { return [] }
-        var strings: [[UInt8]] = []
+    /// The shared strings, each the concatenation of its `<t>` runs (phonetic `<rPh>` runs left out), streamed
+    /// from the part into one compact table; a table beyond `Limits.sharedStringCount` texts or
+    /// `Limits.sharedStringMemory` bytes is refused with the part named.
+    static func sharedStrings(_ archive: Archive, _ path: String, file: String, countLimit: Int = Limits.sharedStringCount,
+                              memoryLimit: Int = Limits.sharedStringMemory) throws -> SharedStrings {
+        guard let entry = archive[path] else { return SharedStrings() }
+        var strings = SharedStrings()
         var current: [UInt8] = []
         var inItem = false, inText = false, inPhonetic = false
-        try scan(xml, part: path, file: file) { event in
-            switch event {
-            case let .start(tag, _, selfClosing):
-                if XMLScanner.isNamed(tag, "si") {
-                    current.removeAll(keepingCapacity: true)
-                    inItem = true
-                    if selfClosing { strings.append([]); inItem = false }
-                } else if XMLScanner.isNamed(tag, "rPh") {
-                    inPhonetic = !selfClosing
-                } else if XMLScanner.isNamed(tag, "t") {
-                    inText = inItem && !inPhonetic && !selfClosing
-                }
-            case let .end(tag):
-                if XMLScanner.isNamed(tag, "si") {
-                    strings.append(ExcelText.unescape(current))
-                    inItem = false
-                } else if XMLScanner.isNamed(tag, "rPh") {
-                    inPhonetic = false
-                } else if XMLScanner.isNamed(tag, "t") {
-                    inText = false
-                }
-            case let .text(text):
-                if inText { current.append(contentsOf: text) }
+        let refusal = XMLScanner.Refusal(Message(.sharedStringsTooLarge, [
+            "count": "\(countLimit)", "limit": memoryLimit >= 1 << 20 ? "\(memoryLimit >> 20) MB" : "\(memoryLimit) bytes"]))
+        func add(_ text: [UInt8]) throws {
+            guard strings.count < countLimit, strings.bytes.count + text.count + 4 * (strings.count + 1) <= memoryLimit else {
+                throw refusal
             }
+            strings.append(text)
         }
+        var scanner = XMLScanner()
+        try inflate(archive, entry, path: path, file: file, limit: Limits.sharedStringBytes, bufferSize: 1 << 20, { data in
+            try data.withUnsafeBytes { raw in
+                try scanner.feed(raw.bindMemory(to: UInt8.self)) { event in
+                    switch event {
+                    case let .start(tag, attributes, selfClosing):
+                        if XMLScanner.isNamed(tag, "si") {
+                            current.removeAll(keepingCapacity: true)
+                            inItem = true
+                            if selfClosing { try add([]); inItem = false }
+                        } else if XMLScanner.isNamed(tag, "sst") {
+                            // Excel says how many texts follow: a table beyond the bound is refused before reading it.
+                            if let declared = try attributes.string("uniqueCount").flatMap({ Int($0) }), declared > countLimit {
+                                throw refusal
+                            }
+                        } else if XMLScanner.isNamed(tag, "rPh") {
+                            inPhonetic = !selfClosing
+                        } else if XMLScanner.isNamed(tag, "t") {
+                            inText = inItem && !inPhonetic && !selfClosing
+                        }
+                    case let .end(tag):
+                        if XMLScanner.isNamed(tag, "si") {
+                            try add(ExcelText.unescape(current))
+                            inItem = false
+                        } else if XMLScanner.isNamed(tag, "rPh") {
+                            inPhonetic = false
+                        } else if XMLScanner.isNamed(tag, "t") {
+                            inText = false
+                        }
+                    case let .text(text):
+                        guard inText else { return }
+                        current.append(contentsOf: text)
+                        if current.count > memoryLimit { try add(current) }  // refused: one text too long
+                    }
+                }
+            }
+        }, finish: { try scanner.finish() })
         return strings
     }
 
@@ -618,6 +669,26 @@ public final class WorkbookReader: RecordSource {
             }
         }
         return styles
+    }
+}
+
+/// A workbook's shared strings in one buffer, with where each ends: 4 bytes per text beside the text itself
+/// (an array per text would cost some 50 bytes more each, gigabytes for a package of millions of short texts).
+struct SharedStrings {
+    private(set) var bytes: [UInt8] = []
+    private var ends: [UInt32] = []
+
+    var count: Int { ends.count }
+
+    /// The text at `index` (0 ≤ index < count).
+    subscript(index: Int) -> ArraySlice<UInt8> {
+        bytes[(index == 0 ? 0 : Int(ends[index - 1]))..<Int(ends[index])]
+    }
+
+    /// Adds a text; the table's total stays below 4 GB (the caller bounds it far lower).
+    mutating func append(_ text: [UInt8]) {
+        bytes.append(contentsOf: text)
+        ends.append(UInt32(bytes.count))
     }
 }
 
@@ -672,8 +743,14 @@ enum ExcelDate {
         return false
     }
 
-    /// `2025-09-01` for a whole day, `2025-09-01T10:30:00` with a time (seconds rounded).
-    static func isoText(serial: Double, uses1904: Bool) -> String {
+    /// The serial of 9999-12-31, Excel's last day: 2958465 in the 1900 system, 2957003 in the 1904 one.
+    static func lastSerial(uses1904: Bool) -> Double { uses1904 ? 2_957_003 : 2_958_465 }
+
+    /// `2025-09-01` for a whole day, `2025-09-01T10:30:00` with a time (seconds rounded); nil for a serial
+    /// Excel cannot show as a date (negative, beyond 9999-12-31, not finite).
+    static func isoText(serial: Double, uses1904: Bool) -> String? {
+        // 0 ≤ serial < 1 is a time of day alone (in the 1900 system shown on the day before 1900-01-01).
+        guard serial.isFinite, serial >= 0, serial < lastSerial(uses1904: uses1904) + 1 else { return nil }
         var days = serial.rounded(.down)
         var seconds = ((serial - days) * 86_400).rounded()
         if seconds >= 86_400 { days += 1; seconds -= 86_400 }

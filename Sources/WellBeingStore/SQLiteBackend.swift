@@ -17,10 +17,12 @@ final class SQLiteBackend: StoreBackend {
     let queue: DatabaseQueue
     /// The path of the store file, or `:memory:`.
     let path: String
+    /// The path messages name: `path`, or for a store being created under a temporary name, its final one.
+    let shownPath: String
     /// How this store was opened.
     let access: StoreAccess
 
-    var displayName: String { path }
+    var displayName: String { shownPath }
 
     /// Opens (or, for `.writeOrCreate` and `.createNew`, creates) the store at `path`.
     ///
@@ -30,6 +32,7 @@ final class SQLiteBackend: StoreBackend {
     ///   from a newer version or a damaged store; `storeBusy` when another process holds it too long.
     init(path: String, busyTimeout: TimeInterval, access: StoreAccess) throws {
         self.path = path
+        shownPath = path
         self.access = access
         let failure: WellBeingError.Kind = access == .read ? .inputMissing : .cannotCreateOutput
         switch FileKind.of(path) {
@@ -58,6 +61,7 @@ final class SQLiteBackend: StoreBackend {
     /// A private store in memory, for tests and dry runs without a store.
     init(inMemory: Void = ()) throws {
         path = ":memory:"
+        shownPath = path
         access = .writeOrCreate
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
@@ -154,6 +158,37 @@ final class SQLiteBackend: StoreBackend {
     /// `link` never replaces an existing file, so when two processes create the same store at once one of
     /// them wins and the other simply opens the winner's store; nobody ever sees a half-made one.
     private static func createAtomically(path: String, refuseExisting: Bool) throws {
+        let temporary = try makeMigrated(besides: path)
+        defer { removeFiles(of: temporary) }
+        _ = try publish(temporary, as: path, refuseExisting: refuseExisting)
+    }
+
+    /// A store being created: the migrated store under the temporary name `temporary` beside `path`, opened for
+    /// writing; messages name `path`. `finishPending` and `publish` then put it in place.
+    init(pending temporary: String, shownAs path: String, busyTimeout: TimeInterval) throws {
+        self.path = temporary
+        shownPath = path
+        access = .writeOrCreate
+        do {
+            queue = try Self.openChecked(path: temporary, busyTimeout: busyTimeout, access: .writeOrCreate)
+        } catch {
+            throw Self.translate(error, path: path, access: .writeOrCreate)
+        }
+    }
+
+    /// Leaves a store being created as one self-contained file (its journal written back and removed) and
+    /// closes it, so that linking that file into place publishes everything.
+    func finishPending() throws {
+        do {
+            try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA journal_mode = DELETE") }
+            try queue.close()
+        } catch {
+            throw Self.translate(error, path: shownPath, access: .writeOrCreate)
+        }
+    }
+
+    /// Builds a complete, migrated store (mode 0600) under a temporary name beside `path` and returns that name.
+    static func makeMigrated(besides path: String) throws -> String {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             switch FileKind.of(directory) {
@@ -177,29 +212,33 @@ final class SQLiteBackend: StoreBackend {
             throw WellBeingError(.cannotCreateOutput, Message(.cannotCreateStore, ["path": path, "reason": OutputPaths.systemError()]))
         }
         Glibc.close(descriptor)
-        defer {
-            for file in Self.files(of: temporary) { unlink(file) }
-        }
         do {
             let queue = try DatabaseQueue(path: temporary, configuration: configuration(busyTimeout: 10, readonly: false))
             try StoreSchema.migrator.migrate(queue)
             try queue.close()
         } catch {
+            removeFiles(of: temporary)
             throw translate(error, path: path, access: .writeOrCreate)
         }
-        if link(temporary, path) == 0 { return }
+        return temporary
+    }
+
+    /// Links the finished store `temporary` into place at `path`; false when another process created `path` a
+    /// moment ago (its store stands, `temporary` is left for the caller to remove).
+    static func publish(_ temporary: String, as path: String, refuseExisting: Bool) throws -> Bool {
+        if link(temporary, path) == 0 { return true }
         let linkError = errno
         if linkError == EEXIST {
             if refuseExisting { throw alreadyExists(path) }
-            return  // another process created it a moment ago: use theirs
+            return false
         }
         if linkError == EPERM || linkError == ENOTSUP || linkError == EOPNOTSUPP || linkError == EXDEV {
             // A file system without hard links: rename, unless the path appeared meanwhile.
             if FileKind.of(path) != .missing {
                 if refuseExisting { throw alreadyExists(path) }
-                return
+                return false
             }
-            if rename(temporary, path) == 0 { return }
+            if rename(temporary, path) == 0 { return true }
         }
         throw WellBeingError(.cannotCreateOutput, Message(.cannotCreateStore, ["path": path, "reason": OutputPaths.systemError(linkError)]))
     }
@@ -212,6 +251,11 @@ final class SQLiteBackend: StoreBackend {
     /// The store file and the journal files SQLite may keep beside it.
     static func files(of path: String) -> [String] {
         [path] + ProtectedFile.storeJournalSuffixes.map { path + $0 }
+    }
+
+    /// Removes a temporary store and its journals.
+    static func removeFiles(of temporary: String) {
+        for file in files(of: temporary) { unlink(file) }
     }
 
     static func fileSize(_ path: String) -> Int {
@@ -266,7 +310,7 @@ final class SQLiteBackend: StoreBackend {
             }
             return result!
         } catch let error as DatabaseError {
-            throw Self.translate(error, path: path, access: kind == .deferred ? .read : access)
+            throw Self.translate(error, path: shownPath, access: kind == .deferred ? .read : access)
         }
     }
 }

@@ -174,9 +174,11 @@ extension SurveyStore {
     /// The KPI values of `survey` for `period`.
     public func kpiValues(survey: SurveyID, period: PeriodLabel) throws -> [KPIValue] {
         try read { db in
-            try db.fetchAll("SELECT kpiId, groupName, value FROM kpiValue WHERE surveyId = ? AND period = ?",
+            try db.fetchAll("SELECT kpiId, groupName, value, batchId FROM kpiValue WHERE surveyId = ? AND period = ?",
                             [survey.rawValue, period.rawValue]).map {
-                KPIValue(kpi: KPIID(try $0.text(0)), group: GroupName(try $0.text(1)), period: period, value: try $0.real(2))
+                let value = try $0.real(2)
+                try Self.refuseStored(value, NumericBounds.isMagnitude, .numberTooLarge, kind: .kindKPIs, batch: try $0.integer(3))
+                return KPIValue(kpi: KPIID(try $0.text(0)), group: GroupName(try $0.text(1)), period: period, value: value)
             }.sorted { StoreOrder.precedes([$0.kpi.rawValue, $0.group.rawValue], [$1.kpi.rawValue, $1.group.rawValue]) }
         }
     }
@@ -230,12 +232,14 @@ extension SurveyStore {
         try read { db in
             for key in [period.rawValue, ""] {
                 let rows = try db.fetchAll("""
-                    SELECT fields, cell, drawn FROM sampleCell WHERE surveyId = ? AND period = ?
+                    SELECT fields, cell, drawn, batchId FROM sampleCell WHERE surveyId = ? AND period = ?
                     """, [survey.rawValue, key]).sorted { StoreOrder.precedes([try $0.text(1)], [try $1.text(1)]) }
                 guard let first = rows.first else { continue }
                 return SampleTable(fields: try first.text(0).components(separatedBy: ","), cells: try rows.map {
-                    PopulationTable.Cell(values: try $0.text(1).components(separatedBy: StoredBlockFormat.valueSeparator),
-                                         count: Double(try $0.integer(2)))
+                    let drawn = Double(try $0.integer(2))
+                    try Self.refuseStored(drawn, NumericBounds.isPeopleCount, .countTooLarge, kind: .kindSample, batch: try $0.integer(3))
+                    return PopulationTable.Cell(values: try $0.text(1).components(separatedBy: StoredBlockFormat.valueSeparator),
+                                                count: drawn)
                 })
             }
             return nil
@@ -247,7 +251,7 @@ extension SurveyStore {
         try read { db in
             for key in [period.rawValue, ""] {
                 let rows = try db.fetchAll("""
-                    SELECT populationCell.fields, populationCell.cell, populationCell.count, batch.options
+                    SELECT populationCell.fields, populationCell.cell, populationCell.count, batch.options, batch.id
                     FROM populationCell JOIN batch ON batch.id = populationCell.batchId
                     WHERE populationCell.surveyId = ? AND populationCell.period = ?
                     ORDER BY populationCell.batchId, populationCell.seq
@@ -255,8 +259,10 @@ extension SurveyStore {
                 guard let first = rows.first else { continue }
                 let fields = try first.text(0).components(separatedBy: ",")
                 let cells = try rows.map {
-                    PopulationTable.Cell(values: try $0.text(1).components(separatedBy: StoredBlockFormat.valueSeparator),
-                                         count: try $0.real(2))
+                    let count = try $0.real(2)
+                    try Self.refuseStored(count, NumericBounds.isPeopleCount, .countTooLarge, kind: .kindPopulation, batch: try $0.integer(4))
+                    return PopulationTable.Cell(values: try $0.text(1).components(separatedBy: StoredBlockFormat.valueSeparator),
+                                                count: count)
                 }
                 let margins = try ObjectiveDataParser.parseMargins(try first.text(3), fields: fields, fileName: "store")
                 return PopulationTable(fields: fields, cells: cells, margins: margins)
@@ -270,13 +276,25 @@ extension SurveyStore {
         try read { db in
             var figures: [String: ReferenceFigure] = [:]
             for key in ["", period.rawValue] {
-                for row in try db.fetchAll("SELECT indicator, mean, sd, source FROM referenceFigure WHERE surveyId = ? AND period = ?",
+                for row in try db.fetchAll("SELECT indicator, mean, sd, source, batchId FROM referenceFigure WHERE surveyId = ? AND period = ?",
                                            [survey.rawValue, key]) {
-                    figures[try row.text(0)] = ReferenceFigure(indicator: try row.text(0), mean: try row.real(1),
-                                                               standardDeviation: try row.optionalReal(2), source: try row.text(3))
+                    let (mean, spread, batch) = (try row.real(1), try row.optionalReal(2), try row.integer(4))
+                    try Self.refuseStored(mean, NumericBounds.isMagnitude, .numberTooLarge, kind: .kindReference, batch: batch)
+                    if let spread { try Self.refuseStored(spread, NumericBounds.isSpread, .spreadOutside, kind: .kindReference, batch: batch) }
+                    figures[try row.text(0)] = ReferenceFigure(indicator: try row.text(0), mean: mean,
+                                                               standardDeviation: spread, source: try row.text(3))
                 }
             }
             return figures
         }
+    }
+
+    /// Refuses a stored number outside the bounds this version reads files with (a store written before them,
+    /// or edited by hand): every later sum, ratio and conversion may then trust the numbers it is given.
+    static func refuseStored(_ value: Double, _ isWithin: (Double) -> Bool, _ reason: Message, kind: MessageKey,
+                             batch: Int64) throws {
+        guard !isWithin(value) else { return }
+        throw WellBeingError(.badData, Message(.storedValueOutside, ["batch": "\(batch)", "value": "\(value)"])
+            .localizingArgument("what", Message(kind)).localizingArgument("reason", reason))
     }
 }

@@ -98,6 +98,7 @@ extension SurveyStore {
         let fileName = source.displayName
         var batchID: Int64?
         var writer: StoredBlockFormat.Writer?
+        try refuseRedefinedVersion(db, request.instrument, fileName: request.instrumentFileName)
         if !request.dryRun {
             let instrumentID = try registerInstrument(db, request.instrument, fileName: request.instrumentFileName)
             if let replaceHash {
@@ -198,6 +199,28 @@ extension SurveyStore {
             }
         }
         return stored
+    }
+
+    /// Refuses an instrument that keeps the id and version of one stored with imported answers but defines
+    /// something else (a base file edited under the same version): the answers of one version must mean one
+    /// thing, or every later analysis would have to refuse them. Texts that differ only in comments or layout
+    /// define the same and pass.
+    func refuseRedefinedVersion(_ db: any StoreTransaction, _ loaded: LoadedInstrument, fileName: String) throws {
+        let instrument = loaded.instrument
+        let rows = try db.fetchAll("""
+            SELECT instrument.yaml, instrument.fileName, min(batch.id) FROM instrument
+            JOIN batch ON batch.instrumentId = instrument.id
+            WHERE instrument.surveyId = ? AND instrument.version = ? AND instrument.sha256 <> ?
+            GROUP BY instrument.id, instrument.yaml, instrument.fileName ORDER BY min(batch.id)
+            """, [instrument.id.rawValue, instrument.version, loaded.sha256])
+        for row in rows {
+            let stored = try InstrumentLoader.parse(try row.text(0), fileName: try row.text(1)).instrument
+            let differences = stored.differences(to: instrument)
+            guard !differences.isEmpty else { continue }
+            throw WellBeingError(.badData, Message(.instrumentVersionClash, [
+                "file": fileName, "survey": instrument.id.rawValue, "version": instrument.version, "batch": "\(try row.integer(2))"]),
+                details: differences, advice: Message(.instrumentVersionAdvice))
+        }
     }
 
     /// Stores the instrument text once per distinct content and returns its row id.

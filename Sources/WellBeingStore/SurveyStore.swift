@@ -49,6 +49,37 @@ public final class SurveyStore: Sendable {
         }
     }
 
+    /// Runs `body` on the store at `location`, creating it when there is none — but a store created here is
+    /// built under a temporary name and linked into place only after `body` returns, so that a failed first
+    /// import leaves no file behind.
+    ///
+    /// When another process creates the store meanwhile, nothing of the first run is kept and `body` runs
+    /// again on that store: it must be safe to run twice.
+    ///
+    /// - Throws: what `body` throws; the errors of opening or creating a store.
+    public static func creatingOnSuccess<T>(_ location: String, busyTimeout: TimeInterval = 10,
+                                            _ body: (SurveyStore) throws -> T) throws -> T {
+        guard !isServerLocation(location), FileKind.of(location) == .missing else {
+            return try body(SurveyStore(path: location, busyTimeout: busyTimeout, access: .writeOrCreate))
+        }
+        let temporary = try SQLiteBackend.makeMigrated(besides: location)
+        defer { SQLiteBackend.removeFiles(of: temporary) }
+        let backend = try SQLiteBackend(pending: temporary, shownAs: location, busyTimeout: busyTimeout)
+        let result: T
+        do {
+            result = try body(SurveyStore(backend: backend, access: .writeOrCreate))
+        } catch {
+            backend.close()
+            throw error
+        }
+        try backend.finishPending()
+        guard try SQLiteBackend.publish(temporary, as: location, refuseExisting: false) else {
+            // Another process created the store meanwhile: theirs stands, and the work is done again on it.
+            return try body(SurveyStore(path: location, busyTimeout: busyTimeout, access: .writeOrCreate))
+        }
+        return result
+    }
+
     /// Whether `location` names a store on a server (`postgresql://…`) rather than a file.
     public static func isServerLocation(_ location: String) -> Bool { StoreLocation.isServerURL(location) }
 

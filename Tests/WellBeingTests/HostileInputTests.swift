@@ -64,6 +64,8 @@ import Testing
             arguments = ["import", "kpis", Paths.fixture("mini-kpis.csv"), "--catalog", file, "--replace"]
         case "population":
             arguments = ["import", "population", file]
+        case "sample":
+            arguments = ["import", "sample", file]
         default:
             arguments = ["import", "reference", file]
         }

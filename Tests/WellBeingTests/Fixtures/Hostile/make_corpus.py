@@ -160,6 +160,7 @@ for name, text, needle in [
     ("kpi-missing-column.csv", "kpi,group,value\ncrime,北区,1\n", ":1:"),
     ("kpi-empty-period.csv", K + "crime,北区,,1\n", ":2: column period (3)"),
     ("kpi-ragged.csv", K + "crime,北区,2025\n", ":2:"),
+    ("kpi-1e300.csv", K + "crime,北区,2025,1e300\ncrime,髙島,2025,-1e300\n", ":2: column value (4): '1e300' is beyond"),
 ]:
     put(name, text, "kpis", name + needle)
 CATALOG_BASE = "survey: mini\nkpis:\n  - {id: crime, name: 犯罪率, category: c1, direction: -1, unit: 件, source: 県警}\n"
@@ -185,6 +186,11 @@ for name, text, needle in [
     ("pop-header-only.csv", P, ":1:"),
     ("pop-all-zero.csv", P + "北区,男性,0\n", ":1:"),
     ("pop-empty-cell.csv", P + "北区,,5\n", ":2: column sex (2)"),
+    # Counts beyond two billion people (each crashed the tool once): refused with their line and the bound.
+    ("pop-1e20.csv", P + "北区,男性,1e20\n", ":2: column count (3): '1e20' is more than 2,000,000,000"),
+    ("pop-9e18.csv", P + "北区,男性,9.3e18\n", ":2: column count (3): '9.3e18' is more than 2,000,000,000"),
+    ("pop-20-digits.csv", P + "北区,男性,99999999999999999999\n", ":2: column count (3)"),
+    ("pop-1e19-among-good.csv", P + "北区,男性,5\n北区,女性,1e19\n", ":3: column count (3)"),
 ]:
     put(name, text, "population", name + needle)
 R = "indicator,mean,sd,source\n"
@@ -195,6 +201,10 @@ for name, text, needle in [
     ("ref-mean-text.csv", R + "c1,高い,1,x\n", ":2: column mean (2)"),
     ("ref-duplicate.csv", R + "c1,3,1,x\nc1,3,1,y\n", ":3: column indicator (1)"),
     ("ref-missing-column.csv", "indicator,mean,source\nc1,3,x\n", ":1:"),
+    # A spread so small that deviation scores would be infinite, a mean beyond 10^15.
+    ("ref-tiny-sd.csv", R + "c1,3,1e-308,x\n", ":2: column sd (3): '1e-308' is outside 0.000000001"),
+    ("ref-huge-sd.csv", R + "c1,3,1e300,x\n", ":2: column sd (3)"),
+    ("ref-huge-mean.csv", R + "c1,1e300,1,x\n", ":2: column mean (2)"),
 ]:
     put(name, text, "reference", name + needle)
 
@@ -243,6 +253,18 @@ put("resp-xlsx-twice.xlsx", book(sheet_xml(TABLE).replace('<c r="B2"', '<c r="A2
 put("resp-xlsx-error-cell.xlsx", book(sheet_xml(TABLE).replace("</sheetData>", '<row r="4"><c r="A4" t="inlineStr"><is><t>A3</t></is></c><c r="B4" t="inlineStr"><is><t>北区</t></is></c><c r="D4" t="e"><v>#N/A</v></c></row></sheetData>')),
     "responses", "resp-xlsx-error-cell.xlsx:Sheet1!D4: column q1: '#N/A' is an Excel error value")
 put("resp-xls.csv", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), "responses", "resp-xls.csv: this is an old Excel .xls file")
+# Sample sizes (the number drawn): beyond two billion.
+put("sample-1e20.csv", "地区,drawn\n北区,1e20\n", "sample", "sample-1e20.csv:2: column drawn (2): '1e20' is more than 2,000,000,000")
+# Date-formatted cells (number format 14) holding what Excel cannot show as a date: each crashed the tool once.
+STYLES = '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs></styleSheet>'
+DATED_RELS = RELS.format(target="worksheets/sheet1.xml", mode="").replace(
+    "</Relationships>", '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>')
+for tag, serial in [("1e20", "1e20"), ("1e308", "1e308"), ("nan", "NaN"), ("inf", "INF"), ("minus-5", "-5"), ("year-10000", "2958466")]:
+    name = f"resp-xlsx-date-{tag}.xlsx"
+    sheet = sheet_xml(TABLE).replace("</sheetData>", f'<row r="4"><c r="A4" t="inlineStr"><is><t>A3</t></is></c><c r="B4" t="inlineStr"><is><t>北区</t></is></c><c r="C4" t="inlineStr"><is><t>男性</t></is></c><c r="D4" s="1"><v>{serial}</v></c></row></sheetData>')
+    put(name, workbook([("xl/workbook.xml", WB), ("xl/_rels/workbook.xml.rels", DATED_RELS), ("xl/styles.xml", STYLES),
+                        ("xl/worksheets/sheet1.xml", sheet)]),
+        "responses", f"{name}:Sheet1!D4: column q1: '{serial}' is in a date cell but is no date Excel can show")
 put("pop-xlsx-text-count.xlsx", book(sheet_xml(["地区,sex,count", "北区,男性,many"])), "population", "pop-xlsx-text-count.xlsx:Sheet1!C2")
 
 with open(os.path.join(HERE, "manifest.tsv"), "w", encoding="utf-8") as f:
