@@ -323,7 +323,8 @@ import Testing
         let server = try PostgresTestServer.newDatabase()
         let password = PostgresTestServer.password
         try #require(password.count >= 8)
-        // In the URL itself (accepted, as psql accepts it) and in PGPASSWORD.
+        // In the URL itself, in WELLBEING_STORE (accepted, as psql accepts it: the environment is not in the process
+        // list; PGPASSWORD is empty, so the URL's password is the one used), and in PGPASSWORD.
         let withPassword = server.replacingOccurrences(
             of: "@", with: ":\(password.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)@")
         var everything = ""
@@ -331,11 +332,17 @@ import Testing
             for arguments in Self.imports + [["batches"], ["batches", "--format", "json"], ["indicators", "--period", "2025", "--format", "json"],
                                              ["report", "--period", "2025", "--out", folder.file("reports"), "--format", "html"],
                                              ["undo", "99"]] {
-                let run = try Self.run(arguments, store: store, in: folder)
+                let run = store == withPassword
+                    ? try CommandLineTests.run(arguments, environment: ["WELLBEING_STORE": withPassword, "PGPASSWORD": ""], in: folder.path)
+                    : try Self.run(arguments, store: store, in: folder)
                 if store == withPassword && arguments != ["undo", "99"] { #expect(run.status == 0, "\(arguments): \(run.errors)") }
                 everything += run.output + run.errors
             }
         }
+        // On the command line, where every user of the computer could read it: refused, the password masked.
+        let argument = try Self.run(["batches"], store: withPassword, in: folder)
+        #expect(argument.status == 64 && argument.errors.contains(":***@127.0.0.1:"), "\(argument.errors)")
+        everything += argument.output + argument.errors
         #expect(everything.contains("postgresql://127.0.0.1:"))
         #expect(!everything.contains(password))
         for file in try FileManager.default.subpathsOfDirectory(atPath: folder.file("reports")) {
