@@ -16,7 +16,7 @@ import Testing
     static let commandsWithStore: [[String]] = [
         ["import", "responses", "a.csv", "--instrument", "i.yaml"], ["import", "kpis", "k.csv", "--catalog", "c.yaml"],
         ["import", "population", "p.csv"], ["import", "sample", "s.csv"], ["import", "reference", "r.csv"],
-        ["import", "boundaries", "b.geojson", "--key", "code"],
+        ["import", "boundaries", "b.geojson", "--key", "code"], ["import", "targets", "t.csv"], ["progress", "--period", "2025"],
         ["batches"], ["undo", "1"], ["indicators", "--period", "2025"], ["compare", "--period", "2025"],
         ["drivers", "--period", "2025"], ["trend", "--from", "2024", "--to", "2025"], ["report", "--period", "2025"],
     ]
