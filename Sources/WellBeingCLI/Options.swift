@@ -10,6 +10,11 @@ struct StoreOptions: ParsableArguments {
                                             valueName: "path|url"))
     var store: String?
 
+    /// A password in `--store` would stand in the process list for the whole run: refused before anything is done.
+    func validate() throws {
+        if let store { try reportingFailures { try SurveyStore.refusePasswordInArgument(store) } }
+    }
+
     var path: String {
         if let store { return store }
         if let fromEnvironment = ProcessInfo.processInfo.environment["WELLBEING_STORE"], !fromEnvironment.isEmpty {

@@ -31,6 +31,14 @@ struct StoreCopyCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The new store: a file that does not exist yet, or an empty database.", valueName: "to"))
     var to: String
 
+    /// A password in either URL would stand in the process list for the whole copy: refused before anything is done.
+    func validate() throws {
+        try reportingFailures {
+            try SurveyStore.refusePasswordInArgument(from)
+            try SurveyStore.refusePasswordInArgument(to)
+        }
+    }
+
     func run() throws {
         try reportingFailures {
             let outcome = try SurveyStore.copy(from: from, to: to)

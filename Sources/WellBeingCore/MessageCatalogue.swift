@@ -19,6 +19,8 @@ public enum MessageKey: String, Sendable, Hashable, Codable, CaseIterable {
          pgpassIgnored, copySameStore, copyTargetNotEmpty, copyMismatch, copiedStore, urlNoScheme, urlUnclosedBracket,
          urlTextAfterBracket, urlBrokenEscape, urlParameterWithoutValue, urlPasswordParameter, urlUnknownParameter, urlBadPort,
          urlBadSSLMode
+    // PostgreSQL passwords kept off the command line, and a connection lost after it was made (issue 18)
+    case storePasswordInArgument, serverClosedConnection
     // Answers and respondent fields (ResponseParser, AnswerReader)
     case outsideRange, notWholeNumber, notNumberOrLabel, notValidText, groupEmpty, groupNotListed, periodEmpty,
          periodNoYear, notDateOrYear, attributeNotListed, idEmpty, idTwice, idUnusable, idAlreadyImported, weightEmpty,
@@ -163,6 +165,11 @@ public enum MessageCatalogue {
         .urlBadPort: ("the port '{port}' is not a number from 1 to 65535", "ポート '{port}' が 1〜65535 の数ではありません"),
         .urlBadSSLMode: ("sslmode '{mode}' is not one of disable, allow, prefer, require, verify-ca, verify-full",
                          "sslmode '{mode}' は disable、allow、prefer、require、verify-ca、verify-full のどれでもありません"),
+        // PostgreSQL passwords kept off the command line, and a connection lost after it was made (issue 18)
+        .storePasswordInArgument: ("The store URL '{url}' holds a password on the command line, where every user of this computer can read it (ps, /proc) while the command runs; nothing was done. Give the password in PGPASSWORD or in ~/.pgpass (a line host:port:database:user:password, mode 0600), or the whole URL in the environment variable WELLBEING_STORE.",
+                                   "ストアの URL '{url}' のパスワードがコマンドラインにあります。実行中はこのコンピューターの誰でも（ps、/proc で）読めるため、何もしていません。パスワードは PGPASSWORD か ~/.pgpass（host:port:database:user:password の行、モード 0600）に、または URL 全体を環境変数 WELLBEING_STORE に入れてください。"),
+        .serverClosedConnection: ("the server closed the connection, or the network to it failed",
+                                  "サーバーが接続を閉じたか、サーバーへのネットワークが切れました"),
         .serverUnreachable: ("Cannot reach the PostgreSQL server {server} ({detail}). Check that it is running and that host and port are right, then try again.",
                              "PostgreSQL サーバー {server} に接続できません（{detail}）。サーバーが動いているか、ホストとポートが正しいかを確かめて、もう一度実行してください。"),
         .serverLoginRefused: ("The PostgreSQL server {server} refused the login of '{user}' to the database '{database}' ({detail}). Check the user name and the password (PGPASSWORD or ~/.pgpass).",

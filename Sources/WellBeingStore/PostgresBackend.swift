@@ -24,6 +24,7 @@ final class PostgresBackend: StoreBackend {
     let access: StoreAccess
     private let group: MultiThreadedEventLoopGroup
     private let connection: PostgresConnection
+    private let watch: ConnectionWatch
     private let logger: Logger
     /// How long a writer waits for another writer's transaction (PostgreSQL `lock_timeout`).
     private let lockTimeout: TimeInterval
@@ -45,6 +46,7 @@ final class PostgresBackend: StoreBackend {
             try? group.syncShutdownGracefully()
             throw Self.translate(error, location: location, access: access, connecting: true)
         }
+        watch = ConnectionWatch(connection)
         do {
             try prepareSchema()
         } catch {
@@ -103,7 +105,7 @@ final class PostgresBackend: StoreBackend {
     }
 
     private func transaction<T>(begin: String, lock: Bool, _ body: (any StoreTransaction) throws -> T) throws -> T {
-        let transaction = PostgresTransaction(connection: connection, logger: logger)
+        let transaction = PostgresTransaction(connection: connection, watch: watch, logger: logger)
         do {
             try transaction.execute(begin)
             if lock {
@@ -125,7 +127,7 @@ final class PostgresBackend: StoreBackend {
 
     /// Checks what the database holds, and migrates it (one process at a time) when this command may write.
     private func prepareSchema() throws {
-        let transaction = PostgresTransaction(connection: connection, logger: logger)
+        let transaction = PostgresTransaction(connection: connection, watch: watch, logger: logger)
         let server = location.displayName
         try transaction.execute("BEGIN")
         do {
@@ -184,13 +186,27 @@ final class PostgresBackend: StoreBackend {
 
     /// Maps connection and server failures to the tool's error kinds: a server that cannot be reached or a
     /// lock wait that ran out → `storeBusy` (75); a refused login or TLS → `cannotCreateOutput` (73); a full
-    /// disk → `ioFailure` (74). Never includes the password or the query's values.
+    /// disk, or a connection lost once it was made → `ioFailure` (74). Never includes the password or the
+    /// query's values.
+    ///
+    /// What a failure means depends on whether the connection was made (`connecting`): once it was, the server
+    /// going away is a lost connection whichever layer noticed it first — under TLS it arrives as NIOSSL's
+    /// `uncleanShutdown` (no close_notify), which is no certificate problem. While connecting, a server that
+    /// closes during the TLS handshake is unreachable (75); only a handshake the server completed and the client
+    /// refused (an unknown authority, a certificate for another host) is a TLS failure (73).
     static func translate(_ error: Error, location: PostgresLocation, access: StoreAccess, connecting: Bool = false) -> WellBeingError {
         if let error = error as? WellBeingError { return error }
         let server = location.displayName
         let refused = WellBeingError.Kind.cannotCreateOutput  // exit 73, reading or writing
-        if error is NIOSSLError {
-            return WellBeingError(refused, Message(.serverTLSFailed, ["server": server, "detail": "\(error)".singleLineVisible]))
+        let closedDetail = Message(.serverClosedConnection)
+        if !connecting && isConnectionLoss(error) {
+            return WellBeingError(.ioFailure, Message(.serverLost, ["server": server]).localizingArgument("detail", closedDetail))
+        }
+        if let tls = error as? NIOSSLError ?? (error as? PSQLError)?.underlying as? NIOSSLError {
+            if isClosedDuringHandshake(tls) {
+                return WellBeingError(.storeBusy, Message(.serverUnreachable, ["server": server]).localizingArgument("detail", closedDetail))
+            }
+            return WellBeingError(refused, Message(.serverTLSFailed, ["server": server, "detail": "\(tls)".singleLineVisible]))
         }
         guard let psql = error as? PSQLError else {
             return WellBeingError(connecting ? .storeBusy : .internalFailure,
@@ -198,7 +214,6 @@ final class PostgresBackend: StoreBackend {
                                           ["server": server, "path": server, "detail": "\(error)".singleLineVisible]))
         }
         let underlying = psql.underlying.map { "\($0)".singleLineVisible } ?? ""
-        let closed = underlying.isEmpty ? "the server closed the connection" : underlying
         switch psql.code {
         case .sslUnsupported:
             return WellBeingError(refused, Message(.serverTLSRefused, ["server": server, "mode": location.tlsMode.rawValue]))
@@ -212,15 +227,9 @@ final class PostgresBackend: StoreBackend {
             return WellBeingError(refused, Message(.serverLoginRefused, ["server": server, "user": location.user,
                                                                           "database": location.database]).localizingArgument("detail", note))
         case .connectionError:
-            if psql.underlying is NIOSSLError {
-                return WellBeingError(refused, Message(.serverTLSFailed, ["server": server, "detail": underlying]))
-            }
             return WellBeingError(.storeBusy, Message(.serverUnreachable, ["server": server, "detail": underlying.isEmpty ? "no connection" : underlying]))
         case .serverClosedConnection, .uncleanShutdown, .clientClosedConnection:
-            if connecting {
-                return WellBeingError(.storeBusy, Message(.serverUnreachable, ["server": server, "detail": closed]))
-            }
-            return WellBeingError(.ioFailure, Message(.serverLost, ["server": server, "detail": closed]))
+            return WellBeingError(.storeBusy, Message(.serverUnreachable, ["server": server]).localizingArgument("detail", closedDetail))
         case .server:
             let state = psql.serverInfo?[.sqlState] ?? ""
             let detail = (psql.serverInfo?[.message] ?? "").singleLineVisible
@@ -243,18 +252,54 @@ final class PostgresBackend: StoreBackend {
             return WellBeingError(.internalFailure, Message(.storeFailed, ["path": server, "detail": "\(psql.code) \(underlying)"]))
         }
     }
+
+    /// Whether `error` says the connection went away (closed by the server, reset, cut), as opposed to an answer
+    /// of the server or a mistake of this program.
+    static func isConnectionLoss(_ error: Error) -> Bool {
+        switch error {
+        case is ConnectionWatch.Closed, is NIOSSLError, is IOError, is ChannelError:
+            return true
+        case let psql as PSQLError:
+            switch psql.code {
+            case .connectionError, .serverClosedConnection, .uncleanShutdown, .clientClosedConnection: return true
+            default: return false
+            }
+        default:
+            return false
+        }
+    }
+
+    /// Whether a TLS error says the connection closed before or during the handshake, rather than that the
+    /// handshake found something wrong.
+    static func isClosedDuringHandshake(_ error: NIOSSLError) -> Bool {
+        switch error {
+        case .uncleanShutdown, .readInInvalidTLSState:
+            return true
+        case let .handshakeFailed(.sslError(stack)):
+            return stack.contains(.eofDuringHandshake) || stack.contains(.eofDuringAdditionalCertficiateChainValidation)
+        default:
+            return false
+        }
+    }
 }
 
 /// One PostgreSQL transaction, as the store's domain code sees it: `?` placeholders become `$1…`, values are
 /// bound in binary (answers as `bytea`), rows stream to the caller while the server sends them.
 final class PostgresTransaction: StoreTransaction {
     let connection: PostgresConnection
+    let watch: ConnectionWatch
     let logger: Logger
     var dialect: StoreDialect { .postgresql }
 
-    init(connection: PostgresConnection, logger: Logger) {
+    init(connection: PostgresConnection, watch: ConnectionWatch, logger: Logger) {
         self.connection = connection
+        self.watch = watch
         self.logger = logger
+    }
+
+    /// Sends a statement; its answer, or a failure when the connection closes first.
+    private func send(_ query: PostgresQuery) -> EventLoopFuture<PostgresQueryResult> {
+        watch.watched(connection.query(query, logger: logger))
     }
 
     /// Statements sent and not yet waited for (`executeSoon`), oldest first.
@@ -262,13 +307,13 @@ final class PostgresTransaction: StoreTransaction {
 
     func execute(_ sql: String, _ arguments: StoreArguments) throws {
         try waitForPending()
-        _ = try connection.query(try query(sql, arguments.storeValues), logger: logger).wait()
+        _ = try send(try query(sql, arguments.storeValues)).wait()
     }
 
     func executeSoon(_ sql: String, _ arguments: StoreArguments) throws {
         // A few statements in flight: the server stores one block while this thread encodes the next.
         if pending.count >= 4 { _ = try pending.removeFirst().wait() }
-        pending.append(connection.query(try query(sql, arguments.storeValues), logger: logger))
+        pending.append(send(try query(sql, arguments.storeValues)))
     }
 
     /// Waits for every statement sent by `executeSoon`; the first failure is thrown (the others fail with it).
@@ -286,7 +331,7 @@ final class PostgresTransaction: StoreTransaction {
         // The event loop hands rows over as they arrive; this thread converts and consumes them, so reading
         // the network and decoding blocks overlap.
         let queue = RowQueue()
-        let done = connection.query(try query(sql, arguments.storeValues), logger: logger) { row in queue.push(row) }
+        let done = watch.watched(connection.query(try query(sql, arguments.storeValues), logger: logger) { row in queue.push(row) })
         done.whenComplete { result in queue.finish(result.map { _ in () }) }
         do {
             while let row = try queue.pop() { try body(try Self.row(row)) }
@@ -314,7 +359,7 @@ final class PostgresTransaction: StoreTransaction {
                 }
             }
             let sql = prefix + "SELECT * FROM unnest(" + casts.joined(separator: ", ") + ")"
-            _ = try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).wait()
+            _ = try send(PostgresQuery(unsafeSQL: sql, binds: bindings)).wait()
             return
         }
         // Otherwise (NULLs, bytes) multi-row VALUES; PostgreSQL takes at most 65,535 parameters a statement.
@@ -324,7 +369,7 @@ final class PostgresTransaction: StoreTransaction {
         while start < rows.count {
             let chunk = rows[start..<min(rows.count, start + perStatement)]
             let sql = prefix + "VALUES " + Array(repeating: tuple, count: chunk.count).joined(separator: ", ")
-            _ = try connection.query(try query(sql, chunk.flatMap { $0 }), logger: logger).wait()
+            _ = try send(try query(sql, chunk.flatMap { $0 })).wait()
             start += perStatement
         }
     }
@@ -425,6 +470,52 @@ final class PostgresTransaction: StoreTransaction {
 
 /// Rows handed from the event loop to the thread that reads them, at most `limit` waiting: a full queue holds
 /// the event loop (and so the socket) until the reader catches up, so a large query never sits in memory whole.
+/// Fails every statement still waited for when the connection closes. postgres-nio writes a statement to a
+/// connection that is closing without a promise for the write, so a statement sent as the server goes away (seen
+/// under TLS, where the close takes a few more steps) is never answered and its waiter would hang for good.
+final class ConnectionWatch: @unchecked Sendable {
+    /// What a statement fails with when the connection closed before its answer came.
+    struct Closed: Error {}
+
+    private let lock = NSLock()
+    private var closed = false
+    private var waiting: [Int: @Sendable () -> Void] = [:]
+    private var next = 0
+
+    init(_ connection: PostgresConnection) {
+        connection.closeFuture.whenComplete { _ in self.closeAll() }
+    }
+
+    /// `future`, failed with `Closed` if the connection closes before it completes.
+    func watched<T: Sendable>(_ future: EventLoopFuture<T>) -> EventLoopFuture<T> {
+        let answer = future.eventLoop.makePromise(of: T.self)
+        let id: Int? = lock.withLock {
+            guard !closed else { return nil }
+            next += 1
+            waiting[next] = { answer.fail(Closed()) }
+            return next
+        }
+        guard let id else {
+            answer.fail(Closed())
+            return answer.futureResult
+        }
+        future.whenComplete { result in
+            self.lock.withLock { self.waiting[id] = nil }
+            answer.completeWith(result)
+        }
+        return answer.futureResult
+    }
+
+    private func closeAll() {
+        let failures = lock.withLock {
+            closed = true
+            defer { waiting.removeAll() }
+            return Array(waiting.values)
+        }
+        for fail in failures { fail() }
+    }
+}
+
 private final class RowQueue: @unchecked Sendable {
     private let condition = NSCondition()
     private var rows: [PostgresRow] = []

@@ -47,30 +47,31 @@ struct PostgresLocation: Sendable, Equatable {
         func invalid(_ reason: MessageKey, _ arguments: [String: String] = [:]) -> WellBeingError {
             WellBeingError(.usage, Message(.serverURLInvalid, ["url": shown]).localizingArgument("reason", Message(reason, arguments)))
         }
-        guard let schemeEnd = url.range(of: "://") else { throw invalid(.urlNoScheme) }
-        var rest = String(url[schemeEnd.upperBound...])
-        var query = ""
-        if let mark = rest.firstIndex(of: "?") {
-            query = String(rest[rest.index(after: mark)...])
-            rest = String(rest[..<mark])
-        }
-        var authority = rest
-        var path = ""
-        if let slash = rest.firstIndex(of: "/") {
-            authority = String(rest[..<slash])
-            path = String(rest[rest.index(after: slash)...])
-        }
+        let lower = url.lowercased()
+        guard let scheme = ["postgresql://", "postgres://"].first(where: { lower.hasPrefix($0) }) else { throw invalid(.urlNoScheme) }
+        var rest = url.dropFirst(scheme.count)
         var userPart: String?
         var passwordPart: String?
-        if let at = authority.lastIndex(of: "@") {
-            let credentials = String(authority[..<at])
-            authority = String(authority[authority.index(after: at)...])
+        if let at = Self.credentialsEnd(rest) {
+            let credentials = rest[..<at]
+            rest = rest[rest.index(after: at)...]
             if let colon = credentials.firstIndex(of: ":") {
                 userPart = String(credentials[..<colon])
                 passwordPart = String(credentials[credentials.index(after: colon)...])
             } else {
-                userPart = credentials
+                userPart = String(credentials)
             }
+        }
+        var query = ""
+        if let mark = rest.firstIndex(of: "?") {
+            query = String(rest[rest.index(after: mark)...])
+            rest = rest[..<mark]
+        }
+        var authority = String(rest)
+        var path = ""
+        if let slash = rest.firstIndex(of: "/") {
+            authority = String(rest[..<slash])
+            path = String(rest[rest.index(after: slash)...])
         }
         var hostPart = authority
         var portPart: String?
@@ -92,10 +93,12 @@ struct PostgresLocation: Sendable, Equatable {
         for pair in query.split(separator: "&") where !pair.isEmpty {
             let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, let key = try decoded(parts[0]), let value = try decoded(parts[1]) else {
-                throw invalid(.urlParameterWithoutValue, ["parameter": String(pair)])
+                // Only a parameter's name is shown, and only one of ours: anything else may be a pasted secret.
+                let name = String(pair.prefix { $0 != "=" })
+                throw invalid(.urlParameterWithoutValue, ["parameter": Self.parameters.contains(name) ? name : "***"])
             }
             switch key {
-            case "sslmode", "application_name", "host", "port", "user", "dbname", "sslrootcert", "connect_timeout":
+            case _ where Self.parameters.contains(key):
                 parameters[key] = value
             case "password":
                 throw invalid(.urlPasswordParameter)
@@ -112,7 +115,11 @@ struct PostgresLocation: Sendable, Equatable {
             socketFolder = nil
         }
         let portText = try parameters["port"] ?? decoded(portPart) ?? environment["PGPORT"].flatMap { $0.isEmpty ? nil : $0 } ?? "5432"
-        guard let portNumber = Int(portText), (1...65535).contains(portNumber) else { throw invalid(.urlBadPort, ["port": portText]) }
+        // A port that is not digits is not repeated: in `user:password` without `@host` the password stands where
+        // the port would.
+        guard let portNumber = Int(portText), (1...65535).contains(portNumber) else {
+            throw invalid(.urlBadPort, ["port": portText.allSatisfy { $0.isASCII && $0.isNumber } ? portText : "***"])
+        }
         port = portNumber
         user = try parameters["user"] ?? decoded(userPart) ?? environment["PGUSER"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.loginName()
         database = try parameters["dbname"] ?? decoded(path.isEmpty ? nil : path) ?? environment["PGDATABASE"].flatMap { $0.isEmpty ? nil : $0 } ?? user
@@ -137,14 +144,76 @@ struct PostgresLocation: Sendable, Equatable {
         }
     }
 
-    /// The URL as messages may show it: any password replaced by `***`.
+    /// The parameters a store URL may carry (libpq's names); their values are never secret.
+    static let parameters: Set<String> = ["sslmode", "application_name", "host", "port", "user", "dbname", "sslrootcert",
+                                          "connect_timeout"]
+
+    /// Where the user and password end in the text after `postgresql://` (or after a mistyped scheme): at the last
+    /// `@`, since a password may hold `@`, `/` or `?` unescaped — unless that `@` stands in the parameters
+    /// (`?application_name=a@b`).
+    static func credentialsEnd(_ text: Substring) -> Substring.Index? {
+        guard let last = text.lastIndex(of: "@") else { return nil }
+        if let mark = text.firstIndex(of: "?"), mark < last {
+            let name = text[text.index(after: mark)...].prefix { $0 != "=" && $0 != "&" }
+            if parameters.contains(String(name)) { return text[..<mark].lastIndex(of: "@") }
+        }
+        return last
+    }
+
+    /// The text after the scheme, or after what stands for it in a mistyped URL (`postgresql:`, `postgres//`):
+    /// the scheme's letters, then one `:` at most, then any `/` or `\`.
+    private static func afterScheme(_ url: String) -> Substring {
+        let scheme = url.prefix { $0.isASCII && ($0.isLetter || $0.isNumber || "+.-".contains($0)) }
+        var rest = url.dropFirst(scheme.count)
+        if rest.hasPrefix(":") { rest = rest.dropFirst() }
+        return rest.drop { $0 == "/" || $0 == "\\" }
+    }
+
+    /// Whether the URL holds a password: `user:password@` (also in a mistyped URL) or a `password` parameter.
+    static func carriesPassword(_ url: String) -> Bool {
+        let rest = afterScheme(url)
+        if let at = credentialsEnd(rest), rest[..<at].contains(":") { return true }
+        guard let mark = rest.firstIndex(of: "?") else { return false }
+        return rest[rest.index(after: mark)...].split(separator: "&").contains { pair in
+            let name = pair.prefix { $0 != "=" }
+            return (String(name).removingPercentEncoding ?? String(name)).lowercased() == "password"
+        }
+    }
+
+    /// The URL as messages may show it: the password replaced by `***`, in a valid URL or a mistyped one
+    /// (`postgresql:user:secret@host`); so is the value of every parameter that is not one of ours
+    /// (`?password=…`, a misspelt one), and what stands where a port would in `user:secret` without `@host`.
     static func withoutPassword(_ url: String) -> String {
-        guard let schemeEnd = url.range(of: "://") else { return url }
-        let rest = url[schemeEnd.upperBound...]
-        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
-        let authority = rest[..<authorityEnd]
-        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return url }
-        return String(url[..<colon]) + ":***" + String(url[at...])
+        let rest = afterScheme(url)
+        let prefix = url[..<rest.startIndex]
+        var main = rest
+        var query: Substring?
+        var credentials = ""
+        if let at = credentialsEnd(rest) {
+            let user = rest[..<at]
+            credentials = (user.firstIndex(of: ":").map { String(user[..<$0]) + ":***" } ?? String(user)) + "@"
+            main = rest[rest.index(after: at)...]
+        }
+        if let mark = main.firstIndex(of: "?") {
+            query = main[main.index(after: mark)...]
+            main = main[..<mark]
+        }
+        var address = String(main)
+        let authority = main.prefix { $0 != "/" }
+        if !authority.hasPrefix("["), let colon = authority.firstIndex(of: ":") {
+            let port = authority[authority.index(after: colon)...]
+            if !port.allSatisfy({ $0.isASCII && $0.isNumber }) {
+                address = String(main[...colon]) + "***" + String(main[port.endIndex...])
+            }
+        }
+        let shownQuery = query.map { text in
+            "?" + text.split(separator: "&", omittingEmptySubsequences: false).map { pair -> String in
+                let name = String(pair.prefix { $0 != "=" })
+                guard parameters.contains(name) else { return pair.contains("=") ? name + "=***" : "***" }
+                return String(pair)
+            }.joined(separator: "&")
+        } ?? ""
+        return String(prefix) + credentials + address + shownQuery
     }
 
     private static func loginName() -> String {

@@ -83,6 +83,12 @@ public final class SurveyStore: Sendable {
     /// Whether `location` names a store on a server (`postgresql://…`) rather than a file.
     public static func isServerLocation(_ location: String) -> Bool { StoreLocation.isServerURL(location) }
 
+    /// Refuses a server URL with a password given on the command line (`--store`, `store copy`'s arguments), where
+    /// every user of the computer can read it; the environment (`WELLBEING_STORE`, `PGPASSWORD`) may hold one.
+    ///
+    /// - Throws: `usage`, with the URL shown with `***` for the password and where to put the password instead.
+    public static func refusePasswordInArgument(_ location: String) throws { try StoreLocation.refusePasswordInArgument(location) }
+
     /// How messages name the store at `location`: a path as given, a server URL without user or password.
     public static func displayName(of location: String) -> String {
         guard isServerLocation(location) else { return location }

@@ -128,7 +128,7 @@ import Testing
     }
 
     /// Starts an import without waiting for it.
-    static func startImport(_ file: String, store: String, in folder: TemporaryFolder) throws -> Process {
+    static func startImport(_ file: String, store: String, in folder: TemporaryFolder, errors: String? = nil) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("wellbeing")
         process.arguments = ["import", "responses", file, "--instrument", Paths.survey("lwc.yaml"), "--store", store]
@@ -138,7 +138,12 @@ import Testing
         process.environment = environment
         process.currentDirectoryURL = URL(fileURLWithPath: folder.path)
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        if let errors {
+            _ = FileManager.default.createFile(atPath: errors, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         return process
     }
@@ -173,6 +178,136 @@ import Testing
         // And the lock is free: the next import goes through at once.
         let next = try Self.run(["import", "responses", big, "--instrument", Paths.survey("lwc.yaml")], store: server, in: folder)
         #expect(next.status == 0, "\(next.errors)")
+    }
+
+    /// The server going away in the middle of an import — stopped (`pg_ctl -m immediate stop`) or the network
+    /// cut — is said as a lost connection (exit 74, nothing kept), the same every time, over TLS (the default
+    /// sslmode=prefer; the server's close comes without TLS's close_notify, which is no certificate problem) or
+    /// without, whether the connection ends with FIN or RST. Cut through a relay, so the shared test server stays
+    /// up; each case runs three times, and none may hang.
+    @Test(arguments: [("prefer", false), ("prefer", true), ("require", false), ("disable", false), ("disable", true)])
+    func aServerLostMidImportIsSaidSoEveryTime(_ mode: String, _ reset: Bool) throws {
+        let folder = try TemporaryFolder()
+        let server = try PostgresTestServer.newDatabase()
+        let big = try Self.bigFile(copies: 40, prefix: "lost", in: folder)
+        guard let serverPort = URLComponents(string: server)?.port else { throw PostgresTestServer.Missing() }
+        for attempt in 1...3 {
+            let relay = try Relay(to: serverPort)
+            let throughRelay = server.replacingOccurrences(of: ":\(serverPort)/", with: ":\(relay.port)/") + "?sslmode=\(mode)"
+            let errors = folder.file("errors-\(attempt).txt")
+            let importer = try Self.startImport(big, store: throughRelay, in: folder, errors: errors)
+            #expect(try Self.waitForWriter(server, while: importer), "attempt \(attempt): the import never held the write lock")
+            Thread.sleep(forTimeInterval: 0.3)
+            relay.cut(reset: reset)
+            let deadline = Date().addingTimeInterval(60)
+            while importer.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            if importer.isRunning {
+                kill(importer.processIdentifier, SIGKILL)
+                Issue.record("attempt \(attempt): the import still waited 60 s after its connection was cut")
+            }
+            importer.waitUntilExit()
+            let said = try String(contentsOfFile: errors, encoding: .utf8)
+            #expect(importer.terminationStatus == 74, "attempt \(attempt): \(said)")
+            #expect(said.contains("The connection to the PostgreSQL server") && said.contains("was lost")
+                    && said.contains("nothing of this command's changes was kept"), "attempt \(attempt): \(said)")
+            #expect(!said.contains("TLS") && !said.contains("certificate") && !said.contains("PSQLError"), "attempt \(attempt): \(said)")
+            #expect(try PostgresTestServer.psql(server, "SELECT count(*) FROM batch") == "0")
+        }
+    }
+
+    /// A TCP relay between `wellbeing` and the test server that can cut both sides at once, as a server that
+    /// stops or a network that fails does: with FIN, or with RST (`reset`), and never with TLS's close_notify.
+    final class Relay: @unchecked Sendable {
+        let port: Int
+        private let listener: Int32
+        private let lock = NSLock()
+        private var sockets: [Int32] = []
+        private var stopped = false
+        private let pumps = DispatchGroup()
+
+        init(to serverPort: Int) throws {
+            let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = Self.loopback(port: 0)
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+            listen(listener, 4)
+            self.listener = listener
+            port = Int(UInt16(bigEndian: address.sin_port))
+            Thread.detachNewThread { [self] in
+                while true {
+                    let client = accept(listener, nil, nil)
+                    if client < 0 { return }
+                    let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                    var target = Self.loopback(port: serverPort)
+                    let connected = withUnsafePointer(to: &target) {
+                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                    }
+                    guard connected == 0, register([client, upstream]) else { close(client); close(upstream); continue }
+                    pumps.enter()
+                    Thread.detachNewThread { [self] in
+                        pump(client, upstream)
+                        pumps.leave()
+                    }
+                }
+            }
+        }
+
+        static func loopback(port: Int) -> sockaddr_in {
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = UInt16(port).bigEndian
+            return address
+        }
+
+        private func register(_ pair: [Int32]) -> Bool {
+            lock.withLock {
+                guard !stopped else { return false }
+                sockets += pair
+                return true
+            }
+        }
+
+        private var isStopped: Bool { lock.withLock { stopped } }
+
+        /// Copies bytes both ways until either side closes or the relay is cut.
+        private func pump(_ a: Int32, _ b: Int32) {
+            var descriptors = [pollfd(fd: a, events: Int16(POLLIN), revents: 0), pollfd(fd: b, events: Int16(POLLIN), revents: 0)]
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while !isStopped {
+                guard poll(&descriptors, 2, 50) >= 0 else { return }
+                for (index, descriptor) in descriptors.enumerated() where descriptor.revents != 0 {
+                    let count = read(descriptor.fd, &buffer, buffer.count)
+                    if count <= 0 { return }
+                    var written = 0
+                    let other = index == 0 ? b : a
+                    while written < count {
+                        let now = buffer[written..<count].withUnsafeBytes { write(other, $0.baseAddress, $0.count) }
+                        if now <= 0 { return }
+                        written += now
+                    }
+                }
+            }
+        }
+
+        /// Cuts every connection and stops accepting new ones.
+        func cut(reset: Bool) {
+            let open = lock.withLock {
+                stopped = true
+                return sockets
+            }
+            shutdown(listener, Int32(SHUT_RDWR))
+            close(listener)
+            _ = pumps.wait(timeout: .now() + 5)
+            for descriptor in open {
+                if reset {
+                    var linger = linger(l_onoff: 1, l_linger: 0)
+                    setsockopt(descriptor, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<linger>.size))
+                }
+                close(descriptor)
+            }
+        }
     }
 
     @Test func aReaderDuringAnImportSeesBeforeOrAfter() throws {
@@ -323,7 +458,8 @@ import Testing
         let server = try PostgresTestServer.newDatabase()
         let password = PostgresTestServer.password
         try #require(password.count >= 8)
-        // In the URL itself (accepted, as psql accepts it) and in PGPASSWORD.
+        // In the URL itself, in WELLBEING_STORE (accepted, as psql accepts it: the environment is not in the process
+        // list; PGPASSWORD is empty, so the URL's password is the one used), and in PGPASSWORD.
         let withPassword = server.replacingOccurrences(
             of: "@", with: ":\(password.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)@")
         var everything = ""
@@ -331,11 +467,17 @@ import Testing
             for arguments in Self.imports + [["batches"], ["batches", "--format", "json"], ["indicators", "--period", "2025", "--format", "json"],
                                              ["report", "--period", "2025", "--out", folder.file("reports"), "--format", "html"],
                                              ["undo", "99"]] {
-                let run = try Self.run(arguments, store: store, in: folder)
+                let run = store == withPassword
+                    ? try CommandLineTests.run(arguments, environment: ["WELLBEING_STORE": withPassword, "PGPASSWORD": ""], in: folder.path)
+                    : try Self.run(arguments, store: store, in: folder)
                 if store == withPassword && arguments != ["undo", "99"] { #expect(run.status == 0, "\(arguments): \(run.errors)") }
                 everything += run.output + run.errors
             }
         }
+        // On the command line, where every user of the computer could read it: refused, the password masked.
+        let argument = try Self.run(["batches"], store: withPassword, in: folder)
+        #expect(argument.status == 64 && argument.errors.contains(":***@127.0.0.1:"), "\(argument.errors)")
+        everything += argument.output + argument.errors
         #expect(everything.contains("postgresql://127.0.0.1:"))
         #expect(!everything.contains(password))
         for file in try FileManager.default.subpathsOfDirectory(atPath: folder.file("reports")) {
