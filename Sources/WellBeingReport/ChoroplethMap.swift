@@ -377,18 +377,18 @@ public struct ChoroplethMap: Sendable {
     /// The legend under the map: the classes, the marks this map uses, and the credit line; and its bottom.
     static func legend(top: Double, width: Double, breaks: [Double], shades: [GroupName: Shade], wording: Wording,
                        id: String) -> (String, Double) {
-        var svg = ChartDrawing.text(8, top + 10, wording.legendTitle, size: 11, weight: "bold")
+        var svg = ChartDrawing.text(8, top + 11, wording.legendTitle, size: 12, weight: "bold")
         let swatch = 14.0, step = (width - 16) / Double(palette.count)
         for (index, colour) in palette.enumerated() {
             let x = 8 + step * Double(index)
             let label = classLabel(index, breaks: breaks)
-            svg += "<rect x=\"\(ChartDrawing.f(x))\" y=\"\(ChartDrawing.f(top + 16))\" width=\"\(swatch)\" height=\"\(swatch)\" "
+            svg += "<rect x=\"\(ChartDrawing.f(x))\" y=\"\(ChartDrawing.f(top + 18))\" width=\"\(swatch)\" height=\"\(swatch)\" "
                 + "fill=\"\(colour)\" stroke=\"#555\" stroke-width=\"0.6\"/>\n"
-            svg += ChartDrawing.text(x + swatch + 3, top + 27, label, size: 10)
+            svg += ChartDrawing.text(x + swatch + 3, top + 29, label, size: 11)
         }
         // The marks that appear on this map: unstable (hatched), withheld (grey, with the reasons), no answers.
         var x = 8.0
-        let y = top + 40
+        let y = top + 42
         var extras: [(fill: String, hatched: Bool, text: String)] = []
         let values = Array(shades.values)
         if values.contains(where: { if case .value(_, _, true) = $0 { true } else { false } }) {
@@ -399,7 +399,7 @@ public struct ChoroplethMap: Sendable {
         if values.contains(.noAnswers) { extras.append((noAnswersFill, false, wording.noAnswers)) }
         var row = 0.0
         for extra in extras {
-            let textWidth = extra.text.unicodeScalars.reduce(0.0) { $0 + ($1.value > 0x2E80 ? 10 : 5.6) }
+            let textWidth = extra.text.unicodeScalars.reduce(0.0) { $0 + ($1.value > 0x2E80 ? 11 : 6.2) }
             if x > 8, x + swatch + 4 + textWidth > width - 4 {
                 x = 8
                 row += 18
@@ -407,12 +407,40 @@ public struct ChoroplethMap: Sendable {
             let rect = "x=\"\(ChartDrawing.f(x))\" y=\"\(ChartDrawing.f(y + row))\" width=\"\(swatch)\" height=\"\(swatch)\""
             svg += "<rect \(rect) fill=\"\(extra.fill)\" stroke=\"#555\" stroke-width=\"0.6\"/>\n"
             if extra.hatched { svg += "<rect \(rect) fill=\"url(#\(id)-hatch)\" stroke=\"none\"/>\n" }
-            svg += ChartDrawing.text(x + swatch + 3, y + row + 11, extra.text, size: 10)
+            svg += ChartDrawing.text(x + swatch + 3, y + row + 11, extra.text, size: 11)
             x += swatch + 16 + textWidth
         }
-        let creditY = y + row + (extras.isEmpty ? 4 : 30)
-        svg += ChartDrawing.text(8, creditY, wording.credit, size: 9)
+        var creditY = y + row + (extras.isEmpty ? 4 : 30)
+        for (index, line) in wrapped(wording.credit, width: width - 16, fontSize: 10).enumerated() {
+            if index > 0 { creditY += 13 }
+            svg += ChartDrawing.text(8, creditY, line, size: 10)
+        }
         return (svg, creditY)
+    }
+
+    /// `text` in lines no wider than `width` (estimated: full-width characters one em, others 0.56 em), broken
+    /// after a space or a slash where one is near, else anywhere.
+    static func wrapped(_ text: String, width: Double, fontSize: Double) -> [String] {
+        var lines: [String] = []
+        var line = "", lineWidth = 0.0
+        for character in text {
+            let characterWidth = (character.unicodeScalars.first?.value ?? 0) > 0x2E80 ? fontSize : fontSize * 0.56
+            if lineWidth + characterWidth > width, !line.isEmpty {
+                if let cut = line.lastIndex(where: { $0 == " " || $0 == "/" }), line.distance(from: cut, to: line.endIndex) < 24 {
+                    let rest = String(line[line.index(after: cut)...])
+                    lines.append(String(line[...cut]).trimmingCharacters(in: .whitespaces))
+                    line = rest
+                } else {
+                    lines.append(line)
+                    line = ""
+                }
+                lineWidth = line.reduce(0.0) { $0 + (($1.unicodeScalars.first?.value ?? 0) > 0x2E80 ? fontSize : fontSize * 0.56) }
+            }
+            line.append(character)
+            lineWidth += characterWidth
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines
     }
 }
 

@@ -69,7 +69,7 @@ extension ReportBuilder {
             labels: ranked.map { $0.0.rawValue + ($0.1.unstable && !$0.1.suppressed ? " ※" : "") },
             values: ranked.map { ($0.1.mean, $0.1.confidenceLow, $0.1.confidenceHigh) }, domain: domain,
             missingText: ranked.map { withheldText($0.1) }, reference: results.estimate(id, group: nil)?.mean,
-            axisTitle: t("平均（\(scaleText)）", "mean (\(scaleText))"), referenceLabel: t("破線: 全体の平均", "dashed line: all respondents' mean"))
+            axisTitle: t("平均（\(scaleText)）", "mean (\(scaleText))"), referenceLabel: t("破線: 全体の平均", "dashed: whole-area mean"))
         let table = ResultTable(
             headers: [instrument.respondent.group.label.text(in: language), "n", t("平均", "mean"), t("下限", "low"), t("上限", "high"),
                       t("色の区分", "class"), t("注", "note")],

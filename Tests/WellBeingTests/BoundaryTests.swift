@@ -238,3 +238,25 @@ enum GeoJSONText {
         #expect(try SurveyStore(path: store).batches().count == 4)
     }
 }
+
+/// Boundaries on every backend: the same geometry back, one set per survey, undo.
+@Suite struct BoundaryBackendTests {
+    @Test(arguments: StoreBackendKind.available)
+    func boundariesRoundTrip(_ backend: StoreBackendKind) throws {
+        let folder = try TemporaryFolder()
+        let store = try SurveyStore(path: try backend.newLocation(in: folder))
+        defer { store.close() }
+        try importResponses(store, Paths.fixture("mini-utf8.csv"))
+        let path = try folder.write("districts.geojson", GeoJSONText.valid)
+        let file = try BoundaryFile.read(path: path, key: "地区", mappingPath: nil, credit: "出典: テスト", instrument: try miniInstrument().instrument)
+        let outcome = try store.importBoundaries(file, key: "地区", survey: SurveyID("mini"), replace: false)
+        let stored = try #require(try store.boundaries(survey: SurveyID("mini")))
+        #expect(stored.credit == "出典: テスト" && stored.areas.map(\.name) == ["髙島", "北区", "北区"])
+        #expect(stored.areas.map { $0.polygons.map { $0.map(\.count) } } == [[[5]], [[5]], [[5], [5]]])
+        #expect(abs(stored.areas[2].polygons[1][0][1].longitude - 139.532) < 1e-9)
+        let again = try store.importBoundaries(file, key: "地区", survey: SurveyID("mini"), replace: true)
+        #expect(try store.batches().map(\.kind) == [.responses, .boundaries] && again.batchID != outcome.batchID)
+        try store.undo(batchID: again.batchID)
+        #expect(try store.boundaries(survey: SurveyID("mini")) == nil)
+    }
+}

@@ -18,6 +18,13 @@ import Testing
         #expect(ChoroplethMap.classLabel(3, breaks: breaks) == "6.00–6.50")
     }
 
+    @Test func aLongCreditWrapsAtASpaceOrSlash() {
+        let lines = ChoroplethMap.wrapped("図示用の架空の地区境界（実際の地理ではありません）/ Illustrative boundaries, not real geography",
+                                          width: 464, fontSize: 10)
+        #expect(lines == ["図示用の架空の地区境界（実際の地理ではありません）/ Illustrative boundaries, not real", "geography"])
+        #expect(ChoroplethMap.wrapped("short", width: 464, fontSize: 10) == ["short"])
+    }
+
     @Test func simplifiedRingsStayWithinHalfAPixel() {
         typealias P = ChoroplethMap.Point
         let ring = (0...1000).map { index -> P in
