@@ -188,10 +188,10 @@ struct DemoLeftovers {
     static func firstMissingFolder(of path: String) -> String? {
         guard FileKind.of(path) == .missing else { return nil }
         var missing = path
-        var parent = (path as NSString).deletingLastPathComponent
+        var parent = OutputPaths.parentFolder(of: path)
         while !parent.isEmpty && parent != "/" && FileKind.of(parent) == .missing {
             missing = parent
-            parent = (parent as NSString).deletingLastPathComponent
+            parent = OutputPaths.parentFolder(of: parent)
         }
         return missing
     }

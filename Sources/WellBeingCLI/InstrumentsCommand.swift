@@ -121,8 +121,8 @@ struct InstrumentsNew: ParsableCommand {
     /// relative paths, else absolute.
     private func relativePath(of target: String, from newFile: String) -> String {
         let absoluteTarget = OutputPaths.canonicalPath(target)
-        let folder = OutputPaths.canonicalPath((newFile as NSString).deletingLastPathComponent.isEmpty
-                                                ? "." : (newFile as NSString).deletingLastPathComponent)
+        let parent = OutputPaths.parentFolder(of: newFile)
+        let folder = OutputPaths.canonicalPath(parent.isEmpty ? "." : parent)
         let targetParts = absoluteTarget.split(separator: "/")
         let folderParts = folder.split(separator: "/")
         var common = 0

@@ -58,7 +58,7 @@ public enum BundledData {
     static func searchedFolders(executable: String?) -> [String] {
         var folders: [String] = []
         if let executable {
-            let binFolder = (executable as NSString).deletingLastPathComponent
+            let binFolder = OutputPaths.parentFolder(of: executable)
             folders.append(((binFolder as NSString).appendingPathComponent("../share/wellbeing") as NSString).standardizingPath)
             // A build inside a checkout: `<checkout>/.build/<triple>/debug/wellbeing`.
             var folder = binFolder
@@ -67,7 +67,7 @@ public enum BundledData {
                     folders.append((folder as NSString).appendingPathComponent("Surveys"))
                     break
                 }
-                folder = (folder as NSString).deletingLastPathComponent
+                folder = OutputPaths.parentFolder(of: folder)
             }
         }
         // The checkout this file was compiled in (`<checkout>/Sources/WellBeingIngest/BundledData.swift`).
