@@ -57,21 +57,27 @@ binary=$(swift build --package-path "$src" --build-path "$build" -c release --st
   --show-bin-path)/wellbeing
 [ -x "$binary" ] || { say "no binary at $binary"; exit 1; }
 
-# The man page: the generate-manual plugin builds the package itself; with the same build path and flags it finds
-# the release build done and only links its tool.
+root=$work/root
+rm -rf "$root"
+install -d "$root/DEBIAN" "$root/usr/bin"
+install -m 0755 "$binary" "$root/usr/bin/wellbeing"
+strip --strip-unneeded "$root/usr/bin/wellbeing"
+# The Swift runtime and Foundation must be inside the binary: a package that needs a toolchain is no package.
+if objdump -p "$root/usr/bin/wellbeing" | awk '/NEEDED/ {print $2}' | grep -E -q '^lib(swift|Foundation|dispatch|BlocksRuntime)'; then
+  say "the binary links the Swift runtime dynamically:"; objdump -p "$root/usr/bin/wellbeing" | grep NEEDED >&2; exit 1
+fi
+
+# The man page: the generate-manual plugin builds the package again for its tool (without --static-swift-stdlib,
+# which `swift package` does not take; hence the binary was copied above), then runs it on that build.
 say "writing the man page"
 swift package --package-path "$src" --build-path "$build" --enable-all-traits \
   plugin generate-manual --configuration release --authors "wellbeing developers" >&2
 manual=$build/plugins/GenerateManual/outputs/wellbeing
 [ -f "$manual/wellbeing.1" ] || { say "generate-manual wrote no wellbeing.1 (looked in $manual)"; exit 1; }
 
-root=$work/root
-rm -rf "$root"
-install -d "$root/DEBIAN" "$root/usr/bin" "$root/usr/share/wellbeing" "$root/usr/share/doc/wellbeing" \
+install -d "$root/usr/share/wellbeing" "$root/usr/share/doc/wellbeing" \
   "$root/usr/share/man/man1" "$root/usr/share/bash-completion/completions" "$root/usr/share/zsh/vendor-completions" \
   "$root/usr/share/fish/vendor_completions.d"
-install -m 0755 "$binary" "$root/usr/bin/wellbeing"
-strip --strip-unneeded "$root/usr/bin/wellbeing"
 
 # Bundled files: everything under Surveys/ but the scripts that made them.
 (cd "$src/Surveys" && find . -type f ! -name '*.py' ! -path './tools/*' -print0 | sort -z) |
