@@ -9,56 +9,60 @@ import WellBeingStore
 /// `wellbeing demo`: a fresh store from the bundled samples, and what it holds.
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Build a fresh store from the bundled samples (Surveys/samples) and show what it holds.",
+        abstract: "Build a fresh store from the bundled samples and show what it holds.",
         discussion: """
             Imports a synthetic citizen survey on the Digital Agency's standard questionnaire, in a city's
-            local version (Surveys/examples/fujisawa.yaml: 13 districts, two questions of its own), for two
-            years: 2024 in Shift_JIS as Excel saves it, 2025 as a Google Forms export. Then its population
-            margins, KPIs, public benchmarks (Surveys/reference), a plan's targets (samples/targets.csv) and the staff DX survey, into a new store; prints the headline indicators, and
-            writes the citizen and staff reports (Japanese and English, HTML and Markdown) into Reports/demo/.
+            local version (examples/fujisawa.yaml: 13 districts, two questions of its own), for two years: 2024
+            in Shift_JIS as Excel saves it, 2025 as a Google Forms export. Then its population margins, KPIs,
+            public benchmarks (reference/), a plan's targets (samples/targets.csv), illustrative district
+            boundaries and the staff DX survey, into a new store; prints the headline indicators, and writes the
+            citizen and staff reports (Japanese and English, HTML and Markdown) into Reports/demo/ under the
+            current folder. Works in any folder: the samples are the bundled files (see wellbeing instruments).
+            If it fails, what it had made is removed.
 
             Examples:
-              swift run wellbeing demo
-              wellbeing demo --out /tmp/wellbeing-demo
+              wellbeing demo
+              wellbeing demo --out /tmp/wellbeing-demo --reports /tmp/wellbeing-demo/reports
             """)
 
     @Option(help: ArgumentHelp("Folder for the demo store (default: a new temporary folder); an existing store there "
                                + "is never replaced.", valueName: "dir"))
     var out: String?
 
-    @Option(help: ArgumentHelp("The folder with the instruments and samples/.", valueName: "dir"))
-    var surveys: String = "Surveys"
+    @Option(help: ArgumentHelp("The folder with the instruments and samples/ (default: the bundled files; see "
+                               + "wellbeing instruments).", valueName: "dir"))
+    var surveys: String?
 
     @Option(help: ArgumentHelp("Where to write the sample reports.", valueName: "dir"))
     var reports: String = "Reports/demo"
 
     func run() throws {
         try reportingFailures {
-            let (folder, createdFolder) = try demoFolder()
-            let storePath = (folder as NSString).appendingPathComponent("wellbeing.sqlite")
-            // Never replaces a store: an existing file at the demo's store path is refused.
-            let store: SurveyStore
+            let surveys = try self.surveys ?? BundledData.folder()
+            var made = DemoLeftovers(reports: reports)
             do {
-                store = try SurveyStore(path: storePath, access: .createNew)
+                try build(from: surveys, leftovers: &made)
             } catch {
-                if let createdFolder { try? FileManager.default.removeItem(atPath: createdFolder) }
-                throw error
-            }
-            // A demo that fails part-way leaves nothing behind: not the half-filled store (which would block the
-            // next try), nor the folder it made for it.
-            do {
-                try fill(store, storePath: storePath)
-            } catch {
-                store.close()
-                for file in SurveyStore.protectedFiles(of: storePath) { unlink(file.path) }
-                if let createdFolder { try? FileManager.default.removeItem(atPath: createdFolder) }
+                // Nothing half-made stays behind: not the store (which would block the next try), nor reports.
+                let removed = made.remove()
+                guard !removed.isEmpty else { throw error }
+                let note = Message(.demoRemoved, ["paths": removed.joined(separator: ", ")])
+                if let failure = error as? WellBeingError, failure.adviceMessage == nil { throw failure.adding(advice: note) }
+                Console.say(note)
                 throw error
             }
         }
     }
 
-    /// Imports the samples into the new store, prints what it holds and writes the sample reports.
-    private func fill(_ store: SurveyStore, storePath: String) throws {
+    /// Imports the samples into a new store and writes the reports, noting in `leftovers` what it creates.
+    private func build(from surveys: String, leftovers: inout DemoLeftovers) throws {
+        let folder = try demoFolder(leftovers: &leftovers)
+        let storePath = (folder as NSString).appendingPathComponent("wellbeing.sqlite")
+        // Never replaces a store: an existing file at the demo's store path is refused.
+        let store = try SurveyStore(path: storePath, access: .createNew)
+        leftovers.store = storePath
+        // Closed before a failed run's files are removed (and at the end of a good one).
+        defer { store.close() }
         let samples = (surveys as NSString).appendingPathComponent("samples")
         func path(_ name: String) -> String { (samples as NSString).appendingPathComponent(name) }
         func instrument(_ name: String) throws -> (LoadedInstrument, String) {
@@ -143,21 +147,15 @@ struct Demo: ParsableCommand {
         Console.output("\n" + Message(.demoTry, ["path": storePath]).text(in: Console.language) + "\n")
     }
 
-    /// The folder for the demo store, and the outermost folder this run created for it (which a failure removes).
-    private func demoFolder() throws -> (String, String?) {
+    private func demoFolder(leftovers: inout DemoLeftovers) throws -> String {
         if let out {
-            var created: String?
-            var ancestor = (out as NSString).standardizingPath
-            while FileKind.of(ancestor) == .missing && ancestor != "/" && !ancestor.isEmpty {
-                created = ancestor
-                ancestor = (ancestor as NSString).deletingLastPathComponent
-            }
+            leftovers.folder = DemoLeftovers.firstMissingFolder(of: out)
             do {
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             } catch {
                 throw WellBeingError(.cannotCreateOutput, Message(.cannotCreateFolder, ["path": out, "reason": error.localizedDescription]))
             }
-            return (out, created)
+            return out
         }
         let folder = (NSTemporaryDirectory() as NSString).appendingPathComponent("wellbeing-demo-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         do {
@@ -165,6 +163,63 @@ struct Demo: ParsableCommand {
         } catch {
             throw WellBeingError(.cannotCreateOutput, Message(.cannotCreateTemporary, ["reason": error.localizedDescription]))
         }
-        return (folder, folder)
+        leftovers.folder = folder
+        return folder
+    }
+}
+
+/// What a demo run has created so far, to remove when it fails: the folders it made (the demo folder, the
+/// report folder and any parents it had to make), else the store's files and the new entries of an existing
+/// report folder. Whatever was there before the run is never touched.
+struct DemoLeftovers {
+    /// The outermost folder the run made for the store (everything in it is the run's).
+    var folder: String?
+    /// The store file, once created.
+    var store: String?
+    let reportsFolder: String
+    /// The outermost report folder the run will make, or nil when the report folder exists.
+    let newReportFolder: String?
+    /// The entries of an existing report folder before the run.
+    let reportEntries: Set<String>
+
+    init(reports: String) {
+        reportsFolder = reports
+        newReportFolder = Self.firstMissingFolder(of: reports)
+        reportEntries = Set((try? FileManager.default.contentsOfDirectory(atPath: reports)) ?? [])
+    }
+
+    /// The outermost missing folder on the way to `path` (`path` itself, or a parent), or nil if it exists.
+    static func firstMissingFolder(of path: String) -> String? {
+        guard FileKind.of(path) == .missing else { return nil }
+        var missing = path
+        var parent = OutputPaths.parentFolder(of: path)
+        while !parent.isEmpty && parent != "/" && FileKind.of(parent) == .missing {
+            missing = parent
+            parent = OutputPaths.parentFolder(of: parent)
+        }
+        return missing
+    }
+
+    /// Removes what the run made; returns the paths removed.
+    func remove() -> [String] {
+        var removed: [String] = []
+        func delete(_ path: String) {
+            guard FileKind.of(path) != .missing || (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != nil else { return }
+            if (try? FileManager.default.removeItem(atPath: path)) != nil { removed.append(path) }
+        }
+        if let folder {
+            delete(folder)
+        } else if let store {
+            for file in SurveyStore.protectedFiles(of: store).map(\.path) { delete(file) }
+        }
+        if let newReportFolder {
+            delete(newReportFolder)
+        } else if FileKind.of(reportsFolder) == .directory {
+            let now = (try? FileManager.default.contentsOfDirectory(atPath: reportsFolder)) ?? []
+            for entry in now.sorted() where !reportEntries.contains(entry) {
+                delete((reportsFolder as NSString).appendingPathComponent(entry))
+            }
+        }
+        return removed
     }
 }

@@ -22,7 +22,8 @@ struct ImportResponses: ParsableCommand {
             is listed as file:line: column name (number): 'value' reason.
 
             Examples:
-              wellbeing import responses survey2025.csv --instrument Surveys/lwc.yaml --period 2025
+              wellbeing import responses survey2025.csv --instrument lwc --period 2025
+              wellbeing import responses survey2025.csv --instrument city.yaml --period 2025
               wellbeing import responses export.csv --instrument Surveys/lwc.yaml --on-error skip --rejects rejected.csv
               wellbeing import responses sjis.csv --instrument Surveys/lwc.yaml --period 2025 --encoding cp932 --dry-run
               wellbeing import responses 回答.xlsx --instrument Surveys/lwc.yaml --period 2025 --sheet Sheet1
@@ -35,7 +36,8 @@ struct ImportResponses: ParsableCommand {
                                  + "workbook (Microsoft Forms, Excel, LibreOffice, Google Sheets).", valueName: "file"))
     var file: String
 
-    @Option(help: ArgumentHelp("The instrument file that describes the survey.", valueName: "path"))
+    @Option(help: ArgumentHelp("The instrument that describes the survey: a file, or the name of a bundled one "
+                               + "(lwc; see wellbeing instruments).", valueName: "path|name"))
     var instrument: String
 
     @Option(help: ArgumentHelp("The period of every row (otherwise read from the instrument's period column).",
@@ -75,6 +77,7 @@ struct ImportResponses: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
+            let instrument = try BundledData.resolve(self.instrument, as: .instrument)
             let loaded = try InstrumentLoader.load(path: instrument)
             let inputs = [ProtectedFile(path: file, role: Message(.roleSurveyFile)),
                           ProtectedFile(path: instrument, role: Message(.roleInstrument))]
@@ -275,17 +278,20 @@ struct ImportKPIs: ParsableCommand {
         abstract: "Import KPI values (kpi,group,period,value) with their catalogue.",
         discussion: """
             Example:
-              wellbeing import kpis Surveys/samples/kpis.csv --catalog Surveys/kpis-lwc.yaml
+              wellbeing import kpis kpis.csv --catalog kpis-lwc
+              wellbeing import kpis kpis.csv --catalog my-kpis.yaml
             """)
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var languageOption: LanguageOption
     @Argument(help: ArgumentHelp("The KPI values CSV.", valueName: "file")) var file: String
-    @Option(help: ArgumentHelp("The KPI catalogue (YAML).", valueName: "file")) var catalog: String
+    @Option(help: ArgumentHelp("The KPI catalogue: a YAML file, or the name of a bundled one (kpis-lwc).",
+                               valueName: "file|name")) var catalog: String
     @OptionGroup var options: SmallImportOptions
 
     func run() throws {
         try reportingFailures {
+            let catalog = try BundledData.resolve(self.catalog, as: .kpiCatalogue)
             let store = try storeOptions.openExistingForWriting()
             let outcome = try store.importKPIs(valuesPath: file, catalogPath: catalog, survey: options.survey,
                                                encoding: options.encoding, sheet: options.sheet, replace: options.replace)
@@ -365,18 +371,21 @@ struct ImportReference: ParsableCommand {
         abstract: "Import reference figures (indicator,mean,sd,source) for deviation scores.",
         discussion: """
             Example:
-              wellbeing import reference Surveys/samples/reference.csv
+              wellbeing import reference reference.csv
+              wellbeing import reference osaka-2024 --period 2024
             """)
 
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var languageOption: LanguageOption
-    @Argument(help: ArgumentHelp("The reference CSV.", valueName: "file")) var file: String
+    @Argument(help: ArgumentHelp("The reference CSV, or the name of bundled reference figures (osaka-2024; see "
+                                 + "wellbeing instruments).", valueName: "file|name")) var file: String
     @Option(help: ArgumentHelp("The period these figures are for (default: every period).", valueName: "label"))
     var period: String?
     @OptionGroup var options: SmallImportOptions
 
     func run() throws {
         try reportingFailures {
+            let file = try BundledData.resolve(self.file, as: .reference)
             let store = try storeOptions.openExistingForWriting()
             let outcome = try store.importReference(path: file, survey: options.survey, period: period.map { PeriodLabel($0) },
                                                     encoding: options.encoding, sheet: options.sheet, replace: options.replace)

@@ -12,11 +12,11 @@ public struct WellBeingCommand: ParsableCommand {
             Everything stays in one SQLite file (--store, $WELLBEING_STORE, else ./wellbeing.sqlite).
 
             Example:
-              wellbeing import responses survey2025.csv --instrument Surveys/lwc.yaml --period 2025
+              wellbeing import responses survey2025.csv --instrument lwc --period 2025
               wellbeing batches
             """,
-        version: ToolVersion.current,
-        subcommands: [Import.self, Batches.self, Undo.self, Indicators.self, Compare.self, Drivers.self, Trend.self, Progress.self, Report.self, Store.self, Demo.self])
+        version: ToolVersion.description,
+        subcommands: [Import.self, Batches.self, Undo.self, Indicators.self, Compare.self, Drivers.self, Trend.self, Progress.self, Report.self, Store.self, Instruments.self, Demo.self])
 
     public init() {}
 }

@@ -105,6 +105,18 @@ public enum OutputPaths {
         return [UInt64(status.st_dev), UInt64(status.st_ino)]
     }
 
+    /// The folder part of `path` as written: `a/b` → `a`, `b` → ``, `/b` → `/`. (Foundation's
+    /// `deletingLastPathComponent` traps on a one-character name such as `d` in Swift 6.3 on Linux.)
+    public static func parentFolder(of path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "" }
+        if slash == trimmed.startIndex { return "/" }
+        var parent = trimmed[..<slash]
+        while parent.count > 1 && parent.hasSuffix("/") { parent = parent.dropLast() }
+        return String(parent)
+    }
+
     /// The absolute path of `path` with `.`, `..` and every symbolic link resolved; the file need not exist.
     public static func canonicalPath(_ path: String) -> String {
         canonicalPath(path, depth: 0)

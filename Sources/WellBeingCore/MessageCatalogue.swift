@@ -109,6 +109,11 @@ public enum MessageKey: String, Sendable, Hashable, Codable, CaseIterable {
     case dateSerialOutside, countTooLarge, numberTooLarge, spreadOutside, weightOutside, storedValueOutside,
          roleExtendedInstrument, instrumentVersionClash, instrumentVersionAdvice, diffItemAdded, diffItemRemoved,
          diffItemChanged, diffScaleChanged, diffPartChanged, sharedStringsTooLarge
+    // Bundled files, `wellbeing instruments` and the demo's clean-up (install)
+    case bundledDataVariableMissing, bundledDataMissing, bundledInstrumentUnknown, bundledCatalogueUnknown,
+         bundledReferenceUnknown, instrumentsHeading, colVersion, colExtends, colTitle, instrumentsCatalogues,
+         instrumentsReferences, instrumentsHint, instrumentsNewNeedsYAML, instrumentsNewWrote, instrumentsNewExists,
+         instrumentsNewDoesNotLoad, demoRemoved
 }
 
 /// The templates of every message in English and Japanese.
@@ -828,5 +833,43 @@ public enum MessageCatalogue {
         .diffPartChanged: ("{part} changed", "{part} が変わっています"),
         .sharedStringsTooLarge: ("its shared strings are more than can be held: at most {count} texts and {limit} in all; save the sheet as CSV (UTF-8) and import that",
                                  "共有文字列が多すぎて読み込めません（上限は {count} 個、合計 {limit}）。シートを CSV（UTF-8）で保存して取り込んでください"),
+        // Bundled files, `wellbeing instruments` and the demo's clean-up (install)
+        .bundledDataVariableMissing: ("{variable} names '{path}', which is not a folder. Set it to the folder of the bundled files "
+                                      + "(instruments, KPI catalogues, samples), or unset it.",
+                                      "環境変数 {variable} が指す '{path}' はフォルダではありません。同梱ファイル（調査票定義・KPI 一覧・サンプル）"
+                                      + "のフォルダを指定するか、設定を外してください。"),
+        .bundledDataMissing: ("The bundled files (instruments, KPI catalogues, samples) were not found; looked in {places}. "
+                              + "Set {variable} to their folder (the package keeps them in /usr/share/wellbeing).",
+                              "同梱ファイル（調査票定義・KPI 一覧・サンプル）が見つかりません（探した場所: {places}）。"
+                              + "環境変数 {variable} にそのフォルダを指定してください（パッケージでは /usr/share/wellbeing です）。"),
+        .bundledInstrumentUnknown: ("'{name}' is neither a file nor a bundled instrument. Bundled instruments: {names} (in {folder}). "
+                                    + "Give the path of your instrument file, or one of these names.",
+                                    "'{name}' はファイルでも同梱の調査票定義でもありません。同梱の調査票定義: {names}（{folder}）。"
+                                    + "調査票定義ファイルのパスか、これらの名前のどれかを指定してください。"),
+        .bundledCatalogueUnknown: ("'{name}' is neither a file nor a bundled KPI catalogue. Bundled catalogues: {names} (in {folder}).",
+                                   "'{name}' はファイルでも同梱の KPI 一覧でもありません。同梱の KPI 一覧: {names}（{folder}）。"),
+        .bundledReferenceUnknown: ("'{name}' is neither a file nor bundled reference figures. Bundled reference figures: {names} (in {folder}).",
+                                   "'{name}' はファイルでも同梱の参照値でもありません。同梱の参照値: {names}（{folder}）。"),
+        .instrumentsHeading: ("Bundled instruments (in {folder}):", "同梱の調査票定義（{folder}）:"),
+        .colVersion: ("version", "版"), .colExtends: ("extends", "基"), .colTitle: ("title", "表題"),
+        .instrumentsCatalogues: ("KPI catalogues: {names}", "KPI 一覧: {names}"),
+        .instrumentsReferences: ("Reference figures: {names}", "参照値: {names}"),
+        .instrumentsHint: ("Name one instead of a path: wellbeing import responses FILE --instrument lwc. "
+                           + "A city's own version: wellbeing instruments new city.yaml --extends lwc",
+                           "パスの代わりに名前で指定できます: wellbeing import responses ファイル --instrument lwc。"
+                           + "市の版を作るには: wellbeing instruments new city.yaml --extends lwc"),
+        .instrumentsNewNeedsYAML: ("The new instrument file '{path}' must end in .yaml (such as city.yaml).",
+                                   "新しい調査票定義ファイル '{path}' の名前は .yaml で終わるようにしてください（例: city.yaml）。"),
+        .instrumentsNewWrote: ("wrote '{path}', a local version of {base} ({version}). Replace its example districts and questions "
+                               + "with the city's own (its comments say how), then check it: "
+                               + "wellbeing import responses FILE --instrument {path} --dry-run",
+                               "{base}（{version}）の市の版 '{path}' を書きました。例の地区名と設問を市のものに書き換え（書き方はファイルの"
+                               + "コメントにあります）、確かめてください: wellbeing import responses ファイル --instrument {path} --dry-run"),
+        .instrumentsNewExists: ("'{path}' already exists and is never replaced. Give a new file name, or move the old file away first.",
+                                "'{path}' はすでにあります。上書きはしません。別のファイル名を指定するか、先に元のファイルを移してください。"),
+        .instrumentsNewDoesNotLoad: ("the new instrument '{path}' does not load, so it was removed (please report this): {reason}",
+                                     "新しい調査票定義 '{path}' が読み込めないため削除しました（不具合としてお知らせください）: {reason}"),
+        .demoRemoved: ("The demo stopped; what it had made was removed: {paths}",
+                       "デモは途中で止まりました。作ったものは削除しました: {paths}"),
     ]
 }

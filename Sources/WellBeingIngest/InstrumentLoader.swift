@@ -19,7 +19,8 @@ public struct LoadedInstrument: Sendable {
 /// duplicate item ids or columns, a reverse flag on a 0–10 item, categories without items, missing codes
 /// inside the answer range, and so on.
 ///
-/// A local version says `extends: lwc.yaml` (relative to itself, or absolute) and adds districts,
+/// A local version says `extends: lwc.yaml` (relative to itself, or absolute; or `extends: lwc`, a bundled
+/// instrument by name: see `BundledData`) and adds districts,
 /// attributes, scales, categories and questions to its base; see `load(path:)`. The loaded text of such a
 /// chain holds every file of it, so that the store keeps the whole resolved instrument.
 public enum InstrumentLoader {
@@ -72,8 +73,18 @@ public enum InstrumentLoader {
                 throw WellBeingError.badData(Message(.instrumentUnreadable, ["file": name]), problems: context.problems)
             }
             referrer = SourceLocation(file: name, line: extends.line, column: "extends")
-            current = target.hasPrefix("/") ? target
+            let relative = target.hasPrefix("/") ? target
                 : (((current as NSString).deletingLastPathComponent as NSString).appendingPathComponent(target) as NSString).standardizingPath
+            // `extends: lwc` names a bundled instrument (BundledData) unless a file of that name lies beside.
+            if FileKind.of(relative) == .missing && BundledData.looksLikeName(target) {
+                do {
+                    current = try BundledData.resolve(target, as: .instrument)
+                } catch let error as WellBeingError {
+                    throw refuse(error.localized ?? Message(.extendsNotFound, ["path": relative]), value: target)
+                }
+            } else {
+                current = relative
+            }
         }
         var loaded: LoadedInstrument
         if files.count == 1 {

@@ -139,10 +139,14 @@ import Testing
     }
 
     @Test func aFailedDemoLeavesNothingBehind() throws {
-        // Run where there is no Surveys/ folder: the demo fails, and the next try is not blocked by a half store.
+        // Bundled files without the population margins: the demo fails part-way, and the next try is not
+        // blocked by a half store.
         let folder = try TemporaryFolder()
+        let surveys = folder.file("surveys")
+        try FileManager.default.copyItem(atPath: Paths.surveys, toPath: surveys)
+        try FileManager.default.removeItem(atPath: (surveys as NSString).appendingPathComponent("samples/population.csv"))
         for attempt in 0..<2 {
-            let run = try Self.run(["demo", "--out", "new/demo", "--reports", "rep"], in: folder.path)
+            let run = try Self.run(["demo", "--out", "new/demo", "--reports", "rep", "--surveys", surveys], in: folder.path)
             #expect(run.status == 66, "attempt \(attempt): \(run.status) \(run.errors)")
             #expect(!FileManager.default.fileExists(atPath: folder.file("new")))
         }
@@ -150,7 +154,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: folder.file("mine"), withIntermediateDirectories: true)
         try folder.write("mine/notes.txt", "mine")
         let before = Self.snapshot(folder.file("mine"), includingJournals: true)
-        let run = try Self.run(["demo", "--out", "mine", "--reports", "rep"], in: folder.path)
+        let run = try Self.run(["demo", "--out", "mine", "--reports", "rep", "--surveys", surveys], in: folder.path)
         #expect(run.status == 66)
         #expect(Self.snapshot(folder.file("mine"), includingJournals: true) == before)
     }
