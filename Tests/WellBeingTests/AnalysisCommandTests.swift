@@ -172,3 +172,15 @@ import Testing
         #expect(groups == ["第1階層", "第2階層", "第3階層", "第4階層", "第5階層"])
     }
 }
+
+extension AnalysisCommandTests {
+    /// Writes the demo store's report for 2025 with `options` into a new folder named `name` and returns that folder.
+    static func demoReport(_ options: [String], into name: String) throws -> String {
+        let (folder, store) = try demo.get()
+        let out = folder.file(name)
+        let run = try CommandLineTests.run(["report", "--period", "2025", "--survey", "lwc"] + options + ["--out", out, "--store", store],
+                                           in: folder.path)
+        #expect(run.status == 0, "\(run.errors)")
+        return out
+    }
+}

@@ -108,11 +108,7 @@ import Testing
     /// The report's 小地域推定 tables: a withheld district's model estimate is marked ＊ (synthetic, its answers not
     /// used) and has no 自区分の重み, so the table cannot be worked back either; the CSV says `sae_synthetic`.
     @Test func theReportsSmallAreaTableCannotBeWorkedBack() throws {
-        let (folder, store) = try AnalysisCommandTests.demo.get()
-        let out = folder.file("disclosure-report")
-        let run = try CommandLineTests.run(["report", "--period", "2025", "--survey", "lwc", "--small-area", "fh", "--format", "md",
-                                            "--out", out, "--store", store], in: folder.path)
-        #expect(run.status == 0, "\(run.errors)")
+        let out = try AnalysisCommandTests.demoReport(["--small-area", "fh", "--format", "md"], into: "disclosure-report")
         let text = try String(contentsOfFile: (out as NSString).appendingPathComponent("lwc-2025.md"), encoding: .utf8)
         let section = text.components(separatedBy: "## 小地域推定（モデル推定値）")[1].components(separatedBy: "\n## ")[0]
         let rows = section.split(separator: "\n").filter { $0.hasPrefix("| ") }.map {

@@ -332,14 +332,10 @@ import Testing
     }
 
     @Test func theReportSectionShowsEveryTargetWithItsStatus() throws {
-        let (folder, store) = try AnalysisCommandTests.demo.get()
-        let out = folder.file("targets-report")
-        let run = try CommandLineTests.run(["report", "--period", "2025", "--previous", "2024", "--survey", "lwc", "--format", "both",
-                                            "--out", out, "--store", store], in: folder.path)
-        #expect(run.status == 0, "\(run.errors)")
+        let out = try AnalysisCommandTests.demoReport(["--previous", "2024", "--format", "both"], into: "targets-report")
         let html = try String(contentsOfFile: (out as NSString).appendingPathComponent("lwc-2025.html"), encoding: .utf8)
         let start = try #require(html.range(of: "<h2 id=\"plan-targets\">計画の目標と進捗</h2>"))
-        let section = String(html[start.upperBound...].prefix { _ in true }).components(separatedBy: "<h2")[0]
+        let section = html[start.upperBound...].components(separatedBy: "<h2")[0]
         // One coloured status per target, the same as progress says; "cannot tell" is never shown as achieved.
         let statuses = try Self.rows().map { $0["status"] as! String }
         for (status, css) in [("achieved", "st-achieved"), ("not_achieved", "st-not-achieved"),
