@@ -32,6 +32,8 @@ public enum AnalysisNote: Sendable, Hashable, Encodable {
             indicators.map { instrument?.indicatorName($0, in: language) ?? $0.rawValue }.joined(separator: list)
         }
         func say(_ key: MessageKey, _ arguments: [String: String]) -> String { Message(key, arguments).text(in: language) }
+        /// A respondent field's value (a group, a stratum) as `language` prints it.
+        func value(_ text: String) -> String { instrument?.respondent.valueText(text, in: language) ?? text }
         switch self {
         case let .noDeviationScores(indicator):
             return say(.noteNoDeviation, ["name": names([indicator])])
@@ -40,9 +42,9 @@ public enum AnalysisNote: Sendable, Hashable, Encodable {
         case let .kpiWithoutVariation(kpi, name):
             return say(.noteKPINoVariation, ["kpi": kpi.rawValue, "name": name.text(in: language)])
         case let .secondarySuppression(groups, count):
-            return say(.noteSecondary, ["groups": groups.map(\.rawValue).joined(separator: list), "count": "\(count)"])
+            return say(.noteSecondary, ["groups": groups.map { value($0.rawValue) }.joined(separator: list), "count": "\(count)"])
         case let .partialStandardization(by, partial, groups, cells, coarser):
-            let shown = cells.prefix(3).joined(separator: list) + (cells.count > 3 ? (language == .ja ? " など" : ", …") : "")
+            let shown = cells.prefix(3).map(value).joined(separator: list) + (cells.count > 3 ? (language == .ja ? " など" : ", …") : "")
             return say(partial == groups ? .notePartialAll : .notePartialSome,
                        ["by": by, "partial": "\(partial)", "groups": "\(groups)", "cells": shown])
                 + (coarser.map { say(.noteCoarser, ["field": $0]) } ?? "")
@@ -53,7 +55,7 @@ public enum AnalysisNote: Sendable, Hashable, Encodable {
         case let .smallAreaNotFitted(indicators):
             return say(.noteNotFitted, ["names": names(indicators)])
         case let .singleRespondentStrata(strata):
-            return say(.noteSingleStratum, ["strata": strata.joined(separator: list)])
+            return say(.noteSingleStratum, ["strata": strata.map(value).joined(separator: list)])
         }
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WellBeingAnalysis
 import WellBeingCore
+import WellBeingIngest
 import WellBeingReport
 import WellBeingStore
 
@@ -29,6 +30,9 @@ struct Report: ParsableCommand {
     @Option(help: ArgumentHelp("Map these indicators by district too, beside the headline ones (needs imported boundaries).",
                                valueName: "id,id,…"))
     var maps: String?
+    @Option(help: ArgumentHelp("A YAML file with the survey's particulars (purpose, population, sampling, method, fieldwork, "
+                               + "publisher, contact), as the instrument's report: block; it replaces that block.", valueName: "file"))
+    var about: String?
     @OptionGroup var selection: AnalysisSelection
 
     func run() throws {
@@ -39,10 +43,12 @@ struct Report: ParsableCommand {
             var options = selection.options
             options.breakdown = nil
             let breakdowns = try selection.by.map { [try Breakdown($0)] }
+            let particulars = try about.map { try InstrumentLoader.loadAbout(path: $0) }
             let written = try ReportJob.write(store: store, survey: selection.survey, period: period, previous: previous,
                                               options: options, language: selection.lang ?? .ja, format: format,
                                               folder: out, includeComments: comments, breakdowns: breakdowns,
-                                              maps: maps.map { $0.split(separator: ",").map { IndicatorID($0.trimmingCharacters(in: .whitespaces)) } })
+                                              maps: maps.map { $0.split(separator: ",").map { IndicatorID($0.trimmingCharacters(in: .whitespaces)) } },
+                                              about: particulars)
             for path in written { Console.say(Message(.wrote, ["path": path])) }
         }
     }
@@ -53,10 +59,10 @@ enum ReportJob {
     static func write(store: SurveyStore, survey requested: String?, period: String, previous: String?,
                       options: AnalysisOptions, language: Language, format: ReportFormat, folder: String,
                       includeComments: Bool, breakdowns requestedBreakdowns: [Breakdown]? = nil,
-                      maps: [IndicatorID]? = nil) throws -> [String] {
+                      maps: [IndicatorID]? = nil, about: ReportAbout? = nil) throws -> [String] {
         let (document, input) = try build(store: store, survey: requested, period: period, previous: previous, options: options,
                                           language: language, includeComments: includeComments, breakdowns: requestedBreakdowns,
-                                          maps: maps)
+                                          maps: maps, about: about)
         let baseName = "\(input.results.survey.rawValue)-\(period)" + (language == .ja ? "" : "-\(language.rawValue)")
         return try ReportFiles.write(document, folder: folder, baseName: Self.safeFileName(baseName), format: format,
                                      protecting: SurveyStore.protectedFiles(of: store.path))
@@ -66,7 +72,7 @@ enum ReportJob {
     static func build(store: SurveyStore, survey requested: String?, period: String, previous: String?,
                       options: AnalysisOptions, language: Language, includeComments: Bool,
                       breakdowns requestedBreakdowns: [Breakdown]? = nil,
-                      maps: [IndicatorID]? = nil) throws -> (ReportDocument, ReportInput) {
+                      maps: [IndicatorID]? = nil, about: ReportAbout? = nil) throws -> (ReportDocument, ReportInput) {
         // By default one section per attribute that the period's answers hold (an optional column may be absent).
         let current = try PeriodAnalysis(store: store, survey: requested, period: period, options: options) { instrument, matrix in
             requestedBreakdowns ?? instrument.respondent.attributes.indices
@@ -86,14 +92,23 @@ enum ReportJob {
         }
         let comments = includeComments
             ? try store.freeText(survey: survey, period: PeriodLabel(period)).map { (group: $0.group, text: $0.text) } : nil
+        var instrument = current.instrument
+        if let about { instrument.about = about }
+        // Every mean-only benchmark stored for the survey, of any period it has answers for.
+        let storedPeriods = try store.surveys().first { $0.id == survey }?.periods.keys.sorted() ?? []
+        let benchmarks = try storedPeriods.flatMap { stored in
+            try store.referenceFigures(survey: survey, period: stored).values.filter { $0.standardDeviation == nil }.map {
+                StoredBenchmark(period: stored.rawValue, indicator: $0.indicator, mean: $0.mean, source: $0.source)
+            }
+        }.sorted { ($0.period, $0.indicator) < ($1.period, $1.indicator) }
         var input = ReportInput(
-            instrument: current.instrument, instrumentSHA256: try store.instrument(for: survey).sha256,
+            instrument: instrument, instrumentSHA256: try store.instrument(for: survey).sha256,
             results: current.results, previous: earlier?.results, comparison: comparison?.rows,
             comparisonNotes: comparison?.notes ?? [],
             provenance: provenance, comments: comments, language: language, toolVersion: ToolVersion.current,
             breakdowns: breakdowns, profiles: SurveyTabulation.profiles(matrix: current.matrix, population: current.population),
             tabulation: SurveyTabulation.items(matrix: current.matrix),
-            responseRates: current.results.responseRates)
+            responseRates: current.results.responseRates, storedBenchmarks: benchmarks)
         input.boundaries = try store.boundaries(survey: survey)
         if let maps {
             try MapRequest.check(maps, results: current.results, instrument: current.instrument, hasBoundaries: input.boundaries != nil)

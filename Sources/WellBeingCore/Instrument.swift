@@ -25,6 +25,9 @@ public struct Instrument: Sendable, Hashable {
     /// How the sample was drawn, when the instrument says (`design: {strata: region, fpc: true}`); nil: a
     /// simple random sample (or one whose design the weight column already carries).
     public var design: SamplingDesign?
+    /// What the report says about the survey (purpose, population and sampling, method, fieldwork, publisher,
+    /// contact), from the instrument's `report:` block or `report --about FILE`.
+    public var about: ReportAbout?
 
     public init(
         id: SurveyID, version: String, title: LocalizedText, respondent: RespondentFields,
@@ -71,6 +74,38 @@ public struct Instrument: Sendable, Hashable {
         }
         if let item = items.first(where: { $0.id.rawValue == id.rawValue }) { return item.text.text(in: language) }
         return id.rawValue
+    }
+}
+
+/// The survey's particulars every city report states, as the instrument's `report:` block gives them; every
+/// part is optional.
+public struct ReportAbout: Sendable, Hashable {
+    /// Why the survey is done.
+    public var purpose: LocalizedText?
+    /// Who is surveyed (市内在住の 18 歳以上).
+    public var population: LocalizedText?
+    /// How respondents were chosen (住民基本台帳から地区別に層化無作為抽出).
+    public var sampling: LocalizedText?
+    /// How the questionnaire was delivered and returned (郵送配布・郵送または Web 回答).
+    public var method: LocalizedText?
+    /// The first and last day of fieldwork, as ISO dates (`2025-09-01`).
+    public var fieldworkFrom: String?
+    public var fieldworkTo: String?
+    /// Who publishes the report, and whom to ask.
+    public var publisher: LocalizedText?
+    public var contact: LocalizedText?
+
+    public init(purpose: LocalizedText? = nil, population: LocalizedText? = nil, sampling: LocalizedText? = nil,
+                method: LocalizedText? = nil, fieldworkFrom: String? = nil, fieldworkTo: String? = nil,
+                publisher: LocalizedText? = nil, contact: LocalizedText? = nil) {
+        self.purpose = purpose
+        self.population = population
+        self.sampling = sampling
+        self.method = method
+        self.fieldworkFrom = fieldworkFrom
+        self.fieldworkTo = fieldworkTo
+        self.publisher = publisher
+        self.contact = contact
     }
 }
 
@@ -124,6 +159,18 @@ public struct RespondentFields: Sendable, Hashable {
     public var marginFieldNames: [String] {
         [group.column.name] + attributes.map(\.column.name)
     }
+
+    /// How a report in `language` prints a value of a respondent field (a district, an age band, a stratum such
+    /// as `20代以下 × 男性`): in English, the instrument's English label of each part where it gives one; otherwise
+    /// the value as stored. The stored value stays the code.
+    public func valueText(_ value: String, in language: Language) -> String {
+        guard language == .en else { return value }
+        let parts = value.components(separatedBy: Breakdown.separator)
+        return parts.map { part in
+            group.englishNames[GroupName(part)] ?? attributes.lazy.compactMap { $0.englishNames[part] }.first
+                ?? (part == Breakdown.noAnswer ? "no answer" : part)
+        }.joined(separator: Breakdown.separator)
+    }
 }
 
 /// A column named in an instrument, matched against a CSV header by its name or any alias.
@@ -146,11 +193,14 @@ public struct GroupField: Sendable, Hashable {
     public var label: LocalizedText
     /// The allowed values in report order; when empty, any non-empty value is a group.
     public var values: [GroupName]
+    /// English (or romanised) names of values, for English reports (`{value: 鵠沼, en: Kugenuma}`).
+    public var englishNames: [GroupName: String]
 
-    public init(column: FieldColumn, label: LocalizedText, values: [GroupName]) {
+    public init(column: FieldColumn, label: LocalizedText, values: [GroupName], englishNames: [GroupName: String] = [:]) {
         self.column = column
         self.label = label
         self.values = values
+        self.englishNames = englishNames
     }
 }
 
@@ -160,17 +210,20 @@ public struct AttributeField: Sendable, Hashable {
     public var label: LocalizedText
     /// The allowed values; when empty, any value (including none) is accepted.
     public var values: [String]
+    /// English names of values, for English reports (`{value: 男性, en: Men}`).
+    public var englishNames: [String: String]
     /// A file may lack the column (every respondent then has no value).
     public var isOptional: Bool
     /// The attribute says how the questionnaire was returned (郵送, Web): the survey overview counts
     /// responses by it.
     public var isResponseMode: Bool
 
-    public init(column: FieldColumn, label: LocalizedText, values: [String], isOptional: Bool = false,
-                isResponseMode: Bool = false) {
+    public init(column: FieldColumn, label: LocalizedText, values: [String], englishNames: [String: String] = [:],
+                isOptional: Bool = false, isResponseMode: Bool = false) {
         self.column = column
         self.label = label
         self.values = values
+        self.englishNames = englishNames
         self.isOptional = isOptional
         self.isResponseMode = isResponseMode
     }

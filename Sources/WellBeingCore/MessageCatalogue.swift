@@ -114,6 +114,8 @@ public enum MessageKey: String, Sendable, Hashable, Codable, CaseIterable {
          bundledReferenceUnknown, instrumentsHeading, colVersion, colExtends, colTitle, instrumentsCatalogues,
          instrumentsReferences, instrumentsHint, instrumentsNewNeedsYAML, instrumentsNewWrote, instrumentsNewExists,
          instrumentsNewDoesNotLoad, demoRemoved
+    // Reports: the report: block and --about
+    case reportDateInvalid, reportDatesReversed, aboutUnreadable
 }
 
 /// The templates of every message in English and Japanese.
@@ -496,11 +498,11 @@ public enum MessageCatalogue {
         .noteSyntheticIntercept: ("Small-area estimates: for {names} the model finds no variation between groups beyond sampling error (variance 0), so every model estimate is the synthetic (regression) estimate, the same for every group without covariates; no deviation scores can be computed from them.",
                                   "小地域推定: {names} は、区分間の差が標本誤差の範囲内と推定された（区分間分散 0）ため、モデル推定値はすべて回帰による合成推定値です（共変量がないため全区分で同じ値）。これらのモデル推定値から偏差値は算出できません。"),
         .noteFallback: ("Small-area estimates: Fisher scoring did not converge in 100 steps for {names} (R's sae returns nothing there); the between-group variance is the root of the score (0 where it has none).",
-                        "小地域推定: {names} はフィッシャー・スコアリングが 100 回で収束しなかった（R の sae はここで推定を返しません）ため、区分間分散をスコア関数の根（根がなければ 0）としました。"),
+                        "小地域推定: {names}はフィッシャー・スコアリングが 100 回で収束しなかった（R の sae はここで推定を返しません）ため、区分間分散をスコア関数の根（根がなければ 0）としました。"),
         .noteNotFitted: ("Small-area estimates: no model could be fitted for {names} (no more groups with two or more respondents than coefficients, or a sampling variance of 0).",
-                         "小地域推定: {names} はモデルを当てはめられませんでした（回答者 2 人以上の区分が共変量の数 + 1 以下、または標本分散が 0）。"),
+                         "小地域推定: {names}はモデルを当てはめられませんでした（回答者 2 人以上の区分が共変量の数 + 1 以下、または標本分散が 0）。"),
         .noteSingleStratum: ("The stratum {strata} has a single respondent and adds nothing to the standard errors (its variance cannot be estimated), which are therefore somewhat too small; consider merging it with a neighbouring stratum.",
-                             "層 {strata} は回答者が 1 人のため、標準誤差に寄与しません（分散を推定できません）。標準誤差はその分やや小さめです。隣の層と合わせることを検討してください。"),
+                             "層 {strata}は回答者が 1 人のため、標準誤差に寄与しません（分散を推定できません）。標準誤差はその分やや小さめです。隣の層と合わせることを検討してください。"),
         .yamlMissing: ("{what} is missing", "必要な値がありません"),
         .yamlNotMapping: ("{what} must be a mapping of keys to values", "「キー: 値」の形の対応表にしてください"),
         .yamlNotList: ("{what} must be a list", "リストにしてください"),
@@ -871,5 +873,9 @@ public enum MessageCatalogue {
                                      "新しい調査票定義 '{path}' が読み込めないため削除しました（不具合としてお知らせください）: {reason}"),
         .demoRemoved: ("The demo stopped; what it had made was removed: {paths}",
                        "デモは途中で止まりました。作ったものは削除しました: {paths}"),
+        // Reports: the report: block and --about
+        .reportDateInvalid: ("is not a date written as YYYY-MM-DD (2025-09-01)", "は YYYY-MM-DD 形式の日付（2025-09-01）ではありません"),
+        .reportDatesReversed: ("is before the first day of fieldwork ({from})", "は調査の初日（{from}）より前です"),
+        .aboutUnreadable: ("The report's particulars '{file}' cannot be read:", "報告書の調査概要 '{file}' を読めません:"),
     ]
 }

@@ -145,9 +145,9 @@ private final class InstrumentReader {
     var root: YAMLCursor { roots[roots.count - 1] }
 
     static let baseKeys = ["extends", "id", "version", "title", "respondent", "scales", "default_scale", "factor_groups",
-                           "categories", "headline", "design"]
+                           "categories", "headline", "design", "report"]
     static let extensionKeys = ["extends", "id", "version", "title", "respondent", "scales", "factor_groups",
-                                "categories", "headline", "design"]
+                                "categories", "headline", "design", "report"]
 
     func read() -> Instrument? {
         guard roots.allSatisfy({ $0.requireMapping("the instrument") }) else { return nil }
@@ -194,10 +194,51 @@ private final class InstrumentReader {
         }
         if let respondent { checkColumnsAreUnique(respondent: respondent, items: items) }
         let design = respondent.flatMap { readDesign(latest("design"), respondent: $0) }
+        let about = Self.readAbout(latest("report"))
         guard let surveyID, let version, let title, let respondent else { return nil }
-        return Instrument(id: SurveyID(surveyID), version: version, title: title, respondent: respondent,
-                          scales: scales, factorGroups: factorGroups, categories: categories,
-                          headlines: headlines, items: items, design: design)
+        var instrument = Instrument(id: SurveyID(surveyID), version: version, title: title, respondent: respondent,
+                                    scales: scales, factorGroups: factorGroups, categories: categories,
+                                    headlines: headlines, items: items, design: design)
+        instrument.about = about
+        return instrument
+    }
+
+    /// The `report:` block: texts as `{ja: …, en: …}` (or plain Japanese), fieldwork as `{from: 2025-09-01, to: …}`.
+    static func readAbout(_ cursor: YAMLCursor) -> ReportAbout? {
+        guard cursor.isPresent, cursor.requireMapping("the report block") else { return nil }
+        cursor.checkKeys(["purpose", "population", "sampling", "method", "fieldwork", "publisher", "contact"])
+        func text(_ key: String) -> LocalizedText? { cursor[key].localized("report.\(key)", required: false) }
+        var about = ReportAbout(purpose: text("purpose"), population: text("population"), sampling: text("sampling"),
+                                method: text("method"), publisher: text("publisher"), contact: text("contact"))
+        let fieldwork = cursor["fieldwork"]
+        if fieldwork.isPresent, fieldwork.requireMapping("report.fieldwork") {
+            fieldwork.checkKeys(["from", "to"])
+            func date(_ key: String) -> String? {
+                guard let text = fieldwork[key].string("report.fieldwork.\(key)") else { return nil }
+                guard text.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) != nil,
+                      Self.isCalendarDate(text) else {
+                    fieldwork[key].problem(Message(.reportDateInvalid), value: text)
+                    return nil
+                }
+                return text
+            }
+            about.fieldworkFrom = date("from")
+            about.fieldworkTo = date("to")
+            if let from = about.fieldworkFrom, let to = about.fieldworkTo, from > to {
+                fieldwork["to"].problem(Message(.reportDatesReversed, ["from": from]), value: to)
+            }
+        }
+        return about
+    }
+
+    /// Whether `2025-09-31`-style text names a day that exists.
+    static func isCalendarDate(_ text: String) -> Bool {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3 else { return false }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let components = DateComponents(year: parts[0], month: parts[1], day: parts[2])
+        return components.isValidDate(in: calendar)
     }
 
     /// Records where `what` `id` is defined; reports a second definition, naming the first when it is in
@@ -302,11 +343,11 @@ private final class InstrumentReader {
             element.checkKeys(["column", "aliases", "label", "values", "optional", "response_mode"])
             guard let name = element["column"].string("the attribute column") else { continue }
             let label = element["label"].localized("the label", required: false) ?? LocalizedText(ja: name)
-            let values = element["values"].strings("values")
+            let (values, english) = valueList(element["values"])
             checkUnique(values, at: element["values"], what: "value")
             guard define(.nameAttribute, name, at: element["column"], duplicate: .attributeTwice) else { continue }
             attributes.append(AttributeField(column: FieldColumn(name: name, aliases: element["aliases"].strings("aliases")),
-                                             label: label, values: values,
+                                             label: label, values: values, englishNames: english,
                                              isOptional: element["optional"].bool("optional", default: false),
                                              isResponseMode: element["response_mode"].bool("response_mode", default: false)))
         }
@@ -320,12 +361,13 @@ private final class InstrumentReader {
         let group = cursor["group"]
         if group.isPresent, group.requireMapping("the group") {
             group.checkKeys(["values", "aliases"])
-            let values = group["values"].strings("values")
+            let (values, english) = valueList(group["values"])
             checkUnique(values, at: group["values"], what: "group")
             for value in values where respondent.group.values.contains(GroupName(value)) {
                 group["values"].problem(Message(.groupAlreadyInherited), value: value)
             }
             respondent.group.values += values.map { GroupName($0) }.filter { !respondent.group.values.contains($0) }
+            for (value, name) in english { respondent.group.englishNames[GroupName(value)] = name }
             respondent.group.column.aliases += group["aliases"].strings("aliases")
         }
         readAttributes(cursor["attributes"], into: &respondent.attributes)
@@ -348,10 +390,32 @@ private final class InstrumentReader {
         cursor.checkKeys(["column", "aliases", "label", "values"])
         guard let name = cursor["column"].string("the group column") else { return nil }
         let label = cursor["label"].localized("the group label", required: false) ?? LocalizedText(ja: name)
-        let values = cursor["values"].strings("values")
+        let (values, english) = valueList(cursor["values"])
         checkUnique(values, at: cursor["values"], what: "group")
         return GroupField(column: FieldColumn(name: name, aliases: cursor["aliases"].strings("aliases")),
-                          label: label, values: values.map { GroupName($0) })
+                          label: label, values: values.map { GroupName($0) },
+                          englishNames: Dictionary(uniqueKeysWithValues: english.map { (GroupName($0.key), $0.value) }))
+    }
+
+    /// A list of a field's values, each a plain string (`男性`) or `{value: 男性, en: Men}`: the value is the code
+    /// the answers hold; `en` is what English reports print for it.
+    private func valueList(_ cursor: YAMLCursor) -> (values: [String], english: [String: String]) {
+        guard cursor.isPresent else { return ([], [:]) }
+        if cursor.node?.scalar != nil { return (cursor.strings("values"), [:]) }
+        var values: [String] = [], english: [String: String] = [:]
+        for element in cursor.elements("values") {
+            if element.node?.mapping == nil {
+                if let value = element.string("a value") { values.append(value) }
+                continue
+            }
+            element.checkKeys(["value", "en"])
+            guard let value = element["value"].string("the value") else { continue }
+            values.append(value)
+            if let name = element["en"].string("the value's English name (en)", required: false), english[value] == nil {
+                english[value] = name
+            }
+        }
+        return (values, english)
     }
 
     // MARK: Scales
@@ -538,5 +602,27 @@ private final class InstrumentReader {
         if let weight = respondent.weightColumn { claim(weight, by: "respondent.weight") }
         for field in respondent.freeTextColumns { claim(field, by: "free-text \(field.name)") }
         for item in items { claim(item.column, by: "item \(item.id)") }
+    }
+}
+
+extension InstrumentLoader {
+    /// Reads a `--about FILE`: a YAML file holding what an instrument's `report:` block holds.
+    ///
+    /// - Throws: `badData` with every problem (file, line and key), `missingInput` when the file cannot be read.
+    public static func loadAbout(path: String) throws -> ReportAbout {
+        let name = (path as NSString).lastPathComponent
+        guard FileKind.of(path) == .regularFile, let data = FileManager.default.contents(atPath: path) else {
+            throw WellBeingError(.inputMissing, Message(.fileNotFound, ["path": path]))
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw WellBeingError(.badData, Message(.cannotReadAs, ["file": name, "encoding": "UTF-8"]))
+        }
+        let context = YAMLContext(fileName: name)
+        let about = context.root(of: text).flatMap { InstrumentReader.readAbout($0) }
+        guard context.problems.isEmpty, let about else {
+            throw WellBeingError.badData(Message(.aboutUnreadable, ["file": name]), problems: context.problems.isEmpty
+                ? [DataProblem(location: SourceLocation(file: name), message: Message(.yamlFileEmpty))] : context.problems)
+        }
+        return about
     }
 }

@@ -46,7 +46,7 @@ extension ReportBuilder {
         let questions = instrument.items.count
         var lines = [
             t("調査名: \(instrument.title.ja)", "Survey: \(instrument.title.text(in: .en))"),
-            t("調査期間（集計単位）: \(results.period)", "Period: \(results.period)"),
+            t("集計期間: \(results.period)", "Period reported: \(results.period)"),
             t("有効回答数: \(results.respondentCount) 人（\(groupLabel.ja) \(results.groups.count) 区分）",
               "Valid responses: \(results.respondentCount) (\(results.groups.count) \(groupLabel.text(in: .en).lowercased()) groups)"),
             t("設問数: \(questions) 問（\(instrument.headlines.count) 問の総合指標と、\(instrument.categories.count) カテゴリーの \(questions - instrument.headlines.count) 問）",
@@ -56,13 +56,14 @@ extension ReportBuilder {
             lines.append(t("比較する前回調査: \(previous.period)（回答 \(previous.respondentCount) 人）",
                            "Compared with: \(previous.period) (\(previous.respondentCount) responses)"))
         }
+        lines.insert(contentsOf: aboutLines(), at: 1)
         var blocks: [ReportDocument.Block] = [.heading(level: 2, text: t("調査概要", "About the survey"), anchor: "overview")]
         // Responses by how they came back (郵送, Web), when the instrument has such a column and the file held it.
         let modes = instrument.respondent.attributes.filter(\.isResponseMode).compactMap { attribute in
             input.profiles.first { $0.field == attribute.column.name }
         }
         for mode in modes {
-            let parts = mode.rows.map { "\($0.value) \($0.respondents)" }.joined(separator: t("、", ", "))
+            let parts = mode.rows.map { "\(valueText($0.value)) \($0.respondents)" }.joined(separator: t("、", ", "))
             lines.append(t("\(Self.byLabel(mode.label.ja))の回収数: \(parts)", "Responses by \(mode.label.text(in: .en).lowercased()): \(parts)"))
         }
         let rates = input.responseRates
@@ -70,14 +71,14 @@ extension ReportBuilder {
             let drawn = rates.reduce(0) { $0 + $1.drawn }, responded = rates.reduce(0) { $0 + $1.responded }
             let total = ResponseRate(stratum: t("計", "total"), drawn: drawn, responded: responded)
             lines.insert(t("配布数 \(drawn) 人、回収 \(responded) 人、回収率 \(ReportText.percent(total.rate))",
-                           "Drawn: \(drawn); responded: \(responded); response rate \(ReportText.percent(total.rate))"), at: 2)
+                           "Drawn: \(drawn); responded: \(responded); response rate \(ReportText.percent(total.rate))"), at: 2 + aboutLines().count)
             blocks.append(.bullets(lines))
             let table = ResultTable(headers: [stratumLabel, t("配布数", "drawn"), t("回収数", "responded"), t("回収率", "rate")],
                                     rows: (rates + [total]).map { rate in
-                                        [.text(rate.stratum), .integer(rate.drawn), .integer(rate.responded), .text(ReportText.percent(rate.rate))]
+                                        [.text(valueText(rate.stratum)), .integer(rate.drawn), .integer(rate.responded), .text(ReportText.percent(rate.rate))]
                                     })
             blocks.append(.table(table, caption: t("\(Self.byLabel(stratumLabel))の配布数と回収率", "Drawn and responded by \(stratumLabel.lowercased())"), shadedFrom: nil))
-            let over = rates.filter { $0.responded > $0.drawn }.map(\.stratum)
+            let over = rates.filter { $0.responded > $0.drawn }.map { valueText($0.stratum) }
             if !over.isEmpty {
                 blocks.append(.note(t("回収数が配布数を上回る\(stratumLabel)があります（\(over.joined(separator: "、"))）。配布数のファイルを確認してください。",
                                       "Some strata have more responses than people drawn (\(over.joined(separator: ", "))); check the sample file.")))
@@ -105,13 +106,14 @@ extension ReportBuilder {
             .paragraph(t("回答者の構成（重み付けなし）。人口構成比は取り込んだ人口表によるもので、両者の差を重み付け（レイキング）で補正しています。",
                          "The respondents' make-up (unweighted); population shares come from the imported population table, and weighting (raking) corrects the difference.")),
         ]
+        var anyDiffers = false
         for profile in input.profiles {
             let hasPopulation = profile.rows.contains { $0.populationShare != nil }
             var headers = [profile.label.text(in: language), t("回答者数", "respondents"), t("構成比", "share")]
             if hasPopulation { headers += [t("人口構成比", "population share"), t("差（ポイント）", "difference (points)")] }
             var differs = false
             let rows: [[ResultTable.Cell]] = profile.rows.map { row in
-                var cells: [ResultTable.Cell] = [.text(row.value), .integer(row.respondents), .text(ReportText.percent(row.share))]
+                var cells: [ResultTable.Cell] = [.text(valueText(row.value)), .integer(row.respondents), .text(ReportText.percent(row.share))]
                 if hasPopulation {
                     cells.append(.text(ReportText.percent(row.populationShare)))
                     // The difference of the two printed shares, so that the row adds up as shown.
@@ -129,10 +131,11 @@ extension ReportBuilder {
             blocks.append(.table(ResultTable(headers: headers, rows: rows),
                                  caption: t("\(Self.byLabel(profile.label.ja))の回答者", "Respondents by \(profile.label.text(in: .en).lowercased())"),
                                  shadedFrom: nil))
-            if differs {
-                blocks.append(.note(t("差（ポイント）は表示した構成比どうしの差です（丸める前の値の差とは 0.1 ずれることがあります）。",
-                                      "The difference (points) is that of the printed shares; it may differ by 0.1 from the difference before rounding.")))
-            }
+            anyDiffers = anyDiffers || differs
+        }
+        if anyDiffers {
+            blocks.append(.note(t("差（ポイント）は表示した構成比どうしの差です（丸める前の値の差とは 0.1 ずれることがあります）。",
+                                  "The difference (points) is that of the printed shares; it may differ by 0.1 from the difference before rounding.")))
         }
         return blocks
     }
@@ -143,12 +146,13 @@ extension ReportBuilder {
         let compared = (headlineIDs + categories).compactMap { id in results.estimate(id, group: nil).flatMap { estimate in
             estimate.benchmark.map { (id, estimate, $0) }
         } }
+        let others = otherBenchmarks()
         let items = instrument.items.compactMap { item -> (IndicatorID, IndicatorEstimate, BenchmarkComparison)? in
             let id = IndicatorID(item.id.rawValue)
             guard !headlineIDs.contains(id), let estimate = results.estimate(id, group: nil), let benchmark = estimate.benchmark else { return nil }
             return (id, estimate, benchmark)
         }
-        guard !compared.isEmpty || !items.isEmpty else { return [] }
+        guard !compared.isEmpty || !items.isEmpty || !others.isEmpty else { return [] }
         var blocks: [ReportDocument.Block] = [.heading(level: 2, text: t("全国・県との比較", "Against national and prefectural figures"), anchor: "benchmarks")]
         var sentences: [String] = []
         for (id, estimate, benchmark) in compared.filter({ headlineIDs.contains($0.0) }).prefix(2) {
@@ -161,10 +165,11 @@ extension ReportBuilder {
                 "\(name(id)) averages \(ReportText.number(mean, 2)), \(shownDifference) against \(ReportText.number(benchmark.mean, 2)) (\(benchmark.source); 95% interval of the difference \(interval.replacingOccurrences(of: "〜", with: " to "))): " + (significant ? "a statistically significant difference." : "not a statistically significant difference.")))
         }
         if !sentences.isEmpty { blocks.append(.bullets(sentences)) }
+        guard !compared.isEmpty || !items.isEmpty else { return blocks + others }
         let rows: [[ResultTable.Cell]] = (compared + items).map { id, estimate, benchmark in
             [.text(id.rawValue), .text(name(id)), meanCell(estimate), .number(benchmark.mean, decimals: 2),
              .text(Self.signed(estimate.mean.map { Self.rounded($0, 2) - Self.rounded(benchmark.mean, 2) }, 2)),
-             .text(benchmark.confidenceLow.map { "\(Self.signed($0, 2))〜\(Self.signed(benchmark.confidenceHigh, 2))" } ?? "—"),
+             .text(benchmark.confidenceLow.map { "\(Self.signed($0, 2))\(t("〜", " to "))\(Self.signed(benchmark.confidenceHigh, 2))" } ?? "—"),
              .text(benchmark.p.map { $0 < 0.001 ? "<0.001" : ReportText.number($0, 3) } ?? "—"),
              .text((benchmark.p ?? 1) < 0.05 ? "★" : "")]
         }
@@ -180,7 +185,30 @@ extension ReportBuilder {
                ? t("。差は表示した値どうしの差、★ は p < 0.05。", ". The difference is that of the printed values; ★: p < 0.05.")
                : t("。差は表示した値どうしの差、★ は p < 0.05（比較を \(count) 件行っているため、偶然による有意も含みえます）。",
                    ". The difference is that of the printed values; ★: p < 0.05 (with \(count) comparisons, some may be chance)."))))
-        return blocks
+        return blocks + others
+    }
+
+    /// The benchmarks stored for other years than this report's (a prefecture's means of an earlier year): listed
+    /// with their source and year beside this survey's mean, without a test (the years differ).
+    func otherBenchmarks() -> [ReportDocument.Block] {
+        let others = input.storedBenchmarks.filter { $0.period != results.period.rawValue }
+        guard !others.isEmpty else { return [] }
+        let order = Dictionary(instrument.indicatorIDs.map(\.rawValue).enumerated().map { ($0.element, $0.offset) }
+                               + instrument.items.enumerated().map { ($0.element.id.rawValue, 1000 + $0.offset) },
+                               uniquingKeysWith: { a, _ in a })
+        let sorted = others.sorted { ($0.period, order[$0.indicator] ?? Int.max, $0.indicator) < ($1.period, order[$1.indicator] ?? Int.max, $1.indicator) }
+        let rows: [[ResultTable.Cell]] = sorted.map { benchmark in
+            let id = IndicatorID(benchmark.indicator)
+            return [.text(benchmark.indicator), .text(name(id)), meanCell(results.estimate(id, group: nil)),
+                    .number(benchmark.mean, decimals: 2), .text(benchmark.period)]
+        }
+        let table = ResultTable(headers: ["", t("指標", "indicator"), t("本調査（\(results.period)）", "this survey (\(results.period))"),
+                                          t("比較値", "benchmark"), t("比較値の年", "benchmark year")], rows: rows)
+        let sources = Array(Set(sorted.map { t("\($0.source)（\($0.period)）", "\($0.source) (\($0.period))") })).sorted()
+        return [.paragraph(t("ほかの年の比較値も取り込まれています。年が違うため検定はせず、並べて示します。",
+                             "Benchmarks of other years are stored too; as the years differ, they are shown side by side without a test.")),
+                .table(table, caption: t("ほかの年の比較値", "Benchmarks of other years"), shadedFrom: nil),
+                .note(t("出典: ", "Sources: ") + sources.joined(separator: t("／", "; ")))]
     }
 
     // MARK: 年代別・性別
@@ -197,7 +225,7 @@ extension ReportBuilder {
             var estimates: [IndicatorEstimate?] = []
             // The headline items, one row per group.
             let headlineRows: [[ResultTable.Cell]] = ([nil] + breakdown.groups.map { Optional($0) }).map { group in
-                [.text(group?.rawValue ?? t.wholeArea), .integer(breakdown.estimate(headlineIDs.first ?? IndicatorID(""), group: group)?.n)]
+                [.text(groupName(group)), .integer(breakdown.estimate(headlineIDs.first ?? IndicatorID(""), group: group)?.n)]
                     + headlineIDs.map { id in
                         let estimate = breakdown.estimate(id, group: group)
                         estimates.append(estimate)
@@ -217,7 +245,7 @@ extension ReportBuilder {
                 let svg = ChartDrawing.whiskers(
                     id: "chart-\(anchor)-\(id.rawValue)", title: title,
                     description: t("点は平均、横線は 95% 信頼区間、破線は全体の平均。", "Dots are means, bars 95% intervals, the dashed line the whole area."),
-                    labels: places.map { $0?.rawValue ?? t.wholeArea }, values: values.map { ($0?.mean, $0?.confidenceLow, $0?.confidenceHigh) },
+                    labels: places.map(groupName), values: values.map { ($0?.mean, $0?.confidenceLow, $0?.confidenceHigh) },
                     domain: Self.zoomedDomain(values.flatMap { [$0?.confidenceLow, $0?.confidenceHigh] }.compactMap { $0 },
                                               scale: Double(scale.minimum)...Double(scale.maximum)),
                     missingText: values.map(withheldText), reference: breakdown.estimate(id, group: nil)?.mean,
@@ -225,7 +253,7 @@ extension ReportBuilder {
                     referenceLabel: t("破線: 全体の平均", "dashed line: all respondents' mean"))
                 let table = ResultTable(headers: [label.text(in: language), "n", t("平均", "mean"), t("下限", "low"), t("上限", "high")],
                                         rows: zip(places, values).map { place, estimate in
-                                            [.text(place?.rawValue ?? t.wholeArea), .integer(estimate?.n), meanCell(estimate),
+                                            [.text(groupName(place)), .integer(estimate?.n), meanCell(estimate),
                                              valueCell(estimate, estimate?.confidenceLow, decimals: 2),
                                              valueCell(estimate, estimate?.confidenceHigh, decimals: 2)]
                                         })
@@ -239,7 +267,7 @@ extension ReportBuilder {
                     return meanCell(estimate)
                 }
             }
-            blocks.append(.table(ResultTable(headers: [t("カテゴリー", "category"), t("全体", "all")] + breakdown.groups.map(\.rawValue),
+            blocks.append(.table(ResultTable(headers: [t("カテゴリー", "category"), t("全体", "all")] + breakdown.groups.map(groupName),
                                              rows: categoryRows),
                                  caption: t("カテゴリー別平均（\(Self.byLabel(label.ja))）", "Category means by \(label.text(in: .en).lowercased())"),
                                  shadedFrom: nil))
@@ -305,7 +333,7 @@ extension ReportBuilder {
                             .integer(tabulation.answered)]
                         + tabulation.shares.map { .text(ReportText.percent($0)) } + [.integer(tabulation.missing)]
                 })
-                let title = t("単純集計: \(section.title.ja)（\(scale.rangeText)）", "Answers: \(section.title.text(in: .en)) (\(scale.rangeText))")
+                let title = t("単純集計（重み付けなし）: \(section.title.ja)（\(scale.rangeText)）", "Answers (unweighted): \(section.title.text(in: .en)) (\(scale.rangeText))")
                 if valueCount <= 7 {
                     let svg = ChartDrawing.diverging(
                         id: "chart-tabulation-\(index)-\(scaleID)", title: title,
@@ -330,13 +358,13 @@ extension ReportBuilder {
     func questionnaireAppendix() -> [ReportDocument.Block] {
         var blocks: [ReportDocument.Block] = [
             .heading(level: 2, text: t("付録 調査票", "Appendix: the questionnaire"), anchor: "questionnaire"),
-            .paragraph(t("設問の文言と回答の尺度（\(instrument.id) 版 \(instrument.version)）。（逆）は逆転項目（点数は 最小 + 最大 − 回答）。",
+            .paragraph(t("設問の文言と回答の尺度（調査票 ID: \(instrument.id)、版: \(instrument.version)）。（逆）は逆転項目（点数は 最小 + 最大 − 回答）。",
                          "The questions' wording and answer scales (\(instrument.id), version \(instrument.version)); (rev.) marks reverse-scored questions (min + max − answer).")),
         ]
         func scaleText(_ item: Item) -> String {
             guard let scale = instrument.scales[item.scaleID] else { return item.scaleID }
             let ends = [scale.labels[scale.minimum], scale.labels[scale.maximum]].compactMap { $0?.text(in: language) }
-            return scale.rangeText + (ends.count == 2 ? "（\(ends[0])〜\(ends[1])）" : "")
+            return scale.rangeText + (ends.count == 2 ? t("（\(ends[0])〜\(ends[1])）", " (\(ends[0]) to \(ends[1]))") : "")
         }
         var rows: [[ResultTable.Cell]] = instrument.headlines.compactMap { headline in
             instrument.items.first { $0.id == headline.itemID }.map { item in

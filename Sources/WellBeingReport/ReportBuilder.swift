@@ -21,6 +21,21 @@ public struct ProvenanceEntry: Sendable, Hashable {
     }
 }
 
+/// A mean-only benchmark stored for the survey (a national or prefectural mean), with the period it was imported for.
+public struct StoredBenchmark: Sendable, Hashable {
+    public var period: String
+    public var indicator: String
+    public var mean: Double
+    public var source: String
+
+    public init(period: String, indicator: String, mean: Double, source: String) {
+        self.period = period
+        self.indicator = indicator
+        self.mean = mean
+        self.source = source
+    }
+}
+
 /// Everything a report shows, computed beforehand; building the report does no I/O and no statistics.
 public struct ReportInput: Sendable {
     public var instrument: Instrument
@@ -49,13 +64,16 @@ public struct ReportInput: Sendable {
     public var mapIndicators: [IndicatorID] = []
     /// The plan's targets for the period and their progress (計画の目標と進捗), when there are any.
     public var planTargets: ReportTargets?
+    /// Every mean-only benchmark stored for the survey, of any period.
+    public var storedBenchmarks: [StoredBenchmark]
 
     public init(instrument: Instrument, instrumentSHA256: String, results: IndicatorResults, previous: IndicatorResults?,
                 comparison: [ComparisonRow]?, comparisonNotes: [AnalysisNote], provenance: [ProvenanceEntry],
                 comments: [(group: GroupName, text: String)]?, language: Language, toolVersion: String,
                 breakdowns: [IndicatorResults] = [], profiles: [FieldProfile] = [], tabulation: [ItemTabulation] = [],
-                responseRates: [ResponseRate] = []) {
+                responseRates: [ResponseRate] = [], storedBenchmarks: [StoredBenchmark] = []) {
         self.responseRates = responseRates
+        self.storedBenchmarks = storedBenchmarks
         self.breakdowns = breakdowns
         self.profiles = profiles
         self.tabulation = tabulation
@@ -128,35 +146,28 @@ public struct ReportBuilder {
     var language: Language { input.language }
 
     func name(_ indicator: IndicatorID) -> String { instrument.indicatorName(indicator, in: language) }
-    func groupName(_ group: GroupName?) -> String { group?.rawValue ?? t.wholeArea }
+    func groupName(_ group: GroupName?) -> String { group.map { valueText($0.rawValue) } ?? t.wholeArea }
+    /// A respondent field's value (a district, an age band) as this report's language prints it.
+    func valueText(_ value: String) -> String { instrument.respondent.valueText(value, in: language) }
     var categories: [IndicatorID] { instrument.categories.map(\.id) }
     var headlineIDs: [IndicatorID] { instrument.headlines.map { IndicatorID($0.itemID.rawValue) } }
 
+    /// The report's sections in the order cities publish them: overview, how to read it, who answered,
+    /// well-being against the benchmarks, the categories by group, the breakdowns, changes, importance ×
+    /// satisfaction, comments, appendices. A new section is one more entry here.
+    var sections: [(ReportBuilder) -> () -> [ReportDocument.Block]] {
+        [
+            ReportBuilder.summary, ReportBuilder.overview, ReportBuilder.readingGuide, ReportBuilder.respondentProfiles,
+            ReportBuilder.method, ReportBuilder.headline, ReportBuilder.maps, ReportBuilder.benchmarks, ReportBuilder.planTargets,
+            ReportBuilder.profiles,
+            ReportBuilder.groupTable, ReportBuilder.groupMeans, ReportBuilder.smallAreaSection, ReportBuilder.breakdownSections,
+            ReportBuilder.targets, ReportBuilder.gaps, ReportBuilder.drivers, ReportBuilder.changes, ReportBuilder.reliability,
+            ReportBuilder.comments, ReportBuilder.tabulationAppendix, ReportBuilder.questionnaireAppendix, ReportBuilder.provenance,
+        ]
+    }
+
     public func build() -> ReportDocument {
-        // In the order cities publish: overview, who answered, well-being against the benchmarks, the
-        // categories by group, the breakdowns, changes, importance × satisfaction, comments, appendices.
-        var blocks: [ReportDocument.Block] = []
-        blocks += summary()
-        blocks += overview()
-        blocks += respondentProfiles()
-        blocks += method()
-        blocks += headline()
-        blocks += maps()
-        blocks += benchmarks()
-        blocks += planTargets()
-        blocks += profiles()
-        blocks += groupTable()
-        blocks += smallAreaSection()
-        blocks += breakdownSections()
-        blocks += targets()
-        blocks += gaps()
-        blocks += drivers()
-        blocks += changes()
-        blocks += reliability()
-        blocks += comments()
-        blocks += tabulationAppendix()
-        blocks += questionnaireAppendix()
-        blocks += provenance()
+        let blocks = sections.flatMap { section in section(self)() }
         let title = "\(instrument.title.text(in: language)) \(results.period)"
         let groupLabel = instrument.respondent.group.label
         let subtitle = t("\(Self.byLabel(groupLabel.ja))の指標レポート", "Indicators by \(groupLabel.text(in: .en).lowercased())")
@@ -192,8 +203,8 @@ public struct ReportBuilder {
             } else {
                 let shown = flagged.prefix(3).map { row in
                     language == .ja
-                        ? "\(row.group.rawValue)・\(name(row.indicator))（\(ReportText.number(row.subjective, 1)) / \(ReportText.number(row.objective, 1))）"
-                        : "\(row.group.rawValue), \(name(row.indicator)) (\(ReportText.number(row.subjective, 1)) / \(ReportText.number(row.objective, 1)))"
+                        ? "\(groupName(row.group))・\(name(row.indicator))（\(ReportText.number(row.subjective, 1)) / \(ReportText.number(row.objective, 1))）"
+                        : "\(groupName(row.group)), \(name(row.indicator)) (\(ReportText.number(row.subjective, 1)) / \(ReportText.number(row.objective, 1)))"
                 }
                 points.append(t("主観（アンケート）と客観（KPI）の偏差値の差が 10 以上で、主観の誤差（1.96 × 標準誤差）を超えるもの: \(flagged.count) 件。大きいもの: \(shown.joined(separator: "、"))。KPI で良好でも実感が伴わない（またはその逆の）領域です。",
                                 "\(flagged.count) group–category pairs differ by 10 or more, and by more than the survey's own uncertainty (1.96 × SE), between the survey (subjective) and the KPIs (objective); the largest: \(shown.joined(separator: ", ")). What the KPIs call fine may not feel fine, or the reverse."))
@@ -425,7 +436,7 @@ public struct ReportBuilder {
             }
             rows.append(row)
         }
-        let grid = ResultTable(headers: [t("指標", "indicator")] + results.groups.map(\.rawValue), rows: rows)
+        let grid = ResultTable(headers: [t("指標", "indicator")] + results.groups.map(groupName), rows: rows)
         blocks.append(.table(grid, caption: t("\(Self.byLabel(groupLabel.ja))のモデル推定値（平均）", "Model estimates (means) by \(groupLabel.text(in: .en).lowercased())"),
                              shadedFrom: nil))
         // Each headline item in detail.
@@ -479,12 +490,12 @@ public struct ReportBuilder {
                 let value = estimate?.withheld.map { t.withheld($0) } ?? ReportText.number(estimate?.mean, 2)
                 row.append(.text(mark + value))
                 if category.targetGroups.contains(group), let mean = estimate?.mean, let whole, mean < whole {
-                    shortfalls.append("\(category.name.text(in: language))（\(group.rawValue)）")
+                    shortfalls.append(t("\(category.name.ja)（\(groupName(group))）", "\(category.name.text(in: .en)) (\(groupName(group)))"))
                 }
             }
             rows.append(row)
         }
-        blocks.append(.table(ResultTable(headers: [t("スキル", "skill"), t("全体", "all")] + results.groups.map(\.rawValue), rows: rows),
+        blocks.append(.table(ResultTable(headers: [t("スキル", "skill"), t("全体", "all")] + results.groups.map(groupName), rows: rows),
                              caption: t.targets, shadedFrom: nil))
         blocks.append(.paragraph(shortfalls.isEmpty
             ? t("すべてのスキルで、目標階層の平均は全体平均以上です。", "In every skill the target tier scores at or above the whole staff.")
@@ -492,7 +503,7 @@ public struct ReportBuilder {
         let mindset = instrument.categories.filter { $0.targetGroups.isEmpty }
         if !mindset.isEmpty {
             let mindsetRows: [[ResultTable.Cell]] = results.groups.map { group in
-                [.text(group.rawValue)] + mindset.map { category in
+                [.text(groupName(group))] + mindset.map { category in
                     let estimate = results.estimate(category.id, group: group)
                     return estimate?.suppressed == true ? meanCell(estimate) : .number(estimate?.mean, decimals: 2)
                 } + [.text(ReportText.percent(mindset.compactMap { results.estimate($0.id, group: group)?.topBoxShare }.average))]
@@ -636,7 +647,7 @@ public struct ReportBuilder {
 
     func comments() -> [ReportDocument.Block] {
         guard let comments = input.comments else { return [] }
-        let items = comments.map { "\($0.group.rawValue): \(PersonalDataMask.mask($0.text))" }
+        let items = comments.map { "\(groupName($0.group)): \(PersonalDataMask.mask($0.text))" }
         return [.heading(level: 2, text: t.comments, anchor: "comments"),
                 .paragraph(t("メールアドレスと電話番号は伏せてあります（\(items.count) 件）。", "E-mail addresses and telephone numbers are masked (\(items.count) comments).")),
                 .bullets(items)]

@@ -132,10 +132,12 @@ public enum HTMLRenderer {
         @media print {
           body { max-width: none; padding: 0; font-size: 10pt; }
           nav { display: none; }
-          h2, h3, caption, figcaption, .shade-key { break-after: avoid; }
+          h2, h3, caption, figcaption, .shade-key, h2 + p, h2 + ul, h3 + p { break-after: avoid; }
           figure, table, .note, .shade-key, tr { break-inside: avoid; }
           table.wide { font-size: 7.5pt; } table.wide th, table.wide td { padding: .1rem .2rem; }
           table.data.wide { font-size: 7pt; }
+          /* Romanised names are wider than kanji: in English, the column headers of wide tables stand upright. */
+          html[lang="en"] table.wide thead th + th { writing-mode: vertical-rl; white-space: nowrap; text-align: left; }
           .grid figure { width: 48%; }
           .hi2, .hi1, .lo2, .lo1, td.st-achieved, td.st-not-achieved, td.st-unclear { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
         }
