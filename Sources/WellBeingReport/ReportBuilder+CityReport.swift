@@ -90,6 +90,11 @@ extension ReportBuilder {
 
     /// What the sample's strata are called: the stratifying fields' labels (地区), or 層.
     var stratumLabel: String {
+        // Strata named as the groups are (the districts of a sample drawn by district) are called as the groups are.
+        let groups = Set(instrument.respondent.group.values.map(\.rawValue))
+        if !input.responseRates.isEmpty, input.responseRates.allSatisfy({ groups.contains($0.stratum) }) {
+            return groupLabel.text(in: language)
+        }
         guard let fields = results.sampling?.fields.fields, !fields.isEmpty else { return t("層", "stratum") }
         let labels = fields.map { name in
             instrument.respondent.field(named: name).map { instrument.respondent.label(of: $0).text(in: language) } ?? name

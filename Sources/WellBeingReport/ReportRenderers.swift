@@ -132,8 +132,10 @@ public enum HTMLRenderer {
         @media print {
           body { max-width: none; padding: 0; font-size: 10pt; }
           nav { display: none; }
-          h2, h3, caption, figcaption, .shade-key, h2 + p, h2 + ul, h3 + p { break-after: avoid; }
-          figure, table, .note, .shade-key, tr { break-inside: avoid; }
+          /* A heading stays with what follows it; a chart stays whole, and a table too where it fits a page. */
+          h2, h3, caption, figcaption, .shade-key { break-after: avoid; }
+          figure svg, table, .note, .shade-key, tr, li { break-inside: avoid; }
+          p { orphans: 2; widows: 2; }
           table.wide { font-size: 7.5pt; } table.wide th, table.wide td { padding: .1rem .2rem; }
           table.data.wide { font-size: 7pt; }
           /* Romanised names are wider than kanji: in English, the column headers of wide tables stand upright. */

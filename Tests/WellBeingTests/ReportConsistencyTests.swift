@@ -226,7 +226,7 @@ import Testing
                     checker.check(row[1], estimate("全体", id, in: previous)?["mean"], decimals: 2, "\(id) before")
                     checker.check(row[2], estimate("全体", id, in: estimates)?["mean"], decimals: 2, "\(id) after")
                 }
-            } else if title == "層別の配布数と回収率" {
+            } else if title.hasSuffix("別の配布数と回収率") {
                 seen.insert("rates")
                 let rows = table.rows.map(cells)
                 #expect(rows.dropLast().reduce(0) { $0 + Int($1[2])! } == input.results.respondentCount)
