@@ -83,8 +83,12 @@ public struct ChoroplethMap: Sendable {
         let districts: [(group: GroupName, path: String)]
         let outlines: String
         let labels: String
+        /// Each district's name as the reader reads it, for the tooltips.
+        let names: [GroupName: String]
 
-        public init(boundaries: DistrictBoundaries, width: Double = 480, mapHeight: Double = 400) {
+        /// `name` gives a district's name as the report's reader reads it (the instrument's English name in English).
+        public init(boundaries: DistrictBoundaries, width: Double = 480, mapHeight: Double = 400,
+                    name: (GroupName) -> String = \.rawValue) {
             let projection = Projection(boundaries: boundaries, width: width, height: mapHeight, padding: 8)
             let byDistrict = Dictionary(grouping: boundaries.areas, by: \.district)
             var districts: [(GroupName, String)] = []
@@ -103,9 +107,10 @@ public struct ChoroplethMap: Sendable {
                 // holes) when dissolved, else its largest polygon.
                 let parts = dissolved ? [outline.loops.sorted { ChoroplethMap.area($0) > ChoroplethMap.area($1) }] : rings
                 if let largest = parts.max(by: { ChoroplethMap.area($0.first ?? []) < ChoroplethMap.area($1.first ?? []) }) {
-                    labelTargets.append((district.rawValue, PoleOfInaccessibility.find(largest), ChoroplethMap.area(largest.first ?? [])))
+                    labelTargets.append((name(district), PoleOfInaccessibility.find(largest), ChoroplethMap.area(largest.first ?? [])))
                 }
             }
+            self.names = Dictionary(boundaries.districts.map { ($0, name($0)) }, uniquingKeysWith: { first, _ in first })
             self.width = width
             self.mapHeight = projection.usedHeight
             self.districts = districts
@@ -133,24 +138,25 @@ public struct ChoroplethMap: Sendable {
         svg += "<g data-indicator=\"\(escapeMarkup(indicator.rawValue))\">\n"
         var hatches = ""
         for (district, path) in layout.districts {
+            let districtName = layout.names[district] ?? district.rawValue
             let shade = shades[district] ?? .noAnswers
             let fill: String, value: String, tooltip: String
             switch shade {
             case let .value(mean, classIndex, unstable):
                 fill = palette[classIndex]
                 value = ReportText.number(mean, 2)
-                tooltip = "\(district.rawValue): \(value)" + (unstable ? " (\(wording.unstable))" : "")
+                tooltip = "\(districtName): \(value)" + (unstable ? " (\(wording.unstable))" : "")
                 if unstable {
                     hatches += "<path d=\"\(path)\" fill=\"url(#\(id)-hatch)\" fill-rule=\"evenodd\" stroke=\"none\" pointer-events=\"none\"/>\n"
                 }
             case let .withheld(reason):
                 fill = withheldFill
                 value = "withheld"
-                tooltip = "\(district.rawValue): \(reason)"
+                tooltip = "\(districtName): \(reason)"
             case .noAnswers:
                 fill = noAnswersFill
                 value = "none"
-                tooltip = "\(district.rawValue): \(wording.noAnswers)"
+                tooltip = "\(districtName): \(wording.noAnswers)"
             }
             // Stroked in its own colour, so that seams between a district's areas (町丁 of one 地区) do not show;
             // the outlines are drawn once all districts are filled.

@@ -18,7 +18,7 @@ extension ReportBuilder {
             .paragraph(t("色の区切りは回答尺度ごとに固定（尺度の幅の 50・55・60・65・70 % の位置）で、年度をまたいで比べられます。斜線は回答者 30 人未満の参考値、灰色は秘匿です。右の図は平均の高い順に 95% 信頼区間とともに並べたものです（※ は参考値）。",
                          "Colour classes are fixed per answer scale (at 50, 55, 60, 65 and 70 % of its range), so years compare. Hatching marks estimates from fewer than 30 respondents; grey ones are withheld. Beside each map, the districts ranked by mean with 95% intervals (※ marks unstable estimates).")),
         ]
-        let layout = ChoroplethMap.Layout(boundaries: boundaries)
+        let layout = ChoroplethMap.Layout(boundaries: boundaries, name: { self.groupName($0) })
         for (index, id) in indicators.enumerated() {
             blocks += mapBlock(id, index: index, boundaries: boundaries, layout: layout, credit: credit)
         }
@@ -66,27 +66,29 @@ extension ReportBuilder {
         let rankedSVG = ChartDrawing.whiskers(
             id: "map-\(index)-ranked", title: rankedTitle,
             description: t("点は平均、横線は 95% 信頼区間、縦の破線は全体の平均。※ は参考値。", "Dots are means, bars 95% intervals, the dashed line the whole area's mean. ※ marks unstable estimates."),
-            labels: ranked.map { $0.0.rawValue + ($0.1.unstable && !$0.1.suppressed ? " ※" : "") },
+            labels: ranked.map { groupName($0.0) + ($0.1.unstable && !$0.1.suppressed ? " ※" : "") },
             values: ranked.map { ($0.1.mean, $0.1.confidenceLow, $0.1.confidenceHigh) }, domain: domain,
             missingText: ranked.map { withheldText($0.1) }, reference: results.estimate(id, group: nil)?.mean,
             axisTitle: t("平均（\(scaleText)）", "mean (\(scaleText))"), referenceLabel: t("破線: 全体の平均", "dashed: whole-area mean"))
-        let table = ResultTable(
+        var table = ResultTable(
             headers: [instrument.respondent.group.label.text(in: language), "n", t("平均", "mean"), t("下限", "low"), t("上限", "high"),
                       t("色の区分", "class"), t("注", "note")],
             rows: districts.map { district in
                 let estimate = results.estimate(id, group: district)
                 switch shades[district] ?? .noAnswers {
                 case let .value(_, classIndex, unstable):
-                    return [.text(district.rawValue), .integer(estimate?.n), meanCell(estimate),
+                    return [.text(groupName(district)), .integer(estimate?.n), meanCell(estimate),
                             valueCell(estimate, estimate?.confidenceLow, decimals: 2), valueCell(estimate, estimate?.confidenceHigh, decimals: 2),
                             .text(ChoroplethMap.classLabel(classIndex, breaks: breaks)), .text(unstable ? t("参考値（30 人未満）", "unstable (n < 30)") : "")]
                 case let .withheld(reason):
-                    return [.text(district.rawValue), .integer(estimate?.n), meanCell(estimate), .text(""), .text(""), .text(""), .text(reason)]
+                    return [.text(groupName(district)), .integer(estimate?.n), meanCell(estimate), .text(""), .text(""), .text(""), .text(reason)]
                 case .noAnswers:
-                    return [.text(district.rawValue), .integer(estimate?.n ?? 0), .text("—"), .text(""), .text(""), .text(""),
+                    return [.text(groupName(district)), .integer(estimate?.n ?? 0), .text("—"), .text(""), .text(""), .text(""),
                             .text(Message(.noteNoAnswers).text(in: language))]
                 }
             })
+        // A class (6.00–6.50) stays on one line.
+        table.cellClasses = Dictionary(uniqueKeysWithValues: table.rows.indices.map { ([$0, 5], "nowrap") })
         return [.chartGrid([SVGChart(id: "map-\(index)", title: title, description: "", svg: mapSVG, table: table),
                             SVGChart(id: "map-\(index)-ranked", title: rankedTitle, description: "", svg: rankedSVG, table: table)],
                            table: table, caption: title)]

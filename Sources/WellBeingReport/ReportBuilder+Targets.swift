@@ -84,7 +84,10 @@ extension ReportBuilder {
             let places = TargetTables.decimals(row.target.measure)
             func fixed(_ value: Double) -> String { ResultTable.fixed(value, decimals: places) }
             let name = TargetTables.indicatorName(row.target.indicator, instrument: instrument, catalog: targets.catalog, language)
-            let unit = targets.catalog?.kpis.first { $0.id.rawValue == row.target.indicator }?.unit
+            // A catalogue's units are written in Japanese (人/千人); the English KPI name says its unit in words
+            // ("… per 1,000 pre-school children"), so an English report shows only units without Japanese script (%, ㎡).
+            let unit = (targets.catalog?.kpis.first { $0.id.rawValue == row.target.indicator }?.unit)
+                .flatMap { language == .en && ReportText.hasJapaneseScript($0) ? nil : $0 }
             let now: String = row.estimate.map { value in
                 fixed(value) + (row.confidenceLow.flatMap { low in row.confidenceHigh.map { "\(open)\(fixed(low))–\(fixed($0))\(close)" } } ?? "")
             } ?? "—"
@@ -93,6 +96,8 @@ extension ReportBuilder {
                 ReportText.percent(value) + (row.progressStandardError.map { " ±" + ReportText.percent(AnalysisOptions.z975 * $0) } ?? "")
             } ?? "—"
             classes[[table.rows.count, 6]] = Self.statusClass(row.status)
+            // Names, intervals and progress stay on one line on paper; the indicator's name is the column that wraps.
+            for column in [1, 4, 7] { classes[[table.rows.count, column]] = "nowrap" }
             table.rows.append([
                 .text(name), .text(groupName(row.group)),
                 .text(TargetTables.measureText(row.target.measure, language) + (unit.map { "\(open)\($0)\(close)" } ?? "")),
@@ -103,6 +108,7 @@ extension ReportBuilder {
             ])
         }
         table.cellClasses = classes
+        table.printsSmall = true
         let plans = targets.rows.map(\.target.plan).filter { !$0.isEmpty }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         let caption = (plans.isEmpty ? "" : plans.joined(separator: t("、", ", ")) + t("：", ": "))
             + t("\(results.period) 年の目標と進捗", "targets for \(results.period) and progress")

@@ -60,7 +60,7 @@ public enum HTMLRenderer {
 
     static func renderTable(_ table: ResultTable, caption: String, shadedFrom: Int?, className: String = "results") -> String {
         // Tables of many columns print smaller, so that they fit an A4 page's width.
-        let classes = className + (table.headers.count > 9 ? " wide" : "")
+        let classes = className + (table.headers.count > 9 || table.printsSmall ? " wide" : "")
         var html = "<table class=\"\(classes)\"><caption>\(escapeMarkup(caption))</caption>\n<thead><tr>"
         html += table.headers.map { "<th scope=\"col\">\(escapeMarkup($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
         for (rowIndex, row) in table.rows.enumerated() {
@@ -112,7 +112,7 @@ public enum HTMLRenderer {
         thead th { background: #eef2f7; }
         tbody th { text-align: left; font-weight: normal; }
         td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-        td.num, th.num { white-space: nowrap; }
+        td.num, th.num, td.nowrap { white-space: nowrap; }
         .hi2 { background: #9ec3e8; font-weight: bold; } .hi1 { background: #d4e5f6; }
         .lo2 { background: #f2b79b; font-weight: bold; } .lo1 { background: #f8ddd0; }
         .shade-key { font-size: .8rem; } .shade-key span { padding: .05rem .4rem; border: 1px solid #ccc; white-space: nowrap; }

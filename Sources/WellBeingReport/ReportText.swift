@@ -72,6 +72,8 @@ struct ReportText {
         case "kpis": return self("客観指標", "KPIs")
         case "sample": return self("配布数", "numbers drawn")
         case "reference": return self("比較値・参照値", "benchmarks and reference figures")
+        case "targets": return self("計画の目標", "plan targets")
+        case "boundaries": return self("地区境界", "district boundaries")
         default: return kind
         }
     }
@@ -86,6 +88,11 @@ struct ReportText {
     }
 
     /// A number with fixed decimals, as every report prints it.
+    /// Whether a text has kana or kanji in it (a unit such as 人/千人 has; %, ㎡ and km have not).
+    static func hasJapaneseScript(_ text: String) -> Bool {
+        text.unicodeScalars.contains { $0.properties.isIdeographic || (0x3040...0x30FF).contains($0.value) }
+    }
+
     static func number(_ value: Double?, _ decimals: Int) -> String {
         value.map { ResultTable.fixed($0, decimals: decimals) } ?? "—"
     }

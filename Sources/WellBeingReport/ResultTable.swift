@@ -22,6 +22,8 @@ public struct ResultTable: Sendable {
     public var distinguishable: Set<[Int]>?
     /// Extra HTML classes of some cells (row, column), such as a target's status colour.
     public var cellClasses: [[Int]: String]?
+    /// Whether the table prints smaller on paper, as tables of many columns do (one of long cells that must stay whole).
+    public var printsSmall = false
 
     public init(headers: [String], rows: [[Cell]] = []) {
         self.headers = headers
