@@ -13,7 +13,7 @@
 # - Depends: what the binary links (objdump -p), with versions from dpkg-shlibdeps; a library that no Debian
 #   package provides fails the build;
 # - /usr/share/wellbeing: the bundled instruments, KPI catalogues, reference figures and samples (Surveys/,
-#   without its generator scripts); man pages (argument-parser's generate-manual plugin); bash, zsh and fish
+#   without its generator scripts); man pages (argument-parser's generate-manual, the plugin's tool); bash, zsh and fish
 #   completions; README, copyright and an example systemd unit under /usr/share/doc/wellbeing.
 #
 # Environment: WELLBEING_PACKAGE_DIR (default <repo>/.build-package) for the export, the build and the .deb;
@@ -67,12 +67,16 @@ if objdump -p "$root/usr/bin/wellbeing" | awk '/NEEDED/ {print $2}' | grep -E -q
   say "the binary links the Swift runtime dynamically:"; objdump -p "$root/usr/bin/wellbeing" | grep NEEDED >&2; exit 1
 fi
 
-# The man page: the generate-manual plugin builds the package again for its tool (without --static-swift-stdlib,
-# which `swift package` does not take; hence the binary was copied above), then runs it on that build.
+# The man page: argument-parser's generate-manual tool, the one its `generate-manual` plugin runs. The plugin
+# itself rebuilds the whole package in release without --static-swift-stdlib first (measured: every module again),
+# so the tool is built alone (about 25 s) and run on the packaged binary.
 say "writing the man page"
-swift package --package-path "$src" --build-path "$build" --enable-all-traits \
-  plugin generate-manual --configuration release --authors "wellbeing developers" >&2
-manual=$build/plugins/GenerateManual/outputs/wellbeing
+swift build --package-path "$src" --build-path "$build" -c release --product generate-manual >&2
+tool=$(swift build --package-path "$src" --build-path "$build" -c release --show-bin-path)/generate-manual
+manual=$work/manual
+rm -rf "$manual"
+mkdir -p "$manual"
+"$tool" "$root/usr/bin/wellbeing" --output-directory "$manual" --authors "wellbeing developers" >&2
 [ -f "$manual/wellbeing.1" ] || { say "generate-manual wrote no wellbeing.1 (looked in $manual)"; exit 1; }
 
 install -d "$root/usr/share/wellbeing" "$root/usr/share/doc/wellbeing" \
