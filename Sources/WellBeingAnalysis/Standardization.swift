@@ -27,8 +27,8 @@ struct Standardization: Sendable {
         let regrouped: ResponseMatrix
         do {
             regrouped = try matrix.regrouped(by: by)
-        } catch let error as WellBeingError where error.localized?.key == .byUnknownField {
-            throw WellBeingError(.usage, Message(.standardizeUnknownField, error.localized!.arguments))
+        } catch let error as WellBeingError where error.message.key == .byUnknownField {
+            throw WellBeingError(.usage, Message(.standardizeUnknownField, error.message.arguments))
         }
         var names = regrouped.groups.map(\.rawValue)
         let fields = matrix.instrument.respondent

@@ -71,7 +71,6 @@ struct AnalysisSelection: ParsableArguments {
     }
 
     func validate() throws {
-        if let lang { Console.language = lang }
         if smallArea == nil && (saeCovariates != nil || saeMethod != .reml) {
             throw ValidationError(Message(.saeOptionsAlone).text(in: Console.language))
         }

@@ -8,8 +8,30 @@ import Glibc
 /// Standard error for messages and progress; standard output stays for machine-readable results.
 enum Console {
     /// The language of messages: `--lang` when a command has it and it was given, else the environment
-    /// (`WELLBEING_LANG`, then the locale). Set once, before a command runs.
-    nonisolated(unsafe) static var language = Language.fromEnvironment()
+    /// (`WELLBEING_LANG`, then the locale).
+    ///
+    /// A task-local value, bound once by `WellBeingCommand.main` around parsing and running a command and never
+    /// written: code on another thread (an import's reading thread) does not see it, and takes the language
+    /// as a value captured before the thread starts.
+    @TaskLocal static var language = Language.fromEnvironment()
+
+    /// The language named by `--lang` in `arguments` (before a `--`), if any; an unknown value is left to the
+    /// parser to refuse.
+    static func requestedLanguage(_ arguments: [String]) -> Language? {
+        var chosen: Language?
+        var index = 0
+        while index < arguments.count, arguments[index] != "--" {
+            let argument = arguments[index]
+            if argument == "--lang", index + 1 < arguments.count {
+                chosen = Language(argument: arguments[index + 1]) ?? chosen
+                index += 1
+            } else if argument.hasPrefix("--lang=") {
+                chosen = Language(argument: String(argument.dropFirst("--lang=".count))) ?? chosen
+            }
+            index += 1
+        }
+        return chosen
+    }
 
     /// Writes a catalogue message in the console's language.
     static func say(_ message: Message) {
@@ -53,34 +75,26 @@ enum Console {
     }
 }
 
-/// The exit code for each kind of failure (sysexits).
-extension WellBeingError.Kind {
-    var exitCode: Int32 {
-        switch self {
-        case .usage: return 64
-        case .badData: return 65
-        case .inputMissing: return 66
-        case .cannotCreateOutput: return 73
-        case .ioFailure: return 74
-        case .storeBusy: return 75
-        case .internalFailure: return 1
-        }
-    }
-}
-
-/// Runs a command's work; prints any failure to standard error and exits with its sysexits code.
+/// Runs a command's work; prints any failure to standard error and exits with its sysexits code
+/// (`WellBeingError.Kind.exitCode`, the table every front end shares).
 func reportingFailures(_ body: () throws -> Void) throws {
     do {
         try body()
-    } catch let error as WellBeingError {
-        Console.endProgress()
-        Console.message(Message(.errorPrefix).text(in: Console.language) + error.text(in: Console.language))
-        throw ExitCode(error.kind.exitCode)
     } catch let exit as ExitCode {
         throw exit
     } catch {
         Console.endProgress()
-        Console.message(Message(.errorPrefix).text(in: Console.language) + "\(error)")
-        throw ExitCode(1)
+        let failure = WellBeingError.said(error)
+        Console.message(Message(.errorPrefix).text(in: Console.language) + failure.text(in: Console.language))
+        throw ExitCode(failure.kind.exitCode)
+    }
+}
+
+extension WellBeingError {
+    /// `error` as the tool says it: itself, or for an error the libraries did not put in words, an internal
+    /// failure that names only its type (its own text may hold data or internals) and keeps it as `cause`.
+    static func said(_ error: any Error) -> WellBeingError {
+        if let error = error as? WellBeingError { return error }
+        return WellBeingError(.internalFailure, Message(.unexpectedFailure, ["type": "\(type(of: error))"]), cause: error)
     }
 }

@@ -90,6 +90,8 @@ struct ImportResponses: ParsableCommand {
             // The rows rejected by the attempt that counts: an import may run twice (see below).
             var rejectsFile: RejectsFile?
             defer { rejectsFile?.discardUnlessCommitted() }
+            // The progress text is made once, here: the callback runs on the import's reading thread.
+            let progressLabel = Message(.progressImporting, ["file": label]).text(in: Console.language)
             let importing = { (store: SurveyStore) throws -> (ImportOutcome, String) in
                 rejectsFile?.discardUnlessCommitted()
                 rejectsFile = try rejects.map { try RejectsFile(argument: $0) }
@@ -98,7 +100,7 @@ struct ImportResponses: ParsableCommand {
                     period: period.map { PeriodLabel($0.trimmingCharacters(in: .whitespaces)) }, encoding: encoding, sheet: sheet,
                     errorPolicy: onError, dryRun: dryRun, replace: replace,
                     onReject: rejectsFile.map { writer in { try writer.append($0) } },
-                    onProgress: { Console.progress(Message(.progressImporting, ["file": label]).text(in: Console.language), done: $0, total: $1) })
+                    onProgress: { Console.progress(progressLabel, done: $0, total: $1) })
                 return (try store.importResponses(request), store.path)
             }
             // A first import into a new store path creates the store only when it succeeds (and runs again on the
@@ -167,6 +169,8 @@ final class RejectsFile: @unchecked Sendable {
     private var rows = 0
     private var pendingRows = 0
     private var committed = false
+    /// The language of messages, taken when the file is made: rows are added on the import's reading thread.
+    private let language = Console.language
 
     init(argument: String) throws {
         displayName = argument
@@ -235,7 +239,7 @@ final class RejectsFile: @unchecked Sendable {
     }
 
     private func flush() throws {
-        try Self.writeAll(Array(writer.document.utf8), to: descriptor, naming: Message(.nameRejectsFile).text(in: Console.language))
+        try Self.writeAll(Array(writer.document.utf8), to: descriptor, naming: Message(.nameRejectsFile).text(in: language))
         writer = CSVWriter(includesByteOrderMark: false)
         pendingRows = 0
     }

@@ -62,11 +62,7 @@ extension ErrorPolicy: ExpressibleByArgument {}
 /// `--lang` for commands that print only messages: the language of what they say.
 struct LanguageOption: ParsableArguments {
     @Option(help: ArgumentHelp("Language of messages: ja or en (default: WELLBEING_LANG, else the locale)."))
-    var lang: Language?
-
-    func validate() throws {
-        if let lang { Console.language = lang }
-    }
+    var lang: Language?  // bound as `Console.language` by `WellBeingCommand.main`
 }
 
 /// Options shared by the imports of small files.

@@ -19,4 +19,18 @@ public struct WellBeingCommand: ParsableCommand {
         subcommands: [Import.self, Batches.self, Undo.self, Indicators.self, Compare.self, Drivers.self, Trend.self, Progress.self, Report.self, Store.self, Instruments.self, Demo.self])
 
     public init() {}
+
+    /// Parses the arguments and runs the command with its message language bound once, for parsing and running
+    /// alike: `--lang` if given, else the environment.
+    public static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        Console.$language.withValue(Console.requestedLanguage(arguments) ?? Console.language) {
+            do {
+                var command = try parseAsRoot(arguments)
+                try command.run()
+            } catch {
+                exit(withError: error)
+            }
+        }
+    }
 }

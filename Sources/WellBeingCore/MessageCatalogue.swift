@@ -116,6 +116,8 @@ public enum MessageKey: String, Sendable, Hashable, Codable, CaseIterable {
          instrumentsNewDoesNotLoad, demoRemoved
     // Reports: the report: block and --about
     case reportDateInvalid, reportDatesReversed, aboutUnreadable
+    // Errors without words of their own (workspace: errors for every front end)
+    case unexpectedFailure, storeFailedUnexpectedly
 }
 
 /// The templates of every message in English and Japanese.
@@ -877,5 +879,10 @@ public enum MessageCatalogue {
         .reportDateInvalid: ("is not a date written as YYYY-MM-DD (2025-09-01)", "は YYYY-MM-DD 形式の日付（2025-09-01）ではありません"),
         .reportDatesReversed: ("is before the first day of fieldwork ({from})", "は調査の初日（{from}）より前です"),
         .aboutUnreadable: ("The report's particulars '{file}' cannot be read:", "報告書の調査概要 '{file}' を読めません:"),
+        // Errors without words of their own (workspace)
+        .unexpectedFailure: ("The command stopped because of an unexpected internal error ({type}). What it finished is kept; please report this to whoever maintains wellbeing, with the command you ran.",
+                             "想定外の内部エラー（{type}）でコマンドが止まりました。終わった処理はそのまま残っています。実行したコマンドを添えて、wellbeing の管理者に連絡してください。"),
+        .storeFailedUnexpectedly: ("The store '{path}' stopped because of an unexpected internal error ({type}); nothing was changed by this command. Please report this to whoever maintains wellbeing.",
+                                   "ストア '{path}' が想定外の内部エラー（{type}）で止まりました。このコマンドによる変更はありません。wellbeing の管理者に連絡してください。"),
     ]
 }

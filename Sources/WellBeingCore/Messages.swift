@@ -118,25 +118,17 @@ extension SourceLocation {
 }
 
 extension WellBeingError {
-    /// An error whose text is a catalogue message (its `message` keeps the English text).
-    public init(_ kind: Kind, _ message: Message, problems: [DataProblem] = []) {
-        self.init(kind, message.text(in: .en), problems: problems)
-        localized = message
-    }
-
     /// An error made of a summary, indented detail lines and advice after them, each a catalogue message.
-    public init(_ kind: Kind, _ summary: Message, details: [Message], advice: Message? = nil) {
-        self.init(kind, summary)
+    public init(_ kind: Kind, _ summary: Message, details: [Message], advice: Message? = nil, cause: (any Error)? = nil) {
+        self.init(kind, summary, cause: cause)
         detailMessages = details
         adviceMessage = advice
-        message = text(in: .en)
     }
 
     /// A `badData` error with a catalogue summary, listing up to `limit` problems.
     public static func badData(_ summary: Message, problems: [DataProblem], limit: Int = 50) -> WellBeingError {
         var error = WellBeingError(.badData, summary, problems: problems)
         error.problemLimit = limit
-        error.message = error.text(in: .en)
         return error
     }
 
@@ -144,13 +136,12 @@ extension WellBeingError {
     public func adding(advice: Message) -> WellBeingError {
         var error = self
         error.adviceMessage = advice
-        error.message = error.text(in: .en)
         return error
     }
 
     /// The error in `language`: the summary, its detail lines, its advice, then each problem (up to the limit).
     public func text(in language: Language) -> String {
-        var lines = [localized?.text(in: language) ?? message.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? message]
+        var lines = [message.text(in: language)]
         lines += detailMessages.map { "  " + $0.text(in: language) }
         if let adviceMessage { lines.append(adviceMessage.text(in: language)) }
         return (lines + problemLines(language)).joined(separator: "\n")

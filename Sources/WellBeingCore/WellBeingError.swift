@@ -65,45 +65,85 @@ public struct DataProblem: Hashable, Sendable, CustomStringConvertible, Codable 
     }
 }
 
-/// An error of the tool: what happened, what to do, and the kind that decides the exit code.
+/// An error of the tool: what happened, what to do, and the kind that decides the exit code and the HTTP status.
+///
+/// What a person reads is a catalogue `Message` (shown in their language by whichever front end meets the
+/// error); the failure underneath, if any, is kept as `cause` for logs and tests and is never shown raw.
 public struct WellBeingError: Error, Sendable, CustomStringConvertible {
-    /// What kind of failure this is; the command line maps each kind to one exit code.
-    public enum Kind: String, Sendable {
-        /// Wrong arguments or options (exit 64).
+    /// What kind of failure this is; `WellBeingError.Kind.outcome` maps each kind to one exit code and one
+    /// HTTP status.
+    public enum Kind: String, Sendable, CaseIterable {
+        /// Wrong arguments or options.
         case usage
-        /// Bad input data; nothing was written (exit 65).
+        /// Bad input data; nothing was written.
         case badData
-        /// An input file does not exist or cannot be opened (exit 66).
+        /// An input file does not exist or cannot be opened.
         case inputMissing
-        /// An output file or folder cannot be created (exit 73).
+        /// Something named (a survey, a period, a batch) does not exist.
+        case notFound
+        /// The request names no account, or a wrong password.
+        case unauthenticated
+        /// The account may not do this.
+        case forbidden
+        /// An upload or input larger than the tool accepts.
+        case tooLarge
+        /// An output file or folder cannot be created.
         case cannotCreateOutput
-        /// Reading or writing failed half-way (exit 74).
+        /// Reading or writing failed half-way.
         case ioFailure
-        /// Another process holds the store (exit 75).
+        /// Another process or import holds the store (or the survey) too long.
         case storeBusy
-        /// Anything else (exit 1).
+        /// The store cannot be reached (a server that does not answer).
+        case storeUnreachable
+        /// Anything else.
         case internalFailure
     }
 
     public var kind: Kind
-    /// The message shown to the user.
-    public var message: String
-    /// The individual problems behind a `badData` error, all of them.
-    public var problems: [DataProblem]
-    /// The message as a catalogue entry, when it has one (for the Japanese text).
-    public var localized: Message?
-    /// How many problems the text lists.
-    public var problemLimit = 50
+    /// What happened, as a catalogue message: the first line of the text.
+    public var message: Message
     /// Lines under the summary, and advice after them, as catalogue messages.
     public var detailMessages: [Message] = []
     public var adviceMessage: Message?
+    /// The individual problems behind a `badData` error, all of them.
+    public var problems: [DataProblem]
+    /// How many problems the text lists.
+    public var problemLimit = 50
+    /// The failure underneath (a database or system error), for logs and tests; never shown to a clerk.
+    public var cause: (any Error)?
 
-    public init(_ kind: Kind, _ message: String, problems: [DataProblem] = []) {
+    public init(_ kind: Kind, _ message: Message, problems: [DataProblem] = [], cause: (any Error)? = nil) {
         self.kind = kind
         self.message = message
         self.problems = problems
+        self.cause = cause
     }
 
-    public var description: String { message }
+    /// The whole text in English.
+    public var description: String { text(in: .en) }
+}
 
+extension WellBeingError.Kind {
+    /// The exit code and the HTTP status of a failure of this kind: one table for every front end.
+    public var outcome: (exitCode: Int32, httpStatus: Int) {
+        switch self {
+        case .usage: return (64, 400)              // EX_USAGE, Bad Request
+        case .badData: return (65, 422)            // EX_DATAERR, Unprocessable Content
+        case .inputMissing: return (66, 404)       // EX_NOINPUT, Not Found
+        case .notFound: return (66, 404)           // EX_NOINPUT, Not Found
+        case .unauthenticated: return (77, 401)    // EX_NOPERM, Unauthorized
+        case .forbidden: return (77, 403)          // EX_NOPERM, Forbidden
+        case .tooLarge: return (65, 413)           // EX_DATAERR, Content Too Large
+        case .cannotCreateOutput: return (73, 500) // EX_CANTCREAT, Internal Server Error
+        case .ioFailure: return (74, 500)          // EX_IOERR, Internal Server Error
+        case .storeBusy: return (75, 409)          // EX_TEMPFAIL, Conflict: another import holds the survey
+        case .storeUnreachable: return (75, 503)   // EX_TEMPFAIL, Service Unavailable
+        case .internalFailure: return (1, 500)     // Internal Server Error
+        }
+    }
+
+    /// The process exit code (sysexits).
+    public var exitCode: Int32 { outcome.exitCode }
+    /// The HTTP status a server answers with.
+    public var httpStatus: Int { outcome.httpStatus }
 }

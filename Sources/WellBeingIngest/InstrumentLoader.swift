@@ -80,7 +80,7 @@ public enum InstrumentLoader {
                 do {
                     current = try BundledData.resolve(target, as: .instrument)
                 } catch let error as WellBeingError {
-                    throw refuse(error.localized ?? Message(.extendsNotFound, ["path": relative]), value: target)
+                    throw refuse(error.message, value: target)
                 }
             } else {
                 current = relative

@@ -184,10 +184,10 @@ final class PostgresBackend: StoreBackend {
 
     // MARK: Errors
 
-    /// Maps connection and server failures to the tool's error kinds: a server that cannot be reached or a
-    /// lock wait that ran out → `storeBusy` (75); a refused login or TLS → `cannotCreateOutput` (73); a full
-    /// disk, or a connection lost once it was made → `ioFailure` (74). Never includes the password or the
-    /// query's values.
+    /// Maps connection and server failures to the tool's error kinds, keeping the failure as `cause`: a server
+    /// that cannot be reached → `storeUnreachable` (75, HTTP 503); a lock wait that ran out → `storeBusy` (75,
+    /// HTTP 409); a refused login or TLS → `cannotCreateOutput` (73); a full disk, or a connection lost once it
+    /// was made → `ioFailure` (74). Never includes the password or the query's values.
     ///
     /// What a failure means depends on whether the connection was made (`connecting`): once it was, the server
     /// going away is a lost connection whichever layer noticed it first — under TLS it arrives as NIOSSL's
@@ -196,6 +196,12 @@ final class PostgresBackend: StoreBackend {
     /// refused (an unknown authority, a certificate for another host) is a TLS failure (73).
     static func translate(_ error: Error, location: PostgresLocation, access: StoreAccess, connecting: Bool = false) -> WellBeingError {
         if let error = error as? WellBeingError { return error }
+        var mapped = kind(of: error, location: location, access: access, connecting: connecting)
+        mapped.cause = error
+        return mapped
+    }
+
+    private static func kind(of error: Error, location: PostgresLocation, access: StoreAccess, connecting: Bool) -> WellBeingError {
         let server = location.displayName
         let refused = WellBeingError.Kind.cannotCreateOutput  // exit 73, reading or writing
         let closedDetail = Message(.serverClosedConnection)
@@ -204,12 +210,12 @@ final class PostgresBackend: StoreBackend {
         }
         if let tls = error as? NIOSSLError ?? (error as? PSQLError)?.underlying as? NIOSSLError {
             if isClosedDuringHandshake(tls) {
-                return WellBeingError(.storeBusy, Message(.serverUnreachable, ["server": server]).localizingArgument("detail", closedDetail))
+                return WellBeingError(.storeUnreachable, Message(.serverUnreachable, ["server": server]).localizingArgument("detail", closedDetail))
             }
             return WellBeingError(refused, Message(.serverTLSFailed, ["server": server, "detail": "\(tls)".singleLineVisible]))
         }
         guard let psql = error as? PSQLError else {
-            return WellBeingError(connecting ? .storeBusy : .internalFailure,
+            return WellBeingError(connecting ? .storeUnreachable : .internalFailure,
                                   Message(connecting ? .serverUnreachable : .storeFailed,
                                           ["server": server, "path": server, "detail": "\(error)".singleLineVisible]))
         }
@@ -227,9 +233,9 @@ final class PostgresBackend: StoreBackend {
             return WellBeingError(refused, Message(.serverLoginRefused, ["server": server, "user": location.user,
                                                                           "database": location.database]).localizingArgument("detail", note))
         case .connectionError:
-            return WellBeingError(.storeBusy, Message(.serverUnreachable, ["server": server, "detail": underlying.isEmpty ? "no connection" : underlying]))
+            return WellBeingError(.storeUnreachable, Message(.serverUnreachable, ["server": server, "detail": underlying.isEmpty ? "no connection" : underlying]))
         case .serverClosedConnection, .uncleanShutdown, .clientClosedConnection:
-            return WellBeingError(.storeBusy, Message(.serverUnreachable, ["server": server]).localizingArgument("detail", closedDetail))
+            return WellBeingError(.storeUnreachable, Message(.serverUnreachable, ["server": server]).localizingArgument("detail", closedDetail))
         case .server:
             let state = psql.serverInfo?[.sqlState] ?? ""
             let detail = (psql.serverInfo?[.message] ?? "").singleLineVisible

@@ -264,12 +264,20 @@ final class SQLiteBackend: StoreBackend {
         return Int(status.st_size)
     }
 
-    /// Maps SQLite failures to the tool's error kinds (busy → exit 75, I/O → 74).
+    /// Maps SQLite failures to the tool's error kinds (busy → exit 75, I/O → 74), keeping the failure as `cause`.
     static func translate(_ error: Error, path: String, access: StoreAccess = .writeOrCreate) -> WellBeingError {
         if let error = error as? WellBeingError { return error }
         guard let database = error as? DatabaseError else {
-            return WellBeingError(.internalFailure, Message(.storeFailed, ["path": path, "detail": "\(error)"]))
+            // Not SQLite's own: its text may hold internals or data, so only its type is named.
+            return WellBeingError(.internalFailure, Message(.storeFailedUnexpectedly, ["path": path, "type": "\(type(of: error))"]),
+                                  cause: error)
         }
+        var mapped = kind(of: database, path: path, access: access)
+        mapped.cause = database
+        return mapped
+    }
+
+    private static func kind(of database: DatabaseError, path: String, access: StoreAccess) -> WellBeingError {
         let detail = (database.message ?? "").visibleControlCharacters
         switch database.resultCode {
         case .SQLITE_BUSY, .SQLITE_LOCKED:

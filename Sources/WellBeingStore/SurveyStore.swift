@@ -130,7 +130,7 @@ public final class SurveyStore: Sendable {
         do {
             return try work()
         } catch let mismatch as StoreRow.Mismatch {
-            throw WellBeingError(.badData, Message(.storeNotReadable, ["path": path, "detail": mismatch.description]))
+            throw WellBeingError(.badData, Message(.storeNotReadable, ["path": path, "detail": mismatch.description]), cause: mismatch)
         }
     }
 

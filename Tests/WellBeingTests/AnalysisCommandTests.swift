@@ -9,7 +9,7 @@ import Testing
     static let demo: Result<(folder: TemporaryFolder, store: String), Error> = Result {
         let folder = try TemporaryFolder()
         let run = try CommandLineTests.run(["demo", "--out", folder.file("demo"), "--surveys", Paths.surveys], in: folder.path)
-        guard run.status == 0 else { throw WellBeingError(.internalFailure, run.errors) }
+        guard run.status == 0 else { throw TestFailure(description: run.errors) }
         return (folder, folder.file("demo/wellbeing.sqlite"))
     }
 

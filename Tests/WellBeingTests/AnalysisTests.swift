@@ -93,7 +93,7 @@ import Testing
             _ = try IndicatorEngine(matrix: Self.matrix(rows, weights: Array(repeating: 0, count: 20)), population: nil,
                                     options: .init(weighting: .design)).run()
         })
-        #expect(error.message.contains("zero"))
+        #expect(error.description.contains("zero"))
     }
 
     @Test func designWeightsAreNeededForDesignWeighting() throws {
@@ -105,7 +105,7 @@ import Testing
         let noMargins = try #require(wellBeingError {
             _ = try IndicatorEngine(matrix: Self.matrix(rows), population: nil, options: .init(weighting: .raked)).run()
         })
-        #expect(noMargins.message.contains("population margins"))
+        #expect(noMargins.description.contains("population margins"))
     }
 
     @Test func marginsThatDoNotCoverAGroupNameIt() throws {
@@ -114,8 +114,8 @@ import Testing
                                          margins: [["地区"]])
         let error = try #require(wellBeingError { _ = try IndicatorEngine(matrix: Self.matrix(rows), population: population).run() })
         #expect(error.kind == .badData)
-        #expect(error.message.contains("地区=①番町"))
-        #expect(error.message.contains("Merge the cells"))
+        #expect(error.description.contains("地区=①番町"))
+        #expect(error.description.contains("Merge the cells"))
     }
 
     @Test func aPopulationCellWithoutRespondentsIsNamed() throws {
@@ -123,7 +123,7 @@ import Testing
         let population = PopulationTable(fields: ["地区"], cells: [.init(values: ["髙島"], count: 100), .init(values: ["北区"], count: 100),
                                                                  .init(values: ["①番町"], count: 50)], margins: [["地区"]])
         let error = try #require(wellBeingError { _ = try IndicatorEngine(matrix: Self.matrix(rows), population: population).run() })
-        #expect(error.message.contains("地区=①番町 (50 people) has no respondents"))
+        #expect(error.description.contains("地区=①番町 (50 people) has no respondents"))
     }
 
     @Test func kpiWithoutVariationIsLeftOutWithAReason() throws {

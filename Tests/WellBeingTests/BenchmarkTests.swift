@@ -88,8 +88,8 @@ import Testing
             _ = try store.importReference(path: path, survey: nil, period: nil, encoding: nil, replace: false)
         })
         #expect(error.kind == .badData)
-        #expect(error.message.contains("bench.csv:"), "\(error.message)")
-        #expect(error.message.contains(says), "\(error.message)")
+        #expect(error.description.contains("bench.csv:"), "\(error.description)")
+        #expect(error.description.contains(says), "\(error.description)")
     }
 
     @Test func aPeriodColumnPlacesEachRow() throws {

@@ -104,7 +104,7 @@ import Testing
             _ = try Self.results(of: Self.fixture, options: AnalysisOptions(breakdown: try Breakdown("職業")))
         })
         #expect(error.kind == .usage)
-        #expect(error.message.contains("居住地区, 年代, 性別"))
+        #expect(error.description.contains("居住地区, 年代, 性別"))
         #expect(throws: WellBeingError.self) { _ = try Breakdown("年代**性別") }
         #expect(throws: WellBeingError.self) { _ = try Breakdown("年代*年代") }
     }

@@ -40,7 +40,7 @@ import Testing
         }
         #expect(error?.kind == .badData)
         #expect(error?.problems.first?.location.line == 3)
-        #expect(error?.message.contains("0x85") == true || error?.problems.first?.reason.contains("0x85") == true)
+        #expect(error?.description.contains("0x85") == true || error?.problems.first?.reason.contains("0x85") == true)
     }
 
     @Test func forcedEncodingOverridesDetection() throws {
@@ -55,7 +55,7 @@ import Testing
         let path = try folder.write("book.xlsx", bytes: [0x50, 0x4B, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00])
         let error = wellBeingError { _ = try TextSource(path: path) }
         #expect(error?.kind == .badData)
-        #expect(error?.message.contains("Excel") == true)
+        #expect(error?.description.contains("Excel") == true)
     }
 
     @Test func binaryFileIsRefused() throws {

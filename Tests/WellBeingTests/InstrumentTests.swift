@@ -117,8 +117,8 @@ import Testing
         let error = wellBeingError { _ = try InstrumentLoader.parse(mistake.yaml, fileName: "t.yaml") }
         let found = try #require(error, "no error for \(mistake.name)")
         #expect(found.kind == .badData)
-        #expect(found.message.contains(mistake.says), "\(found.message)")
-        #expect(found.message.contains("t.yaml"))
+        #expect(found.description.contains(mistake.says), "\(found.description)")
+        #expect(found.description.contains("t.yaml"))
         if let line = mistake.line {
             #expect(found.problems.contains { $0.location.line == line }, "\(found.problems)")
         }

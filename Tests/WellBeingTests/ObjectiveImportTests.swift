@@ -57,7 +57,7 @@ import Testing
             _ = try store.importKPIs(valuesPath: values, catalogPath: catalog, survey: nil, encoding: nil, replace: false)
         })
         #expect(error.kind == .badData)
-        #expect(error.problems.first?.description.contains(says) == true, "\(error.message)")
+        #expect(error.problems.first?.description.contains(says) == true, "\(error.description)")
         #expect(error.problems.first?.location.line == line)
         #expect(try store.kpiValues(survey: SurveyID("mini"), period: PeriodLabel("2025")).isEmpty)
     }
@@ -68,8 +68,8 @@ import Testing
             .replacingOccurrences(of: "direction: +1", with: "direction: up-ish")
         let error = try #require(wellBeingError { _ = try KPICatalogLoader.parse(yaml, fileName: "k.yaml", instrument: instrument) })
         #expect(error.problems.count == 2)
-        #expect(error.message.contains("is not a category"))
-        #expect(error.message.contains("+1 (higher is better)"))
+        #expect(error.description.contains("is not a category"))
+        #expect(error.description.contains("+1 (higher is better)"))
     }
 
     @Test func populationImportsWithMargins() throws {
@@ -86,7 +86,7 @@ import Testing
         let error = try #require(wellBeingError {
             _ = try store.importPopulation(path: path, survey: nil, period: nil, marginSpec: nil, encoding: nil, replace: false)
         })
-        #expect(error.message.contains("already"))
+        #expect(error.description.contains("already"))
         _ = try store.importPopulation(path: path, survey: nil, period: nil, marginSpec: nil, encoding: nil, replace: true)
         #expect(try store.population(survey: SurveyID("mini"), period: PeriodLabel("2025"))?.margins == [["地区"], ["sex"]])
     }
@@ -107,7 +107,7 @@ import Testing
             _ = try store.importPopulation(path: path, survey: nil, period: nil, marginSpec: nil, encoding: nil, replace: false)
         })
         #expect(error.kind == .badData)
-        #expect(error.message.contains(says), "\(error.message)")
+        #expect(error.description.contains(says), "\(error.description)")
         #expect(try store.population(survey: SurveyID("mini"), period: PeriodLabel("2025")) == nil)
     }
 

@@ -97,7 +97,7 @@ import Testing
         let path = try folder.write("many.csv", text)
         let error = try #require(wellBeingError { try importResponses(try SurveyStore(), path) })
         #expect(error.problems.count == 120)
-        #expect(error.message.contains("and 70 more"))
+        #expect(error.description.contains("and 70 more"))
     }
 
     @Test func duplicateIdInOneFileNamesTheFirstLine() throws {
@@ -111,7 +111,7 @@ import Testing
         let folder = try TemporaryFolder()
         let path = try folder.write("h.csv", "id,地区,sex,q1,q2,q3,ls\nA1,髙島,男性,4,2,5,7\n")
         let error = try #require(wellBeingError { try importResponses(try SurveyStore(), path) })
-        #expect(error.message.contains("q4"))
+        #expect(error.description.contains("q4"))
         #expect(error.problems.first?.location.line == 1)
     }
 
@@ -119,7 +119,7 @@ import Testing
         let folder = try TemporaryFolder()
         let path = try folder.write("h.csv", "id,地区,sex,q1,q1,q2,q3,q4,ls\nA1,髙島,男性,4,4,2,5,3,7\n")
         let error = try #require(wellBeingError { try importResponses(try SurveyStore(), path) })
-        #expect(error.message.contains("both match"))
+        #expect(error.description.contains("both match"))
     }
 
     @Test func headerMayBeTheQuestionText() throws {
@@ -155,7 +155,7 @@ import Testing
         let store = try SurveyStore()
         let first = try importResponses(store, Paths.fixture("mini-utf8.csv"))
         let error = try #require(wellBeingError { try importResponses(store, Paths.fixture("mini-utf8.csv")) })
-        #expect(error.message.contains("already imported as batch \(first.batchID!)"))
+        #expect(error.description.contains("already imported as batch \(first.batchID!)"))
         #expect(try store.batches().count == 1)
         let replaced = try importResponses(store, Paths.fixture("mini-utf8.csv"), replace: true)
         #expect(replaced.batchID != first.batchID)

@@ -36,7 +36,7 @@ import Testing
         let error = try #require(wellBeingError {
             _ = try store.importSample(path: other, survey: nil, period: PeriodLabel("2025"), encoding: nil, replace: false)
         })
-        #expect(error.message.contains("already has sample sizes"))
+        #expect(error.description.contains("already has sample sizes"))
         _ = try store.importSample(path: other, survey: nil, period: PeriodLabel("2025"), encoding: nil, replace: true)
         #expect(try store.sampleSizes(survey: SurveyID("mini"), period: PeriodLabel("2025"))?.total == 5)
         let batch = try #require(try store.batches().last)
@@ -61,8 +61,8 @@ import Testing
             _ = try store.importSample(path: path, survey: nil, period: nil, encoding: nil, replace: false)
         })
         #expect(error.kind == .badData)
-        #expect(error.message.contains("drawn.csv:"), "\(error.message)")
-        #expect(error.message.contains(says), "\(error.message)")
+        #expect(error.description.contains("drawn.csv:"), "\(error.description)")
+        #expect(error.description.contains(says), "\(error.description)")
         #expect(try store.batches().count == 1)
     }
 }

@@ -201,14 +201,14 @@ import Testing
         let entry = mistake.files.keys.contains("city.yaml") ? "city.yaml" : "a.yaml"
         let error = try #require(wellBeingError { _ = try InstrumentLoader.load(path: folder.file(entry)) })
         #expect(error.kind == .badData)
-        #expect(error.message.contains(mistake.says), "\(error.message)")
-        #expect(error.message.contains(mistake.place), "\(error.message)")
+        #expect(error.description.contains(mistake.says), "\(error.description)")
+        #expect(error.description.contains(mistake.place), "\(error.description)")
     }
 
     @Test func anItemRedefinedInOneFileIsStillADuplicate() throws {
         let folder = try TemporaryFolder()
         let path = try folder.write("city.yaml", "extends: \(Paths.survey("lwc.yaml"))\nheadline:\n  - {id: f1, text: あ}\n  - {id: f1, text: い}\n")
         let error = try #require(wellBeingError { _ = try InstrumentLoader.load(path: path) })
-        #expect(error.message.contains("city.yaml:4: headline[1].id: 'f1' this item id is used twice"), "\(error.message)")
+        #expect(error.description.contains("city.yaml:4: headline[1].id: 'f1' this item id is used twice"), "\(error.description)")
     }
 }

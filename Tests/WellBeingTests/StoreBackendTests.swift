@@ -74,7 +74,7 @@ enum PostgresTestServer {
         let failure = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         if process.terminationStatus != 0 {
-            throw WellBeingError(.internalFailure, "psql failed: \(failure)")
+            throw TestFailure(description: "psql failed: \(failure)")
         }
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -101,7 +101,7 @@ enum PostgresTestServer {
                 == ["㈱テスト①～", "改行を\n含む, \"引用\" 付き"])
         // The same file again: refused, naming the earlier batch.
         let again = try #require(wellBeingError { try importResponses(store, Paths.fixture("mini-utf8.csv")) })
-        #expect(again.kind == .badData && again.message.contains("batch 1"))
+        #expect(again.kind == .badData && again.description.contains("batch 1"))
         // Other bytes, same respondent ids and period: refused row by row.
         let sameIDs = try folder.write("same-ids.csv", "id,地区,sex,q1,q2,q3,q4,ls,comment\nA1,北区,女性,1,1,1,1,1,\n")
         let repeated = try #require(wellBeingError { try importResponses(store, sameIDs) })
@@ -181,7 +181,7 @@ enum PostgresTestServer {
         #expect(applied == StoreSchema.identifiers)
         for access in [StoreAccess.read, .writeExisting] {
             let error = try #require(wellBeingError { _ = try SurveyStore(path: location, access: access) })
-            #expect(error.kind == .badData && error.message.contains("newer version"))
+            #expect(error.kind == .badData && error.description.contains("newer version"))
         }
     }
 
@@ -191,7 +191,7 @@ enum PostgresTestServer {
         try importResponses(try SurveyStore(path: path), Paths.fixture("mini-utf8.csv"))
         _ = try Self.sqlite(path, "UPDATE batch SET periods = x'00ff'")
         let error = try #require(wellBeingError { _ = try SurveyStore(path: path, access: .read).batches() })
-        #expect(error.kind == .badData && error.message.contains("not a readable wellbeing store"), "\(error.message)")
+        #expect(error.kind == .badData && error.description.contains("not a readable wellbeing store"), "\(error.description)")
     }
 
     @Test func aCopyThatFailsRemovesTheFileItCreated() throws {
@@ -256,8 +256,8 @@ enum PostgresTestServer {
     func badURLsSayWhat(_ url: String, _ named: String) throws {
         let error = try #require(wellBeingError { _ = try PostgresLocation(url: url, environment: [:]) })
         #expect(error.kind == .usage)
-        #expect(error.message.contains(named), "\(error.message)")
-        let japanese = try #require(error.localized).text(in: .ja)
+        #expect(error.description.contains(named), "\(error.description)")
+        let japanese = error.message.text(in: .ja)
         #expect(japanese.contains(named) && japanese.contains("使えません"), "\(japanese)")
     }
 

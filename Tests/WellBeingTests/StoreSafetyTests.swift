@@ -22,7 +22,7 @@ import WellBeingIngest
         let queue = try DatabaseQueue(path: path)
         try queue.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('999 from the future')") }
         let error = try #require(wellBeingError { _ = try SurveyStore(path: path) })
-        #expect(error.message.contains("newer version"))
+        #expect(error.description.contains("newer version"))
     }
 
     @Test func otherSQLiteFilesAreRefused() throws {
@@ -31,7 +31,7 @@ import WellBeingIngest
         let queue = try DatabaseQueue(path: path)
         try queue.write { try $0.execute(sql: "CREATE TABLE t (x)") }
         let error = try #require(wellBeingError { _ = try SurveyStore(path: path) })
-        #expect(error.message.contains("not a wellbeing store"))
+        #expect(error.description.contains("not a wellbeing store"))
     }
 
     @Test func missingFolderCannotBeCreated() throws {

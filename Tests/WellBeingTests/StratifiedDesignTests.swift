@@ -199,7 +199,7 @@ import Testing
         let store = try Self.store(in: folder, population: { rows in rows.filter { $0[0] != "遠藤" } })
         let error = try #require(wellBeingError { _ = try Self.results(store, .design) })
         #expect(error.kind == .badData)
-        #expect(error.message.contains("遠藤") && error.message.contains("no people"), "\(error.message)")
+        #expect(error.description.contains("遠藤") && error.description.contains("no people"), "\(error.description)")
     }
 
     @Test func moreRespondentsThanPeopleIsRefused() throws {
@@ -208,18 +208,18 @@ import Testing
             rows.map { $0[0] == "遠藤" ? [$0[0], $0[1], $0[2], "1"] : $0 }
         })
         let error = try #require(wellBeingError { _ = try Self.results(store, .design) })
-        #expect(error.message.contains("遠藤") && error.message.contains("only 18 people"), "\(error.message)")
+        #expect(error.description.contains("遠藤") && error.description.contains("only 18 people"), "\(error.description)")
     }
 
     @Test func theCorrectionNeedsThePopulation() throws {
         let folder = try TemporaryFolder()
         let store = try Self.store(in: folder)
         let error = try #require(wellBeingError { _ = try Self.results(store, .design, population: false) })
-        #expect(error.kind == .usage && error.message.contains("import population"), "\(error.message)")
+        #expect(error.kind == .usage && error.description.contains("import population"), "\(error.description)")
         // Without the correction, strata and design weights still need N_h for N_h/n_h.
         let plain = try Self.store(in: try TemporaryFolder(), design: "{strata: region}")
         let needsWeights = try #require(wellBeingError { _ = try Self.results(plain, .design, population: false) })
-        #expect(needsWeights.message.contains("N_h/n_h"), "\(needsWeights.message)")
+        #expect(needsWeights.description.contains("N_h/n_h"), "\(needsWeights.description)")
         // And unweighted ignores the design.
         let none = try Self.results(plain, Weighting.none, population: false)
         #expect(none.sampling == nil)
@@ -249,8 +249,8 @@ import Testing
     @Test func theInstrumentMustNameRespondentFields() throws {
         let folder = try TemporaryFolder()
         let error = try #require(wellBeingError { _ = try StratifiedDesignTests.stratifiedInstrument(in: folder, design: "{strata: ward}") })
-        #expect(error.message.contains("ward") && error.message.contains("not a respondent field"), "\(error.message)")
-        #expect(error.message.contains("lwc-stratified.yaml:3"), "\(error.message)")
+        #expect(error.description.contains("ward") && error.description.contains("not a respondent field"), "\(error.description)")
+        #expect(error.description.contains("lwc-stratified.yaml:3"), "\(error.description)")
     }
 }
 
@@ -410,7 +410,7 @@ extension StratifiedDesignTests {
                 $0.standardization = try! Breakdown("age_band*sex")
             }.run()
         })
-        #expect(error.kind == .usage && error.message.contains("--standardize"))
+        #expect(error.kind == .usage && error.description.contains("--standardize"))
     }
 }
 

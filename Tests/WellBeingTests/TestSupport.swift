@@ -73,6 +73,11 @@ func importResponses(_ store: SurveyStore, _ path: String, instrument: LoadedIns
         encoding: encoding, errorPolicy: policy, dryRun: dryRun, replace: replace, onReject: onReject))
 }
 
+/// A failure of the tests' own machinery (a helper process, a fixture), with what it said.
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+}
+
 /// The error a throwing call raised, as a `WellBeingError`.
 func wellBeingError(_ body: () throws -> Void) -> WellBeingError? {
     do {

@@ -155,7 +155,7 @@ enum TestWorkbook {
         #expect(error.kind == .badData)
         let text = error.problems.map(\.description).joined(separator: "\n")
         #expect(text.contains("回答.xlsx:Sheet1!E1235: column q2: '7'"), "\(text)")
-        #expect(error.message.contains("nothing was imported") || error.message.contains("1 problem"), "\(error.message)")
+        #expect(error.description.contains("nothing was imported") || error.description.contains("1 problem"), "\(error.description)")
     }
 
     @Test func errorCellsAreRefusedWithTheirPlaceAndSkippedWithTheRow() throws {
@@ -217,9 +217,9 @@ enum TestWorkbook {
         #expect(try WorkbookReader(path: path, sheet: "2").sheetName == "回答")
         #expect(try WorkbookReader(path: path).sheetName == "メモ")
         let error = try #require(wellBeingError { _ = try WorkbookReader(path: path, sheet: "Sheet9") })
-        #expect(error.kind == .usage && error.message.contains("1 'メモ', 2 '回答'"), "\(error.message)")
+        #expect(error.kind == .usage && error.description.contains("1 'メモ', 2 '回答'"), "\(error.description)")
         let csv = try #require(wellBeingError { _ = try RecordSources.open(path: Paths.fixture("mini-utf8.csv"), sheet: "1") })
-        #expect(csv.kind == .usage && csv.message.contains("--sheet"))
+        #expect(csv.kind == .usage && csv.description.contains("--sheet"))
     }
 
     @Test func sparseRowsAndCellsWithoutReferences() throws {
@@ -272,7 +272,7 @@ enum TestWorkbook {
     }
 
     static func text(_ error: WellBeingError) -> String {
-        ([error.message] + error.problems.map(\.description)).joined(separator: "\n")
+        ([error.description] + error.problems.map(\.description)).joined(separator: "\n")
     }
 
     static let header = WorkbookTests.miniHeader
