@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "WellBeingStore", targets: ["WellBeingStore"]),
         .library(name: "WellBeingAnalysis", targets: ["WellBeingAnalysis"]),
         .library(name: "WellBeingReport", targets: ["WellBeingReport"]),
+        .library(name: "WellBeingWorkspace", targets: ["WellBeingWorkspace"]),
         .library(name: "WellBeingCLI", targets: ["WellBeingCLI"]),
     ],
     // A store on a PostgreSQL server (`--store postgresql://…`) needs postgres-nio and SwiftNIO, which add
@@ -40,9 +41,10 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
-        // The store: imports and queries over a backend (an SQLite file, or PostgreSQL with the trait).
+        // The store: imports and queries over a backend (an SQLite file, or PostgreSQL with the trait). It takes
+        // values and opened sources; it never reads an input file, so it does not depend on Ingest.
         .target(name: "WellBeingStore", dependencies: [
-            "WellBeingCore", "WellBeingIngest",
+            "WellBeingCore",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -59,15 +61,18 @@ let package = Package(
             "WellBeingCore", "WellBeingAnalysis",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
+        // What every front end does with files and the store: opens input files (Ingest) and hands what they
+        // hold to the store (Store).
+        .target(name: "WellBeingWorkspace", dependencies: ["WellBeingCore", "WellBeingIngest", "WellBeingStore"]),
         // The command line: argument parsing and wiring of the libraries.
         .target(name: "WellBeingCLI", dependencies: [
-            "WellBeingCore", "WellBeingIngest", "WellBeingStore", "WellBeingAnalysis", "WellBeingReport",
+            "WellBeingCore", "WellBeingIngest", "WellBeingStore", "WellBeingAnalysis", "WellBeingReport", "WellBeingWorkspace",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "wellbeing", dependencies: ["WellBeingCLI"]),
         .testTarget(name: "WellBeingTests", dependencies: [
             "WellBeingCore", "WellBeingIngest", "WellBeingStore", "WellBeingAnalysis", "WellBeingReport",
-            "WellBeingCLI",
+            "WellBeingWorkspace", "WellBeingCLI",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], exclude: ["Fixtures", "Snapshots"]),

@@ -18,6 +18,7 @@ let package = Package(
                 .product(name: "WellBeingCore", package: "wellbeing"),
                 .product(name: "WellBeingIngest", package: "wellbeing"),
                 .product(name: "WellBeingStore", package: "wellbeing"),
+                .product(name: "WellBeingWorkspace", package: "wellbeing"),
             ],
             path: "Benchmarks/WellBeingBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),

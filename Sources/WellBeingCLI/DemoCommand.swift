@@ -5,6 +5,7 @@ import WellBeingCore
 import WellBeingIngest
 import WellBeingReport
 import WellBeingStore
+import WellBeingWorkspace
 
 /// `wellbeing demo`: a fresh store from the bundled samples, and what it holds.
 struct Demo: ParsableCommand {
@@ -73,7 +74,8 @@ struct Demo: ParsableCommand {
         let (lwc, lwcName) = try instrument("examples/fujisawa.yaml")
         for file in ["citizen-2024-sjis.csv", "citizen-2025.csv"] {
             let outcome = try store.importResponses(ResponseImportRequest(
-                path: path(file), instrument: lwc, instrumentFileName: lwcName, period: nil, encoding: nil))
+                source: try ResponseFile(path: path(file), instrument: lwc.instrument, period: nil),
+                instrument: lwc, instrumentFileName: lwcName))
             Console.message(ImportSummary.describe(outcome, store: storePath))
         }
         let population = try store.importPopulation(path: path("population.csv"), survey: "lwc", period: nil,
@@ -109,8 +111,8 @@ struct Demo: ParsableCommand {
 
         let (staff, staffName) = try instrument("staff-dx.yaml")
         let staffOutcome = try store.importResponses(ResponseImportRequest(
-            path: path("staff-dx-2025.csv"), instrument: staff, instrumentFileName: staffName,
-            period: PeriodLabel("2025"), encoding: nil))
+            source: try ResponseFile(path: path("staff-dx-2025.csv"), instrument: staff.instrument, period: PeriodLabel("2025")),
+            instrument: staff, instrumentFileName: staffName))
         Console.message(ImportSummary.describe(staffOutcome, store: storePath))
         let staffPopulation = try store.importPopulation(path: path("staff-population.csv"), survey: "staff-dx",
                                                          period: nil, marginSpec: nil, encoding: nil, replace: false)

@@ -4,6 +4,7 @@ import WellBeingCore
 import WellBeingIngest
 import WellBeingReport
 import WellBeingStore
+import WellBeingWorkspace
 
 /// `wellbeing import …`: survey responses, KPIs, population margins, reference figures.
 struct Import: ParsableCommand {
@@ -95,13 +96,15 @@ struct ImportResponses: ParsableCommand {
             let importing = { (store: SurveyStore) throws -> (ImportOutcome, String) in
                 rejectsFile?.discardUnlessCommitted()
                 rejectsFile = try rejects.map { try RejectsFile(argument: $0) }
-                let request = ResponseImportRequest(
-                    path: file, instrument: loaded, instrumentFileName: (instrument as NSString).lastPathComponent,
-                    period: period.map { PeriodLabel($0.trimmingCharacters(in: .whitespaces)) }, encoding: encoding, sheet: sheet,
-                    errorPolicy: onError, dryRun: dryRun, replace: replace,
-                    onReject: rejectsFile.map { writer in { try writer.append($0) } },
+                let source = try ResponseFile(
+                    path: file, instrument: loaded.instrument, period: period.map { PeriodLabel($0.trimmingCharacters(in: .whitespaces)) },
+                    encoding: encoding, sheet: sheet,
+                    onReject: onError == .skip ? rejectsFile.map { writer in { try writer.append($0) } } : nil,
                     onProgress: { Console.progress(progressLabel, done: $0, total: $1) })
-                return (try store.importResponses(request), store.path)
+                let outcome = try store.importResponses(ResponseImportRequest(
+                    source: source, instrument: loaded, instrumentFileName: (instrument as NSString).lastPathComponent,
+                    errorPolicy: onError, dryRun: dryRun, replace: replace))
+                return (outcome, store.path)
             }
             // A first import into a new store path creates the store only when it succeeds (and runs again on the
             // store another process created meanwhile).

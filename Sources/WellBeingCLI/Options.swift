@@ -3,6 +3,7 @@ import Foundation
 import WellBeingCore
 import WellBeingIngest
 import WellBeingStore
+import WellBeingWorkspace
 
 /// Where the store is: `--store`, else `$WELLBEING_STORE`, else `./wellbeing.sqlite`.
 struct StoreOptions: ParsableArguments {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WellBeingCore
 import WellBeingStore
+import WellBeingWorkspace
 
 /// `wellbeing store …`: work on a whole store.
 struct Store: ParsableCommand {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// An objective indicator (KPI) from a catalogue, such as 完全失業率, and the category it informs.
 public struct KPIDefinition: Sendable, Hashable {
     public var id: KPIID
@@ -79,6 +81,29 @@ public struct PopulationTable: Sendable, Hashable {
 
     /// The population total.
     public var total: Double { cells.reduce(0) { $0 + $1.count } }
+
+    /// Parses `age_band*sex,region` (`--margins`, as the store also keeps it); without a spec, one margin per
+    /// field in column order.
+    ///
+    /// - Throws: `usage` for an empty term, a field the table lacks, or a field twice in one term.
+    public static func margins(_ spec: String?, fields: [String], fileName: String) throws -> [[String]] {
+        guard let spec, !spec.trimmingCharacters(in: .whitespaces).isEmpty else { return fields.map { [$0] } }
+        var margins: [[String]] = []
+        for term in spec.split(separator: ",", omittingEmptySubsequences: false) {
+            let parts = term.split(separator: "*").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !parts.isEmpty, parts.allSatisfy({ !$0.isEmpty }) else {
+                throw WellBeingError(.usage, Message(.marginsEmptyTerm, ["spec": spec]))
+            }
+            for part in parts where !fields.contains(part) {
+                throw WellBeingError(.usage, Message(.marginsUnknown, ["part": part, "file": fileName, "fields": fields.joined(separator: ", ")]))
+            }
+            if Set(parts).count != parts.count {
+                throw WellBeingError(.usage, Message(.marginsTwice, ["term": String(term)]))
+            }
+            margins.append(parts)
+        }
+        return margins
+    }
 }
 
 /// How many people were drawn into the sample, by stratum (the cross of some respondent fields, usually

@@ -2,17 +2,6 @@ import Crypto
 import Foundation
 import WellBeingCore
 
-/// An instrument together with the exact text it was loaded from and that text's SHA-256.
-public struct LoadedInstrument: Sendable {
-    public var instrument: Instrument
-    /// The YAML text, kept in the store so that old batches can always be decoded.
-    public var yaml: String
-    public var sha256: String
-    /// The files read, the named one first and then each one it extends (empty when parsed from text): every
-    /// one of them is an input no output may replace.
-    public var files: [String] = []
-}
-
 /// Reads an instrument file (`Surveys/<id>.yaml`) and checks it thoroughly.
 ///
 /// Every problem is reported with the file, line and YAML path, all at once: unknown keys, unknown scales,
@@ -625,4 +614,9 @@ extension InstrumentLoader {
         }
         return about
     }
+}
+
+extension InstrumentDecoder {
+    /// Reads stored instrument text as `InstrumentLoader.parse` reads a file.
+    public static let yaml = InstrumentDecoder { text, fileName in try InstrumentLoader.parse(text, fileName: fileName) }
 }

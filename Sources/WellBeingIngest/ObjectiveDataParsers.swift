@@ -232,22 +232,7 @@ public enum ObjectiveDataParser {
 
     /// Parses `age_band*sex,region`; without a spec, one margin per field in column order.
     public static func parseMargins(_ spec: String?, fields: [String], fileName: String) throws -> [[String]] {
-        guard let spec, !spec.trimmingCharacters(in: .whitespaces).isEmpty else { return fields.map { [$0] } }
-        var margins: [[String]] = []
-        for term in spec.split(separator: ",", omittingEmptySubsequences: false) {
-            let parts = term.split(separator: "*").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard !parts.isEmpty, parts.allSatisfy({ !$0.isEmpty }) else {
-                throw WellBeingError(.usage, Message(.marginsEmptyTerm, ["spec": spec]))
-            }
-            for part in parts where !fields.contains(part) {
-                throw WellBeingError(.usage, Message(.marginsUnknown, ["part": part, "file": fileName, "fields": fields.joined(separator: ", ")]))
-            }
-            if Set(parts).count != parts.count {
-                throw WellBeingError(.usage, Message(.marginsTwice, ["term": String(term)]))
-            }
-            margins.append(parts)
-        }
-        return margins
+        try PopulationTable.margins(spec, fields: fields, fileName: fileName)
     }
 
     /// `indicator,mean,sd,source[,period]`: indicators must be categories, headline items, items or KPI ids;

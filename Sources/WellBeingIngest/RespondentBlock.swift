@@ -1,32 +1,6 @@
 import Foundation
 import WellBeingCore
 
-/// Up to `capacity` validated respondents of one period, held column-wise as the store keeps them.
-public struct RespondentBlock: Sendable {
-    /// How many respondents a block holds at most.
-    public static let capacity = 4096
-
-    public var period: String
-    public var respondentKeys: [String] = []
-    /// The group names the codes refer to.
-    public var groupNames: [String] = []
-    public var groupCodes: [UInt16] = []
-    /// For each attribute, the values the codes refer to.
-    public var attributeValues: [[String]] = []
-    /// Row-major: `attributeCount` codes per respondent.
-    public var attributeCodes: [UInt16] = []
-    /// One weight per respondent, or nil when any respondent has none.
-    public var designWeights: [Double]? = []
-    /// `itemCount` bytes per respondent: 0 = missing, otherwise answer + 1.
-    public var answers: [UInt8] = []
-    /// Non-empty free-text answers: group, field name, text.
-    public var freeText: [(group: String, field: String, text: String)] = []
-
-    public var count: Int { respondentKeys.count }
-
-    public init(period: String) { self.period = period }
-}
-
 /// Gathers a parser's accepted rows into blocks, one open block per period.
 public final class RespondentBlockBuilder {
     private let parser: ResponseParser

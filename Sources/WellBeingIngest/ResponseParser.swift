@@ -33,22 +33,6 @@ public struct RejectedRow: Sendable {
     }
 }
 
-/// What a parse found: counts, the periods seen, and the problems (all of them counted, the first
-/// `problemLimit` kept).
-public struct ResponseParseSummary: Sendable {
-    public var acceptedRows = 0
-    public var rejectedRows = 0
-    public var blankRows = 0
-    public var periods: Set<String> = []
-    public var problems: [DataProblem] = []
-    public var problemCount = 0
-    /// Header cells that no instrument field claimed (timestamps, e-mail addresses, …).
-    public var ignoredColumns: [String] = []
-    public var header: [String] = []
-    /// The physical line the header stands on.
-    public var headerLine = 1
-}
-
 /// Turns a survey CSV into validated respondent rows, streaming, with every problem located by file,
 /// physical line and column.
 public final class ResponseParser {

@@ -109,3 +109,13 @@ public struct TableFile: Sendable {
         return value
     }
 }
+
+extension TableFile {
+    /// The file as the store records it.
+    public var imported: ImportedFile { ImportedFile(fileName: fileName, sha256: sha256, encodingName: encodingName) }
+
+    /// Where `row` stands in the file.
+    public func location(of row: Row) -> SourceLocation {
+        SourceLocation(file: fileName, line: row.line, sheet: sheet)
+    }
+}

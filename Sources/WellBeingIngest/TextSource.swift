@@ -301,3 +301,12 @@ final class IconvConverter {
         }
     }
 }
+
+extension TextSource {
+    /// The SHA-256 of a whole file, in lower-case hex.
+    public static func sha256(ofFile path: String) throws -> String {
+        let source = try TextSource(path: path)
+        try source.hashRemainder()
+        return source.sha256Hex
+    }
+}

@@ -140,13 +140,13 @@ extension SurveyStore {
     ///
     /// - Throws: `usage` when both name the same store; `badData` when the destination already holds batches
     ///   or the copy reads back differently (nothing is kept then); the backends' own errors otherwise.
-    public static func copy(from source: String, to destination: String) throws -> StoreCopyOutcome {
-        let from = try SurveyStore(path: source, access: .read)
+    public static func copy(from source: String, to destination: String, instruments: InstrumentDecoder) throws -> StoreCopyOutcome {
+        let from = try SurveyStore(path: source, access: .read, instruments: instruments)
         let destinationIsNewFile = !isServerLocation(destination) && FileKind.of(destination) == .missing
         if !isServerLocation(destination), !isServerLocation(source), OutputPaths.sameFile(source, destination) {
             throw WellBeingError(.usage, Message(.copySameStore, ["from": from.path, "to": destination]))
         }
-        let to = try SurveyStore(path: destination, access: .writeOrCreate)
+        let to = try SurveyStore(path: destination, access: .writeOrCreate, instruments: instruments)
         if from.path == to.path {
             throw WellBeingError(.usage, Message(.copySameStore, ["from": from.path, "to": to.path]))
         }

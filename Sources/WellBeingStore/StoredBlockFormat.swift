@@ -1,6 +1,5 @@
 import Foundation
 import WellBeingCore
-import WellBeingIngest
 
 /// How a `RespondentBlock` is laid out in the `respondentBlock` table: ids and value lists as text joined
 /// by control characters (validation keeps those out of values), codes as little-endian two-byte

@@ -1,6 +1,5 @@
 import Foundation
 import WellBeingCore
-import WellBeingIngest
 
 /// The outcome of importing a small file (KPIs, population, reference figures).
 public struct SmallImportOutcome: Sendable {
@@ -15,16 +14,13 @@ public struct SmallImportOutcome: Sendable {
 }
 
 extension SurveyStore {
-    /// Imports a KPI catalogue and its values (`kpi,group,period,value`) as one batch.
+    /// Imports a KPI catalogue and its values (read from `table` by WellBeingIngest) as one batch.
     ///
     /// A value already stored for the same KPI, group and period is refused, naming the batch that holds it.
-    public func importKPIs(valuesPath: String, catalogPath: String, survey requested: String?,
-                           encoding: TextEncoding?, sheet: String? = nil, replace: Bool) throws -> SmallImportOutcome {
-        let survey = try resolveSurvey(requested)
-        let instrument = try instrument(for: survey).instrument
-        let (catalog, _) = try KPICatalogLoader.load(path: catalogPath, instrument: instrument)
-        let table = try TableFile.read(path: valuesPath, encoding: encoding, sheet: sheet)
-        let values = try ObjectiveDataParser.kpiValues(table, catalog: catalog, instrument: instrument)
+    ///
+    /// - Parameter rows: where each value stands in its file, for the messages.
+    public func importKPIs(_ values: [KPIValue], rows: [SourceLocation], catalog: KPICatalog, catalogFileName: String,
+                           survey: SurveyID, table: ImportedFile, replace: Bool) throws -> SmallImportOutcome {
         return try write { db in
             try handleRepeatedFile(db, kind: .kpis, survey: survey, sha256: table.sha256, fileName: table.fileName,
                                    replace: replace)
@@ -32,7 +28,7 @@ extension SurveyStore {
             let batchID = try insertBatch(db, kind: .kpis, survey: survey, instrumentID: nil, fileName: table.fileName,
                                           sha256: table.sha256, rowCount: values.count, rejectedCount: 0,
                                           periods: periods, encoding: table.encodingName,
-                                          options: "catalog \((catalogPath as NSString).lastPathComponent)")
+                                          options: "catalog \(catalogFileName)")
             try db.insertRows(into: "kpiDefinition", columns: [
                 "batchId", "surveyId", "kpiId", "nameJa", "nameEn", "category", "direction", "unit", "source",
             ], rows: catalog.kpis.map { kpi in
@@ -50,7 +46,7 @@ extension SurveyStore {
             for (index, value) in values.enumerated() {
                 let key = [value.kpi.rawValue, value.group.rawValue, value.period.rawValue].joined(separator: "\u{1F}")
                 if let holder = holders[key] {
-                    conflicts.append(table.problem(table.rows[index], column: nil, Message(.kpiAlreadyImported, [
+                    conflicts.append(DataProblem(location: rows[index], message: Message(.kpiAlreadyImported, [
                         "kpi": value.kpi.rawValue, "group": value.group.rawValue, "period": value.period.rawValue,
                         "batch": "\(holder)"])))
                 }
@@ -72,12 +68,8 @@ extension SurveyStore {
     /// Imports population counts by respondent fields, and the margins to rake to, for one period or all.
     ///
     /// Only one population table per survey and period: a second is refused unless `replace` is set.
-    public func importPopulation(path: String, survey requested: String?, period: PeriodLabel?, marginSpec: String?,
-                                 encoding: TextEncoding?, sheet: String? = nil, replace: Bool) throws -> SmallImportOutcome {
-        let survey = try resolveSurvey(requested)
-        let instrument = try instrument(for: survey).instrument
-        let table = try TableFile.read(path: path, encoding: encoding, sheet: sheet)
-        let population = try ObjectiveDataParser.population(table, instrument: instrument, marginSpec: marginSpec)
+    public func importPopulation(_ population: PopulationTable, survey: SurveyID, period: PeriodLabel?, table: ImportedFile,
+                                 replace: Bool) throws -> SmallImportOutcome {
         let periodKey = period?.rawValue ?? ""
         return try write { db in
             try handleRepeatedFile(db, kind: .population, survey: survey, sha256: table.sha256, fileName: table.fileName,
@@ -100,16 +92,10 @@ extension SurveyStore {
         }
     }
 
-    /// Imports reference figures (`indicator,mean,sd,source`) for one period or all.
-    public func importReference(path: String, survey requested: String?, period: PeriodLabel?, encoding: TextEncoding?, sheet: String? = nil,
-                                replace: Bool) throws -> SmallImportOutcome {
-        let survey = try resolveSurvey(requested)
-        let instrument = try instrument(for: survey).instrument
-        let kpiIDs = try read { db in
-            Set(try db.fetchTexts("SELECT DISTINCT kpiId FROM kpiDefinition WHERE surveyId = ?", [survey.rawValue]))
-        }
-        let table = try TableFile.read(path: path, encoding: encoding, sheet: sheet)
-        let figures = try ObjectiveDataParser.referenceFigures(table, instrument: instrument, kpiIDs: kpiIDs)
+    /// Imports reference figures (`indicator,mean,sd,source`, each with its own period or none) for one period
+    /// or all.
+    public func importReference(_ figures: [(figure: ReferenceFigure, period: String?)], survey: SurveyID, period: PeriodLabel?,
+                                table: ImportedFile, replace: Bool) throws -> SmallImportOutcome {
         // A row's own period, else --period, else every period ("").
         func key(_ row: (figure: ReferenceFigure, period: String?)) -> String { row.period ?? period?.rawValue ?? "" }
         let periods = Set(figures.map(key)).filter { !$0.isEmpty }.sorted()
@@ -151,6 +137,13 @@ extension SurveyStore {
         }
     }
 
+    /// Every KPI id `survey` has had a definition for.
+    public func knownKPIIDs(survey: SurveyID) throws -> Set<String> {
+        try read { db in
+            Set(try db.fetchTexts("SELECT DISTINCT kpiId FROM kpiDefinition WHERE surveyId = ?", [survey.rawValue]))
+        }
+    }
+
     /// The KPI catalogue of `survey` (each KPI as last imported).
     public func kpiCatalog(survey: SurveyID) throws -> KPICatalog {
         try read { db in
@@ -186,12 +179,8 @@ extension SurveyStore {
     /// Imports how many people were drawn into the sample, by stratum, for one period or all.
     ///
     /// One sample table per survey and period: a second is refused unless `replace` is set.
-    public func importSample(path: String, survey requested: String?, period: PeriodLabel?, encoding: TextEncoding?, sheet: String? = nil,
+    public func importSample(_ sample: SampleTable, survey: SurveyID, period: PeriodLabel?, table: ImportedFile,
                              replace: Bool) throws -> SmallImportOutcome {
-        let survey = try resolveSurvey(requested)
-        let instrument = try instrument(for: survey).instrument
-        let table = try TableFile.read(path: path, encoding: encoding, sheet: sheet)
-        let sample = try ObjectiveDataParser.sampleSizes(table, instrument: instrument)
         let periodKey = period?.rawValue ?? ""
         return try write { db in
             try handleRepeatedFile(db, kind: .sample, survey: survey, sha256: table.sha256, fileName: table.fileName,
@@ -264,7 +253,7 @@ extension SurveyStore {
                     return PopulationTable.Cell(values: try $0.text(1).components(separatedBy: StoredBlockFormat.valueSeparator),
                                                 count: count)
                 }
-                let margins = try ObjectiveDataParser.parseMargins(try first.text(3), fields: fields, fileName: "store")
+                let margins = try PopulationTable.margins(try first.text(3), fields: fields, fileName: "store")
                 return PopulationTable(fields: fields, cells: cells, margins: margins)
             }
             return nil

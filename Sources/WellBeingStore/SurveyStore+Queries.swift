@@ -1,6 +1,5 @@
 import Foundation
 import WellBeingCore
-import WellBeingIngest
 
 /// A survey in the store, with its periods and respondent counts.
 public struct StoredSurvey: Sendable, Hashable {
@@ -62,7 +61,7 @@ extension SurveyStore {
         guard let row else {
             throw WellBeingError(.usage, Message(.noInstrumentFor, ["survey": survey.rawValue]))
         }
-        return try InstrumentLoader.parse(try row.text(0), fileName: try row.text(1))
+        return try instruments.decode(try row.text(0), fileName: try row.text(1))
     }
 
     /// Loads every respondent of `survey` in `period` into compact columns.
@@ -86,7 +85,7 @@ extension SurveyStore {
                 let batchID = try row.integer(0)
                 let instrumentID = try row.integer(1)
                 if layoutOfInstrument[instrumentID] == nil {
-                    let old = try InstrumentLoader.parse(try row.text(2), fileName: try row.text(3)).instrument
+                    let old = try instruments.decode(try row.text(2), fileName: try row.text(3)).instrument
                     try Self.refuseChangedScales(old: old, current: current, batch: batchID)
                     let oldIndex = old.itemIndex
                     layoutOfInstrument[instrumentID] = (current.items.map { oldIndex[$0.id] ?? -1 }, old.items.count)

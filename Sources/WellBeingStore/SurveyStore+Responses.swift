@@ -1,6 +1,5 @@
 import Foundation
 import WellBeingCore
-import WellBeingIngest
 
 /// What to do with rows that fail validation.
 public enum ErrorPolicy: String, Sendable, CaseIterable {
@@ -10,38 +9,24 @@ public enum ErrorPolicy: String, Sendable, CaseIterable {
     case skip
 }
 
-/// A request to import one survey CSV.
+/// A request to import one survey file, opened and ready to read.
 public struct ResponseImportRequest {
-    public var path: String
+    /// The respondents to import (`ResponseFile` in WellBeingIngest).
+    public var source: any RespondentSource
     public var instrument: LoadedInstrument
     public var instrumentFileName: String
-    public var period: PeriodLabel?
-    public var encoding: TextEncoding?
-    /// The worksheet of an .xlsx file (a name, or a number from 1); nil: the first.
-    public var sheet: String?
     public var errorPolicy: ErrorPolicy
     public var dryRun: Bool
     public var replace: Bool
-    /// Called with each rejected row (for the rejects file) when `errorPolicy` is `.skip`.
-    public var onReject: ((RejectedRow) throws -> Void)?
-    /// Called now and then with (bytes read, file size).
-    public var onProgress: ((Int, Int) -> Void)?
 
-    public init(path: String, instrument: LoadedInstrument, instrumentFileName: String, period: PeriodLabel?,
-                encoding: TextEncoding?, sheet: String? = nil, errorPolicy: ErrorPolicy = .abort, dryRun: Bool = false,
-                replace: Bool = false, onReject: ((RejectedRow) throws -> Void)? = nil,
-                onProgress: ((Int, Int) -> Void)? = nil) {
-        self.sheet = sheet
-        self.path = path
+    public init(source: any RespondentSource, instrument: LoadedInstrument, instrumentFileName: String,
+                errorPolicy: ErrorPolicy = .abort, dryRun: Bool = false, replace: Bool = false) {
+        self.source = source
         self.instrument = instrument
         self.instrumentFileName = instrumentFileName
-        self.period = period
-        self.encoding = encoding
         self.errorPolicy = errorPolicy
         self.dryRun = dryRun
         self.replace = replace
-        self.onReject = onReject
-        self.onProgress = onProgress
     }
 }
 
@@ -62,18 +47,6 @@ public struct ImportOutcome: Sendable {
     public var dryRun: Bool
 }
 
-/// What the reading thread hands to the writing one.
-private enum ImportEvent: Sendable {
-    case block(RespondentBlock)
-    case finished(ResponseParseSummary)
-}
-
-/// Carries values that are handed from one thread to another and used by one thread at a time.
-struct Unchecked<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
-
 extension SurveyStore {
     /// Imports a survey CSV in one transaction: all rows or none (unless `.skip`), streaming.
     ///
@@ -81,8 +54,8 @@ extension SurveyStore {
     ///   under `.abort`, when no row is valid, when the same file was imported before (without `replace`),
     ///   or when a respondent id already exists for the survey and period.
     public func importResponses(_ request: ResponseImportRequest) throws -> ImportOutcome {
-        let source = try RecordSources.open(path: request.path, encoding: request.encoding, sheet: request.sheet)
-        let replaceHash = request.replace ? try RecordSources.sha256(ofFile: request.path) : nil
+        let source = request.source
+        let replaceHash = request.replace ? try source.wholeFileSHA256() : nil
         // A dry run only reads: it works on a read-only store and never waits for another importer's lock.
         if request.dryRun {
             return try read { db in try importResponses(db, request, source: source, replaceHash: replaceHash) }
@@ -91,11 +64,10 @@ extension SurveyStore {
     }
 
     /// The body of an import inside its transaction; a dry run writes nothing and only reads `db`.
-    private func importResponses(_ db: any StoreTransaction, _ request: ResponseImportRequest, source: RecordSource,
+    private func importResponses(_ db: any StoreTransaction, _ request: ResponseImportRequest, source: any RespondentSource,
                                  replaceHash: String?) throws -> ImportOutcome {
         let instrument = request.instrument.instrument
-        let parser = ResponseParser(instrument: instrument, reader: source, fixedPeriod: request.period)
-        let fileName = source.displayName
+        let fileName = source.fileName
         var batchID: Int64?
         var writer: StoredBlockFormat.Writer?
         try refuseRedefinedVersion(db, request.instrument, fileName: request.instrumentFileName)
@@ -117,41 +89,9 @@ extension SurveyStore {
             ? try db.fetchInteger("SELECT id FROM batch WHERE kind = 'responses' AND surveyId = ? AND sha256 = ?",
                                   [instrument.id.rawValue, replaceHash]) : nil
         let stored = try storedRespondents(db, survey: instrument.id, excludingBatch: replacedBatch)
-        if !stored.isEmpty { parser.storedRespondent = { period, key in stored[period + "\u{1F}" + key] } }
-        // Reading and validating run on a second thread; this one writes the blocks as they come.
-        let work = Unchecked((parser, instrument, source, request))
-        let producer = BackgroundProducer<ImportEvent> { yield in
-            let (parser, instrument, source, request) = work.value
-            let builder = RespondentBlockBuilder(parser: parser, instrument: instrument) { try yield(.block($0)) }
-            var rowsSinceProgress = 0
-            let summary = try parser.parse(accept: { row in
-                try builder.append(row)
-                rowsSinceProgress += 1
-                if rowsSinceProgress == 8192, let progress = request.onProgress {
-                    rowsSinceProgress = 0
-                    progress(source.rawBytesRead, source.fileSize)
-                }
-            }, reject: { rejected in
-                if request.errorPolicy == .skip { try request.onReject?(rejected) }
-            })
-            try builder.finish()
-            try yield(.finished(summary))
-        }
-        var parsed: ResponseParseSummary?
-        do {
-            while let event = try producer.next() {
-                switch event {
-                case let .block(block): try writer?.write(block)
-                case let .finished(summary): parsed = summary
-                }
-            }
-        } catch {
-            producer.cancel()
-            throw error
-        }
-        guard let summary = parsed else {
-            throw WellBeingError(.internalFailure, Message(.internalReading, ["file": fileName]))
-        }
+        let summary = try source.readBlocks(
+            storedRespondent: stored.isEmpty ? nil : { period, key in stored[period + "\u{1F}" + key] },
+            accept: { block in try writer?.write(block) })
         let sha256 = try source.fileSHA256()
         if !(request.dryRun && request.replace) {
             try handleRepeatedFile(db, kind: .responses, survey: instrument.id, sha256: sha256, fileName: fileName,
@@ -214,7 +154,7 @@ extension SurveyStore {
             GROUP BY instrument.id, instrument.yaml, instrument.fileName ORDER BY min(batch.id)
             """, [instrument.id.rawValue, instrument.version, loaded.sha256])
         for row in rows {
-            let stored = try InstrumentLoader.parse(try row.text(0), fileName: try row.text(1)).instrument
+            let stored = try instruments.decode(try row.text(0), fileName: try row.text(1)).instrument
             let differences = stored.differences(to: instrument)
             guard !differences.isEmpty else { continue }
             throw WellBeingError(.badData, Message(.instrumentVersionClash, [
@@ -237,14 +177,5 @@ extension SurveyStore {
             throw WellBeingError(.internalFailure, Message(.storeFailed, ["path": path, "detail": "instrument not stored"]))
         }
         return id
-    }
-}
-
-extension TextSource {
-    /// The SHA-256 of a whole file, in lower-case hex.
-    public static func sha256(ofFile path: String) throws -> String {
-        let source = try TextSource(path: path)
-        try source.hashRemainder()
-        return source.sha256Hex
     }
 }

@@ -27,6 +27,8 @@ public enum StoreAccess: Sendable {
 /// for each other and fail with `storeBusy` rather than corrupt anything.
 public final class SurveyStore: Sendable {
     let backend: any StoreBackend
+    /// Reads the instruments the store keeps as text (the YAML reader lives in WellBeingIngest).
+    let instruments: InstrumentDecoder
     /// Where the store is, as messages name it: the file path, or `server/database` (never a password).
     public var path: String { backend.displayName }
     /// How this store was opened.
@@ -35,13 +37,17 @@ public final class SurveyStore: Sendable {
     /// Opens (or, for `.writeOrCreate` and `.createNew`, creates) the store at `location`: a file path, or a
     /// `postgresql://` URL.
     ///
-    /// - Parameter busyTimeout: how long to wait for another process's write to finish.
+    /// - Parameters:
+    ///   - busyTimeout: how long to wait for another process's write to finish.
+    ///   - instruments: reads the instruments the store keeps as text (`InstrumentDecoder.yaml` in WellBeingIngest).
     /// - Throws: `inputMissing` (read) or `cannotCreateOutput` (write) for a path that is no store file
     ///   (missing, a folder, a device, a FIFO, an empty file) or a server that refuses the login; `badData`
     ///   for another SQLite file or database, a store from a newer version or a damaged store; `storeBusy`
     ///   when another process holds it too long or the server does not answer.
-    public init(path location: String, busyTimeout: TimeInterval = 10, access: StoreAccess = .writeOrCreate) throws {
+    public init(path location: String, busyTimeout: TimeInterval = 10, access: StoreAccess = .writeOrCreate,
+                instruments: InstrumentDecoder) throws {
         self.access = access
+        self.instruments = instruments
         if StoreLocation.isServerURL(location) {
             backend = try StoreLocation.openServer(location, busyTimeout: busyTimeout, access: access)
         } else {
@@ -57,17 +63,20 @@ public final class SurveyStore: Sendable {
     /// again on that store: it must be safe to run twice.
     ///
     /// - Throws: what `body` throws; the errors of opening or creating a store.
-    public static func creatingOnSuccess<T>(_ location: String, busyTimeout: TimeInterval = 10,
+    public static func creatingOnSuccess<T>(_ location: String, busyTimeout: TimeInterval = 10, instruments: InstrumentDecoder,
                                             _ body: (SurveyStore) throws -> T) throws -> T {
+        func opened() throws -> SurveyStore {
+            try SurveyStore(path: location, busyTimeout: busyTimeout, access: .writeOrCreate, instruments: instruments)
+        }
         guard !isServerLocation(location), FileKind.of(location) == .missing else {
-            return try body(SurveyStore(path: location, busyTimeout: busyTimeout, access: .writeOrCreate))
+            return try body(opened())
         }
         let temporary = try SQLiteBackend.makeMigrated(besides: location)
         defer { SQLiteBackend.removeFiles(of: temporary) }
         let backend = try SQLiteBackend(pending: temporary, shownAs: location, busyTimeout: busyTimeout)
         let result: T
         do {
-            result = try body(SurveyStore(backend: backend, access: .writeOrCreate))
+            result = try body(SurveyStore(backend: backend, access: .writeOrCreate, instruments: instruments))
         } catch {
             backend.close()
             throw error
@@ -75,7 +84,7 @@ public final class SurveyStore: Sendable {
         try backend.finishPending()
         guard try SQLiteBackend.publish(temporary, as: location, refuseExisting: false) else {
             // Another process created the store meanwhile: theirs stands, and the work is done again on it.
-            return try body(SurveyStore(path: location, busyTimeout: busyTimeout, access: .writeOrCreate))
+            return try body(opened())
         }
         return result
     }
@@ -103,15 +112,17 @@ public final class SurveyStore: Sendable {
     }
 
     /// A private store in memory, for tests and dry runs without a store.
-    public init(inMemory: Void = ()) throws {
+    public init(inMemory: Void = (), instruments: InstrumentDecoder) throws {
         access = .writeOrCreate
+        self.instruments = instruments
         backend = try SQLiteBackend(inMemory: ())
     }
 
     /// A store over a backend opened elsewhere (tests, `store copy`).
-    init(backend: any StoreBackend, access: StoreAccess) {
+    init(backend: any StoreBackend, access: StoreAccess, instruments: InstrumentDecoder) {
         self.backend = backend
         self.access = access
+        self.instruments = instruments
     }
 
     /// Runs `body` in one write transaction, holding the write lock from the start; any error rolls it back.

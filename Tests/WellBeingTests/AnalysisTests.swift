@@ -4,6 +4,7 @@ import Testing
 @testable import WellBeingCore
 @testable import WellBeingIngest
 @testable import WellBeingStore
+import WellBeingWorkspace
 
 /// Properties of the estimates, and the awkward cases that must give a clear message, never a crash or NaN.
 @Suite struct AnalysisTests {

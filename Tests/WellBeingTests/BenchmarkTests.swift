@@ -4,6 +4,7 @@ import Testing
 @testable import WellBeingCore
 @testable import WellBeingIngest
 @testable import WellBeingStore
+import WellBeingWorkspace
 
 /// Mean-only benchmarks (DESIGN §10): the difference from a national or prefectural mean with its SE, CI,
 /// z and p, for categories, headline items and single questions; checked against figures computed by hand.

@@ -4,6 +4,7 @@ import Testing
 @testable import WellBeingCore
 @testable import WellBeingIngest
 @testable import WellBeingStore
+import WellBeingWorkspace
 
 /// `--by`: estimates by age band, sex or a cross of them, as cities publish 年代別・性別 tables.
 @Suite struct BreakdownTests {

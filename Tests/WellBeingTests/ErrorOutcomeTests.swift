@@ -3,6 +3,7 @@ import Testing
 @testable import WellBeingCLI
 @testable import WellBeingCore
 @testable import WellBeingStore
+import WellBeingWorkspace
 
 /// One table maps each kind of error to the exit code and to the HTTP status, and the failure underneath an
 /// error is kept as its `cause`, never shown raw.

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 @testable import WellBeingCore
 @testable import WellBeingStore
+import WellBeingWorkspace
 
 /// The corpus of broken and hostile inputs (`Fixtures/Hostile`, made by its `make_corpus.py`): each goes
 /// through the built executable, must exit 65 or 66 with a message naming the file and line, must never

@@ -3,6 +3,7 @@ import Testing
 @testable import WellBeingCore
 @testable import WellBeingIngest
 @testable import WellBeingStore
+import WellBeingWorkspace
 
 /// KPI values, population margins and reference figures: validated like survey files.
 @Suite struct ObjectiveImportTests {

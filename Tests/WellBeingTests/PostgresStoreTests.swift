@@ -3,6 +3,7 @@ import Foundation
 import Testing
 @testable import WellBeingCore
 @testable import WellBeingStore
+import WellBeingWorkspace
 
 /// The `wellbeing` command on a PostgreSQL store, as users on several machines run it: the same JSON as a file,
 /// importers at once, a client killed mid-import, readers during an import, logins that fail, and a password

@@ -4,6 +4,7 @@ import Testing
 @testable import WellBeingCore
 @testable import WellBeingIngest
 @testable import WellBeingStore
+import WellBeingWorkspace
 
 /// Real public data against reference numbers computed in R (`Fixtures/r-reference/reference.R`).
 @Suite struct RealDataTests {

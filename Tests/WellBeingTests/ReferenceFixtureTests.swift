@@ -4,6 +4,7 @@ import Testing
 @testable import WellBeingCore
 @testable import WellBeingIngest
 @testable import WellBeingStore
+import WellBeingWorkspace
 
 /// Every figure of the R reference fixtures that their mapping tables list, for both periods, every
 /// district and the whole city: 1e-9 relative for unweighted, 1e-6 for weighted figures.

@@ -6,6 +6,7 @@ import Testing
 @testable import WellBeingIngest
 @testable import WellBeingReport
 @testable import WellBeingStore
+import WellBeingWorkspace
 
 /// Every number the demo report prints in its tables is true of the JSON that `indicators` writes for the
 /// same store: means, intervals, deviation scores, n, breakdowns, benchmark differences, gaps and changes.

@@ -6,6 +6,7 @@ import Testing
 @testable import WellBeingIngest
 @testable import WellBeingReport
 @testable import WellBeingStore
+import WellBeingWorkspace
 
 /// Reports: golden files in both languages and formats, self-containment, escaping, the staff report,
 /// masking of comments, and a real render in headless Chromium.

@@ -3,6 +3,7 @@ import Testing
 @testable import WellBeingCore
 @testable import WellBeingIngest
 @testable import WellBeingStore
+import WellBeingWorkspace
 
 /// Importing survey CSVs: what is accepted, what is refused and where, and that a refusal writes nothing.
 @Suite struct ResponseImportTests {

@@ -4,6 +4,7 @@ import Testing
 @testable import WellBeingCore
 @testable import WellBeingIngest
 @testable import WellBeingStore
+import WellBeingWorkspace
 
 /// `import sample`: the numbers drawn by stratum, and the response rates the report shows.
 @Suite struct SampleSizeTests {

@@ -4,6 +4,7 @@ import Testing
 @testable import WellBeingCore
 @testable import WellBeingIngest
 @testable import WellBeingStore
+import WellBeingWorkspace
 
 /// The Digital Agency's standard questionnaire (`Surveys/lwc.yaml`), local versions (`extends:`), and a
 /// Google Forms export of it.

@@ -3,6 +3,7 @@ import Testing
 @testable import WellBeingCore
 @testable import WellBeingIngest
 @testable import WellBeingStore
+import WellBeingWorkspace
 
 /// The store backends a test runs against: the SQLite file always; PostgreSQL when the tests are built with
 /// `--traits PostgreSQL` (then a server must be there: `.ci/run` starts one; in CI a missing one fails).

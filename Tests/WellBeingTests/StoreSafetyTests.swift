@@ -4,6 +4,7 @@ import Testing
 @testable import WellBeingCore
 @testable import WellBeingStore
 import WellBeingIngest
+import WellBeingWorkspace
 
 /// The store file: private, recognisable, and refused when written by a newer version.
 @Suite struct StoreSafetyTests {

@@ -5,6 +5,7 @@ import Testing
 @testable import WellBeingIngest
 @testable import WellBeingStore
 @testable import WellBeingReport
+import WellBeingWorkspace
 
 /// Stratified samples (DESIGN §12) against `../shared/fixtures/strat-4000/reference_v2.json` (R `survey` 4.1-1):
 /// design weights N_h/n_h with the finite-population correction, then raked on that design, every district

@@ -3,6 +3,7 @@ import Testing
 @testable import WellBeingCore
 @testable import WellBeingIngest
 @testable import WellBeingStore
+import WellBeingWorkspace
 
 /// Paths of the repository, its fixtures and the shared data beside it.
 enum Paths {
@@ -68,9 +69,10 @@ func importResponses(_ store: SurveyStore, _ path: String, instrument: LoadedIns
                      encoding: TextEncoding? = nil,
                      onReject: ((RejectedRow) throws -> Void)? = nil) throws -> ImportOutcome {
     let loaded = try instrument ?? miniInstrument()
+    let source = try ResponseFile(path: path, instrument: loaded.instrument, period: period.map { PeriodLabel($0) },
+                                  encoding: encoding, onReject: policy == .skip ? onReject : nil)
     return try store.importResponses(ResponseImportRequest(
-        path: path, instrument: loaded, instrumentFileName: "test.yaml", period: period.map { PeriodLabel($0) },
-        encoding: encoding, errorPolicy: policy, dryRun: dryRun, replace: replace, onReject: onReject))
+        source: source, instrument: loaded, instrumentFileName: "test.yaml", errorPolicy: policy, dryRun: dryRun, replace: replace))
 }
 
 /// A failure of the tests' own machinery (a helper process, a fixture), with what it said.

@@ -5,6 +5,7 @@ import ZIPFoundation
 @testable import WellBeingCore
 @testable import WellBeingIngest
 @testable import WellBeingStore
+import WellBeingWorkspace
 
 /// Builds small .xlsx packages part by part, hostile ones included.
 enum TestWorkbook {
@@ -92,8 +93,8 @@ enum TestWorkbook {
         let store = try SurveyStore()
         let loaded = try InstrumentLoader.load(path: Paths.survey(instrument))
         let outcome = try store.importResponses(ResponseImportRequest(
-            path: path, instrument: loaded, instrumentFileName: instrument, period: period.map { PeriodLabel($0) },
-            encoding: nil, sheet: sheet))
+            source: try ResponseFile(path: path, instrument: loaded.instrument, period: period.map { PeriodLabel($0) }, sheet: sheet),
+            instrument: loaded, instrumentFileName: instrument))
         let label = period ?? outcome.periods.first!.rawValue
         let matrix = try store.responses(survey: loaded.instrument.id, period: PeriodLabel(label))
         let results = try IndicatorEngine(matrix: matrix, population: nil, options: AnalysisOptions(itemEstimates: .all)).run()

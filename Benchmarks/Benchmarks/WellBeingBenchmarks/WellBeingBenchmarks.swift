@@ -3,6 +3,7 @@ import Foundation
 import WellBeingCore
 import WellBeingIngest
 import WellBeingStore
+import WellBeingWorkspace
 
 /// A survey CSV in the lwc layout, made in code from a fixed seed (the same bytes on every run).
 enum SyntheticSurvey {
@@ -61,7 +62,8 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.startMeasurement()
             let store = try SurveyStore(path: storePath)
             let outcome = try store.importResponses(ResponseImportRequest(
-                path: csv, instrument: instrument, instrumentFileName: "lwc-synthetic.yaml", period: nil, encoding: nil))
+                source: try ResponseFile(path: csv, instrument: instrument.instrument, period: nil),
+                instrument: instrument, instrumentFileName: "lwc-synthetic.yaml"))
             benchmark.stopMeasurement()
             blackHole(outcome)
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: storePath + suffix) }

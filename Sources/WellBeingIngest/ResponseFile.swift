@@ -1,0 +1,92 @@
+import Foundation
+import WellBeingCore
+
+/// A survey file opened for import (CSV, or a workbook's sheet): the store reads its respondents through
+/// `RespondentSource` while `ResponseParser` reads and checks the rows on a thread of its own, so that reading
+/// overlaps with writing.
+public final class ResponseFile: RespondentSource {
+    /// The opened records.
+    public let source: RecordSource
+    private let path: String
+    private let instrument: Instrument
+    private let period: PeriodLabel?
+    private let onReject: ((RejectedRow) throws -> Void)?
+    private let onProgress: ((Int, Int) -> Void)?
+
+    /// Opens `path` as CSV (in `encoding`, or detected) or as a workbook's `sheet`.
+    ///
+    /// - Parameters:
+    ///   - period: the period of every row, or nil when the instrument derives it from a column.
+    ///   - onReject: called with each rejected row, on the reading thread (for a rejects file).
+    ///   - onProgress: called now and then with (bytes read, file size), on the reading thread.
+    /// - Throws: `inputMissing` when the file cannot be opened; `badData` for an .xls, an encrypted workbook or a
+    ///   damaged one; `usage` for a sheet named on a CSV file.
+    public init(path: String, instrument: Instrument, period: PeriodLabel?, encoding: TextEncoding? = nil, sheet: String? = nil,
+                onReject: ((RejectedRow) throws -> Void)? = nil, onProgress: ((Int, Int) -> Void)? = nil) throws {
+        source = try RecordSources.open(path: path, encoding: encoding, sheet: sheet)
+        self.path = path
+        self.instrument = instrument
+        self.period = period
+        self.onReject = onReject
+        self.onProgress = onProgress
+    }
+
+    public var fileName: String { source.displayName }
+    public var encodingName: String { source.encodingName }
+    public var sheet: String? { source.sheet }
+    public func fileSHA256() throws -> String { try source.fileSHA256() }
+    public func wholeFileSHA256() throws -> String { try RecordSources.sha256(ofFile: path) }
+
+    public func readBlocks(storedRespondent: (@Sendable (_ period: String, _ id: String) -> String?)?,
+                           accept: (RespondentBlock) throws -> Void) throws -> ResponseParseSummary {
+        let parser = ResponseParser(instrument: instrument, reader: source, fixedPeriod: period)
+        if let storedRespondent { parser.storedRespondent = storedRespondent }
+        // Reading and validating run on a second thread; this one hands the blocks on as they come.
+        let work = Unchecked((parser, instrument, source, onReject, onProgress))
+        let producer = BackgroundProducer<ReadEvent> { yield in
+            let (parser, instrument, source, onReject, onProgress) = work.value
+            let builder = RespondentBlockBuilder(parser: parser, instrument: instrument) { try yield(.block($0)) }
+            var rowsSinceProgress = 0
+            let summary = try parser.parse(accept: { row in
+                try builder.append(row)
+                rowsSinceProgress += 1
+                if rowsSinceProgress == 8192, let onProgress {
+                    rowsSinceProgress = 0
+                    onProgress(source.rawBytesRead, source.fileSize)
+                }
+            }, reject: { rejected in
+                try onReject?(rejected)
+            })
+            try builder.finish()
+            try yield(.finished(summary))
+        }
+        var parsed: ResponseParseSummary?
+        do {
+            while let event = try producer.next() {
+                switch event {
+                case let .block(block): try accept(block)
+                case let .finished(summary): parsed = summary
+                }
+            }
+        } catch {
+            producer.cancel()
+            throw error
+        }
+        guard let parsed else {
+            throw WellBeingError(.internalFailure, Message(.internalReading, ["file": fileName]))
+        }
+        return parsed
+    }
+}
+
+/// What the reading thread hands to the writing one.
+private enum ReadEvent: Sendable {
+    case block(RespondentBlock)
+    case finished(ResponseParseSummary)
+}
+
+/// Carries values that are handed from one thread to another and used by one thread at a time.
+struct Unchecked<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

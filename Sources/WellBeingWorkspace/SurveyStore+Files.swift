@@ -1,0 +1,78 @@
+import Foundation
+import WellBeingCore
+import WellBeingIngest
+import WellBeingStore
+
+// The store takes values and opened sources, never paths of input files: these read the files (WellBeingIngest)
+// and hand what they read to the store (WellBeingStore), for every front end alike.
+
+extension SurveyStore {
+    /// Opens (or creates) the store at `location`, reading its instruments as YAML; see
+    /// `init(path:busyTimeout:access:instruments:)`.
+    public convenience init(path location: String, busyTimeout: TimeInterval = 10, access: StoreAccess = .writeOrCreate) throws {
+        try self.init(path: location, busyTimeout: busyTimeout, access: access, instruments: .yaml)
+    }
+
+    /// Runs `body` on the store at `location`, creating it only when `body` succeeds; see
+    /// `creatingOnSuccess(_:busyTimeout:instruments:_:)`.
+    public static func creatingOnSuccess<T>(_ location: String, busyTimeout: TimeInterval = 10,
+                                            _ body: (SurveyStore) throws -> T) throws -> T {
+        try creatingOnSuccess(location, busyTimeout: busyTimeout, instruments: .yaml, body)
+    }
+
+    /// A private store in memory, for tests and dry runs without a store.
+    public convenience init(inMemory: Void = ()) throws {
+        try self.init(inMemory: (), instruments: .yaml)
+    }
+
+    /// Copies every batch of the store at `source` into the new or empty store at `destination`; see
+    /// `copy(from:to:instruments:)`.
+    public static func copy(from source: String, to destination: String) throws -> StoreCopyOutcome {
+        try copy(from: source, to: destination, instruments: .yaml)
+    }
+
+    /// Imports a KPI catalogue (`catalogPath`) and its values (`kpi,group,period,value` in `valuesPath`) as one
+    /// batch.
+    public func importKPIs(valuesPath: String, catalogPath: String, survey requested: String?,
+                           encoding: TextEncoding?, sheet: String? = nil, replace: Bool) throws -> SmallImportOutcome {
+        let survey = try resolveSurvey(requested)
+        let instrument = try instrument(for: survey).instrument
+        let (catalog, _) = try KPICatalogLoader.load(path: catalogPath, instrument: instrument)
+        let table = try TableFile.read(path: valuesPath, encoding: encoding, sheet: sheet)
+        let values = try ObjectiveDataParser.kpiValues(table, catalog: catalog, instrument: instrument)
+        return try importKPIs(values, rows: table.rows.map(table.location(of:)), catalog: catalog,
+                              catalogFileName: (catalogPath as NSString).lastPathComponent, survey: survey,
+                              table: table.imported, replace: replace)
+    }
+
+    /// Imports population counts by respondent fields (`path`), and the margins to rake to, for one period or all.
+    public func importPopulation(path: String, survey requested: String?, period: PeriodLabel?, marginSpec: String?,
+                                 encoding: TextEncoding?, sheet: String? = nil, replace: Bool) throws -> SmallImportOutcome {
+        let survey = try resolveSurvey(requested)
+        let instrument = try instrument(for: survey).instrument
+        let table = try TableFile.read(path: path, encoding: encoding, sheet: sheet)
+        let population = try ObjectiveDataParser.population(table, instrument: instrument, marginSpec: marginSpec)
+        return try importPopulation(population, survey: survey, period: period, table: table.imported, replace: replace)
+    }
+
+    /// Imports reference figures (`indicator,mean,sd,source` in `path`) for one period or all.
+    public func importReference(path: String, survey requested: String?, period: PeriodLabel?, encoding: TextEncoding?,
+                                sheet: String? = nil, replace: Bool) throws -> SmallImportOutcome {
+        let survey = try resolveSurvey(requested)
+        let instrument = try instrument(for: survey).instrument
+        let kpiIDs = try knownKPIIDs(survey: survey)
+        let table = try TableFile.read(path: path, encoding: encoding, sheet: sheet)
+        let figures = try ObjectiveDataParser.referenceFigures(table, instrument: instrument, kpiIDs: kpiIDs)
+        return try importReference(figures, survey: survey, period: period, table: table.imported, replace: replace)
+    }
+
+    /// Imports how many people were drawn into the sample, by stratum (`path`), for one period or all.
+    public func importSample(path: String, survey requested: String?, period: PeriodLabel?, encoding: TextEncoding?,
+                             sheet: String? = nil, replace: Bool) throws -> SmallImportOutcome {
+        let survey = try resolveSurvey(requested)
+        let instrument = try instrument(for: survey).instrument
+        let table = try TableFile.read(path: path, encoding: encoding, sheet: sheet)
+        let sample = try ObjectiveDataParser.sampleSizes(table, instrument: instrument)
+        return try importSample(sample, survey: survey, period: period, table: table.imported, replace: replace)
+    }
+}
