@@ -40,25 +40,12 @@ public final class ResponseFile: RespondentSource {
     public func readBlocks(storedRespondent: (@Sendable (_ period: String, _ id: String) -> String?)?,
                            accept: (RespondentBlock) throws -> Void) throws -> ResponseParseSummary {
         let parser = ResponseParser(instrument: instrument, reader: source, fixedPeriod: period)
-        if let storedRespondent { parser.storedRespondent = storedRespondent }
+        parser.storedRespondent = storedRespondent
         // Reading and validating run on a second thread; this one hands the blocks on as they come.
-        let work = Unchecked((parser, instrument, source, onReject, onProgress))
+        let work = Unchecked((parser, self))
         let producer = BackgroundProducer<ReadEvent> { yield in
-            let (parser, instrument, source, onReject, onProgress) = work.value
-            let builder = RespondentBlockBuilder(parser: parser, instrument: instrument) { try yield(.block($0)) }
-            var rowsSinceProgress = 0
-            let summary = try parser.parse(accept: { row in
-                try builder.append(row)
-                rowsSinceProgress += 1
-                if rowsSinceProgress == 8192, let onProgress {
-                    rowsSinceProgress = 0
-                    onProgress(source.rawBytesRead, source.fileSize)
-                }
-            }, reject: { rejected in
-                try onReject?(rejected)
-            })
-            try builder.finish()
-            try yield(.finished(summary))
+            let (parser, file) = work.value
+            try file.read(parser, yield: yield)
         }
         var parsed: ResponseParseSummary?
         do {
@@ -72,10 +59,28 @@ public final class ResponseFile: RespondentSource {
             producer.cancel()
             throw error
         }
-        guard let parsed else {
+        guard let summary = parsed else {
             throw WellBeingError(.internalFailure, Message(.internalReading, ["file": fileName]))
         }
-        return parsed
+        return summary
+    }
+
+    /// Reads and checks every row with `parser` (on the reading thread), handing blocks and the summary to `yield`.
+    private func read(_ parser: ResponseParser, yield: @escaping (ReadEvent) throws -> Void) throws {
+        let builder = RespondentBlockBuilder(parser: parser, instrument: instrument) { try yield(.block($0)) }
+        var rowsSinceProgress = 0
+        let summary = try parser.parse(accept: { row in
+            try builder.append(row)
+            rowsSinceProgress += 1
+            if rowsSinceProgress == 8192, let onProgress {
+                rowsSinceProgress = 0
+                onProgress(source.rawBytesRead, source.fileSize)
+            }
+        }, reject: { rejected in
+            try onReject?(rejected)
+        })
+        try builder.finish()
+        try yield(.finished(summary))
     }
 }
 

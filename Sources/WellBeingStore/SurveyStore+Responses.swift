@@ -89,9 +89,14 @@ extension SurveyStore {
             ? try db.fetchInteger("SELECT id FROM batch WHERE kind = 'responses' AND surveyId = ? AND sha256 = ?",
                                   [instrument.id.rawValue, replaceHash]) : nil
         let stored = try storedRespondents(db, survey: instrument.id, excludingBatch: replacedBatch)
-        let summary = try source.readBlocks(
-            storedRespondent: stored.isEmpty ? nil : { period, key in stored[period + "\u{1F}" + key] },
-            accept: { block in try writer?.write(block) })
+        let storedRespondent: (@Sendable (String, String) -> String?)?
+        if stored.isEmpty {
+            storedRespondent = nil
+        } else {
+            storedRespondent = { period, key in stored[period + "\u{1F}" + key] }
+        }
+        let blockWriter = writer
+        let summary = try source.readBlocks(storedRespondent: storedRespondent) { block in try blockWriter?.write(block) }
         let sha256 = try source.fileSHA256()
         if !(request.dryRun && request.replace) {
             try handleRepeatedFile(db, kind: .responses, survey: instrument.id, sha256: sha256, fileName: fileName,
