@@ -1,6 +1,5 @@
 import Foundation
 import WellBeingCore
-import WellBeingIngest
 
 /// How a feature's polygons are stored: little-endian, a UInt32 count of polygons, then per polygon a UInt32
 /// count of rings, then per ring a UInt32 count of positions and each position as two Int32, longitude and
@@ -69,9 +68,12 @@ public struct BoundaryImportOutcome: Sendable {
 }
 
 extension SurveyStore {
-    /// Stores the checked boundaries of `file` as one batch of `survey`'s. One set of boundaries per survey: a
-    /// second is refused unless `replace` is set (then the earlier batch is deleted in the same transaction).
-    public func importBoundaries(_ file: BoundaryFile, key: String, survey: SurveyID, replace: Bool) throws -> BoundaryImportOutcome {
+    /// Stores checked boundaries (read from `file` by WellBeingIngest) as one batch of `survey`'s. One set of
+    /// boundaries per survey: a second is refused unless `replace` is set (then the earlier batch is deleted in
+    /// the same transaction). The outcome lists no districts without an area or unused areas: the file's reader
+    /// knows those.
+    public func importBoundaries(_ boundaries: DistrictBoundaries, key: String, survey: SurveyID, file: ImportedFile,
+                                 replace: Bool) throws -> BoundaryImportOutcome {
         try write { db in
             try handleRepeatedFile(db, kind: .boundaries, survey: survey, sha256: file.sha256, fileName: file.fileName, replace: replace)
             if let earlier = try db.fetchInteger("SELECT batchId FROM boundarySource WHERE surveyId = ?", [survey.rawValue]) {
@@ -83,10 +85,9 @@ extension SurveyStore {
                         .localizingArgument("period", Message(.allPeriodsPhrase)))
                 }
             }
-            let boundaries = file.boundaries
             let batchID = try insertBatch(db, kind: .boundaries, survey: survey, instrumentID: nil, fileName: file.fileName,
                                           sha256: file.sha256, rowCount: boundaries.areas.count, rejectedCount: 0, periods: [],
-                                          encoding: "GeoJSON", options: "key \(key)")
+                                          encoding: file.encodingName, options: "key \(key)")
             try db.insertRows(into: "boundarySource", columns: ["batchId", "surveyId", "keyProperty", "credit"],
                               rows: [[.integer(batchID), .text(survey.rawValue), .text(key), .text(boundaries.credit)]])
             try db.insertRows(into: "boundary", columns: ["batchId", "surveyId", "seq", "groupName", "area", "geometry"],
@@ -95,8 +96,7 @@ extension SurveyStore {
                  .blob(BoundaryGeometry.encode(area.polygons))]
             })
             return BoundaryImportOutcome(batchID: batchID, fileName: file.fileName, areaCount: boundaries.areas.count,
-                                         districtCount: boundaries.districts.count, districtsWithoutArea: file.districtsWithoutArea,
-                                         unusedMappingAreas: file.unusedMappingAreas)
+                                         districtCount: boundaries.districts.count, districtsWithoutArea: [], unusedMappingAreas: [])
         }
     }
 

@@ -75,4 +75,15 @@ extension SurveyStore {
         let sample = try ObjectiveDataParser.sampleSizes(table, instrument: instrument)
         return try importSample(sample, survey: survey, period: period, table: table.imported, replace: replace)
     }
+
+    /// Stores the checked boundaries of `file` as one batch of `survey`'s; see
+    /// `importBoundaries(_:key:survey:file:replace:)`.
+    public func importBoundaries(_ file: BoundaryFile, key: String, survey: SurveyID, replace: Bool) throws -> BoundaryImportOutcome {
+        var outcome = try importBoundaries(file.boundaries, key: key, survey: survey,
+                                           file: ImportedFile(fileName: file.fileName, sha256: file.sha256, encodingName: "GeoJSON"),
+                                           replace: replace)
+        outcome.districtsWithoutArea = file.districtsWithoutArea
+        outcome.unusedMappingAreas = file.unusedMappingAreas
+        return outcome
+    }
 }

@@ -4,6 +4,7 @@ import Testing
 @testable import WellBeingIngest
 @testable import WellBeingReport
 @testable import WellBeingStore
+import WellBeingWorkspace
 
 /// GeoJSON text for the tests: squares near 35°N 139.5°E, features with properties, collections.
 enum GeoJSONText {
