@@ -4,6 +4,7 @@ import WellBeingAnalysis
 import WellBeingCore
 import WellBeingReport
 import WellBeingStore
+import WellBeingWorkspace
 
 /// `wellbeing import targets FILE`: a plan's targets (DESIGN §23).
 struct ImportTargets: ParsableCommand {

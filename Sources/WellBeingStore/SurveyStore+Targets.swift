@@ -1,6 +1,5 @@
 import Foundation
 import WellBeingCore
-import WellBeingIngest
 
 extension SurveyStore {
     /// Imports a plan's target table (DESIGN §23) as one batch of `survey`.
@@ -8,13 +7,10 @@ extension SurveyStore {
     /// A target already stored for the same plan, indicator, measure, group and period is refused, each listed with
     /// its line and the batch that holds it; with `replace` every batch holding one of them is deleted first, so a
     /// revised table replaces the earlier one whole.
-    public func importTargets(path: String, survey requested: String?, encoding: TextEncoding?, sheet: String? = nil,
+    ///
+    /// - Parameter rows: the checked targets (read by WellBeingIngest), each with the line it stands on in `table`.
+    public func importTargets(_ rows: [(target: PlanTarget, line: Int)], survey: SurveyID, table: ImportedFile, sheet: String?,
                               replace: Bool) throws -> SmallImportOutcome {
-        let survey = try resolveSurvey(requested)
-        let instrument = try instrument(for: survey).instrument
-        let catalog = try kpiCatalog(survey: survey)
-        let table = try TableFile.read(path: path, encoding: encoding, sheet: sheet)
-        let rows = try TargetTableParser.targets(table, instrument: instrument, catalog: catalog)
         return try write { db in
             var replaced: [Int64] = []
             if replace, let earlier = try db.fetchInteger("SELECT id FROM batch WHERE kind = ? AND surveyId = ? AND sha256 = ?",
@@ -34,7 +30,7 @@ extension SurveyStore {
             for (target, line) in rows {
                 guard let holder = holders[Self.targetKey(target)] else { continue }
                 clashing.insert(holder)
-                conflicts.append(DataProblem(location: SourceLocation(file: table.fileName, line: line, sheet: table.sheet),
+                conflicts.append(DataProblem(location: SourceLocation(file: table.fileName, line: line, sheet: sheet),
                                              message: Message(.targetAlreadyImported, [
                                                 "indicator": target.indicator, "period": target.period.rawValue,
                                                 "batch": "\(holder)"])))

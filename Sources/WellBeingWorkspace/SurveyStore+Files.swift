@@ -86,4 +86,16 @@ extension SurveyStore {
         outcome.unusedMappingAreas = file.unusedMappingAreas
         return outcome
     }
+
+    /// Imports a plan's target table (`path`) as one batch of `survey`; see
+    /// `importTargets(_:survey:table:sheet:replace:)`.
+    public func importTargets(path: String, survey requested: String?, encoding: TextEncoding?, sheet: String? = nil,
+                              replace: Bool) throws -> SmallImportOutcome {
+        let survey = try resolveSurvey(requested)
+        let instrument = try instrument(for: survey).instrument
+        let catalog = try kpiCatalog(survey: survey)
+        let table = try TableFile.read(path: path, encoding: encoding, sheet: sheet)
+        let rows = try TargetTableParser.targets(table, instrument: instrument, catalog: catalog)
+        return try importTargets(rows, survey: survey, table: table.imported, sheet: table.sheet, replace: replace)
+    }
 }

@@ -4,6 +4,7 @@ import Testing
 @testable import WellBeingCore
 @testable import WellBeingIngest
 @testable import WellBeingStore
+import WellBeingWorkspace
 
 /// A plan's targets (DESIGN §23): the status rule at its boundaries, progress and its SE, and the comparison of
 /// targets with estimates, computed alone.
