@@ -35,8 +35,7 @@ extension SurveyStore {
     /// batch.
     public func importKPIs(valuesPath: String, catalogPath: String, survey requested: String?,
                            encoding: TextEncoding?, sheet: String? = nil, replace: Bool) throws -> SmallImportOutcome {
-        let survey = try resolveSurvey(requested)
-        let instrument = try instrument(for: survey).instrument
+        let (survey, instrument) = try surveyInstrument(requested)
         let (catalog, _) = try KPICatalogLoader.load(path: catalogPath, instrument: instrument)
         let table = try TableFile.read(path: valuesPath, encoding: encoding, sheet: sheet)
         let values = try ObjectiveDataParser.kpiValues(table, catalog: catalog, instrument: instrument)
@@ -48,9 +47,7 @@ extension SurveyStore {
     /// Imports population counts by respondent fields (`path`), and the margins to rake to, for one period or all.
     public func importPopulation(path: String, survey requested: String?, period: PeriodLabel?, marginSpec: String?,
                                  encoding: TextEncoding?, sheet: String? = nil, replace: Bool) throws -> SmallImportOutcome {
-        let survey = try resolveSurvey(requested)
-        let instrument = try instrument(for: survey).instrument
-        let table = try TableFile.read(path: path, encoding: encoding, sheet: sheet)
+        let (survey, instrument, table) = try surveyTable(requested, path: path, encoding: encoding, sheet: sheet)
         let population = try ObjectiveDataParser.population(table, instrument: instrument, marginSpec: marginSpec)
         return try importPopulation(population, survey: survey, period: period, table: table.imported, replace: replace)
     }
@@ -58,10 +55,8 @@ extension SurveyStore {
     /// Imports reference figures (`indicator,mean,sd,source` in `path`) for one period or all.
     public func importReference(path: String, survey requested: String?, period: PeriodLabel?, encoding: TextEncoding?,
                                 sheet: String? = nil, replace: Bool) throws -> SmallImportOutcome {
-        let survey = try resolveSurvey(requested)
-        let instrument = try instrument(for: survey).instrument
+        let (survey, instrument, table) = try surveyTable(requested, path: path, encoding: encoding, sheet: sheet)
         let kpiIDs = try knownKPIIDs(survey: survey)
-        let table = try TableFile.read(path: path, encoding: encoding, sheet: sheet)
         let figures = try ObjectiveDataParser.referenceFigures(table, instrument: instrument, kpiIDs: kpiIDs)
         return try importReference(figures, survey: survey, period: period, table: table.imported, replace: replace)
     }
@@ -69,11 +64,22 @@ extension SurveyStore {
     /// Imports how many people were drawn into the sample, by stratum (`path`), for one period or all.
     public func importSample(path: String, survey requested: String?, period: PeriodLabel?, encoding: TextEncoding?,
                              sheet: String? = nil, replace: Bool) throws -> SmallImportOutcome {
-        let survey = try resolveSurvey(requested)
-        let instrument = try instrument(for: survey).instrument
-        let table = try TableFile.read(path: path, encoding: encoding, sheet: sheet)
+        let (survey, instrument, table) = try surveyTable(requested, path: path, encoding: encoding, sheet: sheet)
         let sample = try ObjectiveDataParser.sampleSizes(table, instrument: instrument)
         return try importSample(sample, survey: survey, period: period, table: table.imported, replace: replace)
+    }
+
+    /// The survey a small import goes to (the one named, or the store's only one) and its latest instrument.
+    private func surveyInstrument(_ requested: String?) throws -> (SurveyID, Instrument) {
+        let survey = try resolveSurvey(requested)
+        return (survey, try instrument(for: survey).instrument)
+    }
+
+    /// The survey and instrument of a small import, and its table read from `path`.
+    private func surveyTable(_ requested: String?, path: String, encoding: TextEncoding?,
+                             sheet: String?) throws -> (SurveyID, Instrument, TableFile) {
+        let (survey, instrument) = try surveyInstrument(requested)
+        return (survey, instrument, try TableFile.read(path: path, encoding: encoding, sheet: sheet))
     }
 
     /// Stores the checked boundaries of `file` as one batch of `survey`'s; see
@@ -91,8 +97,7 @@ extension SurveyStore {
     /// `importTargets(_:survey:table:sheet:replace:)`.
     public func importTargets(path: String, survey requested: String?, encoding: TextEncoding?, sheet: String? = nil,
                               replace: Bool) throws -> SmallImportOutcome {
-        let survey = try resolveSurvey(requested)
-        let instrument = try instrument(for: survey).instrument
+        let (survey, instrument) = try surveyInstrument(requested)
         let catalog = try kpiCatalog(survey: survey)
         let table = try TableFile.read(path: path, encoding: encoding, sheet: sheet)
         let rows = try TargetTableParser.targets(table, instrument: instrument, catalog: catalog)
