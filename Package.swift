@@ -12,13 +12,18 @@ let package = Package(
         .library(name: "WellBeingAnalysis", targets: ["WellBeingAnalysis"]),
         .library(name: "WellBeingReport", targets: ["WellBeingReport"]),
         .library(name: "WellBeingWorkspace", targets: ["WellBeingWorkspace"]),
+        .library(name: "WellBeingServer", targets: ["WellBeingServer"]),
         .library(name: "WellBeingCLI", targets: ["WellBeingCLI"]),
     ],
     // A store on a PostgreSQL server (`--store postgresql://…`) needs postgres-nio and SwiftNIO, which add
     // minutes to a first build; most users keep one SQLite file, so a plain build leaves them out:
     // `swift build --traits PostgreSQL` (or `swift test --traits PostgreSQL`) brings them in.
+    //
+    // `wellbeing serve` (the survey workspace in a browser) needs Hummingbird and SwiftNIO, another few minutes of a
+    // first build: `--traits Server` brings it in. The release binary (Packaging/deb.sh) and CI build both traits.
     traits: [
         .trait(name: "PostgreSQL", description: "Stores on a PostgreSQL server, through postgres-nio."),
+        .trait(name: "Server", description: "wellbeing serve: the survey workspace in a browser, through Hummingbird."),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -30,6 +35,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", exact: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
     ],
     targets: [
         // Plain value types shared by every other module.
@@ -63,17 +71,33 @@ let package = Package(
         ]),
         // What every front end does with files and the store: opens input files (Ingest) and hands what they
         // hold to the store (Store).
-        .target(name: "WellBeingWorkspace", dependencies: ["WellBeingCore", "WellBeingIngest", "WellBeingStore"]),
+        .target(name: "WellBeingWorkspace", dependencies: [
+            "WellBeingCore", "WellBeingIngest", "WellBeingStore", "WellBeingAnalysis", "WellBeingReport",
+        ]),
+        // `wellbeing serve`: pages and the HTTP API over the Workspace (with the Server trait; empty without it).
+        .target(name: "WellBeingServer", dependencies: [
+            "WellBeingCore", "WellBeingIngest", "WellBeingStore", "WellBeingAnalysis", "WellBeingReport", "WellBeingWorkspace",
+            .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Server"])),
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth", condition: .when(traits: ["Server"])),
+            .product(name: "HTTPTypes", package: "swift-http-types", condition: .when(traits: ["Server"])),
+            .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["Server"])),
+            .product(name: "NIOPosix", package: "swift-nio", condition: .when(traits: ["Server"])),
+            .product(name: "Logging", package: "swift-log", condition: .when(traits: ["Server"])),
+        ]),
         // The command line: argument parsing and wiring of the libraries.
         .target(name: "WellBeingCLI", dependencies: [
             "WellBeingCore", "WellBeingIngest", "WellBeingStore", "WellBeingAnalysis", "WellBeingReport", "WellBeingWorkspace",
+            "WellBeingServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "wellbeing", dependencies: ["WellBeingCLI"]),
         .testTarget(name: "WellBeingTests", dependencies: [
             "WellBeingCore", "WellBeingIngest", "WellBeingStore", "WellBeingAnalysis", "WellBeingReport",
-            "WellBeingWorkspace", "WellBeingCLI",
+            "WellBeingWorkspace", "WellBeingCLI", "WellBeingServer",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["Server"])),
+            .product(name: "HTTPTypes", package: "swift-http-types", condition: .when(traits: ["Server"])),
+            .product(name: "Logging", package: "swift-log", condition: .when(traits: ["Server"])),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], exclude: ["Fixtures", "Snapshots"]),
     ]

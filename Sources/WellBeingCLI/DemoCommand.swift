@@ -76,7 +76,7 @@ struct Demo: ParsableCommand {
             let outcome = try store.importResponses(ResponseImportRequest(
                 source: try ResponseFile(path: path(file), instrument: lwc.instrument, period: nil),
                 instrument: lwc, instrumentFileName: lwcName))
-            Console.message(ImportSummary.describe(outcome, store: storePath))
+            Console.message(ImportSummary.describe(outcome, store: storePath, language: Console.language))
         }
         let population = try store.importPopulation(path: path("population.csv"), survey: "lwc", period: nil,
                                                     marginSpec: "年代*性別,居住地区", encoding: nil, replace: false)
@@ -113,7 +113,7 @@ struct Demo: ParsableCommand {
         let staffOutcome = try store.importResponses(ResponseImportRequest(
             source: try ResponseFile(path: path("staff-dx-2025.csv"), instrument: staff.instrument, period: PeriodLabel("2025")),
             instrument: staff, instrumentFileName: staffName))
-        Console.message(ImportSummary.describe(staffOutcome, store: storePath))
+        Console.message(ImportSummary.describe(staffOutcome, store: storePath, language: Console.language))
         let staffPopulation = try store.importPopulation(path: path("staff-population.csv"), survey: "staff-dx",
                                                          period: nil, marginSpec: nil, encoding: nil, replace: false)
         Console.say(Message(.demoStaff, ["batch": "\(staffPopulation.batchID)"]).localizingArgument("detail", staffPopulation.detail))

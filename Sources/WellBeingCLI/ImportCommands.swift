@@ -93,26 +93,19 @@ struct ImportResponses: ParsableCommand {
             defer { rejectsFile?.discardUnlessCommitted() }
             // The progress text is made once, here: the callback runs on the import's reading thread.
             let progressLabel = Message(.progressImporting, ["file": label]).text(in: Console.language)
-            let importing = { (store: SurveyStore) throws -> (ImportOutcome, String) in
+            let request = ResponseImport.Request(
+                path: file, instrument: loaded, instrumentFileName: (instrument as NSString).lastPathComponent,
+                period: period.map { PeriodLabel($0.trimmingCharacters(in: .whitespaces)) }, encoding: encoding, sheet: sheet,
+                errorPolicy: onError, dryRun: dryRun, replace: replace)
+            // A first import may run twice (on a store another process created meanwhile): each attempt starts its
+            // own rejects file.
+            let (outcome, shownPath) = try ResponseImport.run(request, store: storeOptions.path, rejects: {
                 rejectsFile?.discardUnlessCommitted()
                 rejectsFile = try rejects.map { try RejectsFile(argument: $0) }
-                let source = try ResponseFile(
-                    path: file, instrument: loaded.instrument, period: period.map { PeriodLabel($0.trimmingCharacters(in: .whitespaces)) },
-                    encoding: encoding, sheet: sheet,
-                    onReject: onError == .skip ? rejectsFile.map { writer in { try writer.append($0) } } : nil,
-                    onProgress: { Console.progress(progressLabel, done: $0, total: $1) })
-                let outcome = try store.importResponses(ResponseImportRequest(
-                    source: source, instrument: loaded, instrumentFileName: (instrument as NSString).lastPathComponent,
-                    errorPolicy: onError, dryRun: dryRun, replace: replace))
-                return (outcome, store.path)
-            }
-            // A first import into a new store path creates the store only when it succeeds (and runs again on the
-            // store another process created meanwhile).
-            let (outcome, shownPath) = dryRun
-                ? try importing(try storeOptions.openForDryRun())
-                : try SurveyStore.creatingOnSuccess(storeOptions.path, importing)
+                return rejectsFile.map { writer in { try writer.append($0) } }
+            }, onProgress: { Console.progress(progressLabel, done: $0, total: $1) })
             Console.endProgress()
-            Console.message(ImportSummary.describe(outcome, store: shownPath))
+            Console.message(ImportSummary.describe(outcome, store: shownPath, language: Console.language))
             if let rejectsFile {
                 do {
                     try rejectsFile.commit()
@@ -124,33 +117,6 @@ struct ImportResponses: ParsableCommand {
     }
 }
 
-/// Describes an import for the terminal.
-enum ImportSummary {
-    static func describe(_ outcome: ImportOutcome, store: String, language: Language = Console.language) -> String {
-        func say(_ key: MessageKey, _ arguments: [String: String] = [:]) -> String { Message(key, arguments).text(in: language) }
-        var lines: [String] = []
-        let periods = outcome.periods.map(\.rawValue).joined(separator: ", ")
-        if outcome.dryRun {
-            lines.append(say(.dryRunResponses, ["count": "\(outcome.importedRows)", "file": outcome.fileName,
-                                                "encoding": outcome.encoding, "periods": periods]))
-        } else {
-            lines.append(say(.importedResponses, ["count": "\(outcome.importedRows)", "file": outcome.fileName,
-                                                  "encoding": outcome.encoding, "batch": "\(outcome.batchID ?? 0)",
-                                                  "periods": periods, "store": store]))
-        }
-        if outcome.rejectedRows > 0 {
-            lines.append(say(.skippedRows, ["count": "\(outcome.rejectedRows)"]))
-            for problem in outcome.problems.prefix(20) { lines.append("  " + problem.text(in: language)) }
-            if outcome.problems.count > 20 { lines.append("  " + say(.andMore, ["count": "\(outcome.problems.count - 20)"])) }
-        }
-        if outcome.blankRows > 0 { lines.append(say(.blankLines, ["count": "\(outcome.blankRows)"])) }
-        if !outcome.ignoredColumns.isEmpty {
-            let shown = outcome.ignoredColumns.prefix(8).map { "'\($0)'" }.joined(separator: ", ")
-            lines.append(say(.ignoredColumns, ["columns": shown + (outcome.ignoredColumns.count > 8 ? ", …" : "")]))
-        }
-        return lines.joined(separator: "\n")
-    }
-}
 
 /// The `--rejects` file: the rejected rows with their line and reasons, as CSV for Excel, mode 0600.
 ///

@@ -30,27 +30,8 @@ struct StoreOptions: ParsableArguments {
     /// Opens an existing store for writing (small imports, undo).
     func openExistingForWriting() throws -> SurveyStore { try SurveyStore(path: path, access: .writeExisting) }
 
-    /// The store a dry run reads: the existing one read-only, or an empty one in memory (no file is created).
-    func openForDryRun() throws -> SurveyStore {
-        if SurveyStore.isServerLocation(path) {
-            do {
-                return try openForReading()
-            } catch let error as WellBeingError where error.kind == .inputMissing {
-                return try SurveyStore(inMemory: ())  // a database without a store yet: nothing to compare with
-            }
-        }
-        return FileKind.of(path) == .missing ? try SurveyStore(inMemory: ()) : try openForReading()
-    }
-
     /// The store's files, which no output may replace (none for a store on a server).
     var protectedFiles: [ProtectedFile] { SurveyStore.protectedFiles(of: path) }
-}
-
-/// How results are printed.
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case table, csv, json, xlsx
-    /// District boundaries with the estimates as properties (`indicators` only).
-    case geojson
 }
 
 extension TextEncoding: ExpressibleByArgument {
@@ -81,13 +62,4 @@ struct SmallImportOptions: ParsableArguments {
 
     @Flag(help: "Replace data imported earlier from this file (or, for margins and reference figures, the ones in force).")
     var replace = false
-}
-
-/// Writes JSON with sorted keys, so output is the same on every run.
-enum JSONOutput {
-    static func encode<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
-    }
 }

@@ -5,6 +5,7 @@ import WellBeingCore
 import WellBeingIngest
 import WellBeingReport
 import WellBeingStore
+import WellBeingWorkspace
 
 extension ReportFormat: ExpressibleByArgument {}
 

@@ -58,7 +58,7 @@ public enum HTMLRenderer {
             + (withTable ? renderTable(chart.table, caption: chart.title, shadedFrom: nil, className: "data") : "") + "</figure>\n"
     }
 
-    static func renderTable(_ table: ResultTable, caption: String, shadedFrom: Int?, className: String = "results") -> String {
+    public static func renderTable(_ table: ResultTable, caption: String, shadedFrom: Int?, className: String = "results") -> String {
         // Tables of many columns print smaller, so that they fit an A4 page's width.
         let classes = className + (table.headers.count > 9 || table.printsSmall ? " wide" : "")
         var html = "<table class=\"\(classes)\"><caption>\(escapeMarkup(caption))</caption>\n<thead><tr>"
@@ -95,7 +95,7 @@ public enum HTMLRenderer {
         }
     }
 
-    static let stylesheet = """
+    public static let stylesheet = """
 
         :root { color-scheme: light; }
         body { font-family: "Noto Sans CJK JP", "Hiragino Sans", "Yu Gothic", "Meiryo", sans-serif; color: #222;

@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import WellBeingCore
+import WellBeingStore
+#if Server
+import WellBeingServer
+#endif
+
+/// `wellbeing serve`: the survey workspace in a browser (DESIGN §20), over the same Workspace as the commands.
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the survey workspace to a browser: pages and an API over the store.",
+        discussion: """
+            The first line on standard output is the address to open, with a one-time login token:
+              wellbeing serve: http://127.0.0.1:8600/login?token=…
+            The server listens on this computer only (127.0.0.1). The API answers the same bytes as the
+            commands: GET /api/v1/indicators?period=2025&by=年代&format=csv is `wellbeing indicators
+            --period 2025 --by 年代 --format csv`. Stop it with Ctrl-C.
+
+            Examples:
+              wellbeing serve
+              wellbeing serve --store survey.sqlite --port 0
+            """)
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(help: ArgumentHelp("The address to listen on (this computer only: 127.0.0.1, ::1 or localhost).", valueName: "address"))
+    var host = "127.0.0.1"
+
+    @Option(help: ArgumentHelp("The port; 0 picks a free one (the printed address says which).", valueName: "port"))
+    var port = 8600
+
+    @Option(help: ArgumentHelp("The pages' language unless the reader switches: ja or en (default: WELLBEING_LANG, else ja)."))
+    var lang: Language?
+
+    @Option(name: .customLong("max-upload"),
+            help: ArgumentHelp("The largest upload taken, in bytes or with K, M or G (default 200M).", valueName: "size"))
+    var maxUpload = "200M"
+
+    @Option(name: .customLong("allowed-host"),
+            help: ArgumentHelp("A further name the browser may use to reach the server (repeatable), such as a reverse proxy's.",
+                               valueName: "name"))
+    var allowedHosts: [String] = []
+
+    /// `200M` → 209715200.
+    static func bytes(_ text: String) -> Int? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).uppercased()
+        let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+        if let last = trimmed.last, let unit = units[last] {
+            return Int(trimmed.dropLast()).flatMap { $0 > 0 && $0 <= Int.max / unit ? $0 * unit : nil }
+        }
+        return Int(trimmed).flatMap { $0 > 0 ? $0 : nil }
+    }
+
+    func validate() throws {
+        guard Self.bytes(maxUpload) != nil else {
+            throw ValidationError(Message(.serveBadParameter, ["name": "--max-upload", "value": maxUpload, "expected": "200M, 1G, 5000000"])
+                .text(in: Console.language))
+        }
+        guard (0...65535).contains(port) else {
+            throw ValidationError(Message(.serveBadParameter, ["name": "--port", "value": "\(port)", "expected": "0–65535"])
+                .text(in: Console.language))
+        }
+    }
+
+    func run() throws {
+        try reportingFailures {
+            #if Server
+            guard ServeSettings.isLoopback(host) else {
+                throw WellBeingError(.usage, Message(.serveNeedsLoopback, ["host": host]))
+            }
+            // Pages are Japanese unless --lang or WELLBEING_LANG says otherwise (the staff who use them read Japanese).
+            let named = ProcessInfo.processInfo.environment["WELLBEING_LANG"].flatMap { Language(rawValue: $0) }
+            let settings = ServeSettings(storePath: storeOptions.path, host: host, port: port, language: lang ?? named ?? .ja,
+                                         maxUploadBytes: Self.bytes(maxUpload) ?? 200 << 20, allowedHosts: allowedHosts)
+            let token = Sessions.randomToken()
+            let server = WorkspaceServer(settings: settings, loginToken: token)
+            let finished = DispatchSemaphore(value: 0)
+            let failure = FailureBox()
+            Task.detached {
+                do {
+                    try await server.run { base in
+                        Console.output("wellbeing serve: \(server.loginAddress(base: base, token: token))\n")
+                    }
+                } catch { failure.error = error }
+                finished.signal()
+            }
+            finished.wait()
+            if let error = failure.error { throw error }
+            #else
+            throw WellBeingError(.usage, Message(.serveNotBuilt))
+            #endif
+        }
+    }
+}
+
+/// The server task's failure, handed back to the waiting command.
+private final class FailureBox: @unchecked Sendable {
+    var error: (any Error)?
+}

@@ -1,0 +1,146 @@
+#if Server
+import Foundation
+import Hummingbird
+import HTTPTypes
+import NIOCore
+import NIOPosix
+import WellBeingCore
+import WellBeingIngest
+import WellBeingStore
+import WellBeingWorkspace
+
+extension WorkspaceServer {
+    /// An import's answer: the CLI's summary, as fields and as its words.
+    struct ImportBody: Encodable {
+        struct Problem: Encodable {
+            var location: String
+            var message: String
+        }
+        var batch: Int64?
+        var survey: String
+        var file: String
+        var rows: Int
+        var rejected: Int
+        var blank: Int
+        var periods: [String]
+        var encoding: String
+        var ignoredColumns: [String]
+        var dryRun: Bool
+        var importedBy: String
+        var summary: String
+        var problems: [Problem]
+
+        enum CodingKeys: String, CodingKey {
+            case batch, survey, file, rows, rejected, blank, periods, encoding, summary, problems
+            case ignoredColumns = "ignored_columns", dryRun = "dry_run", importedBy = "imported_by"
+        }
+    }
+
+    func addWritingRoutes(_ router: Router<ServerContext>) {
+        router.post("/api/v1/imports") { request, context -> Response in
+            let body = try await importResponses(request, context: context)
+            return try Self.json(body, status: body.dryRun ? .ok : .created)
+        }
+        router.post("/api/v1/batches/{id}/undo") { request, context -> Response in
+            _ = try context.require(.importer)
+            guard let id = context.parameters.get("id").flatMap({ Int64($0) }) else {
+                throw WellBeingError(.usage, Message(.serveBadParameter, ["name": "id", "value": DataProblem.shortened(context.parameters.get("id") ?? ""),
+                                                                          "expected": Message(.serveWholeNumber).text(in: context.language ?? settings.language)]))
+            }
+            let removed = try await undo(id)
+            return try Self.json(["batches": [removed]])
+        }
+    }
+
+    /// Removes batch `id` and everything imported with it.
+    func undo(_ id: Int64) async throws -> Batch {
+        let path = settings.storePath
+        return try await NIOThreadPool.singleton.runIfActive {
+            try SurveyStore(path: path, access: .writeExisting).undo(batchID: id)
+        }
+    }
+
+    /// Receives an upload (multipart: `file`, `instrument`, `period`, `dry_run`, `on_error`, `sheet`, `csrf`) and
+    /// imports it as the CLI's `import responses` would; everything received is removed afterwards.
+    func importResponses(_ request: Request, context: ServerContext) async throws -> ImportBody {
+        let session = try context.require(.importer)
+        let language = context.language ?? settings.language
+        let upload = try await Upload.receive(request, limit: settings.maxUploadBytes, temporaryFolder: settings.temporaryFolder)
+        defer { upload.discard() }
+        if request.headers[.csrfToken] == nil {
+            guard let token = upload.fields["csrf"], Sessions.sameText(token, session.csrf) else {
+                throw WellBeingError(.forbidden, Message(.serveCrossOrigin))
+            }
+        }
+        let form = upload.fields
+        let kind = form["kind"].map { $0.trimmingCharacters(in: .whitespaces) } ?? "responses"
+        guard kind == "responses" else {
+            throw WellBeingError(.usage, Message(.serveImportKind, ["kind": DataProblem.shortened(kind)]))
+        }
+        guard let filePath = upload.filePath, let fileName = upload.fileName else {
+            throw WellBeingError(.usage, Message(.serveUploadNoFile))
+        }
+        guard let instrumentName = form["instrument"]?.trimmingCharacters(in: .whitespaces), !instrumentName.isEmpty else {
+            throw WellBeingError(.usage, Message(.serveMissingParameter, ["name": "instrument"]))
+        }
+        func flag(_ name: String) throws -> Bool {
+            guard let text = form[name]?.trimmingCharacters(in: .whitespaces).lowercased(), !text.isEmpty else { return false }
+            guard let value = ["true": true, "1": true, "on": true, "yes": true, "false": false, "0": false, "off": false, "no": false][text] else {
+                throw WellBeingError(.usage, Message(.serveBadParameter, ["name": name, "value": DataProblem.shortened(text), "expected": "true, false"]))
+            }
+            return value
+        }
+        let dryRun = try flag("dry_run")
+        let replace = try flag("replace")
+        let policyText = form["on_error"]?.trimmingCharacters(in: .whitespaces) ?? ""
+        guard let policy = policyText.isEmpty ? .abort : ErrorPolicy(rawValue: policyText) else {
+            throw WellBeingError(.usage, Message(.serveBadParameter, ["name": "on_error", "value": DataProblem.shortened(policyText),
+                                                                      "expected": "abort, skip"]))
+        }
+        let period = form["period"].map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : PeriodLabel($0) }
+        let sheet = form["sheet"].flatMap { $0.isEmpty ? nil : $0 }
+        let storePath = settings.storePath
+        let loaded = try await NIOThreadPool.singleton.runIfActive {
+            try Self.instrument(named: instrumentName, store: storePath)
+        }
+        let survey = loaded.instrument.instrument.id.rawValue
+        guard await imports.take(survey) else {
+            throw WellBeingError(.storeBusy, Message(.serveImportRunning, ["survey": survey]))
+        }
+        defer { Task { [imports] in await imports.release(survey) } }
+        let importRequest = ResponseImport.Request(path: filePath, instrument: loaded.instrument, instrumentFileName: loaded.fileName,
+                                                   period: period, sheet: sheet, errorPolicy: policy, dryRun: dryRun, replace: replace)
+        let user = session.user
+        let (result, shownStore) = try await NIOThreadPool.singleton.runIfActive {
+            try ResponseImport.run(importRequest, store: storePath)
+        }
+        logger.notice("import by \(user): \(fileName) into \(survey), batch \(result.batchID.map(String.init) ?? "none (dry run)")")
+        return ImportBody(batch: result.batchID, survey: survey, file: fileName, rows: result.importedRows, rejected: result.rejectedRows,
+                          blank: result.blankRows, periods: result.periods.map(\.rawValue), encoding: result.encoding,
+                          ignoredColumns: result.ignoredColumns, dryRun: result.dryRun, importedBy: user,
+                          summary: ImportSummary.describe(result, store: shownStore, language: language),
+                          problems: result.problems.map {
+                              let (location, reason) = ErrorResponses.parts(of: $0, in: language)
+                              return ImportBody.Problem(location: location, message: reason)
+                          })
+    }
+
+    /// An instrument a web form may name: a bundled one (`lwc`), or the instrument a stored survey was imported
+    /// with (its id). Never a path: a form must not read the server's files.
+    static func instrument(named name: String, store: String) throws -> (instrument: LoadedInstrument, fileName: String) {
+        let root = try? BundledData.folder()
+        if let root, let bundled = BundledData.names(of: .instrument, in: root).first(where: { $0.name == name }) {
+            return (try InstrumentLoader.load(path: bundled.path), (bundled.path as NSString).lastPathComponent)
+        }
+        if FileKind.of(store) != .missing || SurveyStore.isServerLocation(store) {
+            let opened = try SurveyStore(path: store, access: .read)
+            if let survey = try opened.surveys().first(where: { $0.id.rawValue == name }) {
+                return (try opened.instrument(for: survey.id), "\(name).yaml")
+            }
+        }
+        let names = (root.map { BundledData.names(of: .instrument, in: $0).map(\.name) } ?? [])
+        throw WellBeingError(.usage, Message(.serveUnknownInstrument, [
+            "name": DataProblem.shortened(name), "names": names.isEmpty ? "—" : names.joined(separator: ", ")]))
+    }
+}
+#endif
