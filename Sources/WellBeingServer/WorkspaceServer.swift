@@ -111,28 +111,19 @@ public struct WorkspaceServer: Sendable {
     // MARK: Reading: the same bytes as the CLI
 
     func addReadingRoutes(_ router: Router<ServerContext>) {
-        router.get("/api/v1/indicators") { request, context -> Response in
-            let query = try APIQuery(request, context: context, settings: settings, extra: ["period"])
-            let period = try query.required("period")
-            return try await view(query, name: "indicators-\(period)") { store in
-                try AnalysisViews.indicators(store: store, period: period, request: query.analysis, format: query.format,
-                                             byteOrderMark: query.byteOrderMark)
-            }
-        }
-        router.get("/api/v1/compare") { request, context -> Response in
-            let query = try APIQuery(request, context: context, settings: settings, extra: ["period"])
-            let period = try query.required("period")
-            return try await view(query, name: "compare-\(period)") { store in
-                try AnalysisViews.compare(store: store, period: period, request: query.analysis, format: query.format,
-                                          byteOrderMark: query.byteOrderMark)
-            }
-        }
-        router.get("/api/v1/drivers") { request, context -> Response in
-            let query = try APIQuery(request, context: context, settings: settings, extra: ["period"])
-            let period = try query.required("period")
-            return try await view(query, name: "drivers-\(period)") { store in
-                try AnalysisViews.drivers(store: store, period: period, request: query.analysis, format: query.format,
-                                          byteOrderMark: query.byteOrderMark)
+        // One period, the CLI's options: indicators, compare, drivers.
+        let periodViews: [(String, @Sendable (SurveyStore, String, AnalysisRequest, ResultFormat, Bool) throws -> AnalysisView)] = [
+            ("indicators", { try AnalysisViews.indicators(store: $0, period: $1, request: $2, format: $3, byteOrderMark: $4) }),
+            ("compare", { try AnalysisViews.compare(store: $0, period: $1, request: $2, format: $3, byteOrderMark: $4) }),
+            ("drivers", { try AnalysisViews.drivers(store: $0, period: $1, request: $2, format: $3, byteOrderMark: $4) }),
+        ]
+        for (name, make) in periodViews {
+            router.get("/api/v1/\(name)") { request, context -> Response in
+                let query = try APIQuery(request, context: context, settings: settings, extra: ["period"])
+                let period = try query.required("period")
+                return try await view(query, name: "\(name)-\(period)") { store in
+                    try make(store, period, query.analysis, query.format, query.byteOrderMark)
+                }
             }
         }
         router.get("/api/v1/trend") { request, context -> Response in

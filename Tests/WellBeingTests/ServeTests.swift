@@ -75,6 +75,12 @@ import WellBeingWorkspace
 
     static func text(_ response: TestResponse) -> String { String(buffer: response.body) }
 
+    /// A mini-survey file of `count` plain answers from 北区, ids `prefix`0….
+    static func miniFile(_ prefix: String, count: Int) -> Data {
+        let rows = ["id,地区,sex,q1,q2,q3,q4,ls,comment"] + (0..<count).map { "\(prefix)\($0),北区,女性,3,3,3,3,5," }
+        return Data((rows.joined(separator: "\n") + "\n").utf8)
+    }
+
     // MARK: API = CLI
 
     @Test(arguments: [
@@ -318,10 +324,8 @@ import WellBeingWorkspace
         try await app.test(.router) { client in
             let browser = try await Self.logIn(client)
             // A second file named as markup, through the upload.
-            var rows = ["id,地区,sex,q1,q2,q3,q4,ls,comment"]
-            for index in 0..<12 { rows.append("U\(index),北区,女性,3,3,3,3,5,") }
             let (body, headers) = Self.form([("instrument", "mini"), ("period", "2025")],
-                                            file: ("<iframe src=javascript:alert(3)>.csv", Data((rows.joined(separator: "\n") + "\n").utf8)))
+                                            file: ("<iframe src=javascript:alert(3)>.csv", Self.miniFile("U", count: 12)))
             let upload = try await client.execute(uri: "/api/v1/imports", method: .post, headers: browser.headers(post: true, headers), body: body)
             #expect(upload.status == .created, "\(Self.text(upload))")
             for uri in ["/", "/indicators?period=2025", "/indicators?period=2025&by=sex", "/batches", "/import"] {
@@ -344,9 +348,7 @@ import WellBeingWorkspace
         let app = Self.server(store: store).application()
         try await app.test(.router) { client in
             let browser = try await Self.logIn(client)
-            var rows = ["id,地区,sex,q1,q2,q3,q4,ls,comment"]
-            for index in 0..<12 { rows.append("N\(index),北区,女性,3,3,3,3,5,") }
-            let file = Data((rows.joined(separator: "\n") + "\n").utf8)
+            let file = Self.miniFile("N", count: 12)
             let (dry, dryHeaders) = Self.form([("instrument", "mini"), ("period", "2026"), ("dry_run", "true")], file: ("n.csv", file))
             let checked = try await client.execute(uri: "/api/v1/imports", method: .post, headers: browser.headers(post: true, dryHeaders), body: dry)
             #expect(checked.status == .ok)
@@ -413,23 +415,10 @@ import WellBeingWorkspace
         #expect(run.errors.contains("--host 0.0.0.0") && run.output.isEmpty)
     }
 
-    /// Whether Playwright for Python and Chromium are here.
-    static let playwright: Bool = {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else { return false }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import playwright.sync_api, openpyxl"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
-    }()
-
     /// The main flow in a real browser: log in with the printed address, a workbook with a bad cell named on the
     /// page, the fixed one imported, indicators by 年代 on the page = the API's JSON = the CLI's, the workbook
     /// downloaded and read back (Tests/serve-flow.py; in CI always, elsewhere when Playwright is here).
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["CI"] != nil || ServeTests.playwright,
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["CI"] != nil || CityReportTests.playwright,
                    "Playwright for Python or Chromium is missing (.ci/run installs them)"))
     func theMainFlowInABrowser() throws {
         let folder = try TemporaryFolder()
