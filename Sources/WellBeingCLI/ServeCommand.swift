@@ -80,7 +80,7 @@ struct Serve: ParsableCommand {
             Task.detached {
                 do {
                     try await server.run { base in
-                        Console.output("wellbeing serve: \(server.loginAddress(base: base, token: token))\n")
+                        Console.output(server.addressLine(base: base, token: token))
                     }
                 } catch { failure.error = error }
                 finished.signal()

@@ -128,7 +128,7 @@ public enum MessageKey: String, Sendable, Hashable, Codable, CaseIterable {
          pageProblemWhat, pageHomeHeading, pageImportHeading, pageIndicatorsHeading, pageBatchesHeading, pageSeeIndicators,
          pageBatchNumber, pageNothingYet, pageSurveys, pageRecentImports, pageImportFile, pageImportInstrument,
          pageImportPeriod, pageImportDryRun, pageImportOnError, pageOnErrorAbort, pageOnErrorSkip, pageImportSubmit,
-         pageByGroup, pageIndicatorsPeriod, pageIndicatorsBy, pageIndicatorsWeights, pageWeightsDefault, pageIndicatorsShow,
+         pageIndicatorsPeriod, pageIndicatorsBy, pageIndicatorsWeights, pageWeightsDefault, pageIndicatorsShow,
          pageChoosePeriod, pageDownload, pageUndo, pageSignedOut, pageSignedOutAdvice
 }
 
@@ -952,7 +952,7 @@ public enum MessageCatalogue {
         .pageImportOnError: ("Rows with problems", "問題のある行"),
         .pageOnErrorAbort: ("import nothing", "何も取り込まない"), .pageOnErrorSkip: ("skip them, import the rest", "除いて残りを取り込む"),
         .pageImportSubmit: ("Upload", "アップロード"),
-        .pageByGroup: ("{field}", "{field}"), .pageIndicatorsPeriod: ("Period", "調査期"), .pageIndicatorsBy: ("By", "集計の単位"),
+        .pageIndicatorsPeriod: ("Period", "調査期"), .pageIndicatorsBy: ("By", "集計の単位"),
         .pageIndicatorsWeights: ("Weights", "ウェイト"), .pageWeightsDefault: ("default", "既定"), .pageIndicatorsShow: ("Show", "表示"),
         .pageChoosePeriod: ("Choose a period.", "調査期を選んでください。"), .pageDownload: ("Download", "ダウンロード"),
         .pageUndo: ("Undo", "取り消す"),

@@ -224,7 +224,7 @@ extension WorkspaceServer {
             let instrument = try store.instrument(for: survey).instrument
             let periods = surveys.first { $0.id == survey }?.periods.keys.sorted() ?? []
             let fields = instrument.respondent.attributes.filter { !$0.isResponseMode }
-            var byOptions = [("", Message(.pageByGroup, ["field": instrument.respondent.group.label.text(in: language)]).text(in: language))]
+            var byOptions = [("", instrument.respondent.group.label.text(in: language))]
             byOptions += fields.map { ($0.column.name, $0.label.text(in: language)) }
             if fields.count >= 2 {
                 byOptions.append(("\(fields[0].column.name)*\(fields[1].column.name)",

@@ -58,8 +58,11 @@ public struct WorkspaceServer: Sendable {
         try await application(onRunning: onRunning).runService()
     }
 
-    /// The one-time login address for `base` (`http://127.0.0.1:PORT`).
-    public func loginAddress(base: String, token: String) -> String { "\(base)/login?token=\(token)" }
+    /// The first line of standard output, the same in every language so that scripts can read it:
+    /// `wellbeing serve: http://127.0.0.1:PORT/login?token=…`.
+    public func addressLine(base: String, token: String) -> String {
+        "wellbeing serve: \(base)/login?token=\(token)\n"
+    }
 
     /// Every route, behind the guard.
     public func router() -> Router<ServerContext> {
