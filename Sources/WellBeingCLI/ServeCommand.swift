@@ -13,7 +13,9 @@ struct Serve: ParsableCommand {
         discussion: """
             The first line on standard output is the address to open, with a one-time login token:
               wellbeing serve: http://127.0.0.1:8600/login?token=…
-            The server listens on this computer only (127.0.0.1). The API answers the same bytes as the
+            Without accounts the server listens on this computer only (127.0.0.1); with accounts (wellbeing
+            users add) it asks for a name and a password instead, and with --behind-proxy (an HTTPS reverse
+            proxy in front) it may listen on the office network. The API answers the same bytes as the
             commands: GET /api/v1/indicators?period=2025&by=年代&format=csv is `wellbeing indicators
             --period 2025 --by 年代 --format csv`. Stop it with Ctrl-C.
 
@@ -24,7 +26,8 @@ struct Serve: ParsableCommand {
 
     @OptionGroup var storeOptions: StoreOptions
 
-    @Option(help: ArgumentHelp("The address to listen on (this computer only: 127.0.0.1, ::1 or localhost).", valueName: "address"))
+    @Option(help: ArgumentHelp("The address to listen on: this computer only (127.0.0.1, the default), or with accounts and "
+                               + "--behind-proxy an address of the office network.", valueName: "address"))
     var host = "127.0.0.1"
 
     @Option(help: ArgumentHelp("The port; 0 picks a free one (the printed address says which).", valueName: "port"))
@@ -41,6 +44,10 @@ struct Serve: ParsableCommand {
             help: ArgumentHelp("A further name the browser may use to reach the server (repeatable), such as a reverse proxy's.",
                                valueName: "name"))
     var allowedHosts: [String] = []
+
+    @Flag(name: .customLong("behind-proxy"),
+          help: "A reverse proxy in front serves HTTPS (needed with a --host other than this computer; cookies become Secure).")
+    var behindProxy = false
 
     /// `200M` → 209715200.
     static func bytes(_ text: String) -> Int? {
@@ -66,14 +73,19 @@ struct Serve: ParsableCommand {
     func run() throws {
         try reportingFailures {
             #if Server
-            guard ServeSettings.isLoopback(host) else {
-                throw WellBeingError(.usage, Message(.serveNeedsLoopback, ["host": host]))
+            // With accounts in the store people sign in by name and password; without, the one analyst here
+            // gets a one-time address, and the server may not leave this computer.
+            let accounts = try WorkspaceServer.storeHasAccounts(storeOptions.path)
+            if !ServeSettings.isLoopback(host) {
+                guard accounts else { throw WellBeingError(.usage, Message(.serveNeedsLoopback, ["host": host])) }
+                guard behindProxy else { throw WellBeingError(.usage, Message(.serveNeedsProxy, ["host": host])) }
             }
             // Pages are Japanese unless --lang or WELLBEING_LANG says otherwise (the staff who use them read Japanese).
             let named = ProcessInfo.processInfo.environment["WELLBEING_LANG"].flatMap { Language(rawValue: $0) }
-            let settings = ServeSettings(storePath: storeOptions.path, host: host, port: port, language: lang ?? named ?? .ja,
+            var settings = ServeSettings(storePath: storeOptions.path, host: host, port: port, language: lang ?? named ?? .ja,
                                          maxUploadBytes: Self.bytes(maxUpload) ?? 200 << 20, allowedHosts: allowedHosts)
-            let token = Sessions.randomToken()
+            settings.behindProxy = behindProxy
+            let token = accounts ? nil : Sessions.randomToken()
             let server = WorkspaceServer(settings: settings, loginToken: token)
             let finished = DispatchSemaphore(value: 0)
             let failure = FailureBox()

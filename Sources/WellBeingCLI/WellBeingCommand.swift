@@ -16,7 +16,7 @@ public struct WellBeingCommand: ParsableCommand {
               wellbeing batches
             """,
         version: ToolVersion.description,
-        subcommands: [Import.self, Batches.self, Undo.self, Indicators.self, Compare.self, Drivers.self, Trend.self, Progress.self, Report.self, Serve.self, Store.self, Instruments.self, Demo.self])
+        subcommands: [Import.self, Batches.self, Undo.self, Indicators.self, Compare.self, Drivers.self, Trend.self, Progress.self, Report.self, Serve.self, Users.self, Store.self, Instruments.self, Demo.self])
 
     public init() {}
 

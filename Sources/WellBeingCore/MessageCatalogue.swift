@@ -129,7 +129,10 @@ public enum MessageKey: String, Sendable, Hashable, Codable, CaseIterable {
          pageBatchNumber, pageNothingYet, pageSurveys, pageRecentImports, pageImportFile, pageImportInstrument,
          pageImportPeriod, pageImportDryRun, pageImportOnError, pageOnErrorAbort, pageOnErrorSkip, pageImportSubmit,
          pageIndicatorsPeriod, pageIndicatorsBy, pageIndicatorsWeights, pageWeightsDefault, pageIndicatorsShow,
-         pageChoosePeriod, pageDownload, pageUndo, pageSignedOut, pageSignedOutAdvice
+         pageChoosePeriod, pageDownload, pageUndo, pageSignedOut, pageSignedOutAdvice,
+         accountExists, accountMissing, accountAdded, accountUpdated, accountRemoved, accountNone, passwordEmpty, passwordShort,
+         passwordFromStdin, loginWrong, pageLoginHeading, pageLoginName, pageLoginPassword, pageLoginSubmit, colImportedBy,
+         serveNeedsProxy
 }
 
 /// The templates of every message in English and Japanese.
@@ -957,6 +960,23 @@ public enum MessageCatalogue {
         .pageChoosePeriod: ("Choose a period.", "調査期を選んでください。"), .pageDownload: ("Download", "ダウンロード"),
         .pageUndo: ("Undo", "取り消す"),
         .pageSignedOut: ("Signed out", "ログアウトしました"),
+        .accountExists: ("There is already an account '{name}'. Change its password with 'wellbeing users passwd {name}'.",
+                         "アカウント '{name}' はすでにあります。パスワードの変更は 'wellbeing users passwd {name}' で行います。"),
+        .accountMissing: ("There is no account '{name}'. Accounts: {known}.", "アカウント '{name}' はありません。アカウント: {known}。"),
+        .accountAdded: ("added the account '{name}' ({role}).", "アカウント '{name}'（{role}）を追加しました。"),
+        .accountUpdated: ("changed the account '{name}'.", "アカウント '{name}' を変更しました。"),
+        .accountRemoved: ("removed the account '{name}'.", "アカウント '{name}' を削除しました。"),
+        .accountNone: ("No accounts yet: 'wellbeing serve' gives a one-time login address on this computer only. Add one with 'wellbeing users add NAME --role admin'.",
+                       "アカウントはまだありません（'wellbeing serve' はこのコンピューターだけで使える 1 回限りのログイン用アドレスを表示します）。追加するには 'wellbeing users add 名前 --role admin'。"),
+        .passwordEmpty: ("No password was given: type it (it is not shown), or pipe it to standard input; it is never taken from the command line.",
+                         "パスワードが入力されていません。入力するか（画面には表示されません）標準入力から渡してください。コマンドラインには書けません。"),
+        .passwordShort: ("The password is shorter than {count} characters; choose a longer one.", "パスワードが {count} 文字より短いため使えません。長いものにしてください。"),
+        .passwordFromStdin: ("Password for '{name}' (not shown): ", "'{name}' のパスワード（表示されません）: "),
+        .loginWrong: ("The name or the password is wrong.", "名前かパスワードが違います。"),
+        .pageLoginHeading: ("Sign in", "ログイン"), .pageLoginName: ("Name", "名前"), .pageLoginPassword: ("Password", "パスワード"),
+        .pageLoginSubmit: ("Sign in", "ログイン"), .colImportedBy: ("imported by", "取り込んだ人"),
+        .serveNeedsProxy: ("--host {host} opens the server to the network: it needs --behind-proxy, with a reverse proxy in front that serves HTTPS (this server has no TLS of its own yet).",
+                           "--host {host} ではネットワークにサーバーを公開します。HTTPS を提供するリバースプロキシを前に置き、--behind-proxy を付けてください（このサーバーはまだ TLS を持ちません）。"),
         .pageSignedOutAdvice: ("To sign in again, open the address that 'wellbeing serve' prints when it starts (restart it for a new one).",
                                "もう一度使うには、'wellbeing serve' を起動したときに表示されるアドレスを開いてください（新しいアドレスは起動し直すと表示されます）。"),
     ]

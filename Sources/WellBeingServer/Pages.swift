@@ -271,14 +271,16 @@ extension WorkspaceServer {
     static func batchesPage(store: SurveyStore?, language: Language, session: Session) throws -> String {
         func say(_ key: MessageKey) -> String { escapeMarkup(Message(key).text(in: language)) }
         guard let store, !(try store.batches().isEmpty) else { return "<p>\(say(.pageNothingYet))</p>\n" }
-        let headers: [MessageKey] = [.colBatch, .colKind, .colSurvey, .colFile, .colRows, .colRejected, .colPeriods, .colImported]
+        let headers: [MessageKey] = [.colBatch, .colKind, .colSurvey, .colFile, .colRows, .colRejected, .colPeriods, .colImported,
+                                     .colImportedBy]
+        let importers = try store.importers()
         var html = "<table class=\"results\"><thead><tr>" + headers.map { "<th scope=\"col\">\(say($0))</th>" }.joined()
             + "<th></th></tr></thead><tbody>\n"
         for batch in try store.batches().reversed() {
             let cells = [escapeMarkup(AnalysisViews.kindMessage(batch.kind).text(in: language)), escapeMarkup(batch.survey.rawValue),
                          escapeMarkup(batch.fileName), "\(batch.rowCount)", "\(batch.rejectedCount)",
                          escapeMarkup(batch.periods.isEmpty ? Message(.allPeriods).text(in: language) : batch.periods.map(\.rawValue).joined(separator: ", ")),
-                         escapeMarkup(batch.importedAt)]
+                         escapeMarkup(batch.importedAt), escapeMarkup(importers[batch.id] ?? "—")]
             html += "<tr><th scope=\"row\">\(batch.id)</th>" + cells.map { "<td>\($0)</td>" }.joined()
             if session.role >= .importer {
                 html += "<td><form method=\"post\" action=\"/batches/\(batch.id)/undo\" class=\"inline\">"

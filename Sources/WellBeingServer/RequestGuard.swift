@@ -36,7 +36,7 @@ struct RequestGuard: RouterMiddleware {
                 }
                 context.session = session
                 if ![.get, .head].contains(request.method) {
-                    try checkSameOrigin(request)
+                    try Self.checkSameOrigin(request)
                     try await checkCSRF(&request, session: session)
                 }
             }
@@ -73,7 +73,7 @@ struct RequestGuard: RouterMiddleware {
 
     /// Refuses a state change that a page of another origin could have sent: the `Origin` must be this server's
     /// (the `Host` already checked), else `Sec-Fetch-Site` must say same-origin.
-    func checkSameOrigin(_ request: Request) throws {
+    static func checkSameOrigin(_ request: Request) throws {
         let host = (request.head.authority ?? request.headers[.hostField] ?? "").lowercased()
         // A browser sends `Origin: null` where the referrer policy hides the page's address; then only
         // `Sec-Fetch-Site` (which no page can set) vouches for the request.

@@ -18,6 +18,9 @@ public struct ServeSettings: Sendable {
     public var allowedHosts: [String]
     /// Where uploads are written while they are checked (a private folder is made inside it per upload).
     public var temporaryFolder: String
+    /// Whether a reverse proxy in front serves HTTPS (`--behind-proxy`): cookies are then `Secure`, and the
+    /// origin a browser names is `https://`.
+    public var behindProxy = false
     /// How long a session lasts without a request, in seconds.
     public var sessionIdleSeconds: TimeInterval = 12 * 3600
 

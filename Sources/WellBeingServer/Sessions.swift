@@ -1,19 +1,9 @@
 #if Server
 import Foundation
+import WellBeingStore
 
-/// What a signed-in person may do.
-public enum Role: String, Sendable, CaseIterable, Comparable {
-    /// Figures and reports.
-    case viewer
-    /// Also imports and undo.
-    case importer
-    /// Also accounts.
-    case admin
-
-    public static func < (lhs: Role, rhs: Role) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-    }
-}
+/// What a signed-in person may do: viewer (figures, reports), importer (+ imports, undo), admin (+ accounts).
+public typealias Role = AccountRole
 
 /// A signed-in browser: who, with which role, and the token its state-changing requests must carry.
 public struct Session: Sendable {
@@ -37,7 +27,8 @@ public actor Sessions {
     /// Failed logins allowed from one client per minute before it must wait.
     static let failedLoginsPerMinute = 10
 
-    /// - Parameter loginToken: the token of the printed login address, usable once; nil when accounts sign in.
+    /// - Parameter loginToken: the token of the printed login address, usable once; nil when accounts sign in
+    ///   (the store has accounts).
     public init(loginToken: String?, idleSeconds: TimeInterval) {
         self.loginToken = loginToken
         self.idleSeconds = idleSeconds

@@ -108,11 +108,15 @@ extension WorkspaceServer {
             throw WellBeingError(.storeBusy, Message(.serveImportRunning, ["survey": survey]))
         }
         defer { Task { [imports] in await imports.release(survey) } }
+        let user = session.user
         let importRequest = ResponseImport.Request(path: filePath, instrument: loaded.instrument, instrumentFileName: loaded.fileName,
                                                    period: period, sheet: sheet, errorPolicy: policy, dryRun: dryRun, replace: replace)
-        let user = session.user
         let (result, shownStore) = try await NIOThreadPool.singleton.runIfActive {
-            try ResponseImport.run(importRequest, store: storePath)
+            let (outcome, shown) = try ResponseImport.run(importRequest, store: storePath)
+            if let batch = outcome.batchID, !outcome.dryRun {
+                try SurveyStore(path: storePath, access: .writeExisting).recordImporter(batchID: batch, account: user)
+            }
+            return (outcome, shown)
         }
         logger.notice("import by \(user): \(fileName) into \(survey), batch \(result.batchID.map(String.init) ?? "none (dry run)")")
         return ImportBody(batch: result.batchID, survey: survey, file: fileName, rows: result.importedRows, rejected: result.rejectedRows,

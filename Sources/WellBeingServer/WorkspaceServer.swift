@@ -20,10 +20,10 @@ public struct WorkspaceServer: Sendable {
     let imports = ImportLocks()
     let logger: Logger
 
-    /// - Parameter loginToken: the one-time token of the printed address; nil makes a new one.
-    public init(settings: ServeSettings, loginToken: String? = nil, logger: Logger? = nil) {
+    /// - Parameter loginToken: the one-time token of the printed address; nil when people sign in with accounts.
+    public init(settings: ServeSettings, loginToken: String?, logger: Logger? = nil) {
         self.settings = settings
-        self.sessions = Sessions(loginToken: loginToken ?? Sessions.randomToken(), idleSeconds: settings.sessionIdleSeconds)
+        self.sessions = Sessions(loginToken: loginToken, idleSeconds: settings.sessionIdleSeconds)
         self.boundPort = BoundPort(settings.port)
         self.logger = logger ?? Self.standardErrorLogger()
     }
@@ -59,9 +59,9 @@ public struct WorkspaceServer: Sendable {
     }
 
     /// The first line of standard output, the same in every language so that scripts can read it:
-    /// `wellbeing serve: http://127.0.0.1:PORT/login?token=…`.
-    public func addressLine(base: String, token: String) -> String {
-        "wellbeing serve: \(base)/login?token=\(token)\n"
+    /// `wellbeing serve: http://127.0.0.1:PORT/login?token=…`, or with accounts `wellbeing serve: http://HOST:PORT/`.
+    public func addressLine(base: String, token: String?) -> String {
+        "wellbeing serve: " + (token.map { "\(base)/login?token=\($0)" } ?? "\(base)/") + "\n"
     }
 
     /// Every route, behind the guard.
@@ -79,16 +79,22 @@ public struct WorkspaceServer: Sendable {
 
     func addSessionRoutes(_ router: Router<ServerContext>) {
         router.get("/login") { request, context -> Response in
+            guard let token = request.uri.queryParameters.get("token") else {
+                return Pages.response(Self.loginForm(language: context.language ?? settings.language))
+            }
             if await sessions.isThrottled(context.client) {
                 throw WellBeingError(.unauthenticated, Message(.serveLoginThrottled))
             }
-            guard let token = request.uri.queryParameters.get("token"), let session = await sessions.logIn(token: token) else {
+            guard let session = await sessions.logIn(token: token) else {
                 await sessions.recordFailedLogin(context.client)
                 throw WellBeingError(.unauthenticated, Message(.serveTokenInvalid))
             }
             var response = Response(status: .seeOther, headers: [.location: "/"])
-            response.headers.append(HTTPField(name: .setCookie, value: Self.sessionCookie(session.id)))
+            response.headers.append(HTTPField(name: .setCookie, value: sessionCookie(session.id)))
             return response
+        }
+        router.post("/login") { request, context -> Response in
+            try await logInWithPassword(request, context: context)
         }
         router.post("/logout") { request, context -> Response in
             if let id = request.cookies[RequestGuard.sessionCookie]?.value { await sessions.close(id) }
@@ -106,9 +112,10 @@ public struct WorkspaceServer: Sendable {
         }
     }
 
-    /// The session cookie: never readable by scripts, never sent from another site's page.
-    static func sessionCookie(_ id: String) -> String {
-        "\(RequestGuard.sessionCookie)=\(id); Path=/; HttpOnly; SameSite=Strict"
+    /// The session cookie: never readable by scripts, never sent from another site's page; behind an HTTPS proxy
+    /// never sent over plain HTTP either.
+    func sessionCookie(_ id: String) -> String {
+        "\(RequestGuard.sessionCookie)=\(id); Path=/; HttpOnly; SameSite=Strict" + (settings.behindProxy ? "; Secure" : "")
     }
 
     // MARK: Reading: the same bytes as the CLI

@@ -54,6 +54,14 @@ enum PostgresSchema {
                 keyProperty TEXT NOT NULL, credit TEXT NOT NULL)
             """,
         ]
+        case "007 accounts": return [
+            """
+            CREATE TABLE account (
+                name TEXT NOT NULL PRIMARY KEY, role TEXT NOT NULL CHECK (role IN ('viewer', 'importer', 'admin')),
+                passwordHash TEXT NOT NULL, createdAt TEXT NOT NULL)
+            """,
+            "CREATE TABLE batchImporter (batchId BIGINT NOT NULL PRIMARY KEY REFERENCES batch (id) ON DELETE CASCADE, account TEXT NOT NULL)",
+        ]
         default: return []
         }
     }

@@ -8,7 +8,7 @@ enum StoreSchema {
     /// The migrations of every backend, in order.
     static let identifiers = [
         "001 initial schema", "002 reference figures with an optional sd", "003 sample sizes", "004 explicit row order",
-        "005 targets", "006 boundaries",
+        "005 targets", "006 boundaries", "007 accounts",
     ]
 
     /// Marks an SQLite file as a wellbeing store (`PRAGMA application_id`, "WBST").
@@ -225,6 +225,20 @@ enum StoreSchema {
                 t.column("surveyId", .text).notNull().unique()
                 t.column("keyProperty", .text).notNull()
                 t.column("credit", .text).notNull()
+            }
+        }
+        // Accounts of `wellbeing serve` (DESIGN §20): a name, a role and a bcrypt hash; and who imported a batch
+        // through the server (kept apart from the batch table, so that later rebuilds of it need not carry it).
+        migrator.registerMigration("007 accounts") { db in
+            try db.create(table: "account") { t in
+                t.column("name", .text).notNull().primaryKey()
+                t.column("role", .text).notNull().check(sql: "role IN ('viewer', 'importer', 'admin')")
+                t.column("passwordHash", .text).notNull()
+                t.column("createdAt", .text).notNull()
+            }
+            try db.create(table: "batchImporter") { t in
+                t.column("batchId", .integer).notNull().primaryKey().references("batch", onDelete: .cascade)
+                t.column("account", .text).notNull()
             }
         }
         return migrator

@@ -437,6 +437,97 @@ import WellBeingWorkspace
         #expect(text.contains("bad cell named") && text.contains("API JSON = CLI JSON") && text.hasSuffix("OK\n"), "\(text)")
     }
 
+    // MARK: Accounts
+
+    /// Runs the built executable with `input` on its standard input.
+    static func run(_ arguments: [String], input: String, in folder: String) throws -> CommandLineTests.Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("wellbeing")
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: folder)
+        var environment = ProcessInfo.processInfo.environment
+        environment["WELLBEING_LANG"] = "en"
+        environment.removeValue(forKey: "WELLBEING_STORE")
+        process.environment = environment
+        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CommandLineTests.Run(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
+                                    errors: String(decoding: errors, as: UTF8.self))
+    }
+
+    @Test func usersAreAddedWithAPasswordFromStandardInputAndKeptAsBcrypt() throws {
+        let folder = try TemporaryFolder()
+        let store = folder.file("accounts.sqlite")
+        let password = "correct horse battery"
+        let added = try Self.run(["users", "add", "sato", "--role", "importer", "--store", store], input: password + "\n", in: folder.path)
+        #expect(added.status == 0, "\(added.errors)")
+        let short = try Self.run(["users", "add", "kato", "--role", "viewer", "--store", store], input: "short\n", in: folder.path)
+        #expect(short.status == 64 && short.errors.contains("shorter than 8"))
+        let twice = try Self.run(["users", "add", "sato", "--role", "viewer", "--store", store], input: password + "\n", in: folder.path)
+        #expect(twice.status == 64)
+        let list = try CommandLineTests.run(["users", "list", "--store", store], in: folder.path)
+        #expect(list.output.hasPrefix("sato\timporter\t"), "\(list.output)")
+        let account = try #require(try SurveyStore(path: store, access: .read).account(named: "sato"))
+        #expect(account.passwordHash.hasPrefix("$2") && !account.passwordHash.contains(password))
+        #expect(Passwords.verify(password, account: account) && !Passwords.verify("wrong password", account: account))
+        let removed = try CommandLineTests.run(["users", "remove", "sato", "--store", store], in: folder.path)
+        #expect(removed.status == 0)
+        #expect(try SurveyStore(path: store, access: .read).accounts().isEmpty)
+        let missing = try CommandLineTests.run(["users", "remove", "sato", "--store", store], in: folder.path)
+        #expect(missing.status == 66)
+    }
+
+    @Test func accountsSignInAndEveryImportRecordsWho() async throws {
+        let folder = try TemporaryFolder()
+        let store = try Self.hostileStore(in: folder)
+        let opened = try SurveyStore(path: store)
+        for (name, role) in [("sato", Role.importer), ("suzuki", .viewer)] {
+            try opened.addAccount(Account(name: name, role: role, passwordHash: try Passwords.hash("password-of-\(name)"), createdAt: "2026-12-03"))
+        }
+        let settings = ServeSettings(storePath: store, language: .en, allowedHosts: ["localhost"])
+        let server = WorkspaceServer(settings: settings, loginToken: nil)
+        try await server.application().test(.router) { client in
+            func logIn(_ name: String, _ password: String, origin: String = "http://localhost") async throws -> TestResponse {
+                try await client.execute(uri: "/login", method: .post,
+                                         headers: [.origin: origin, .contentType: "application/x-www-form-urlencoded"],
+                                         body: ByteBuffer(string: "name=\(name)&password=\(password)"))
+            }
+            let form = try await client.execute(uri: "/login", method: .get)
+            #expect(form.status == .ok && Self.text(form).contains("type=\"password\""))
+            #expect(try await logIn("sato", "wrong-password").status == .unauthorized)
+            #expect(try await logIn("nobody", "password-of-sato").status == .unauthorized)
+            #expect(try await logIn("sato", "password-of-sato", origin: "http://evil.example").status == .forbidden)
+            #expect(try await client.execute(uri: "/login?token=anything", method: .get).status == .unauthorized)
+            let signedIn = try await logIn("sato", "password-of-sato")
+            #expect(signedIn.status == .seeOther)
+            let cookie = String(try #require(signedIn.headers[.setCookie]).split(separator: ";")[0])
+            let session = try await client.execute(uri: "/api/v1/session", method: .get, headers: [.cookie: cookie])
+            let csrf = try #require((try JSONSerialization.jsonObject(with: Data(buffer: session.body)) as? [String: Any])?["csrf"] as? String)
+            let sato = Browser(cookie: cookie, csrf: csrf)
+            let (body, headers) = Self.form([("instrument", "mini"), ("period", "2031")], file: ("sato.csv", Self.miniFile("S", count: 12)))
+            let upload = try await client.execute(uri: "/api/v1/imports", method: .post, headers: sato.headers(post: true, headers), body: body)
+            #expect(upload.status == .created, "\(Self.text(upload))")
+            let batch = try #require((try JSONSerialization.jsonObject(with: Data(buffer: upload.body)) as? [String: Any])?["batch"] as? Int)
+            #expect(try SurveyStore(path: store, access: .read).importers()[Int64(batch)] == "sato")
+            let page = Self.text(try await client.execute(uri: "/batches", method: .get, headers: sato.headers()))
+            #expect(page.contains("<td>sato</td>"))
+            // A viewer account reads, and may not import.
+            let viewer = try await logIn("suzuki", "password-of-suzuki")
+            let viewerCookie = String(try #require(viewer.headers[.setCookie]).split(separator: ";")[0])
+            let refused = try await client.execute(uri: "/api/v1/imports", method: .post,
+                                                   headers: [.cookie: viewerCookie, .origin: "http://localhost"] + headers, body: body)
+            #expect(refused.status == .forbidden)
+        }
+    }
+
     @Test func logsHoldNoTokenNorSessionSecret() async throws {
         let (_, store) = try AnalysisCommandTests.demo.get()
         let log = LogLines()

@@ -19,7 +19,7 @@ import Testing
         ["import", "boundaries", "b.geojson", "--key", "code"], ["import", "targets", "t.csv"], ["progress", "--period", "2025"],
         ["batches"], ["undo", "1"], ["indicators", "--period", "2025"], ["compare", "--period", "2025"],
         ["drivers", "--period", "2025"], ["trend", "--from", "2024", "--to", "2025"], ["report", "--period", "2025"],
-        ["serve"],
+        ["serve"], ["users", "add", "Sato", "--role", "viewer"], ["users", "list"], ["users", "passwd", "Sato"], ["users", "remove", "Sato"],
     ]
 
     /// The commands whose help offers `--store`, as paths of names (`import responses`).
