@@ -528,6 +528,28 @@ import WellBeingWorkspace
         }
     }
 
+    #if PostgreSQL
+    /// Migration 007 on a PostgreSQL store: accounts, who imported, and the importer's row gone with its batch.
+    @Test(.enabled(if: PostgresTestServer.shouldRun)) func accountsOnPostgreSQL() throws {
+        let store = try SurveyStore(path: try PostgresTestServer.newDatabase())
+        let batch = try #require(try importResponses(store, Paths.fixture("mini-utf8.csv")).batchID)
+        try store.addAccount(Account(name: "sato", role: .importer, passwordHash: try Passwords.hash("password-of-sato"), createdAt: "2026-12-03"))
+        #expect(throws: WellBeingError.self) {
+            try store.addAccount(Account(name: "sato", role: .viewer, passwordHash: "x", createdAt: "2026-12-03"))
+        }
+        let account = try #require(try store.account(named: "sato"))
+        #expect(account.role == .importer && Passwords.verify("password-of-sato", account: account))
+        try store.updateAccount("sato", passwordHash: nil, role: .viewer)
+        #expect(try store.accounts().map(\.role) == [.viewer])
+        try store.recordImporter(batchID: batch, account: "sato")
+        #expect(try store.importers() == [batch: "sato"])
+        try store.undo(batchID: batch)
+        #expect(try store.importers().isEmpty)
+        try store.removeAccount("sato")
+        #expect(try store.accounts().isEmpty)
+    }
+    #endif
+
     @Test func logsHoldNoTokenNorSessionSecret() async throws {
         let (_, store) = try AnalysisCommandTests.demo.get()
         let log = LogLines()
