@@ -111,6 +111,7 @@ enum ReportJob {
             tabulation: SurveyTabulation.items(matrix: current.matrix),
             responseRates: current.results.responseRates, storedBenchmarks: benchmarks)
         input.boundaries = try store.boundaries(survey: survey)
+        input.answeredDays = try store.answeredDays(survey: survey, period: PeriodLabel(period))
         if let maps {
             try MapRequest.check(maps, results: current.results, instrument: current.instrument, hasBoundaries: input.boundaries != nil)
             input.mapIndicators = maps

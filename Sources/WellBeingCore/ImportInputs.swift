@@ -73,6 +73,8 @@ public struct ResponseParseSummary: Sendable {
     public var problemCount = 0
     /// Header cells that no instrument field claimed (timestamps, e-mail addresses, …).
     public var ignoredColumns: [String] = []
+    /// Per period, the first and last day answered (`yyyymmdd`), when the period is the year of a date column.
+    public var answeredDays: [String: ClosedRange<Int>] = [:]
     public var header: [String] = []
     /// The physical line the header stands on.
     public var headerLine = 1

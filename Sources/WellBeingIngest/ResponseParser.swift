@@ -156,6 +156,7 @@ public final class ResponseParser {
                 }
             }
 
+            var answeredDay: Int?
             if record.fieldCount != columns.header.count {
                 problem(nil, nil, Message(.fieldCount, ["count": "\(record.fieldCount)", "expected": "\(columns.header.count)"]))
             } else {
@@ -185,6 +186,7 @@ public final class ResponseParser {
                 row.groupCode = code(groups, columns.group) ?? 0
                 if periodFromColumn, let periodColumn = columns.period {
                     let text = record.bytes(periodColumn).trimmingBlanks()
+                    if derivation == .year { answeredDay = AnsweredDays.day(fromTimestamp: text) }
                     if derivation == .year, text.count > 4, Self.isDigitOrPoint(text[4]) {
                         // 45901.4375 is an Excel date serial, 20250901 a date without separators: not a year.
                         problem(periodColumn, record.displayString(periodColumn), Message(.notDateOrYear))
@@ -256,6 +258,11 @@ public final class ResponseParser {
             }
             if rowProblems.isEmpty {
                 summary.periods.insert(periods.values[row.periodCode])
+                if let answeredDay {
+                    let period = periods.values[row.periodCode]
+                    let known = summary.answeredDays[period]
+                    summary.answeredDays[period] = min(known?.lowerBound ?? answeredDay, answeredDay)...max(known?.upperBound ?? answeredDay, answeredDay)
+                }
                 summary.acceptedRows += 1
                 try accept(row)
             } else {

@@ -10,7 +10,7 @@ extension ReportBuilder {
     /// The lines of the survey overview that the `report:` block gives: purpose, population, sampling, method,
     /// fieldwork, publisher and contact, each only when given.
     func aboutLines() -> [String] {
-        guard let about = instrument.about else { return [] }
+        guard let about = instrument.about else { return answeredDaysLine().map { [$0] } ?? [] }
         var lines: [String] = []
         func add(_ ja: String, _ en: String, _ text: LocalizedText?) {
             if let text { lines.append(t("\(ja): ", "\(en): ") + text.text(in: language)) }
@@ -21,10 +21,20 @@ extension ReportBuilder {
         add("調査方法", "Method", about.method)
         if about.fieldworkFrom != nil || about.fieldworkTo != nil {
             lines.append(t("調査期間: ", "Fieldwork: ") + fieldworkText(from: about.fieldworkFrom, to: about.fieldworkTo))
+        } else if let line = answeredDaysLine() {
+            lines.append(line)
         }
         add("発行", "Published by", about.publisher)
         add("問い合わせ先", "Contact", about.contact)
         return lines
+    }
+
+    /// The fieldwork dates as the answers' timestamps give them, said so; nil without timestamps.
+    func answeredDaysLine() -> String? {
+        input.answeredDays.map { days in
+            t("調査期間: ", "Fieldwork: ") + fieldworkText(from: days.first, to: days.last)
+                + t("（回答の日時による）", " (as the answers' timestamps give it)")
+        }
     }
 
     /// `2025年9月1日〜9月30日` / `1 September to 30 September 2025`.

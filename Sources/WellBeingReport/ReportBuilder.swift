@@ -60,6 +60,9 @@ public struct ReportInput: Sendable {
     public var responseRates: [ResponseRate]
     /// The survey's district boundaries, when imported: the report then maps the headline indicators.
     public var boundaries: DistrictBoundaries?
+    /// The first and last day the period's respondents answered, from their timestamps: the fieldwork dates when
+    /// the instrument's `report:` block gives none.
+    public var answeredDays: AnsweredDays?
     /// Indicators to map besides the headline ones (`report --maps`).
     public var mapIndicators: [IndicatorID] = []
     /// The plan's targets for the period and their progress (計画の目標と進捗), when there are any.

@@ -62,6 +62,14 @@ enum PostgresSchema {
             """,
             "CREATE TABLE batchImporter (batchId BIGINT NOT NULL PRIMARY KEY REFERENCES batch (id) ON DELETE CASCADE, account TEXT NOT NULL)",
         ]
+        case "008 answered days": return [
+            """
+            CREATE TABLE answeredDays (
+                batchId BIGINT NOT NULL REFERENCES batch (id) ON DELETE CASCADE, surveyId TEXT NOT NULL, period TEXT NOT NULL,
+                firstDay TEXT NOT NULL, lastDay TEXT NOT NULL, PRIMARY KEY (batchId, period))
+            """,
+            "CREATE INDEX answeredDays_survey ON answeredDays (surveyId, period)",
+        ]
         default: return []
         }
     }

@@ -76,6 +76,9 @@ enum StoreCopy {
         Table(name: "boundarySource", columns: [("batchId", .integer, false), ("surveyId", .text, false),
                                                 ("keyProperty", .text, false), ("credit", .text, false)],
               key: [0], identity: false, chunk: 64),
+        Table(name: "answeredDays", columns: [("batchId", .integer, false), ("surveyId", .text, false), ("period", .text, false),
+                                              ("firstDay", .text, false), ("lastDay", .text, false)],
+              key: [0, 2], identity: false, chunk: 256),
     ]
 
     /// A value in the column's own kind (SQLite may hand a whole REAL back as an integer).

@@ -8,7 +8,7 @@ enum StoreSchema {
     /// The migrations of every backend, in order.
     static let identifiers = [
         "001 initial schema", "002 reference figures with an optional sd", "003 sample sizes", "004 explicit row order",
-        "005 targets", "006 boundaries", "007 accounts",
+        "005 targets", "006 boundaries", "007 accounts", "008 answered days",
     ]
 
     /// Marks an SQLite file as a wellbeing store (`PRAGMA application_id`, "WBST").
@@ -240,6 +240,19 @@ enum StoreSchema {
                 t.column("batchId", .integer).notNull().primaryKey().references("batch", onDelete: .cascade)
                 t.column("account", .text).notNull()
             }
+        }
+        // The first and last day answered per period of a responses batch, from a date column the period is the
+        // year of: the report's fieldwork dates when the instrument gives none.
+        migrator.registerMigration("008 answered days") { db in
+            try db.create(table: "answeredDays") { t in
+                t.column("batchId", .integer).notNull().references("batch", onDelete: .cascade)
+                t.column("surveyId", .text).notNull()
+                t.column("period", .text).notNull()
+                t.column("firstDay", .text).notNull()
+                t.column("lastDay", .text).notNull()
+                t.primaryKey(["batchId", "period"])
+            }
+            try db.create(index: "answeredDays_survey", on: "answeredDays", columns: ["surveyId", "period"])
         }
         return migrator
     }

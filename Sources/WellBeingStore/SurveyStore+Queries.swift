@@ -284,4 +284,15 @@ extension SurveyStore {
             }
         }
     }
+
+    /// The first and last day the respondents of `survey` in `period` answered, over every batch whose period came
+    /// from a date column; nil when none did.
+    public func answeredDays(survey: SurveyID, period: PeriodLabel) throws -> AnsweredDays? {
+        try read { db in
+            guard let row = try db.fetchOne("SELECT MIN(firstDay), MAX(lastDay) FROM answeredDays WHERE surveyId = ? AND period = ?",
+                                            [survey.rawValue, period.rawValue]),
+                  let first = try row.optionalText(0), let last = try row.optionalText(1) else { return nil }
+            return AnsweredDays(first: first, last: last)
+        }
+    }
 }

@@ -118,6 +118,13 @@ extension SurveyStore {
         if let batchID {
             try db.execute("UPDATE batch SET sha256 = ?, rowCount = ?, rejectedCount = ?, periods = ? WHERE id = ?",
                            [sha256, summary.acceptedRows, summary.rejectedRows, periods.joined(separator: ","), batchID])
+            if !summary.answeredDays.isEmpty {
+                try db.insertRows(into: "answeredDays", columns: ["batchId", "surveyId", "period", "firstDay", "lastDay"],
+                                  rows: summary.answeredDays.sorted { $0.key < $1.key }.map { period, days in
+                                      [.integer(batchID), .text(instrument.id.rawValue), .text(period),
+                                       .text(AnsweredDays.iso(days.lowerBound)), .text(AnsweredDays.iso(days.upperBound))]
+                                  })
+            }
         }
         return ImportOutcome(
             batchID: batchID, fileName: fileName, sha256: sha256,
