@@ -209,7 +209,7 @@ extension ReportBuilder {
         }
         let table = ResultTable(headers: ["", t("指標", "indicator"), t("本調査（\(results.period)）", "this survey (\(results.period))"),
                                           t("比較値", "benchmark"), t("比較値の年", "benchmark year")], rows: rows)
-        let sources = Array(Set(sorted.map { t("\($0.source)（\($0.period)）", "\($0.source) (\($0.period))") })).sorted()
+        let sources = Array(Set(sorted.map { t("\($0.period) 年: \($0.source)", "\($0.period): \($0.source)") })).sorted()
         return [.paragraph(t("ほかの年の比較値も取り込まれています。年が違うため検定はせず、並べて示します。",
                              "Benchmarks of other years are stored too; as the years differ, they are shown side by side without a test.")),
                 .table(table, caption: t("ほかの年の比較値", "Benchmarks of other years"), shadedFrom: nil),

@@ -162,6 +162,8 @@ import Testing
         }.first)
         #expect(others.rows.count == input.storedBenchmarks.filter { $0.period == "2024" }.count)
         #expect(!all.contains("比較を 1 件行っているため"))
+        // The year stands before the source, not in a second bracket after the source's own (…)（2024）.
+        #expect(all.contains("2024 年: ") && !all.contains("）（2024）"))
     }
 
     /// The gap table's threshold column is 1.96 × the SE the flag uses, and every listed gap exceeds it.
