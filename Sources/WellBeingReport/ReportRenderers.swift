@@ -134,6 +134,8 @@ public enum HTMLRenderer {
           nav { display: none; }
           /* A heading stays with what follows it; a chart stays whole, and a table too where it fits a page. */
           h2, h3, caption, figcaption, .shade-key { break-after: avoid; }
+          /* A section's opening paragraph stays with its first table or chart, not alone at a page's foot. */
+          h2 + p, h3 + p { break-after: avoid; }
           figure svg, table, .note, .shade-key, tr, li { break-inside: avoid; }
           p { orphans: 2; widows: 2; }
           table.wide { font-size: 7.5pt; } table.wide th, table.wide td { padding: .1rem .2rem; }
