@@ -110,13 +110,10 @@ extension WorkspaceServer {
         defer { Task { [imports] in await imports.release(survey) } }
         let user = session.user
         let importRequest = ResponseImport.Request(path: filePath, instrument: loaded.instrument, instrumentFileName: loaded.fileName,
-                                                   period: period, sheet: sheet, errorPolicy: policy, dryRun: dryRun, replace: replace)
+                                                   period: period, sheet: sheet, errorPolicy: policy, dryRun: dryRun, replace: replace,
+                                                   importedBy: user)
         let (result, shownStore) = try await NIOThreadPool.singleton.runIfActive {
-            let (outcome, shown) = try ResponseImport.run(importRequest, store: storePath)
-            if let batch = outcome.batchID, !outcome.dryRun {
-                try SurveyStore(path: storePath, access: .writeExisting).recordImporter(batchID: batch, account: user)
-            }
-            return (outcome, shown)
+            try ResponseImport.run(importRequest, store: storePath)
         }
         logger.notice("import by \(user): \(fileName) into \(survey), batch \(result.batchID.map(String.init) ?? "none (dry run)")")
         return ImportBody(batch: result.batchID, survey: survey, file: fileName, rows: result.importedRows, rejected: result.rejectedRows,

@@ -79,6 +79,10 @@ enum StoreCopy {
         Table(name: "answeredDays", columns: [("batchId", .integer, false), ("surveyId", .text, false), ("period", .text, false),
                                               ("firstDay", .text, false), ("lastDay", .text, false)],
               key: [0, 2], identity: false, chunk: 256),
+        Table(name: "account", columns: [("name", .text, false), ("role", .text, false), ("passwordHash", .text, false),
+                                         ("createdAt", .text, false)], key: [0], identity: false, chunk: 1000),
+        Table(name: "batchImporter", columns: [("batchId", .integer, false), ("account", .text, false)],
+              key: [0], identity: false, chunk: 1000),
     ]
 
     /// A value in the column's own kind (SQLite may hand a whole REAL back as an integer).
@@ -113,11 +117,11 @@ enum StoreCopy {
         }
     }
 
-    /// Reads a table's rows in key order: the ids' order from the server for the large tables, sorted here for
+    /// Reads a table's rows in key order: the order of integer ids from the server for the large tables, sorted here for
     /// the others (a server's collation follows its locale).
     static func forEachRow(_ table: Table, in db: any StoreTransaction, _ body: ([StoreValue]) throws -> Void) throws {
         let sql = "SELECT " + table.columns.map(\.name).joined(separator: ", ") + " FROM " + table.name
-        if table.key == [0] {
+        if table.key == [0] && table.columns[0].kind == .integer {
             try db.forEachRow(sql + " ORDER BY " + table.columns[0].name, []) { row in
                 try body(zip(row.values, table.columns).map { normalized($0, $1.kind) })
             }

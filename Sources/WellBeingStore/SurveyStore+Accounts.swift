@@ -86,15 +86,7 @@ extension SurveyStore {
         return WellBeingError(.notFound, Message(.accountMissing, ["name": name, "known": known.isEmpty ? "—" : known.joined(separator: ", ")]))
     }
 
-    /// Records who imported batch `batchID` (through `wellbeing serve`).
-    public func recordImporter(batchID: Int64, account: String) throws {
-        try write { db in
-            try db.execute("DELETE FROM batchImporter WHERE batchId = ?", [batchID])
-            try db.execute("INSERT INTO batchImporter (batchId, account) VALUES (?, ?)", [batchID, account])
-        }
-    }
-
-    /// Who imported each batch that records it, by batch.
+    /// Who imported each batch that records it (`ResponseImportRequest.importedBy`), by batch.
     public func importers() throws -> [Int64: String] {
         try read { db in
             Dictionary(try db.fetchAll("SELECT batchId, account FROM batchImporter").map { (try $0.integer(0), try $0.text(1)) },

@@ -18,15 +18,18 @@ public struct ResponseImportRequest {
     public var errorPolicy: ErrorPolicy
     public var dryRun: Bool
     public var replace: Bool
+    /// The account importing through `wellbeing serve`, recorded with the batch in the import's own transaction.
+    public var importedBy: String?
 
     public init(source: any RespondentSource, instrument: LoadedInstrument, instrumentFileName: String,
-                errorPolicy: ErrorPolicy = .abort, dryRun: Bool = false, replace: Bool = false) {
+                errorPolicy: ErrorPolicy = .abort, dryRun: Bool = false, replace: Bool = false, importedBy: String? = nil) {
         self.source = source
         self.instrument = instrument
         self.instrumentFileName = instrumentFileName
         self.errorPolicy = errorPolicy
         self.dryRun = dryRun
         self.replace = replace
+        self.importedBy = importedBy
     }
 }
 
@@ -124,6 +127,9 @@ extension SurveyStore {
                                       [.integer(batchID), .text(instrument.id.rawValue), .text(period),
                                        .text(AnsweredDays.iso(days.lowerBound)), .text(AnsweredDays.iso(days.upperBound))]
                                   })
+            }
+            if let account = request.importedBy {
+                try db.execute("INSERT INTO batchImporter (batchId, account) VALUES (?, ?)", [batchID, account])
             }
         }
         return ImportOutcome(

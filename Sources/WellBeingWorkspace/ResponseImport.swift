@@ -18,10 +18,12 @@ public enum ResponseImport {
         public var errorPolicy: ErrorPolicy
         public var dryRun: Bool
         public var replace: Bool
+        /// The signed-in account importing through the server, stored with the batch in its transaction.
+        public var importedBy: String?
 
         public init(path: String, instrument: LoadedInstrument, instrumentFileName: String, period: PeriodLabel? = nil,
                     encoding: TextEncoding? = nil, sheet: String? = nil, errorPolicy: ErrorPolicy = .abort,
-                    dryRun: Bool = false, replace: Bool = false) {
+                    dryRun: Bool = false, replace: Bool = false, importedBy: String? = nil) {
             self.path = path
             self.instrument = instrument
             self.instrumentFileName = instrumentFileName
@@ -31,6 +33,7 @@ public enum ResponseImport {
             self.errorPolicy = errorPolicy
             self.dryRun = dryRun
             self.replace = replace
+            self.importedBy = importedBy
         }
     }
 
@@ -52,7 +55,8 @@ public enum ResponseImport {
                                           onReject: request.errorPolicy == .skip ? onReject : nil, onProgress: onProgress)
             let outcome = try store.importResponses(ResponseImportRequest(
                 source: source, instrument: request.instrument, instrumentFileName: request.instrumentFileName,
-                errorPolicy: request.errorPolicy, dryRun: request.dryRun, replace: request.replace))
+                errorPolicy: request.errorPolicy, dryRun: request.dryRun, replace: request.replace,
+                importedBy: request.importedBy))
             return (outcome, store.path)
         }
         let (outcome, path) = request.dryRun

@@ -512,6 +512,12 @@ import WellBeingWorkspace
         let imported = try CommandLineTests.run(Self.imports[0] + ["--store", asImporter], environment: ["PGPASSWORD": "imp-\(suffix)"],
                                                 in: folder.path)
         #expect(imported.status == 0, "\(imported.errors)")
+        // The accounts' password hashes are kept from readers, as the README says after the first import.
+        try PostgresTestServer.psql("postgresql://\(importer):imp-\(suffix)@\(host)/\(database)", "REVOKE SELECT ON account FROM \(reader)")
+        let denied = #expect(throws: TestFailure.self) {
+            try PostgresTestServer.psql("postgresql://\(reader):read-\(suffix)@\(host)/\(database)", "SELECT count(*) FROM account")
+        }
+        #expect(denied?.description.contains("permission denied") == true, "\(String(describing: denied))")
         let read = try CommandLineTests.run(["indicators", "--period", "2025", "--store", asReader],
                                             environment: ["PGPASSWORD": "read-\(suffix)"], in: folder.path)
         #expect(read.status == 0, "\(read.errors)")
@@ -548,6 +554,12 @@ import WellBeingWorkspace
         for arguments in Self.imports {
             #expect(try CommandLineTests.run(arguments + ["--store", file], in: folder.path).status == 0)
         }
+        // Accounts and who imported a batch travel with the store.
+        let accounts = [Account(name: "佐藤", role: .importer, passwordHash: "$2b$12$hash-of-sato", createdAt: "2026-12-03T00:00:00Z"),
+                        Account(name: "Zoe", role: .admin, passwordHash: "$2b$12$hash-of-zoe", createdAt: "2026-12-03T00:00:01Z"),
+                        Account(name: "abe", role: .viewer, passwordHash: "$2b$12$hash-of-abe", createdAt: "2026-12-03T00:00:02Z")]
+        for account in accounts { try SurveyStore(path: file).addAccount(account) }
+        _ = try StoreBackendTests.sqlite(file, "INSERT INTO batchImporter (batchId, account) VALUES (1, '佐藤');")
         let server = try PostgresTestServer.newDatabase()
         let respondents = try Self.records().rows.count
         let up = try CommandLineTests.run(["store", "copy", file, server], environment: PostgresTestServer.childEnvironment, in: folder.path)
@@ -558,6 +570,10 @@ import WellBeingWorkspace
         for query in [["indicators", "--period", "2025"], ["trend", "--from", "2024", "--to", "2025"], ["batches"]] {
             let outputs = try [file, server, down].map { try Self.run(query + ["--format", "json"], store: $0, in: folder).output }
             #expect(Set(outputs).count == 1, "\(query)")
+        }
+        for copy in [server, down] {
+            let store = try SurveyStore(path: copy, access: .read)
+            #expect(try Set(store.accounts()) == Set(accounts) && store.importers() == [1: "佐藤"], "\(copy)")
         }
         // The copy on the server takes new imports after the copied batch numbers.
         let more = try Self.bigFile(copies: 1, prefix: "m", in: folder)

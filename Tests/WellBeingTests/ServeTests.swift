@@ -371,6 +371,31 @@ import WellBeingWorkspace
         }
     }
 
+    /// Who imported a batch is written in the import's own transaction: both or neither, never a batch without it.
+    @Test func theImporterIsWrittenWithItsBatchOrNotAtAll() async throws {
+        let folder = try TemporaryFolder()
+        let store = try Self.hostileStore(in: folder)
+        let app = Self.server(store: store).application()
+        try await app.test(.router) { client in
+            let browser = try await Self.logIn(client)
+            func upload(_ prefix: String, period: String) async throws -> TestResponse {
+                let (body, headers) = Self.form([("instrument", "mini"), ("period", period)], file: ("\(prefix).csv", Self.miniFile(prefix, count: 12)))
+                return try await client.execute(uri: "/api/v1/imports", method: .post, headers: browser.headers(post: true, headers), body: body)
+            }
+            // The importer's row cannot be written: the batch goes with it (written after a commit, the batch would stay).
+            _ = try StoreBackendTests.sqlite(store, "CREATE TRIGGER refuseImporter BEFORE INSERT ON batchImporter BEGIN SELECT RAISE(ABORT, 'refused'); END;")
+            let refused = try await upload("R", period: "2028")
+            #expect(refused.status != .created, "\(Self.text(refused))")
+            #expect(try SurveyStore(path: store, access: .read).batches().count == 1)
+            #expect(try SurveyStore(path: store, access: .read).importers().isEmpty)
+            _ = try StoreBackendTests.sqlite(store, "DROP TRIGGER refuseImporter;")
+            let imported = try await upload("R", period: "2028")
+            #expect(imported.status == .created, "\(Self.text(imported))")
+            let batch = try #require((try JSONSerialization.jsonObject(with: Data(buffer: imported.body)) as? [String: Any])?["batch"] as? Int)
+            #expect(try SurveyStore(path: store, access: .read).importers() == [Int64(batch): "analyst"])
+        }
+    }
+
     @Test func badRowsAre422WithEveryProblemAtItsCell() async throws {
         let folder = try TemporaryFolder()
         let store = try Self.hostileStore(in: folder)
@@ -532,7 +557,7 @@ import WellBeingWorkspace
     /// Migration 007 on a PostgreSQL store: accounts, who imported, and the importer's row gone with its batch.
     @Test(.enabled(if: PostgresTestServer.shouldRun)) func accountsOnPostgreSQL() throws {
         let store = try SurveyStore(path: try PostgresTestServer.newDatabase())
-        let batch = try #require(try importResponses(store, Paths.fixture("mini-utf8.csv")).batchID)
+        let batch = try #require(try importResponses(store, Paths.fixture("mini-utf8.csv"), importedBy: "sato").batchID)
         try store.addAccount(Account(name: "sato", role: .importer, passwordHash: try Passwords.hash("password-of-sato"), createdAt: "2026-12-03"))
         #expect(throws: WellBeingError.self) {
             try store.addAccount(Account(name: "sato", role: .viewer, passwordHash: "x", createdAt: "2026-12-03"))
@@ -541,7 +566,6 @@ import WellBeingWorkspace
         #expect(account.role == .importer && Passwords.verify("password-of-sato", account: account))
         try store.updateAccount("sato", passwordHash: nil, role: .viewer)
         #expect(try store.accounts().map(\.role) == [.viewer])
-        try store.recordImporter(batchID: batch, account: "sato")
         #expect(try store.importers() == [batch: "sato"])
         try store.undo(batchID: batch)
         #expect(try store.importers().isEmpty)

@@ -206,6 +206,23 @@ enum PostgresTestServer {
         #expect(SQLiteBackend.files(of: destination).allSatisfy { FileKind.of($0) == .missing })
     }
 
+    @Test func aCopyKeepsAccountsAndWhoImported() throws {
+        let folder = try TemporaryFolder()
+        let source = folder.file("s.sqlite")
+        let store = try SurveyStore(path: source)
+        let batch = try #require(try importResponses(store, Paths.fixture("mini-utf8.csv"), importedBy: "佐藤").batchID)
+        // Names whose byte order differs from a locale's: the copy's check must not depend on collation.
+        for (name, role) in [("佐藤", AccountRole.importer), ("Zoe", .admin), ("abe", .viewer)] {
+            try store.addAccount(Account(name: name, role: role, passwordHash: "$2b$12$hash-of-\(name)", createdAt: "2026-12-03T00:00:00Z"))
+        }
+        let destination = folder.file("copy.sqlite")
+        let outcome = try SurveyStore.copy(from: source, to: destination)
+        #expect(outcome.tableHashes["account"] != nil && outcome.tableHashes["batchImporter"] != nil)
+        let copied = try SurveyStore(path: destination, access: .read)
+        #expect(try copied.accounts() == store.accounts())
+        #expect(try copied.importers() == [batch: "佐藤"])
+    }
+
     /// Runs SQL on an SQLite file with the sqlite3 module of Python (no second SQLite binding in the tests);
     /// several statements (separated by `;`) run as a script and print nothing.
     static func sqlite(_ path: String, _ sql: String) throws -> Data {

@@ -66,13 +66,14 @@ func miniInstrument() throws -> LoadedInstrument {
 @discardableResult
 func importResponses(_ store: SurveyStore, _ path: String, instrument: LoadedInstrument? = nil, period: String? = "2025",
                      policy: ErrorPolicy = .abort, dryRun: Bool = false, replace: Bool = false,
-                     encoding: TextEncoding? = nil,
+                     encoding: TextEncoding? = nil, importedBy: String? = nil,
                      onReject: ((RejectedRow) throws -> Void)? = nil) throws -> ImportOutcome {
     let loaded = try instrument ?? miniInstrument()
     let source = try ResponseFile(path: path, instrument: loaded.instrument, period: period.map { PeriodLabel($0) },
                                   encoding: encoding, onReject: policy == .skip ? onReject : nil)
     return try store.importResponses(ResponseImportRequest(
-        source: source, instrument: loaded, instrumentFileName: "test.yaml", errorPolicy: policy, dryRun: dryRun, replace: replace))
+        source: source, instrument: loaded, instrumentFileName: "test.yaml", errorPolicy: policy, dryRun: dryRun, replace: replace,
+        importedBy: importedBy))
 }
 
 /// A failure of the tests' own machinery (a helper process, a fixture), with what it said.
