@@ -80,18 +80,17 @@ public struct ChoroplethMap: Sendable {
     public struct Layout: Sendable {
         let width: Double
         let mapHeight: Double
-        let districts: [(group: GroupName, path: String)]
+        /// Each district with its name as the reader reads it (labels, tooltips) and its path.
+        let districts: [(group: GroupName, name: String, path: String)]
         let outlines: String
         let labels: String
-        /// Each district's name as the reader reads it, for the tooltips.
-        let names: [GroupName: String]
 
         /// `name` gives a district's name as the report's reader reads it (the instrument's English name in English).
         public init(boundaries: DistrictBoundaries, width: Double = 480, mapHeight: Double = 400,
                     name: (GroupName) -> String = \.rawValue) {
             let projection = Projection(boundaries: boundaries, width: width, height: mapHeight, padding: 8)
             let byDistrict = Dictionary(grouping: boundaries.areas, by: \.district)
-            var districts: [(GroupName, String)] = []
+            var districts: [(GroupName, String, String)] = []
             var outlines = ""
             var labelTargets: [(name: String, point: Point, area: Double)] = []
             for district in boundaries.districts {
@@ -101,16 +100,16 @@ public struct ChoroplethMap: Sendable {
                 // Where the district's areas meet edge to edge, its outline is closed and is the district dissolved:
                 // filled even–odd, it is the whole district in a fraction of the bytes of all its areas.
                 let dissolved = outline.closed && !outline.loops.isEmpty
-                districts.append((district, dissolved ? outline.data : ChoroplethMap.pathData(rings)))
+                let shownName = name(district)
+                districts.append((district, shownName, dissolved ? outline.data : ChoroplethMap.pathData(rings)))
                 outlines += outline.data
                 // The label goes inside the district's largest part: its largest loop (with the loops inside it as
                 // holes) when dissolved, else its largest polygon.
                 let parts = dissolved ? [outline.loops.sorted { ChoroplethMap.area($0) > ChoroplethMap.area($1) }] : rings
                 if let largest = parts.max(by: { ChoroplethMap.area($0.first ?? []) < ChoroplethMap.area($1.first ?? []) }) {
-                    labelTargets.append((name(district), PoleOfInaccessibility.find(largest), ChoroplethMap.area(largest.first ?? [])))
+                    labelTargets.append((shownName, PoleOfInaccessibility.find(largest), ChoroplethMap.area(largest.first ?? [])))
                 }
             }
-            self.names = Dictionary(boundaries.districts.map { ($0, name($0)) }, uniquingKeysWith: { first, _ in first })
             self.width = width
             self.mapHeight = projection.usedHeight
             self.districts = districts
@@ -137,8 +136,7 @@ public struct ChoroplethMap: Sendable {
             """
         svg += "<g data-indicator=\"\(escapeMarkup(indicator.rawValue))\">\n"
         var hatches = ""
-        for (district, path) in layout.districts {
-            let districtName = layout.names[district] ?? district.rawValue
+        for (district, districtName, path) in layout.districts {
             let shade = shades[district] ?? .noAnswers
             let fill: String, value: String, tooltip: String
             switch shade {

@@ -56,7 +56,8 @@ extension ReportBuilder {
             lines.append(t("比較する前回調査: \(previous.period)（回答 \(previous.respondentCount) 人）",
                            "Compared with: \(previous.period) (\(previous.respondentCount) responses)"))
         }
-        lines.insert(contentsOf: aboutLines(), at: 1)
+        let about = aboutLines()
+        lines.insert(contentsOf: about, at: 1)
         var blocks: [ReportDocument.Block] = [.heading(level: 2, text: t("調査概要", "About the survey"), anchor: "overview")]
         // Responses by how they came back (郵送, Web), when the instrument has such a column and the file held it.
         let modes = instrument.respondent.attributes.filter(\.isResponseMode).compactMap { attribute in
@@ -71,7 +72,7 @@ extension ReportBuilder {
             let drawn = rates.reduce(0) { $0 + $1.drawn }, responded = rates.reduce(0) { $0 + $1.responded }
             let total = ResponseRate(stratum: t("計", "total"), drawn: drawn, responded: responded)
             lines.insert(t("配布数 \(drawn) 人、回収 \(responded) 人、回収率 \(ReportText.percent(total.rate))",
-                           "Drawn: \(drawn); responded: \(responded); response rate \(ReportText.percent(total.rate))"), at: 2 + aboutLines().count)
+                           "Drawn: \(drawn); responded: \(responded); response rate \(ReportText.percent(total.rate))"), at: 2 + about.count)
             blocks.append(.bullets(lines))
             let table = ResultTable(headers: [stratumLabel, t("配布数", "drawn"), t("回収数", "responded"), t("回収率", "rate")],
                                     rows: (rates + [total]).map { rate in

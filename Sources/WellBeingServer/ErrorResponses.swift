@@ -11,13 +11,19 @@ import WellBeingWorkspace
 enum ErrorResponses {
     /// The body of an API error: `{"error": kind, "message": text, "problems": [{"location", "message"}]}`.
     struct Body: Encodable {
-        struct Problem: Encodable {
-            var location: String
-            var message: String
-        }
         var error: String
         var message: String
         var problems: [Problem]?
+    }
+
+    /// A problem in an answer's `problems`: its place and what is wrong there, in the reader's language.
+    struct Problem: Encodable {
+        var location: String
+        var message: String
+
+        init(_ problem: DataProblem, in language: Language) {
+            (location, message) = ErrorResponses.parts(of: problem, in: language)
+        }
     }
 
     /// A problem's place (`回答.xlsx:Sheet1!J5`) and what is wrong there, apart.
@@ -48,10 +54,7 @@ enum ErrorResponses {
         let status = HTTPResponse.Status(code: failure.kind.httpStatus)
         if path.hasPrefix("/api/") {
             let body = Body(error: failure.kind.rawValue, message: failure.message.text(in: language),
-                            problems: failure.problems.isEmpty ? nil : failure.problems.map {
-                                let (location, reason) = parts(of: $0, in: language)
-                                return Body.Problem(location: location, message: reason)
-                            })
+                            problems: failure.problems.isEmpty ? nil : failure.problems.map { Problem($0, in: language) })
             let json = (try? JSONOutput.encode(body)) ?? "{}\n"
             return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: json)))

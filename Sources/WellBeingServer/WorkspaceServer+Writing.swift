@@ -12,10 +12,6 @@ import WellBeingWorkspace
 extension WorkspaceServer {
     /// An import's answer: the CLI's summary, as fields and as its words.
     struct ImportBody: Encodable {
-        struct Problem: Encodable {
-            var location: String
-            var message: String
-        }
         var batch: Int64?
         var survey: String
         var file: String
@@ -28,7 +24,7 @@ extension WorkspaceServer {
         var dryRun: Bool
         var importedBy: String
         var summary: String
-        var problems: [Problem]
+        var problems: [ErrorResponses.Problem]
 
         enum CodingKeys: String, CodingKey {
             case batch, survey, file, rows, rejected, blank, periods, encoding, summary, problems
@@ -120,10 +116,7 @@ extension WorkspaceServer {
                           blank: result.blankRows, periods: result.periods.map(\.rawValue), encoding: result.encoding,
                           ignoredColumns: result.ignoredColumns, dryRun: result.dryRun, importedBy: user,
                           summary: ImportSummary.describe(result, store: shownStore, language: language),
-                          problems: result.problems.map {
-                              let (location, reason) = ErrorResponses.parts(of: $0, in: language)
-                              return ImportBody.Problem(location: location, message: reason)
-                          })
+                          problems: result.problems.map { ErrorResponses.Problem($0, in: language) })
     }
 
     /// An instrument a web form may name: a bundled one (`lwc`), or the instrument a stored survey was imported

@@ -222,14 +222,7 @@ import Testing
     }
 
     static var playwright: Bool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import playwright.sync_api"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0 && ReportTests.chromium != nil
+        (try? runPython(["-c", "import playwright.sync_api"]))?.status == 0 && ReportTests.chromium != nil
     }
 
     /// The demo report (Japanese and English) laid out by Chromium at an A4 page's width with the print
@@ -243,17 +236,9 @@ import Testing
             let (document, _) = try Self.demoReport(language)
             try ReportFiles.write(document, folder: folder.path, baseName: "lwc-\(language.rawValue)", format: .html)
         }
-        let process = Process()
-        let output = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", (Paths.root as NSString).appendingPathComponent("Tests/print-layout.py"),
-                             folder.file("lwc-ja.html"), folder.file("lwc-en.html")]
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text)")
+        let (status, text) = try runPython([(Paths.root as NSString).appendingPathComponent("Tests/print-layout.py"),
+                                            folder.file("lwc-ja.html"), folder.file("lwc-en.html")])
+        #expect(status == 0, "\(text)")
         // Both files were measured, each with its tables.
         for name in ["lwc-ja.html", "lwc-en.html"] {
             #expect(text.contains("\(name): ") && !text.contains("\(name): 0 tables"), "\(text)")

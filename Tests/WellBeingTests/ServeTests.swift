@@ -448,17 +448,9 @@ import WellBeingWorkspace
     func theMainFlowInABrowser() throws {
         let folder = try TemporaryFolder()
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("wellbeing").path
-        let process = Process()
-        let output = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", (Paths.root as NSString).appendingPathComponent("Tests/serve-flow.py"), executable,
-                             Paths.surveys, folder.path]
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text)")
+        let (status, text) = try runPython([(Paths.root as NSString).appendingPathComponent("Tests/serve-flow.py"), executable,
+                                            Paths.surveys, folder.path])
+        #expect(status == 0, "\(text)")
         #expect(text.contains("bad cell named") && text.contains("API JSON = CLI JSON") && text.hasSuffix("OK\n"), "\(text)")
     }
 

@@ -98,3 +98,18 @@ func wellBeingError(_ body: () throws -> Void) -> WellBeingError? {
 func respondentCount(_ store: SurveyStore, survey: String = "mini", period: String = "2025") throws -> Int {
     try store.surveys().first { $0.id.rawValue == survey }?.periods[PeriodLabel(period)] ?? 0
 }
+
+/// Runs `python3` with `arguments` (a script of Tests/ and its arguments, or `-c CODE`) and returns its exit status
+/// and what it printed on standard output and error together: the browser checks (Playwright) run this way.
+func runPython(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    let output = Pipe()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3"] + arguments
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, text)
+}
