@@ -69,11 +69,20 @@ enum ReportJob {
                                      protecting: SurveyStore.protectedFiles(of: store.path))
     }
 
-    /// The report's document and the computed input it shows.
+    /// The report's document and the computed input it shows, all read from one snapshot of the store.
     static func build(store: SurveyStore, survey requested: String?, period: String, previous: String?,
                       options: AnalysisOptions, language: Language, includeComments: Bool,
                       breakdowns requestedBreakdowns: [Breakdown]? = nil,
                       maps: [IndicatorID]? = nil, about: ReportAbout? = nil) throws -> (ReportDocument, ReportInput) {
+        try store.snapshot { snapshot in
+            try build(snapshot: snapshot, survey: requested, period: period, previous: previous, options: options, language: language,
+                      includeComments: includeComments, breakdowns: requestedBreakdowns, maps: maps, about: about)
+        }
+    }
+
+    private static func build(snapshot store: SurveyStore, survey requested: String?, period: String, previous: String?,
+                              options: AnalysisOptions, language: Language, includeComments: Bool, breakdowns requestedBreakdowns: [Breakdown]?,
+                              maps: [IndicatorID]?, about: ReportAbout?) throws -> (ReportDocument, ReportInput) {
         // By default one section per attribute that the period's answers hold (an optional column may be absent).
         let current = try PeriodAnalysis(store: store, survey: requested, period: period, options: options) { instrument, matrix in
             requestedBreakdowns ?? instrument.respondent.attributes.indices
@@ -83,7 +92,7 @@ enum ReportJob {
         let breakdowns = current.breakdownResults
         let survey = current.results.survey
         let earlier = try previous.map { try PeriodAnalysis(store: store, survey: survey.rawValue, period: $0, options: options) }
-        let comparison = try current.comparison(store: store)
+        let comparison = current.comparison()
         let periods = Set([period] + (previous.map { [$0] } ?? []))
         let provenance = try store.batches().filter { batch in
             batch.survey == survey && (batch.periods.isEmpty || batch.periods.contains { periods.contains($0.rawValue) })

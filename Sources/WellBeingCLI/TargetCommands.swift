@@ -84,8 +84,10 @@ struct Progress: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let store = try storeOptions.openForReading()
-            let progress = try PlanProgress(store: store, survey: selection.survey, period: period, options: selection.options,
-                                            by: selection.by, eachGroup: groups)
+            let progress = try store.snapshot { snapshot in
+                try PlanProgress(store: snapshot, survey: selection.survey, period: period, options: selection.options,
+                                 by: selection.by, eachGroup: groups)
+            }
             if !progress.summaryParts.isEmpty {
                 Console.message(progress.summaryParts.map { $0.text(in: selection.language) }.joined())
             }

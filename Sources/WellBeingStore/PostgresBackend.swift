@@ -9,22 +9,33 @@ import WellBeingCore
 
 /// The store as a database on a PostgreSQL server: for a division or a prefecture that shares one store.
 ///
-/// One connection per process, used synchronously: each call waits for the server's answer on its own event
-/// loop thread, so the store's domain code runs unchanged on either backend. Writes are one transaction
-/// each, serialised by a transaction-level advisory lock (as SQLite serialises its writers), so the
-/// duplicate-file and respondent-id rules hold with importers on several machines; readers take a
+/// One connection per store, used synchronously by one transaction at a time (a lock keeps two tasks from
+/// interleaving their `BEGIN…COMMIT` on it): each call waits for the server's answer on the calling thread
+/// while the connection's own event loop thread reads the socket. A connection that fails its `ROLLBACK`, or
+/// is lost, is discarded and the next transaction connects again.
+///
+/// The store's domain code runs unchanged on either backend. Writes are one transaction each, serialised per
+/// survey by a transaction-level advisory lock (as SQLite serialises its writers), so the duplicate-file and
+/// respondent-id rules, which are the survey's, hold with importers on several machines while another
+/// survey's import goes on; a write for the whole store (undo, copy) excludes every survey's; readers take a
 /// repeatable-read snapshot and see only committed batches. The schema is migrated by one process at a time
 /// under a second advisory lock, with the same migration identifiers as SQLite.
-final class PostgresBackend: StoreBackend {
-    /// Advisory lock keys ("WBST" and "WBSM"): one for writers, one for schema migration.
+final class PostgresBackend: StoreBackend, @unchecked Sendable {
+    /// Advisory lock keys ("WBST" and "WBSM"): one for writers, one for schema migration. A write of one survey
+    /// holds "WBST" shared and the pair ("WBSV", hashtext(survey)) exclusively; a write of the whole store holds
+    /// "WBST" exclusively.
     static let writeLockKey: Int64 = 0x5742_5354
     static let migrationLockKey: Int64 = 0x5742_534D
+    static let surveyLockClass: Int32 = 0x5742_5356
 
     let location: PostgresLocation
     let access: StoreAccess
     private let group: MultiThreadedEventLoopGroup
-    private let connection: PostgresConnection
-    private let watch: ConnectionWatch
+    /// Held for a whole transaction: one transaction at a time on the connection (recursive, so that a store
+    /// call made inside another's transaction still fails as it did, rather than hanging).
+    private let inUse = NSRecursiveLock()
+    /// The connection and its watch; nil once discarded (reconnected by the next transaction). Guarded by `inUse`.
+    private var current: (connection: PostgresConnection, watch: ConnectionWatch)?
     private let logger: Logger
     /// How long a writer waits for another writer's transaction (PostgreSQL `lock_timeout`).
     private let lockTimeout: TimeInterval
@@ -40,13 +51,11 @@ final class PostgresBackend: StoreBackend {
         logger = Logger(label: "wellbeing.store") { _ in SwiftLogNoOpLogHandler() }
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
-            connection = try PostgresConnection.connect(on: group.next(), configuration: try Self.configuration(location),
-                                                        id: 1, logger: logger).wait()
+            current = try Self.connect(location, on: group, logger: logger)
         } catch {
             try? group.syncShutdownGracefully()
             throw Self.translate(error, location: location, access: access, connecting: true)
         }
-        watch = ConnectionWatch(connection)
         do {
             try prepareSchema()
         } catch {
@@ -58,8 +67,35 @@ final class PostgresBackend: StoreBackend {
     deinit { close() }
 
     func close() {
-        if !connection.isClosed { try? connection.close().wait() }
+        inUse.withLock { discardConnection() }
         try? group.syncShutdownGracefully()
+    }
+
+    private static func connect(_ location: PostgresLocation, on group: MultiThreadedEventLoopGroup,
+                                logger: Logger) throws -> (connection: PostgresConnection, watch: ConnectionWatch) {
+        let connection = try PostgresConnection.connect(on: group.next(), configuration: try configuration(location),
+                                                        id: 1, logger: logger).wait()
+        return (connection, ConnectionWatch(connection))
+    }
+
+    /// The open connection, connecting again when the last one was discarded. Called with `inUse` held.
+    private func connection() throws -> (connection: PostgresConnection, watch: ConnectionWatch) {
+        if let current, !current.connection.isClosed { return current }
+        discardConnection()
+        do {
+            current = try Self.connect(location, on: group, logger: logger)
+        } catch {
+            throw Self.translate(error, location: location, access: access, connecting: true)
+        }
+        return current!
+    }
+
+    /// Closes the connection (a failed ROLLBACK leaves it in an unknown state; it is never used again).
+    /// Called with `inUse` held.
+    private func discardConnection() {
+        guard let current else { return }
+        self.current = nil
+        if !current.connection.isClosed { try? current.connection.close().wait() }
     }
 
     private static func configuration(_ location: PostgresLocation) throws -> PostgresConnection.Configuration {
@@ -96,30 +132,45 @@ final class PostgresBackend: StoreBackend {
     // MARK: Transactions
 
     func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
-        try transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", lock: false, body)
+        try transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", lock: nil, body)
     }
 
-    func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+    func write<T>(survey: SurveyID?, _ body: (any StoreTransaction) throws -> T) throws -> T {
         // Read committed: after the lock is granted, every statement sees what the previous writer committed.
-        return try transaction(begin: "BEGIN ISOLATION LEVEL READ COMMITTED", lock: true, body)
+        return try transaction(begin: "BEGIN ISOLATION LEVEL READ COMMITTED", lock: .some(survey), body)
     }
 
-    private func transaction<T>(begin: String, lock: Bool, _ body: (any StoreTransaction) throws -> T) throws -> T {
+    /// - Parameter lock: nil for a read; for a write, the survey it writes (nil inside: the whole store).
+    private func transaction<T>(begin: String, lock: SurveyID??, _ body: (any StoreTransaction) throws -> T) throws -> T {
+        inUse.lock()
+        defer { inUse.unlock() }
+        let (connection, watch) = try connection()
         let transaction = PostgresTransaction(connection: connection, watch: watch, logger: logger)
         do {
             try transaction.execute(begin)
-            if lock {
+            if let lock {
                 try transaction.execute("SET LOCAL lock_timeout = '\(Int(lockTimeout * 1000))ms'")
-                try transaction.execute("SELECT pg_advisory_xact_lock(\(Self.writeLockKey))")
+                if let survey = lock {
+                    try transaction.execute("SELECT pg_advisory_xact_lock_shared(\(Self.writeLockKey))")
+                    try transaction.execute("SELECT pg_advisory_xact_lock(\(Self.surveyLockClass), hashtext(?))", [survey.rawValue])
+                } else {
+                    try transaction.execute("SELECT pg_advisory_xact_lock(\(Self.writeLockKey))")
+                }
             }
             let result = try body(transaction)
             try transaction.execute("COMMIT")
             return result
         } catch {
             try? transaction.waitForPending()
-            if !connection.isClosed { try? transaction.execute("ROLLBACK") }
+            if !connection.isClosed {
+                do {
+                    try transaction.execute("ROLLBACK")
+                } catch {
+                    discardConnection()
+                }
+            }
             if error is StoreRow.Mismatch { throw error }  // said by the store, which knows it as damage
-            throw Self.translate(error, location: location, access: lock ? access : .read)
+            throw Self.translate(error, location: location, access: lock != nil ? access : .read)
         }
     }
 
@@ -127,6 +178,9 @@ final class PostgresBackend: StoreBackend {
 
     /// Checks what the database holds, and migrates it (one process at a time) when this command may write.
     private func prepareSchema() throws {
+        inUse.lock()
+        defer { inUse.unlock() }
+        let (connection, watch) = try connection()
         let transaction = PostgresTransaction(connection: connection, watch: watch, logger: logger)
         let server = location.displayName
         try transaction.execute("BEGIN")
@@ -169,7 +223,9 @@ final class PostgresBackend: StoreBackend {
             }
             try transaction.execute("COMMIT")
         } catch {
-            if !connection.isClosed { try? transaction.execute("ROLLBACK") }
+            if !connection.isClosed {
+                do { try transaction.execute("ROLLBACK") } catch { discardConnection() }
+            }
             throw error
         }
     }

@@ -12,9 +12,15 @@ import Glibc
 /// migrates an older schema and refuses a damaged file (`PRAGMA quick_check`); a store written by a newer
 /// version is refused. Writers wait for each other (WAL journal, busy timeout) and fail with `storeBusy`
 /// rather than corrupt anything.
+///
+/// A store opened for writing is a GRDB `DatabasePool`: one writer, and readers on connections of their own
+/// that each see the last committed state (WAL snapshots), so an analysis runs while an import writes into the
+/// same store from the same process (a server). A store opened for reading only, one in memory and one being
+/// created are a `DatabaseQueue` (a read-only or immutable file cannot hold the pool's shared memory; the others
+/// have one user).
 final class SQLiteBackend: StoreBackend {
-    /// The underlying connection; every access is serialised by GRDB.
-    let queue: DatabaseQueue
+    /// The connection(s): a pool for a store opened for writing, else a queue.
+    let database: any DatabaseWriter
     /// The path of the store file, or `:memory:`.
     let path: String
     /// The path messages name: `path`, or for a store being created under a temporary name, its final one.
@@ -52,7 +58,7 @@ final class SQLiteBackend: StoreBackend {
             throw WellBeingError(failure, Message(.storeNotAFile, ["path": path]).localizingArgument("kind", Message(kind.phraseKey)))
         }
         do {
-            queue = try Self.openChecked(path: path, busyTimeout: busyTimeout, access: access)
+            database = try Self.openChecked(path: path, busyTimeout: busyTimeout, access: access, pooled: true)
         } catch {
             throw Self.translate(error, path: path, access: access)
         }
@@ -65,19 +71,21 @@ final class SQLiteBackend: StoreBackend {
         access = .writeOrCreate
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
-        queue = try DatabaseQueue(configuration: configuration)
+        let queue = try DatabaseQueue(configuration: configuration)
         try Self.validate(queue, path: path)
         try StoreSchema.migrator.migrate(queue)
+        database = queue
     }
 
-    private static func configuration(busyTimeout: TimeInterval, readonly: Bool) -> Configuration {
+    private static func configuration(busyTimeout: TimeInterval, readonly: Bool, pooled: Bool = false) -> Configuration {
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
         configuration.readonly = readonly
         if !readonly {
+            // A pool sets WAL itself (and its readers may not); a queue is put in WAL so that other processes read on.
             configuration.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA journal_mode = WAL")
+                if !pooled { try db.execute(sql: "PRAGMA journal_mode = WAL") }
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
             }
         }
@@ -85,8 +93,9 @@ final class SQLiteBackend: StoreBackend {
     }
 
     /// Opens an existing store file, checks what it is, and migrates it (writers) or checks that it needs no
-    /// migration (readers).
-    private static func openChecked(path: String, busyTimeout: TimeInterval, access: StoreAccess) throws -> DatabaseQueue {
+    /// migration (readers). A writer gets a pool when `pooled`, else a queue.
+    private static func openChecked(path: String, busyTimeout: TimeInterval, access: StoreAccess,
+                                    pooled: Bool) throws -> any DatabaseWriter {
         let migrator = StoreSchema.migrator
         guard access == .read else {
             // Checked through a read-only connection first: opening for writing already writes (the WAL mode).
@@ -94,10 +103,12 @@ final class SQLiteBackend: StoreBackend {
             try validate(checker, path: path)
             try checkIntegrity(checker, path: path)
             try checker.close()
-            let queue = try DatabaseQueue(path: path, configuration: configuration(busyTimeout: busyTimeout, readonly: false))
+            let writer: any DatabaseWriter = pooled
+                ? try DatabasePool(path: path, configuration: configuration(busyTimeout: busyTimeout, readonly: false, pooled: true))
+                : try DatabaseQueue(path: path, configuration: configuration(busyTimeout: busyTimeout, readonly: false))
             // Migrating takes the write lock; a store that is up to date is only read.
-            if !(try queue.read { try migrator.hasCompletedMigrations($0) }) { try migrator.migrate(queue) }
-            return queue
+            if !(try writer.read { try migrator.hasCompletedMigrations($0) }) { try migrator.migrate(writer) }
+            return writer
         }
         func openReadOnly(_ location: String) throws -> DatabaseQueue {
             let queue = try DatabaseQueue(path: location, configuration: configuration(busyTimeout: busyTimeout, readonly: true))
@@ -170,7 +181,7 @@ final class SQLiteBackend: StoreBackend {
         shownPath = path
         access = .writeOrCreate
         do {
-            queue = try Self.openChecked(path: temporary, busyTimeout: busyTimeout, access: .writeOrCreate)
+            database = try Self.openChecked(path: temporary, busyTimeout: busyTimeout, access: .writeOrCreate, pooled: false)
         } catch {
             throw Self.translate(error, path: path, access: .writeOrCreate)
         }
@@ -180,8 +191,8 @@ final class SQLiteBackend: StoreBackend {
     /// closes it, so that linking that file into place publishes everything.
     func finishPending() throws {
         do {
-            try queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA journal_mode = DELETE") }
-            try queue.close()
+            try database.writeWithoutTransaction { try $0.execute(sql: "PRAGMA journal_mode = DELETE") }
+            try database.close()
         } catch {
             throw Self.translate(error, path: shownPath, access: .writeOrCreate)
         }
@@ -299,7 +310,7 @@ final class SQLiteBackend: StoreBackend {
         }
     }
 
-    func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+    func write<T>(survey: SurveyID?, _ body: (any StoreTransaction) throws -> T) throws -> T {
         try transaction(.immediate, body)
     }
 
@@ -307,16 +318,22 @@ final class SQLiteBackend: StoreBackend {
         try transaction(.deferred, body)
     }
 
-    func close() { try? queue.close() }
+    func close() { try? database.close() }
 
     private func transaction<T>(_ kind: Database.TransactionKind, _ body: (any StoreTransaction) throws -> T) throws -> T {
         do {
-            var result: T?
-            try queue.inTransaction(kind) { db in
-                result = try body(SQLiteTransaction(db))
-                return .commit
+            if kind == .deferred {
+                // A snapshot: on a pool, a reader connection of its own, never waiting for a writer.
+                return try database.read { db in try body(SQLiteTransaction(db)) }
             }
-            return result!
+            return try database.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(kind) {
+                    result = try body(SQLiteTransaction(db))
+                    return .commit
+                }
+                return result!
+            }
         } catch let error as DatabaseError {
             throw Self.translate(error, path: shownPath, access: kind == .deferred ? .read : access)
         }

@@ -148,10 +148,11 @@ public protocol StoreBackend: Sendable {
     var displayName: String { get }
     /// Runs `body` in one read-only transaction that sees a consistent snapshot of committed data.
     func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
-    /// Runs `body` in one write transaction that holds the store's write lock from its first statement, so
-    /// that check-then-insert steps (repeated files, respondent ids) cannot race another importer. Any
-    /// error rolls everything back.
-    func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
+    /// Runs `body` in one write transaction that holds the write lock of `survey` (nil: of the whole store)
+    /// from its first statement, so that check-then-insert steps (repeated files, respondent ids: each survey's
+    /// own) cannot race another importer of that survey. Any error rolls everything back. A backend may lock
+    /// more than asked (SQLite has one writer per file).
+    func write<T>(survey: SurveyID?, _ body: (any StoreTransaction) throws -> T) throws -> T
     /// Releases the connection.
     func close()
 }

@@ -159,7 +159,7 @@ extension SurveyStore {
         }
         do {
             return try from.read { input in
-                try to.write { output in
+                try to.write(survey: nil) { output in
                     let held = try output.fetchInteger("SELECT count(*) FROM batch") ?? 0
                     let instruments = try output.fetchInteger("SELECT count(*) FROM instrument") ?? 0
                     guard held == 0 && instruments == 0 else {

@@ -56,7 +56,7 @@ extension SurveyStore {
     /// - Returns: the deleted batch.
     @discardableResult
     public func undo(batchID: Int64) throws -> Batch {
-        try write { db in
+        try write(survey: nil) { db in
             guard let row = try db.fetchOne(Self.batchSelection + " WHERE batch.id = ?", [batchID]) else {
                 let known = try db.fetchAll("SELECT id FROM batch ORDER BY id").map { try $0.integer(0) }
                 throw WellBeingError(.usage, known.isEmpty ? Message(.noBatchAtAll, ["batch": "\(batchID)"])

@@ -74,7 +74,7 @@ extension SurveyStore {
     /// knows those.
     public func importBoundaries(_ boundaries: DistrictBoundaries, key: String, survey: SurveyID, file: ImportedFile,
                                  replace: Bool) throws -> BoundaryImportOutcome {
-        try write { db in
+        try write(survey: survey) { db in
             try handleRepeatedFile(db, kind: .boundaries, survey: survey, sha256: file.sha256, fileName: file.fileName, replace: replace)
             if let earlier = try db.fetchInteger("SELECT batchId FROM boundarySource WHERE surveyId = ?", [survey.rawValue]) {
                 if replace {

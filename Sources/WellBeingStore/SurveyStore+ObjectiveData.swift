@@ -21,7 +21,7 @@ extension SurveyStore {
     /// - Parameter rows: where each value stands in its file, for the messages.
     public func importKPIs(_ values: [KPIValue], rows: [SourceLocation], catalog: KPICatalog, catalogFileName: String,
                            survey: SurveyID, table: ImportedFile, replace: Bool) throws -> SmallImportOutcome {
-        return try write { db in
+        return try write(survey: survey) { db in
             try handleRepeatedFile(db, kind: .kpis, survey: survey, sha256: table.sha256, fileName: table.fileName,
                                    replace: replace)
             let periods = Set(values.map(\.period.rawValue)).sorted()
@@ -71,7 +71,7 @@ extension SurveyStore {
     public func importPopulation(_ population: PopulationTable, survey: SurveyID, period: PeriodLabel?, table: ImportedFile,
                                  replace: Bool) throws -> SmallImportOutcome {
         let periodKey = period?.rawValue ?? ""
-        return try write { db in
+        return try write(survey: survey) { db in
             try handleRepeatedFile(db, kind: .population, survey: survey, sha256: table.sha256, fileName: table.fileName,
                                    replace: replace)
             try replaceOrRefuseTable(db, "populationCell", what: Message(.tablePopulation), survey: survey, period: period,
@@ -99,7 +99,7 @@ extension SurveyStore {
         // A row's own period, else --period, else every period ("").
         func key(_ row: (figure: ReferenceFigure, period: String?)) -> String { row.period ?? period?.rawValue ?? "" }
         let periods = Set(figures.map(key)).filter { !$0.isEmpty }.sorted()
-        return try write { db in
+        return try write(survey: survey) { db in
             try handleRepeatedFile(db, kind: .reference, survey: survey, sha256: table.sha256, fileName: table.fileName,
                                    replace: replace)
             var clashing: [(indicator: String, period: String, batch: Int64)] = []
@@ -182,7 +182,7 @@ extension SurveyStore {
     public func importSample(_ sample: SampleTable, survey: SurveyID, period: PeriodLabel?, table: ImportedFile,
                              replace: Bool) throws -> SmallImportOutcome {
         let periodKey = period?.rawValue ?? ""
-        return try write { db in
+        return try write(survey: survey) { db in
             try handleRepeatedFile(db, kind: .sample, survey: survey, sha256: table.sha256, fileName: table.fileName,
                                    replace: replace)
             try replaceOrRefuseTable(db, "sampleCell", what: Message(.tableSample), survey: survey, period: period, replace: replace)

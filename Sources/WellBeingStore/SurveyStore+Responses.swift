@@ -63,7 +63,7 @@ extension SurveyStore {
         if request.dryRun {
             return try read { db in try importResponses(db, request, source: source, replaceHash: replaceHash) }
         }
-        return try write { db in try importResponses(db, request, source: source, replaceHash: replaceHash) }
+        return try write(survey: request.instrument.instrument.id) { db in try importResponses(db, request, source: source, replaceHash: replaceHash) }
     }
 
     /// The body of an import inside its transaction; a dry run writes nothing and only reads `db`.

@@ -11,7 +11,7 @@ extension SurveyStore {
     /// - Parameter rows: the checked targets (read by WellBeingIngest), each with the line it stands on in `table`.
     public func importTargets(_ rows: [(target: PlanTarget, line: Int)], survey: SurveyID, table: ImportedFile, sheet: String?,
                               replace: Bool) throws -> SmallImportOutcome {
-        return try write { db in
+        return try write(survey: survey) { db in
             var replaced: [Int64] = []
             if replace, let earlier = try db.fetchInteger("SELECT id FROM batch WHERE kind = ? AND surveyId = ? AND sha256 = ?",
                                                           [Batch.Kind.targets.rawValue, survey.rawValue, table.sha256]) {

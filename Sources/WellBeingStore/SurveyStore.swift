@@ -125,10 +125,23 @@ public final class SurveyStore: Sendable {
         self.instruments = instruments
     }
 
+    /// Runs `body` on one snapshot of the store: every query made through the store it is handed reads in one
+    /// read transaction, so a batch that lands meanwhile is wholly in or wholly out of everything `body` sees
+    /// (an analysis reads responses, population, sample sizes, reference figures and KPIs this way).
+    ///
+    /// The store handed to `body` only reads, and only while `body` runs, on the calling thread.
+    public func snapshot<T>(_ body: (SurveyStore) throws -> T) throws -> T {
+        try read { transaction in
+            try body(SurveyStore(backend: SnapshotBackend(transaction, displayName: path), access: .read, instruments: instruments))
+        }
+    }
+
     /// Runs `body` in one write transaction, holding the write lock from the start; any error rolls it back.
-    func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+    ///
+    /// - Parameter survey: the survey written, whose write lock is taken (nil: the whole store's).
+    func write<T>(survey: SurveyID?, _ body: (any StoreTransaction) throws -> T) throws -> T {
         precondition(access != .read, "a store opened for reading was asked to write")
-        return try readable { try backend.write(body) }
+        return try readable { try backend.write(survey: survey, body) }
     }
 
     /// Runs `body` in one read transaction (a consistent snapshot, even while another process imports).
@@ -153,4 +166,24 @@ public final class SurveyStore: Sendable {
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.string(from: Date())
     }
+}
+
+/// The backend of a store handed out by `SurveyStore.snapshot`: every read runs in the one open read transaction.
+/// It lives only while the snapshot's body runs, on that body's thread (hence unchecked).
+private final class SnapshotBackend: StoreBackend, @unchecked Sendable {
+    private let transaction: any StoreTransaction
+    let displayName: String
+
+    init(_ transaction: any StoreTransaction, displayName: String) {
+        self.transaction = transaction
+        self.displayName = displayName
+    }
+
+    func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T { try body(transaction) }
+
+    func write<T>(survey: SurveyID?, _ body: (any StoreTransaction) throws -> T) throws -> T {
+        preconditionFailure("a snapshot of the store was asked to write")
+    }
+
+    func close() {}
 }

@@ -170,7 +170,7 @@ public enum AnalysisViews {
         let language = request.language
         if request.by != nil { throw WellBeingError(.usage, Message(.compareNoBy)) }
         let analysis = try PeriodAnalysis(store: store, survey: request.survey, period: period, options: request.options)
-        guard let comparison = try analysis.comparison(store: store) else {
+        guard let comparison = analysis.comparison() else {
             throw WellBeingError(.usage, Message(.noKPIValues, ["survey": analysis.results.survey.rawValue, "period": period]))
         }
         let notes = analysis.results.notes + comparison.notes
@@ -223,8 +223,11 @@ public enum AnalysisViews {
     public static func trend(store: SurveyStore, from: String, to: String, request: AnalysisRequest, format: ResultFormat,
                              byteOrderMark: Bool = true) throws -> AnalysisView {
         let language = request.language
-        let earlier = try PeriodAnalysis(store: store, survey: request.survey, period: from, options: request.options)
-        let later = try PeriodAnalysis(store: store, survey: request.survey, period: to, options: request.options)
+        // Both periods from one snapshot: a batch landing meanwhile is in both or in neither.
+        let (earlier, later) = try store.snapshot { snapshot in
+            (try PeriodAnalysis(store: snapshot, survey: request.survey, period: from, options: request.options),
+             try PeriodAnalysis(store: snapshot, survey: request.survey, period: to, options: request.options))
+        }
         let rows = TrendAnalysis.compare(from: earlier.results, to: later.results)
         let messages = [earlier.summaryText(in: language), later.summaryText(in: language),
                         Message(.trendSummary, ["tests": "\(TrendAnalysis.tests(rows))"]).text(in: language)]

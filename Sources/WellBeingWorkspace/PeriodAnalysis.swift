@@ -3,8 +3,12 @@ import WellBeingAnalysis
 import WellBeingCore
 import WellBeingStore
 
-/// Loads a period's answers and everything that goes with them, and computes its indicators.
-public struct PeriodAnalysis {
+/// One period of a survey analysed: its answers and everything that goes with them (population, sample sizes,
+/// reference figures, KPIs), all read from one snapshot of the store, and the indicators computed from them.
+///
+/// Every front end analyses a period through this type, so the same options give the same figures from the
+/// command line and from a server.
+public struct PeriodAnalysis: Sendable {
     public var instrument: Instrument
     public var results: IndicatorResults
     public var references: [String: ReferenceFigure]
@@ -12,10 +16,27 @@ public struct PeriodAnalysis {
     public var population: PopulationTable?
     /// The same period by other respondent fields (the report's 年代別, 性別), computed with the main results.
     public var breakdownResults: [IndicatorResults] = []
+    /// The survey's KPI catalogue and the period's KPI values, read with the answers.
+    public var kpiCatalog: KPICatalog
+    public var kpiValues: [KPIValue]
 
-    /// - Parameter breakdowns: the other fields to break the period down by, chosen from its instrument and answers.
+    /// Reads the period from one snapshot of `store` and computes its indicators.
+    ///
+    /// - Parameters:
+    ///   - survey: the survey named by the user, or nil for the store's only one.
+    ///   - breakdowns: the other fields to break the period down by, chosen from its instrument and answers.
+    /// - Throws: `usage` for a survey or period the store does not hold, or an unknown covariate KPI; the
+    ///   store's and the engine's errors.
     public init(store: SurveyStore, survey requested: String?, period: String, options requestedOptions: AnalysisOptions,
-         breakdowns: ((Instrument, ResponseMatrix) throws -> [Breakdown])? = nil) throws {
+                breakdowns: ((Instrument, ResponseMatrix) throws -> [Breakdown])? = nil) throws {
+        self = try store.snapshot { snapshot in
+            try PeriodAnalysis(snapshot: snapshot, survey: requested, period: period, options: requestedOptions,
+                               breakdowns: breakdowns)
+        }
+    }
+
+    private init(snapshot store: SurveyStore, survey requested: String?, period: String, options requestedOptions: AnalysisOptions,
+                 breakdowns: ((Instrument, ResponseMatrix) throws -> [Breakdown])?) throws {
         var options = requestedOptions
         let survey = try store.resolveSurvey(requested)
         let label = PeriodLabel(period)
@@ -29,8 +50,11 @@ public struct PeriodAnalysis {
         matrix = try store.responses(survey: survey, period: label)
         references = try store.referenceFigures(survey: survey, period: label)
         population = try store.population(survey: survey, period: label)
+        kpiCatalog = try store.kpiCatalog(survey: survey)
+        kpiValues = try store.kpiValues(survey: survey, period: label)
         if let kpis = options.smallArea?.covariateKPIs, !kpis.isEmpty {
-            options.smallArea?.covariates = try Self.covariates(kpis, store: store, survey: survey, period: label)
+            options.smallArea?.covariates = try Self.covariates(kpis, catalog: kpiCatalog, values: kpiValues,
+                                                                survey: survey, period: label)
         }
         let engine = IndicatorEngine(matrix: matrix, population: population, references: references, options: options)
         let all = try engine.run(breakdowns: try breakdowns?(matrix.instrument, matrix) ?? [])
@@ -42,12 +66,19 @@ public struct PeriodAnalysis {
         instrument = matrix.instrument
     }
 
+    /// Analyses the period off the caller's thread (the store blocks while it reads; a server's cooperative
+    /// threads never do); see `init(store:survey:period:options:breakdowns:)`.
+    public static func analyse(store: SurveyStore, survey: String?, period: String,
+                               options: AnalysisOptions) async throws -> PeriodAnalysis {
+        try await BlockingWork.run { try PeriodAnalysis(store: store, survey: survey, period: period, options: options) }
+    }
+
     /// The KPI values of `ids` in the period, as small-area covariates.
     ///
     /// - Throws: `usage` naming a KPI the store does not know, or one without values in the period.
-    public static func covariates(_ ids: [String], store: SurveyStore, survey: SurveyID, period: PeriodLabel) throws -> [SmallAreaOptions.Covariate] {
-        let known = try store.kpiCatalog(survey: survey).kpis.map(\.id.rawValue)
-        let values = try store.kpiValues(survey: survey, period: period)
+    static func covariates(_ ids: [String], catalog: KPICatalog, values: [KPIValue], survey: SurveyID,
+                           period: PeriodLabel) throws -> [SmallAreaOptions.Covariate] {
+        let known = catalog.kpis.map(\.id.rawValue)
         return try ids.map { id in
             guard known.contains(id) else {
                 throw WellBeingError(.usage, known.isEmpty
@@ -63,13 +94,10 @@ public struct PeriodAnalysis {
     }
 
     /// The survey beside its KPIs for this period, or nil when the store has no KPI values for it.
-    public func comparison(store: SurveyStore) throws -> (rows: [ComparisonRow], scores: [KPIScore], notes: [AnalysisNote])? {
-        let survey = results.survey
-        let catalog = try store.kpiCatalog(survey: survey)
-        let values = try store.kpiValues(survey: survey, period: results.period)
-        guard !catalog.kpis.isEmpty, !values.isEmpty else { return nil }
-        return ObjectiveComparison.compare(results: results, categories: instrument.categories.map(\.id), catalog: catalog,
-                                           values: values, references: references)
+    public func comparison() -> (rows: [ComparisonRow], scores: [KPIScore], notes: [AnalysisNote])? {
+        guard !kpiCatalog.kpis.isEmpty, !kpiValues.isEmpty else { return nil }
+        return ObjectiveComparison.compare(results: results, categories: instrument.categories.map(\.id), catalog: kpiCatalog,
+                                           values: kpiValues, references: references)
     }
 
     /// The summary's pieces: who, how weighted, which design, what is withheld.

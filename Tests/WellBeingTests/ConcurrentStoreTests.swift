@@ -1,0 +1,151 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import WellBeingCLI
+import WellBeingAnalysis
+@testable import WellBeingCore
+@testable import WellBeingIngest
+@testable import WellBeingStore
+import WellBeingWorkspace
+
+/// One store shared by readers and an importer at once (DESIGN §19): an analysis reads one snapshot, so a batch
+/// that lands meanwhile is wholly in or wholly out, and what readers print is what they print alone.
+@Suite struct ConcurrentStoreTests {
+    /// A store holding lwc-3000's 2024 answers and population margins, on `backend`.
+    static func store2024(_ backend: StoreBackendKind, in folder: TemporaryFolder) throws -> (location: String, instrument: LoadedInstrument) {
+        let location = try backend.newLocation(in: folder)
+        let instrument = try InstrumentLoader.load(path: Paths.survey("lwc-synthetic.yaml"))
+        let store = try SurveyStore(path: location)
+        defer { store.close() }
+        _ = try importResponses(store, Paths.lwc("responses_2024.csv"), instrument: instrument, period: "2024")
+        _ = try store.importPopulation(path: Paths.lwc("population.csv"), survey: nil, period: nil,
+                                       marginSpec: "age_band*sex,region", encoding: nil, replace: false)
+        return (location, instrument)
+    }
+
+    static func bytes(_ analysis: PeriodAnalysis) throws -> String { try JSONOutput.encode(analysis.results) }
+
+    @Test(arguments: StoreBackendKind.available)
+    func aSnapshotSeesABatchWhollyOrNotAtAll(_ backend: StoreBackendKind) throws {
+        let folder = try TemporaryFolder()
+        let (location, instrument) = try Self.store2024(backend, in: folder)
+        let reader = try SurveyStore(path: location, access: .read)
+        let writer = try SurveyStore(path: location)
+        defer { reader.close(); writer.close() }
+        let (before, during) = try reader.snapshot { snapshot in
+            let before = try snapshot.surveys()
+            // Another connection imports a whole period while the snapshot is open.
+            _ = try importResponses(writer, Paths.lwc("responses_2025.csv"), instrument: instrument, period: "2025")
+            return (before, try snapshot.surveys())
+        }
+        #expect(before == during)
+        #expect(during.first?.periods.keys.map(\.rawValue) == ["2024"])
+        #expect(try reader.surveys().first?.periods.keys.map(\.rawValue).sorted() == ["2024", "2025"])
+    }
+
+    /// Two analyses and an import at once, through one store object (as a server holds it): each analysis gives
+    /// the bytes it gives alone; analyses of the period being imported into give the bytes of before or of after.
+    @Test(arguments: StoreBackendKind.available)
+    func twoAnalysesAndAnImportOnOneStoreGiveTheBytesOfEachAlone(_ backend: StoreBackendKind) async throws {
+        let folder = try TemporaryFolder()
+        let (location, instrument) = try Self.store2024(backend, in: folder)
+        let store = try SurveyStore(path: location)
+        defer { store.close() }
+        let raked = AnalysisOptions()
+        let unweighted = AnalysisOptions(weighting: Weighting.none)
+        let alone = try Self.bytes(PeriodAnalysis(store: store, survey: nil, period: "2024", options: raked))
+        let aloneUnweighted = try Self.bytes(PeriodAnalysis(store: store, survey: nil, period: "2024", options: unweighted))
+
+        // Readers of 2024 beside an import into 2025.
+        async let first = PeriodAnalysis.analyse(store: store, survey: nil, period: "2024", options: raked)
+        async let second = PeriodAnalysis.analyse(store: store, survey: nil, period: "2024", options: unweighted)
+        let imported = Task.detached {
+            try importResponses(store, Paths.lwc("responses_2025.csv"), instrument: instrument, period: "2025").importedRows
+        }
+        #expect(try Self.bytes(await first) == alone)
+        #expect(try Self.bytes(await second) == aloneUnweighted)
+        #expect(try await imported.value > 0)
+
+        // Readers of 2025 beside another import into 2025 (other respondents): all of it or none of it.
+        let before = try Self.bytes(PeriodAnalysis(store: store, survey: nil, period: "2025", options: raked))
+        let more = try folder.write("more.csv", try Self.renumbered(Paths.lwc("responses_2024.csv")))
+        async let during1 = PeriodAnalysis.analyse(store: store, survey: nil, period: "2025", options: raked)
+        let second2025 = Task.detached {
+            try importResponses(store, more, instrument: instrument, period: "2025").importedRows
+        }
+        async let during2 = PeriodAnalysis.analyse(store: store, survey: nil, period: "2025", options: raked)
+        #expect(try await second2025.value > 0)
+        let after = try Self.bytes(PeriodAnalysis(store: store, survey: nil, period: "2025", options: raked))
+        #expect(before != after)
+        for during in [try await during1, try await during2] {
+            let seen = try Self.bytes(during)
+            #expect(seen == before || seen == after)
+        }
+    }
+
+    /// The same through the executable, as users run it: two `indicators` and an `import` at once.
+    @Test(arguments: StoreBackendKind.available)
+    func twoIndicatorsCommandsAndAnImportGiveTheBytesOfEachAlone(_ backend: StoreBackendKind) throws {
+        let folder = try TemporaryFolder()
+        let (location, _) = try Self.store2024(backend, in: folder)
+        let environment = backend == .postgresql ? PostgresTestServer.childEnvironment : [:]
+        @Sendable func run(_ arguments: [String]) throws -> CommandLineTests.Run {
+            try CommandLineTests.run(arguments + ["--store", location], environment: environment, in: folder.path)
+        }
+        let commands = [["indicators", "--period", "2024", "--format", "json"],
+                        ["indicators", "--period", "2024", "--format", "csv", "--weights", "none"]]
+        let alone = try commands.map { try run($0) }
+        #expect(alone.allSatisfy { $0.status == 0 }, "\(alone.map(\.errors))")
+        let importing = ["import", "responses", Paths.lwc("responses_2025.csv"), "--instrument", Paths.survey("lwc-synthetic.yaml"),
+                         "--period", "2025"]
+        let all = commands + [importing]
+        let runs = Mutex<[Int: CommandLineTests.Run]>([:])
+        let failures = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: all.count) { index in
+            do {
+                let result = try run(all[index])
+                runs.withLock { $0[index] = result }
+            } catch {
+                failures.withLock { $0.append("\(error)") }
+            }
+        }
+        #expect(failures.withLock { $0 }.isEmpty)
+        let results = runs.withLock { $0 }
+        #expect(results[2]?.status == 0, "\(results[2]?.errors ?? "")")
+        for index in commands.indices {
+            #expect(results[index]?.status == 0)
+            #expect(results[index]?.output == alone[index].output)
+        }
+    }
+
+    /// The rows of `path` with respondent ids no other file of the fixture uses.
+    static func renumbered(_ path: String) throws -> String {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        return text.replacingOccurrences(of: "\nR", with: "\nX")
+    }
+}
+
+#if PostgreSQL
+/// Write locks on a server are per survey: an import of one survey never waits for another survey's.
+@Suite(.enabled(if: PostgresTestServer.shouldRun)) struct PostgresSurveyLockTests {
+    @Test func aWriteHoldsItsSurveysLockAndLetsAnotherSurveyWrite() throws {
+        let location = try PostgresTestServer.newDatabase()
+        let first = try PostgresBackend(url: location, busyTimeout: 10, access: .writeOrCreate)
+        let second = try PostgresBackend(url: location, busyTimeout: 10, access: .writeOrCreate)
+        defer { first.close(); second.close() }
+        let (held, otherSurveyWrote) = try first.write(survey: SurveyID("lwc")) { _ in
+            let held = try second.read { db in
+                try db.fetchAll("""
+                    SELECT classid::bigint, mode FROM pg_locks WHERE locktype = 'advisory' AND granted ORDER BY classid
+                    """).map { "\(try $0.integer(0)) \(try $0.text(1))" }
+            }
+            // Another survey's writer is not held up (with one lock for the store it would wait here).
+            let wrote = try second.write(survey: SurveyID("staff-dx")) { _ in true }
+            return (held, wrote)
+        }
+        // (classid of a single-key lock is its high 32 bits: 0 for "WBST"; the survey's lock has class "WBSV".)
+        #expect(held == ["0 ShareLock", "\(PostgresBackend.surveyLockClass) ExclusiveLock"])
+        #expect(otherSurveyWrote)
+    }
+}
+#endif
