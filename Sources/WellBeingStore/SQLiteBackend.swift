@@ -318,7 +318,13 @@ final class SQLiteBackend: StoreBackend {
         try transaction(.deferred, body)
     }
 
-    func close() { try? database.close() }
+    /// Closes the store. A pool's reader connections are closed first (GRDB's `close` closes its writer first), so
+    /// that the writer is the last connection and SQLite folds the WAL back into the file and removes it: the store
+    /// is again one self-contained file, which a user may copy alone.
+    func close() {
+        (database as? DatabasePool)?.releaseMemory()
+        try? database.close()
+    }
 
     private func transaction<T>(_ kind: Database.TransactionKind, _ body: (any StoreTransaction) throws -> T) throws -> T {
         do {

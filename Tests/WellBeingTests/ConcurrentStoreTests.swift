@@ -118,6 +118,26 @@ import WellBeingWorkspace
         }
     }
 
+    /// A store file closed after readers and a writer (a pool on SQLite) is one self-contained file again: its
+    /// WAL folded back and removed, so that copying the file alone copies everything.
+    @Test func aClosedStoreIsOneFileAgain() throws {
+        let folder = try TemporaryFolder()
+        let (location, _) = try Self.store2024(.sqlite, in: folder)
+        let store = try SurveyStore(path: location)
+        let before = try PeriodAnalysis(store: store, survey: nil, period: "2024", options: AnalysisOptions())
+        let population = try #require(try store.batches().first { $0.kind == .population })
+        try store.undo(batchID: population.id)
+        store.close()
+        #expect(FileKind.of(location + "-wal") == .missing)
+        let copy = folder.file("copy.sqlite")
+        try FileManager.default.copyItem(atPath: location, toPath: copy)
+        let copied = try SurveyStore(path: copy, access: .read)
+        defer { copied.close() }
+        #expect(try copied.batches().map(\.kind) == [.responses])
+        #expect(try PeriodAnalysis(store: copied, survey: nil, period: "2024", options: AnalysisOptions()).results.respondentCount
+                == before.results.respondentCount)
+    }
+
     /// The rows of `path` with respondent ids no other file of the fixture uses.
     static func renumbered(_ path: String) throws -> String {
         let text = try String(contentsOfFile: path, encoding: .utf8)

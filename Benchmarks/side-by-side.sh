@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Two builds of wellbeing side by side in one run, interleaved: import, indicators and a report, whole-process
+# seconds, three runs each (for "within 5 % of before" after a refactoring).
+#   Benchmarks/side-by-side.sh BEFORE_BINARY AFTER_BINARY [N]     (default N = 1000000 respondents)
+# Build the "before" binary from another checkout (git worktree add /tmp/before main; swift build -c release there).
+. "$(dirname "$0")/lib.sh"
+before=${1:?the binary before}; after=${2:?the binary after}; n=${3:-1000000}
+data=$(survey_data store "$n")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+seconds() {  # command... → whole-process seconds
+  local start end
+  start=$(date +%s.%N)
+  "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
+  end=$(date +%s.%N)
+  python3 -c "print(f'{$end - $start:.2f}')"
+}
+echo "data: $data/responses.csv ($n respondents)"
+printf '%-8s %-6s %10s %12s %10s\n' run build import indicators report
+for run in 1 2 3; do
+  for side in before after; do
+    bin=$before; [ "$side" = after ] && bin=$after
+    store="$work/$side.sqlite"; rm -f "$store"*
+    import=$(seconds "$bin" import responses "$data/responses.csv" --instrument Surveys/lwc-synthetic.yaml --store "$store")
+    "$bin" import population "$data/population.csv" --margins 'age_band*sex,region' --store "$store" >/dev/null 2>&1
+    period=$("$bin" batches --store "$store" --format csv 2>/dev/null | awk -F, 'NR==2 {print $7}')
+    indicators=$(seconds "$bin" indicators --period "$period" --format json --store "$store")
+    report=$(seconds "$bin" report --period "$period" --format html --out "$work/reports-$side" --store "$store")
+    printf '%-8s %-6s %10s %12s %10s\n' "$run" "$side" "$import" "$indicators" "$report"
+  done
+done
