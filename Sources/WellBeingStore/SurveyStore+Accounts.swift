@@ -55,7 +55,7 @@ extension SurveyStore {
 
     /// Adds `account`; `usage` when the name is taken.
     public func addAccount(_ account: Account) throws {
-        try write { db in
+        try write(survey: nil) { db in
             if try db.fetchOne("SELECT name FROM account WHERE name = ?", [account.name]) != nil {
                 throw WellBeingError(.usage, Message(.accountExists, ["name": account.name]))
             }
@@ -66,7 +66,7 @@ extension SurveyStore {
 
     /// Replaces the password hash (and, when given, the role) of account `name`; `notFound` when there is none.
     public func updateAccount(_ name: String, passwordHash: String?, role: AccountRole? = nil) throws {
-        try write { db in
+        try write(survey: nil) { db in
             guard try db.fetchOne("SELECT name FROM account WHERE name = ?", [name]) != nil else { throw Self.noAccount(name, db) }
             if let passwordHash { try db.execute("UPDATE account SET passwordHash = ? WHERE name = ?", [passwordHash, name]) }
             if let role { try db.execute("UPDATE account SET role = ? WHERE name = ?", [role.rawValue, name]) }
@@ -75,7 +75,7 @@ extension SurveyStore {
 
     /// Removes account `name` (the batches it imported keep its name); `notFound` when there is none.
     public func removeAccount(_ name: String) throws {
-        try write { db in
+        try write(survey: nil) { db in
             guard try db.fetchOne("SELECT name FROM account WHERE name = ?", [name]) != nil else { throw Self.noAccount(name, db) }
             try db.execute("DELETE FROM account WHERE name = ?", [name])
         }
