@@ -2,6 +2,7 @@
 # Two builds of wellbeing side by side in one run, interleaved: import, indicators and a report, whole-process
 # seconds, three runs each (for "within 5 % of before" after a refactoring).
 #   Benchmarks/side-by-side.sh BEFORE_BINARY AFTER_BINARY [N]     (default N = 1000000 respondents)
+# INSTRUMENT=FILE names an instrument both builds read (default Surveys/lwc-synthetic.yaml).
 # Build the "before" binary from another checkout (git worktree add /tmp/before main; swift build -c release there).
 . "$(dirname "$0")/lib.sh"
 before=${1:?the binary before}; after=${2:?the binary after}; n=${3:-1000000}
@@ -21,7 +22,7 @@ for run in 1 2 3; do
   for side in before after; do
     bin=$before; [ "$side" = after ] && bin=$after
     store="$work/$side.sqlite"; rm -f "$store"*
-    import=$(seconds "$bin" import responses "$data/responses.csv" --instrument Surveys/lwc-synthetic.yaml --store "$store")
+    import=$(seconds "$bin" import responses "$data/responses.csv" --instrument "${INSTRUMENT:-Surveys/lwc-synthetic.yaml}" --store "$store")
     "$bin" import population "$data/population.csv" --margins 'age_band*sex,region' --store "$store" >/dev/null 2>&1
     period=$("$bin" batches --store "$store" --format csv 2>/dev/null | awk -F, 'NR==2 {print $7}')
     indicators=$(seconds "$bin" indicators --period "$period" --format json --store "$store")
