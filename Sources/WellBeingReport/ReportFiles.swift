@@ -14,6 +14,41 @@ public enum ReportFormat: String, Sendable, CaseIterable {
     var writesWorkbook: Bool { self == .xlsx || self == .all }
 }
 
+/// A report rendered to bytes: every file it consists of, before anything is written. A front end writes it
+/// (`ReportFiles.write`) or hands one file out (a server's download).
+public struct ReportBundle: Sendable {
+    /// One chart of the Markdown report: its file name inside the chart folder and its SVG.
+    public struct Chart: Sendable {
+        public var name: String
+        public var svg: Data
+    }
+
+    /// The name every file of the report starts with (`lwc-2025`, `lwc-2025-en`).
+    public var baseName: String
+    /// The self-contained HTML report, when the format has it.
+    public var html: Data?
+    /// The Markdown report, when the format has it; its charts are in `charts`, linked as `<baseName>-charts/NAME`.
+    public var markdown: Data?
+    public var charts: [Chart] = []
+    /// Every table of the report as one workbook, when the format has it.
+    public var workbook: Data?
+
+    /// The folder beside the Markdown file that holds its charts.
+    public var chartFolderName: String { "\(baseName)-charts" }
+
+    /// Renders `document` in the files `format` names.
+    public init(_ document: ReportDocument, baseName: String, format: ReportFormat) throws {
+        self.baseName = baseName
+        html = format.writesHTML ? Data(HTMLRenderer.render(document).utf8) : nil
+        if format.writesMarkdown {
+            let rendered = MarkdownRenderer.render(document, chartFolder: "\(baseName)-charts")
+            markdown = Data(rendered.markdown.utf8)
+            charts = rendered.charts.map { Chart(name: ($0.path as NSString).lastPathComponent, svg: Data($0.svg.utf8)) }
+        }
+        workbook = format.writesWorkbook ? try SpreadsheetWorkbook(report: document).data() : nil
+    }
+}
+
 /// Writes a report's files so that a failure never leaves a mixture of old and new files.
 ///
 /// Every file is first written completely into a hidden folder beside the report (a full disk fails
@@ -24,7 +59,16 @@ public enum ReportFiles {
     /// The list, inside a chart folder, of the chart files the tool wrote there.
     static let manifestName = ".wellbeing-charts"
 
-    /// Writes `document` into `folder` as `<baseName>.html` and/or `<baseName>.md` with `<baseName>-charts/`.
+    /// Writes `document` into `folder` as `<baseName>.html` and/or `<baseName>.md` with `<baseName>-charts/`:
+    /// renders it (`ReportBundle`), then writes that bundle.
+    @discardableResult
+    public static func write(_ document: ReportDocument, folder: String, baseName: String, format: ReportFormat,
+                             protecting protected: [ProtectedFile] = []) throws -> [String] {
+        try write(ReportBundle(document, baseName: baseName, format: format), folder: folder, protecting: protected)
+    }
+
+    /// Writes a rendered report into `folder` as `<baseName>.html`, `<baseName>.xlsx` and/or `<baseName>.md` with
+    /// `<baseName>-charts/`, as the bundle holds them.
     ///
     /// - Parameter protected: files that no report file may replace (the store and its journal files).
     /// - Returns: the paths written.
@@ -33,18 +77,17 @@ public enum ReportFiles {
     ///   goes) or cannot be created; `ioFailure` (with the system's reason, such as a full disk) when writing
     ///   fails, in which case the earlier report files are as they were.
     @discardableResult
-    public static func write(_ document: ReportDocument, folder: String, baseName: String, format: ReportFormat,
-                             protecting protected: [ProtectedFile] = []) throws -> [String] {
+    public static func write(_ bundle: ReportBundle, folder: String, protecting protected: [ProtectedFile] = []) throws -> [String] {
         try prepareFolder(folder)
+        let baseName = bundle.baseName
         let htmlPath = (folder as NSString).appendingPathComponent("\(baseName).html")
         let markdownPath = (folder as NSString).appendingPathComponent("\(baseName).md")
         let workbookPath = (folder as NSString).appendingPathComponent("\(baseName).xlsx")
-        let chartFolderName = "\(baseName)-charts"
-        let chartFolder = (folder as NSString).appendingPathComponent(chartFolderName)
-        let html = format.writesHTML ? HTMLRenderer.render(document) : nil
-        let markdown = format.writesMarkdown ? MarkdownRenderer.render(document, chartFolder: chartFolderName) : nil
-        let workbook = format.writesWorkbook ? try SpreadsheetWorkbook(report: document).data() : nil
-        let chartNames = markdown?.charts.map { ($0.path as NSString).lastPathComponent } ?? []
+        let chartFolder = (folder as NSString).appendingPathComponent(bundle.chartFolderName)
+        let html = bundle.html
+        let markdown = bundle.markdown
+        let workbook = bundle.workbook
+        let chartNames = bundle.charts.map(\.name)
 
         // Check every destination before anything is written.
         var destinations: [String] = []
@@ -77,13 +120,13 @@ public enum ReportFiles {
         defer { try? FileManager.default.removeItem(atPath: staging) }
         func staged(_ name: String) -> String { (staging as NSString).appendingPathComponent(name) }
         let previousCharts = markdown == nil ? [] : readManifest(in: chartFolder)
-        if let html { try writeFile(Data(html.utf8), to: staged("report.html"), reporting: htmlPath) }
+        if let html { try writeFile(html, to: staged("report.html"), reporting: htmlPath) }
         if let workbook { try writeFile(workbook, to: staged("report.xlsx"), reporting: workbookPath) }
         if let markdown {
-            for (name, chart) in zip(chartNames, markdown.charts) {
-                try writeFile(Data(chart.svg.utf8), to: staged(name), reporting: (chartFolder as NSString).appendingPathComponent(name))
+            for chart in bundle.charts {
+                try writeFile(chart.svg, to: staged(chart.name), reporting: (chartFolder as NSString).appendingPathComponent(chart.name))
             }
-            try writeFile(Data(markdown.markdown.utf8), to: staged("report.md"), reporting: markdownPath)
+            try writeFile(markdown, to: staged("report.md"), reporting: markdownPath)
             let listed = Set(previousCharts).union(chartNames).sorted()
             try writeFile(manifest(listed), to: staged("manifest-during"), reporting: chartFolder)
             try writeFile(manifest(chartNames.sorted()), to: staged("manifest-after"), reporting: chartFolder)

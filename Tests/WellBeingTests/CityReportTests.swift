@@ -6,6 +6,7 @@ import Testing
 @testable import WellBeingIngest
 @testable import WellBeingReport
 @testable import WellBeingStore
+import WellBeingWorkspace
 
 /// The demo's city report as a city would publish it: in the reader's language only, with the survey's
 /// particulars, a reading guide and the plain means, and laid out for A4 paper.

@@ -5,6 +5,7 @@ import Testing
 @testable import WellBeingCore
 @testable import WellBeingReport
 @testable import WellBeingStore
+import WellBeingWorkspace
 
 /// No withheld figure can be derived from what the tool publishes for a period (issue 18): not by subtracting a
 /// cross's published cells from its margins, not by undoing the small-area blend, not from everything together.
