@@ -91,9 +91,26 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "wellbeing", dependencies: ["WellBeingCLI"]),
+        // Tests: one target per library, for what can be tested without the libraries above it, and the command
+        // line's and the server's tests end to end (WellBeingTests); their shared helpers (paths, temporary
+        // folders, the PostgreSQL test server, test workbooks) in WellBeingTestSupport.
+        .target(name: "WellBeingTestSupport", dependencies: [
+            "WellBeingCore", "WellBeingIngest", "WellBeingStore", "WellBeingWorkspace",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ], path: "Tests/WellBeingTestSupport"),
+        .testTarget(name: "WellBeingAnalysisTests", dependencies: ["WellBeingCore", "WellBeingAnalysis", "WellBeingTestSupport"]),
+        .testTarget(name: "WellBeingIngestTests", dependencies: ["WellBeingCore", "WellBeingIngest", "WellBeingTestSupport"]),
+        .testTarget(name: "WellBeingReportTests", dependencies: ["WellBeingCore", "WellBeingReport", "WellBeingTestSupport"]),
+        .testTarget(name: "WellBeingStoreTests", dependencies: [
+            "WellBeingCore", "WellBeingIngest", "WellBeingStore", "WellBeingWorkspace", "WellBeingTestSupport",
+        ]),
+        .testTarget(name: "WellBeingWorkspaceTests", dependencies: [
+            "WellBeingCore", "WellBeingIngest", "WellBeingStore", "WellBeingAnalysis", "WellBeingReport", "WellBeingWorkspace",
+            "WellBeingTestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
         .testTarget(name: "WellBeingTests", dependencies: [
             "WellBeingCore", "WellBeingIngest", "WellBeingStore", "WellBeingAnalysis", "WellBeingReport",
-            "WellBeingWorkspace", "WellBeingCLI", "WellBeingServer",
+            "WellBeingWorkspace", "WellBeingCLI", "WellBeingServer", "WellBeingTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["Server"])),
             .product(name: "HTTPTypes", package: "swift-http-types", condition: .when(traits: ["Server"])),

@@ -52,7 +52,8 @@ grep -q "\"$commit\"" "$buildinfo" || { say "could not record the commit in Buil
 
 say "building wellbeing $version (${commit:0:12}) for release, static Swift runtime, all traits"
 build=$work/build
-swift build --package-path "$src" --build-path "$build" -c release --static-swift-stdlib --enable-all-traits >&2
+# Only the tool: the tests' helper library (WellBeingTestSupport) uses Swift Testing, which has no static runtime.
+swift build --package-path "$src" --build-path "$build" -c release --static-swift-stdlib --enable-all-traits --product wellbeing >&2
 binary=$(swift build --package-path "$src" --build-path "$build" -c release --static-swift-stdlib --enable-all-traits \
   --show-bin-path)/wellbeing
 [ -x "$binary" ] || { say "no binary at $binary"; exit 1; }

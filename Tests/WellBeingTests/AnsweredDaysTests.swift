@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WellBeingTestSupport
 import WellBeingCore
 
 /// The fieldwork dates a report states when the instrument's `report:` block gives none: the first and last day

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Testing
+import WellBeingTestSupport
 @testable import WellBeingCLI
 @testable import WellBeingCore
 

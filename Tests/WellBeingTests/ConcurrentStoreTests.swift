@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import WellBeingTestSupport
 @testable import WellBeingCLI
 import WellBeingAnalysis
 @testable import WellBeingCore

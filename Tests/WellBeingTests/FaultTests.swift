@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import WellBeingTestSupport
 @testable import WellBeingCore
 
 /// The store under kills, concurrent writers and readers during an import (bounded in time), on every backend.

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import WellBeingTestSupport
 import ZIPFoundation
 @testable import WellBeingCore
 @testable import WellBeingIngest

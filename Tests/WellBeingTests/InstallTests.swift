@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WellBeingTestSupport
 @testable import WellBeingCore
 @testable import WellBeingIngest
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WellBeingTestSupport
 @testable import WellBeingCore
 
 /// The message catalogue (issue 11): every message in both languages with the same placeholders, none left

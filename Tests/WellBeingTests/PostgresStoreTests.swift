@@ -1,6 +1,7 @@
 #if PostgreSQL
 import Foundation
 import Testing
+import WellBeingTestSupport
 @testable import WellBeingCore
 @testable import WellBeingStore
 import WellBeingWorkspace
@@ -559,7 +560,7 @@ import WellBeingWorkspace
                         Account(name: "Zoe", role: .admin, passwordHash: "$2b$12$hash-of-zoe", createdAt: "2026-12-03T00:00:01Z"),
                         Account(name: "abe", role: .viewer, passwordHash: "$2b$12$hash-of-abe", createdAt: "2026-12-03T00:00:02Z")]
         for account in accounts { try SurveyStore(path: file).addAccount(account) }
-        _ = try StoreBackendTests.sqlite(file, "INSERT INTO batchImporter (batchId, account) VALUES (1, '佐藤');")
+        _ = try StoreFiles.sqlite(file, "INSERT INTO batchImporter (batchId, account) VALUES (1, '佐藤');")
         let server = try PostgresTestServer.newDatabase()
         let respondents = try Self.records().rows.count
         let up = try CommandLineTests.run(["store", "copy", file, server], environment: PostgresTestServer.childEnvironment, in: folder.path)

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Testing
+import WellBeingTestSupport
 import WellBeingCore
 import WellBeingIngest
 @testable import WellBeingServer
@@ -383,12 +384,12 @@ import WellBeingWorkspace
                 return try await client.execute(uri: "/api/v1/imports", method: .post, headers: browser.headers(post: true, headers), body: body)
             }
             // The importer's row cannot be written: the batch goes with it (written after a commit, the batch would stay).
-            _ = try StoreBackendTests.sqlite(store, "CREATE TRIGGER refuseImporter BEFORE INSERT ON batchImporter BEGIN SELECT RAISE(ABORT, 'refused'); END;")
+            _ = try StoreFiles.sqlite(store, "CREATE TRIGGER refuseImporter BEFORE INSERT ON batchImporter BEGIN SELECT RAISE(ABORT, 'refused'); END;")
             let refused = try await upload("R", period: "2028")
             #expect(refused.status != .created, "\(Self.text(refused))")
             #expect(try SurveyStore(path: store, access: .read).batches().count == 1)
             #expect(try SurveyStore(path: store, access: .read).importers().isEmpty)
-            _ = try StoreBackendTests.sqlite(store, "DROP TRIGGER refuseImporter;")
+            _ = try StoreFiles.sqlite(store, "DROP TRIGGER refuseImporter;")
             let imported = try await upload("R", period: "2028")
             #expect(imported.status == .created, "\(Self.text(imported))")
             let batch = try #require((try JSONSerialization.jsonObject(with: Data(buffer: imported.body)) as? [String: Any])?["batch"] as? Int)

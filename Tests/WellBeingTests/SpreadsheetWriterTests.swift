@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WellBeingTestSupport
 import ZIPFoundation
 @testable import WellBeingCore
 @testable import WellBeingIngest

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WellBeingTestSupport
 @testable import WellBeingAnalysis
 @testable import WellBeingCore
 @testable import WellBeingIngest

@@ -1,85 +1,10 @@
 import Foundation
 import Testing
+import WellBeingTestSupport
 @testable import WellBeingCore
 @testable import WellBeingIngest
 @testable import WellBeingStore
 import WellBeingWorkspace
-
-/// The store backends a test runs against: the SQLite file always; PostgreSQL when the tests are built with
-/// `--traits PostgreSQL` (then a server must be there: `.ci/run` starts one; in CI a missing one fails).
-enum StoreBackendKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case sqlite, postgresql
-
-    static var available: [StoreBackendKind] {
-        #if PostgreSQL
-        return PostgresTestServer.shouldRun ? allCases : [.sqlite]
-        #else
-        return [.sqlite]
-        #endif
-    }
-
-    var testDescription: String { rawValue }
-
-    /// A new, empty store location: a file in `folder`, or a new database on the test server.
-    func newLocation(in folder: TemporaryFolder) throws -> String {
-        switch self {
-        case .sqlite: return folder.file("store.sqlite")
-        case .postgresql: return try PostgresTestServer.newDatabase()
-        }
-    }
-}
-
-/// The throwaway server `.ci/postgres.sh` starts: `WELLBEING_TEST_POSTGRES` (a URL without password, to the
-/// maintenance database) and `WELLBEING_TEST_POSTGRES_PASSWORD`.
-enum PostgresTestServer {
-    struct Missing: Error, CustomStringConvertible {
-        var description: String {
-            "WELLBEING_TEST_POSTGRES is not set: run the tests through .ci/run, or start a server with "
-                + "'eval \"$(.ci/postgres.sh start /tmp/wbpg)\"' first"
-        }
-    }
-
-    static let environment = ProcessInfo.processInfo.environment
-    /// Whether the server tests run: when a server is given, and always in CI (where a missing one fails them).
-    static var shouldRun: Bool { url != nil || !(environment["CI"] ?? "").isEmpty }
-    static var url: String? { environment["WELLBEING_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 } }
-    static var password: String { environment["WELLBEING_TEST_POSTGRES_PASSWORD"] ?? "" }
-    /// The server's URL up to the database name.
-    static var serverURL: String? { url.map { String($0[..<$0.range(of: "/", options: .backwards)!.lowerBound]) } }
-    /// What the `wellbeing` processes of a test need besides the store: the password.
-    static var childEnvironment: [String: String] { ["PGPASSWORD": password] }
-
-    /// A new empty database on the test server; its URL carries no password.
-    static func newDatabase() throws -> String {
-        guard let url, let serverURL else { throw Missing() }
-        setenv("PGPASSWORD", password, 1)  // for stores opened inside the test process
-        let name = "wbtest_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
-        _ = try psql(url, "CREATE DATABASE \(name)")
-        return serverURL + "/" + name
-    }
-
-    /// Runs SQL with psql and returns its unaligned output.
-    @discardableResult
-    static func psql(_ database: String, _ sql: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", database, "-c", sql]
-        var environment = ProcessInfo.processInfo.environment
-        environment["PGPASSWORD"] = password
-        process.environment = environment
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let failure = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        if process.terminationStatus != 0 {
-            throw TestFailure(description: "psql failed: \(failure)")
-        }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-}
 
 /// The store's rules, the same on every backend: imports, repeated files and respondents, the small tables,
 /// undo, import order, and the schema history.
@@ -171,9 +96,9 @@ enum PostgresTestServer {
         let applied: [String]
         switch backend {
         case .sqlite:
-            applied = try String(decoding: Self.sqlite(location, "SELECT identifier FROM grdb_migrations ORDER BY rowid"), as: UTF8.self)
+            applied = try String(decoding: StoreFiles.sqlite(location, "SELECT identifier FROM grdb_migrations ORDER BY rowid"), as: UTF8.self)
                 .split(separator: "\n").map(String.init)
-            _ = try Self.sqlite(location, "INSERT INTO grdb_migrations (identifier) VALUES ('999 from the future')")
+            _ = try StoreFiles.sqlite(location, "INSERT INTO grdb_migrations (identifier) VALUES ('999 from the future')")
         case .postgresql:
             applied = try PostgresTestServer.psql(location, "SELECT identifier FROM grdb_migrations ORDER BY identifier")
                 .split(separator: "\n").map(String.init)
@@ -190,7 +115,7 @@ enum PostgresTestServer {
         let folder = try TemporaryFolder()
         let path = folder.file("s.sqlite")
         try importResponses(try SurveyStore(path: path), Paths.fixture("mini-utf8.csv"))
-        _ = try Self.sqlite(path, "UPDATE batch SET periods = x'00ff'")
+        _ = try StoreFiles.sqlite(path, "UPDATE batch SET periods = x'00ff'")
         let error = try #require(wellBeingError { _ = try SurveyStore(path: path, access: .read).batches() })
         #expect(error.kind == .badData && error.description.contains("not a readable wellbeing store"), "\(error.description)")
     }
@@ -200,7 +125,7 @@ enum PostgresTestServer {
         let source = folder.file("s.sqlite")
         try importResponses(try SurveyStore(path: source), Paths.fixture("mini-utf8.csv"))
         // A source that breaks a CHECK the new store enforces: the copy fails while it writes the new file.
-        _ = try Self.sqlite(source, "PRAGMA ignore_check_constraints = ON; UPDATE batch SET rowCount = -1;")
+        _ = try StoreFiles.sqlite(source, "PRAGMA ignore_check_constraints = ON; UPDATE batch SET rowCount = -1;")
         let destination = folder.file("copy.sqlite")
         #expect(wellBeingError { _ = try SurveyStore.copy(from: source, to: destination) } != nil)
         #expect(SQLiteBackend.files(of: destination).allSatisfy { FileKind.of($0) == .missing })
@@ -221,28 +146,6 @@ enum PostgresTestServer {
         let copied = try SurveyStore(path: destination, access: .read)
         #expect(try copied.accounts() == store.accounts())
         #expect(try copied.importers() == [batch: "佐藤"])
-    }
-
-    /// Runs SQL on an SQLite file with the sqlite3 module of Python (no second SQLite binding in the tests);
-    /// several statements (separated by `;`) run as a script and print nothing.
-    static func sqlite(_ path: String, _ sql: String) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", """
-            import sqlite3, sys
-            c = sqlite3.connect(sys.argv[1])
-            if ";" in sys.argv[2]:
-                c.executescript(sys.argv[2])
-            else:
-                for row in c.execute(sys.argv[2]): print("|".join(map(str, row)))
-            c.commit()
-            """, path, sql]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return data
     }
 }
 

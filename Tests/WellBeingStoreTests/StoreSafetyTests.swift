@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+import WellBeingTestSupport
 @testable import WellBeingCore
 @testable import WellBeingStore
 import WellBeingIngest

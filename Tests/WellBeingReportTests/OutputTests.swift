@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WellBeingTestSupport
 @testable import WellBeingReport
 
 /// CSV for Excel and aligned terminal tables.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WellBeingTestSupport
 @testable import WellBeingAnalysis
 
 /// The Fay–Herriot fit against the exact replay of R `sae` 1.3 (`eblupFH`/`mseFH`, REML) in
