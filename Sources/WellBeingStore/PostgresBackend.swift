@@ -9,10 +9,11 @@ import WellBeingCore
 
 /// The store as a database on a PostgreSQL server: for a division or a prefecture that shares one store.
 ///
-/// One connection per store, used synchronously by one transaction at a time (a lock keeps two tasks from
-/// interleaving their `BEGIN…COMMIT` on it): each call waits for the server's answer on the calling thread
-/// while the connection's own event loop thread reads the socket. A connection that fails its `ROLLBACK`, or
-/// is lost, is discarded and the next transaction connects again.
+/// Each transaction runs on one connection for its whole `BEGIN…COMMIT` (`PostgresConnections`: the store's own
+/// connection, or one leased from a pool when transactions overlap), so a server's readers and an import run at
+/// once through one store. The calling thread waits for each answer (it is never a cooperative thread: the CLI's, or
+/// a server's blocking-work threads); rows stream to it from a task that awaits when the caller falls behind. A
+/// connection that fails its `ROLLBACK` is closed, never used again; one that is lost is made again.
 ///
 /// The store's domain code runs unchanged on either backend. Writes are one transaction each, serialised per
 /// survey by a transaction-level advisory lock (as SQLite serialises its writers), so the duplicate-file and
@@ -30,30 +31,26 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
 
     let location: PostgresLocation
     let access: StoreAccess
-    private let group: MultiThreadedEventLoopGroup
-    /// Held for a whole transaction: one transaction at a time on the connection (recursive, so that a store
-    /// call made inside another's transaction still fails as it did, rather than hanging).
-    private let inUse = NSRecursiveLock()
-    /// The connection and its watch; nil once discarded (reconnected by the next transaction). Guarded by `inUse`.
-    private var current: (connection: PostgresConnection, watch: ConnectionWatch)?
+    let connections: PostgresConnections
     private let logger: Logger
     /// How long a writer waits for another writer's transaction (PostgreSQL `lock_timeout`).
     private let lockTimeout: TimeInterval
+    /// What ends a failed transaction: `ROLLBACK` (tests give a statement that fails, to see the connection discarded).
+    let rollbackStatement: String
 
     var displayName: String { location.displayName }
 
-    init(url: String, busyTimeout: TimeInterval, access: StoreAccess) throws {
+    init(url: String, busyTimeout: TimeInterval, access: StoreAccess, rollbackStatement: String = "ROLLBACK") throws {
         location = try PostgresLocation(url: url)
         self.access = access
+        self.rollbackStatement = rollbackStatement
         // An import of a million respondents holds the write lock for some seconds; a server store is shared,
         // so a writer waits longer than on a file before it gives up with "busy".
         lockTimeout = max(busyTimeout, 300)
         logger = Logger(label: "wellbeing.store") { _ in SwiftLogNoOpLogHandler() }
-        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
-            current = try Self.connect(location, on: group, logger: logger)
+            connections = try PostgresConnections(location: location, logger: logger, leaseTimeout: lockTimeout)
         } catch {
-            try? group.syncShutdownGracefully()
             throw Self.translate(error, location: location, access: access, connecting: true)
         }
         do {
@@ -66,68 +63,7 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
 
     deinit { close() }
 
-    func close() {
-        inUse.withLock { discardConnection() }
-        try? group.syncShutdownGracefully()
-    }
-
-    private static func connect(_ location: PostgresLocation, on group: MultiThreadedEventLoopGroup,
-                                logger: Logger) throws -> (connection: PostgresConnection, watch: ConnectionWatch) {
-        let connection = try PostgresConnection.connect(on: group.next(), configuration: try configuration(location),
-                                                        id: 1, logger: logger).wait()
-        return (connection, ConnectionWatch(connection))
-    }
-
-    /// The open connection, connecting again when the last one was discarded. Called with `inUse` held.
-    private func connection() throws -> (connection: PostgresConnection, watch: ConnectionWatch) {
-        if let current, !current.connection.isClosed { return current }
-        discardConnection()
-        do {
-            current = try Self.connect(location, on: group, logger: logger)
-        } catch {
-            throw Self.translate(error, location: location, access: access, connecting: true)
-        }
-        return current!
-    }
-
-    /// Closes the connection (a failed ROLLBACK leaves it in an unknown state; it is never used again).
-    /// Called with `inUse` held.
-    private func discardConnection() {
-        guard let current else { return }
-        self.current = nil
-        if !current.connection.isClosed { try? current.connection.close().wait() }
-    }
-
-    private static func configuration(_ location: PostgresLocation) throws -> PostgresConnection.Configuration {
-        let tls: PostgresConnection.Configuration.TLS
-        switch location.tlsMode {
-        case .disable:
-            tls = .disable
-        case .allow, .prefer, .require, .verifyCA, .verifyFull:
-            var settings = TLSConfiguration.makeClientConfiguration()
-            switch location.tlsMode {
-            case .verifyFull: settings.certificateVerification = .fullVerification
-            case .verifyCA: settings.certificateVerification = .noHostnameVerification
-            default: settings.certificateVerification = .none
-            }
-            if let root = location.rootCertificate, location.tlsMode == .verifyCA || location.tlsMode == .verifyFull {
-                settings.trustRoots = .file(root)
-            }
-            let context = try NIOSSLContext(configuration: settings)
-            tls = location.tlsMode == .prefer || location.tlsMode == .allow ? .prefer(context) : .require(context)
-        }
-        var configuration: PostgresConnection.Configuration
-        if let folder = location.socketFolder {
-            configuration = .init(unixSocketPath: folder + "/.s.PGSQL.\(location.port)", username: location.user,
-                                  password: location.password, database: location.database)
-        } else {
-            configuration = .init(host: location.host, port: location.port, username: location.user,
-                                  password: location.password, database: location.database, tls: tls)
-        }
-        configuration.options.connectTimeout = .seconds(15)
-        configuration.options.additionalStartupParameters = [("application_name", location.applicationName)]
-        return configuration
-    }
+    func close() { connections.close() }
 
     // MARK: Transactions
 
@@ -140,12 +76,24 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
         return try transaction(begin: "BEGIN ISOLATION LEVEL READ COMMITTED", lock: .some(survey), body)
     }
 
+    /// A connection for one transaction, its failure said as the tool's error.
+    private func lease() throws -> PostgresLease {
+        do {
+            return try connections.lease()
+        } catch {
+            throw Self.translate(error, location: location, access: access, connecting: true)
+        }
+    }
+
+    /// Runs `body` between `begin` and `COMMIT` on one leased connection; on any error rolls back, and closes the
+    /// connection when the rollback fails (its state is then unknown).
+    ///
     /// - Parameter lock: nil for a read; for a write, the survey it writes (nil inside: the whole store).
     private func transaction<T>(begin: String, lock: SurveyID??, _ body: (any StoreTransaction) throws -> T) throws -> T {
-        inUse.lock()
-        defer { inUse.unlock() }
-        let (connection, watch) = try connection()
-        let transaction = PostgresTransaction(connection: connection, watch: watch, logger: logger)
+        let lease = try lease()
+        var discard = false
+        defer { lease.giveBack(discard) }
+        let transaction = PostgresTransaction(connection: lease.connection, watch: lease.watch, logger: logger)
         do {
             try transaction.execute(begin)
             if let lock {
@@ -161,16 +109,21 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
             try transaction.execute("COMMIT")
             return result
         } catch {
-            try? transaction.waitForPending()
-            if !connection.isClosed {
-                do {
-                    try transaction.execute("ROLLBACK")
-                } catch {
-                    discardConnection()
-                }
-            }
+            discard = !rollBack(transaction)
             if error is StoreRow.Mismatch { throw error }  // said by the store, which knows it as damage
             throw Self.translate(error, location: location, access: lock != nil ? access : .read)
+        }
+    }
+
+    /// Ends a failed transaction; false when the connection may still be inside it (the rollback failed).
+    private func rollBack(_ transaction: PostgresTransaction) -> Bool {
+        try? transaction.waitForPending()
+        guard !transaction.connection.isClosed else { return true }  // the server ended the transaction itself
+        do {
+            try transaction.execute(rollbackStatement)
+            return true
+        } catch {
+            return false
         }
     }
 
@@ -178,10 +131,10 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
 
     /// Checks what the database holds, and migrates it (one process at a time) when this command may write.
     private func prepareSchema() throws {
-        inUse.lock()
-        defer { inUse.unlock() }
-        let (connection, watch) = try connection()
-        let transaction = PostgresTransaction(connection: connection, watch: watch, logger: logger)
+        let lease = try connections.lease()
+        var discard = false
+        defer { lease.giveBack(discard) }
+        let transaction = PostgresTransaction(connection: lease.connection, watch: lease.watch, logger: logger)
         let server = location.displayName
         try transaction.execute("BEGIN")
         do {
@@ -223,9 +176,7 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
             }
             try transaction.execute("COMMIT")
         } catch {
-            if !connection.isClosed {
-                do { try transaction.execute("ROLLBACK") } catch { discardConnection() }
-            }
+            discard = !rollBack(transaction)
             throw error
         }
     }
@@ -390,16 +341,32 @@ final class PostgresTransaction: StoreTransaction {
 
     func forEachRow(_ sql: String, _ arguments: StoreArguments, _ body: (StoreRow) throws -> Void) throws {
         try waitForPending()
-        // The event loop hands rows over as they arrive; this thread converts and consumes them, so reading
-        // the network and decoding blocks overlap.
-        let queue = RowQueue()
-        let done = watch.watched(connection.query(try query(sql, arguments.storeValues), logger: logger) { row in queue.push(row) })
-        done.whenComplete { result in queue.finish(result.map { _ in () }) }
+        // A task reads the answer as an async row sequence and hands the rows over; this thread converts and
+        // consumes them, so reading the network and decoding overlap. When this thread falls behind, the task
+        // awaits, and the sequence's back-pressure stops reading the socket: no thread waits on the event loop.
+        let feed = RowFeed()
+        let query = try query(sql, arguments.storeValues)
+        guard let watching = watch.onClose({ feed.finish(.failure(ConnectionWatch.Closed())) }) else {
+            throw ConnectionWatch.Closed()
+        }
+        defer { watch.forget(watching) }
+        let connection = connection, logger = logger
+        _ = PostgresConnections.task(on: connection.eventLoop) {
+            do {
+                for try await row in try await connection.query(query, logger: logger) {
+                    guard await feed.push(row) else { break }
+                }
+                feed.finish(.success(()))
+            } catch {
+                feed.finish(.failure(error))
+            }
+        }
         do {
-            while let row = try queue.pop() { try body(try Self.row(row)) }
+            while let row = try feed.pop() { try body(try Self.row(row)) }
         } catch {
-            queue.abandon()
-            _ = try? done.wait()
+            // The task stops at its next row; the statement is done with before the transaction goes on.
+            feed.abandon()
+            feed.waitUntilFinished()
             throw error
         }
     }
@@ -530,8 +497,6 @@ final class PostgresTransaction: StoreTransaction {
     }
 }
 
-/// Rows handed from the event loop to the thread that reads them, at most `limit` waiting: a full queue holds
-/// the event loop (and so the socket) until the reader catches up, so a large query never sits in memory whole.
 /// Fails every statement still waited for when the connection closes. postgres-nio writes a statement to a
 /// connection that is closing without a promise for the write, so a statement sent as the server goes away (seen
 /// under TLS, where the close takes a few more steps) is never answered and its waiter would hang for good.
@@ -548,21 +513,30 @@ final class ConnectionWatch: @unchecked Sendable {
         connection.closeFuture.whenComplete { _ in self.closeAll() }
     }
 
+    /// Registers `fail`, to be called if the connection closes before `forget`; nil (and never called) when the
+    /// connection has closed already.
+    func onClose(_ fail: @escaping @Sendable () -> Void) -> Int? {
+        lock.withLock {
+            guard !closed else { return nil }
+            next += 1
+            waiting[next] = fail
+            return next
+        }
+    }
+
+    func forget(_ id: Int) {
+        lock.withLock { waiting[id] = nil }
+    }
+
     /// `future`, failed with `Closed` if the connection closes before it completes.
     func watched<T: Sendable>(_ future: EventLoopFuture<T>) -> EventLoopFuture<T> {
         let answer = future.eventLoop.makePromise(of: T.self)
-        let id: Int? = lock.withLock {
-            guard !closed else { return nil }
-            next += 1
-            waiting[next] = { answer.fail(Closed()) }
-            return next
-        }
-        guard let id else {
+        guard let id = onClose({ answer.fail(Closed()) }) else {
             answer.fail(Closed())
             return answer.futureResult
         }
         future.whenComplete { result in
-            self.lock.withLock { self.waiting[id] = nil }
+            self.forget(id)
             answer.completeWith(result)
         }
         return answer.futureResult
@@ -578,60 +552,99 @@ final class ConnectionWatch: @unchecked Sendable {
     }
 }
 
-private final class RowQueue: @unchecked Sendable {
+/// Rows handed from the task that reads a query's answer to the thread that consumes them, at most `limit`
+/// waiting. A full feed makes the task await (holding no thread) until the reader has taken half, so it stops asking
+/// the row sequence for more, whose back-pressure stops reading the socket: a large answer never sits in memory
+/// whole, and no event loop is held.
+private final class RowFeed: @unchecked Sendable {
     private let condition = NSCondition()
     private var rows: [PostgresRow] = []
     private var head = 0
     private var outcome: Result<Void, Error>?
     private var abandoned = false
+    /// The task, awaiting room.
+    private var producer: CheckedContinuation<Void, Never>?
     private let limit = 64
 
-    func push(_ row: PostgresRow) {
-        condition.lock()
-        defer { condition.unlock() }
-        while rows.count - head >= limit && !abandoned { condition.wait() }
-        guard !abandoned else { return }
-        rows.append(row)
-        condition.broadcast()
+    /// Hands over a row, awaiting room when the feed is full; false once the reader has stopped.
+    func push(_ row: PostgresRow) async -> Bool {
+        while true {
+            if let accepted = offer(row) { return accepted }
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let parked: Bool = condition.withLock {
+                    guard !abandoned, rows.count - head >= limit else { return false }
+                    producer = continuation
+                    return true
+                }
+                if !parked { continuation.resume() }
+            }
+        }
     }
 
+    /// True when taken, false when the reader has stopped, nil when the feed is full.
+    private func offer(_ row: PostgresRow) -> Bool? {
+        condition.withLock {
+            if abandoned { return false }
+            guard rows.count - head < limit else { return nil }
+            rows.append(row)
+            condition.signal()
+            return true
+        }
+    }
+
+    /// The end of the rows: the query's outcome (the first one given counts).
     func finish(_ result: Result<Void, Error>) {
-        condition.lock()
-        outcome = result
-        condition.broadcast()
-        condition.unlock()
+        condition.withLock {
+            if outcome == nil { outcome = result }
+            condition.broadcast()
+        }
     }
 
-    /// The reader stopped (its body threw): the remaining rows are dropped as they come.
+    /// The reader stopped (its body threw): the task is told at its next row.
     func abandon() {
-        condition.lock()
-        abandoned = true
-        rows.removeAll()
-        head = 0
-        condition.broadcast()
-        condition.unlock()
+        let producer: CheckedContinuation<Void, Never>? = condition.withLock {
+            abandoned = true
+            rows.removeAll()
+            head = 0
+            defer { self.producer = nil }
+            return self.producer
+        }
+        producer?.resume()
+    }
+
+    /// Waits until the task has ended (or the connection closed).
+    func waitUntilFinished() {
+        condition.withLock {
+            while outcome == nil { condition.wait() }
+        }
     }
 
     /// The next row; nil at the end; the query's error if it failed.
     func pop() throws -> PostgresRow? {
         condition.lock()
-        defer { condition.unlock() }
         while head == rows.count && outcome == nil { condition.wait() }
-        if head < rows.count {
-            let row = rows[head]
-            head += 1
-            if head == rows.count {
-                rows.removeAll(keepingCapacity: true)
-                head = 0
-            } else if head >= 1024 {
-                rows.removeFirst(head)
-                head = 0
-            }
-            condition.broadcast()
-            return row
+        guard head < rows.count else {
+            condition.unlock()
+            try outcome?.get()
+            return nil
         }
-        try outcome?.get()
-        return nil
+        let row = rows[head]
+        head += 1
+        if head == rows.count {
+            rows.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head >= 1024 {
+            rows.removeFirst(head)
+            head = 0
+        }
+        var resumed: CheckedContinuation<Void, Never>?
+        if rows.count - head <= limit / 2 {
+            resumed = producer
+            producer = nil
+        }
+        condition.unlock()
+        resumed?.resume()
+        return row
     }
 }
 #endif

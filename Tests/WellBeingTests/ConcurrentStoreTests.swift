@@ -157,7 +157,8 @@ import WellBeingWorkspace
         let (held, otherSurveyWrote) = try first.write(survey: SurveyID("lwc")) { _ in
             let held = try second.read { db in
                 try db.fetchAll("""
-                    SELECT classid::bigint, mode FROM pg_locks WHERE locktype = 'advisory' AND granted ORDER BY classid
+                    SELECT classid::bigint, mode FROM pg_locks WHERE locktype = 'advisory' AND granted
+                    AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY classid
                     """).map { "\(try $0.integer(0)) \(try $0.text(1))" }
             }
             // Another survey's writer is not held up (with one lock for the store it would wait here).
@@ -167,6 +168,99 @@ import WellBeingWorkspace
         // (classid of a single-key lock is its high 32 bits: 0 for "WBST"; the survey's lock has class "WBSV".)
         #expect(held == ["0 ShareLock", "\(PostgresBackend.surveyLockClass) ExclusiveLock"])
         #expect(otherSurveyWrote)
+    }
+}
+#endif
+
+#if PostgreSQL
+/// A PostgreSQL store's transactions on connections of their own: readers of one store run at once, and a
+/// connection left inside a transaction it could not roll back is never used again.
+@Suite(.enabled(if: PostgresTestServer.shouldRun)) struct PostgresConnectionTests {
+    struct Stuck: Error, CustomStringConvertible { let description: String }
+
+    /// Two snapshots opened together on one store both answer while both are open: each sees, in
+    /// `pg_stat_activity`, the other's connection inside its transaction. (On one connection the second would wait
+    /// for the first, which waits for the second: the rendezvous would time out.)
+    @Test func twoSnapshotsOfOneStoreAreOpenAtOnce() throws {
+        let location = try PostgresTestServer.newDatabase()
+        let backend = try PostgresBackend(url: location, busyTimeout: 10, access: .writeOrCreate)
+        defer { backend.close() }
+        let bothOpen = DispatchGroup()
+        let bothLooked = DispatchGroup()
+        for group in [bothOpen, bothOpen, bothLooked, bothLooked] { group.enter() }
+        let seen = Mutex<[Int: (own: Int64, others: [Int64], batches: Int64)]>([:])
+        let failures = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            do {
+                let result = try backend.read { db -> (Int64, [Int64], Int64) in
+                    let own = try #require(try db.fetchInteger("SELECT pg_backend_pid()"))
+                    bothOpen.leave()
+                    guard bothOpen.wait(timeout: .now() + 30) == .success else { throw Stuck(description: "the other snapshot never opened") }
+                    let others = try db.fetchAll("""
+                        SELECT pid FROM pg_stat_activity
+                        WHERE datname = current_database() AND xact_start IS NOT NULL AND pid <> pg_backend_pid()
+                        """).map { try $0.integer(0) }
+                    // Neither ends its transaction before both have looked.
+                    bothLooked.leave()
+                    guard bothLooked.wait(timeout: .now() + 30) == .success else { throw Stuck(description: "the other snapshot never looked") }
+                    return (own, others, try #require(try db.fetchInteger("SELECT count(*) FROM batch")))
+                }
+                seen.withLock { $0[index] = result }
+            } catch {
+                failures.withLock { $0.append("\(error)") }
+            }
+        }
+        #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
+        let both = seen.withLock { $0 }
+        let first = try #require(both[0]), second = try #require(both[1])
+        #expect(first.own != second.own)
+        #expect(first.others.contains(second.own) && second.others.contains(first.own), "\(both)")
+        #expect(first.batches == 0 && second.batches == 0)
+    }
+
+    /// A transaction whose ROLLBACK fails leaves its connection inside it; that connection is closed, and the next
+    /// transaction — on the store's own connection, or on one of the pool beside it — gets another one.
+    @Test func aConnectionWhoseRollbackFailedIsNeverUsedAgain() throws {
+        let location = try PostgresTestServer.newDatabase()
+        // A rollback that always fails (and leaves the transaction aborted, not ended).
+        let backend = try PostgresBackend(url: location, busyTimeout: 10, access: .writeOrCreate,
+                                          rollbackStatement: "ROLLBACK TO SAVEPOINT never_made")
+        defer { backend.close() }
+        func pid() throws -> Int64 { try #require(try backend.read { try $0.fetchInteger("SELECT pg_backend_pid()") }) }
+        func failingRead() throws -> Int64 {
+            let pid = Mutex<Int64?>(nil)
+            #expect(throws: (any Error).self) {
+                try backend.read { db in
+                    pid.withLock { $0 = try? db.fetchInteger("SELECT pg_backend_pid()") }
+                    throw Stuck(description: "the body failed")
+                }
+            }
+            return try #require(pid.withLock { $0 })
+        }
+        // The store's own connection.
+        let own = try pid()
+        #expect(try failingRead() == own)
+        let next = try pid()  // on a connection still inside the aborted transaction this would fail (25P02)
+        #expect(next != own)
+        // A pooled connection (the store's own is held by the outer read).
+        let pooled = try backend.read { _ in
+            let pooled = try pid()
+            #expect(pooled != next)
+            #expect(try failingRead() == pooled)
+            let after = try pid()
+            #expect(after != pooled && after != next)
+            #expect(try backend.read { try $0.fetchInteger("SELECT count(*) FROM batch") } == 0)
+            return pooled
+        }
+        // The server saw both discarded connections end.
+        for discarded in [own, pooled] {
+            var open = "1"
+            for _ in 0..<100 where open != "0" {
+                open = try PostgresTestServer.psql(location, "SELECT count(*) FROM pg_stat_activity WHERE pid = \(discarded)")
+                if open != "0" { Thread.sleep(forTimeInterval: 0.05) }
+            }
+            #expect(open == "0", "connection \(discarded) is still open")
+        }
     }
 }
 #endif
