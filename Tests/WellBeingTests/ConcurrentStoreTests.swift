@@ -218,6 +218,29 @@ import WellBeingWorkspace
         #expect(first.batches == 0 && second.batches == 0)
     }
 
+    /// A transaction that needs a pooled connection when the server has gone away fails as opening the store would,
+    /// soon (the pool itself would retry quietly for a minute): "Cannot reach", exit 75.
+    @Test func aPooledTransactionOnAServerGoneSaysItCannotReachIt() throws {
+        let server = try PostgresTestServer.newDatabase()
+        guard let serverPort = URLComponents(string: server)?.port else { throw PostgresTestServer.Missing() }
+        let relay = try PostgresStoreTests.Relay(to: serverPort)
+        let throughRelay = server.replacingOccurrences(of: ":\(serverPort)/", with: ":\(relay.port)/") + "?sslmode=disable"
+        let backend = try PostgresBackend(url: throughRelay, busyTimeout: 10, access: .writeOrCreate)
+        defer { backend.close() }
+        let inner = Mutex<WellBeingError?>(nil)
+        var started = Date()
+        _ = try? backend.read { _ in  // holds the store's own connection, which the cut ends too
+            relay.cut(reset: false)
+            started = Date()
+            let failure = wellBeingError { _ = try backend.read { try $0.fetchInteger("SELECT 1") } }
+            inner.withLock { $0 = failure }
+        }
+        let seconds = Date().timeIntervalSince(started)
+        let error = try #require(inner.withLock { $0 })
+        #expect(error.kind == .storeUnreachable && error.description.contains("Cannot reach"), "\(error)")
+        #expect(seconds < 15, "\(seconds) s")
+    }
+
     /// A transaction whose ROLLBACK fails leaves its connection inside it; that connection is closed, and the next
     /// transaction — on the store's own connection, or on one of the pool beside it — gets another one.
     @Test func aConnectionWhoseRollbackFailedIsNeverUsedAgain() throws {
