@@ -241,6 +241,32 @@ import WellBeingWorkspace
         #expect(seconds < 15, "\(seconds) s")
     }
 
+    /// A pooled transaction that streams rows completes while every cooperative thread is held (as synchronous
+    /// callers may hold them): leasing and reading rows run on the connections' event loops, never needing one.
+    /// (With tasks on the global executor this read never finishes.) The threads are held for about a second.
+    @Test func aStreamingPooledReadNeedsNoCooperativeThread() throws {
+        let location = try PostgresTestServer.newDatabase()
+        let backend = try PostgresBackend(url: location, busyTimeout: 10, access: .writeOrCreate)
+        defer { backend.close() }
+        let release = DispatchSemaphore(value: 0)
+        let holders = ProcessInfo.processInfo.activeProcessorCount + 2  // more than the cooperative pool's threads
+        for _ in 0..<holders { Task.detached { release.wait() } }
+        defer { for _ in 0..<holders { release.signal() } }
+        Thread.sleep(forTimeInterval: 1)
+        let done = DispatchSemaphore(value: 0)
+        let rows = Mutex(0)
+        DispatchQueue.global().async {
+            _ = try? backend.read { _ in  // holds the store's own connection: the inner read leases from the pool
+                try backend.read { db in
+                    try db.forEachRow("SELECT generate_series(1, 20000)", []) { _ in rows.withLock { $0 += 1 } }
+                }
+            }
+            done.signal()
+        }
+        #expect(done.wait(timeout: .now() + 20) == .success)
+        #expect(rows.withLock { $0 } == 20000)
+    }
+
     /// A transaction whose ROLLBACK fails leaves its connection inside it; that connection is closed, and the next
     /// transaction — on the store's own connection, or on one of the pool beside it — gets another one.
     @Test func aConnectionWhoseRollbackFailedIsNeverUsedAgain() throws {
