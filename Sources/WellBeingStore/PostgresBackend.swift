@@ -2,7 +2,6 @@
 import Foundation
 import Logging
 import NIOCore
-import NIOPosix
 import NIOSSL
 import PostgresNIO
 import WellBeingCore
@@ -11,9 +10,10 @@ import WellBeingCore
 ///
 /// Each transaction runs on one connection for its whole `BEGIN…COMMIT` (`PostgresConnections`: the store's own
 /// connection, or one leased from a pool when transactions overlap), so a server's readers and an import run at
-/// once through one store. The calling thread waits for each answer (it is never a cooperative thread: the CLI's, or
-/// a server's blocking-work threads); rows stream to it from a task that awaits when the caller falls behind. A
-/// connection that fails its `ROLLBACK` is closed, never used again; one that is lost is made again.
+/// once through one store. The calling thread (the CLI's, or a server's blocking-work thread) waits for each answer;
+/// rows stream to it from a task that awaits when the caller falls behind, on the connection's event loop, so
+/// nothing waits on an event loop or needs a cooperative thread. A connection that fails its `ROLLBACK` is closed,
+/// never used again; the store's own connection, when lost, is made again.
 ///
 /// The store's domain code runs unchanged on either backend. Writes are one transaction each, serialised per
 /// survey by a transaction-level advisory lock (as SQLite serialises its writers), so the duplicate-file and
