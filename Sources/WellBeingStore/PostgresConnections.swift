@@ -186,45 +186,27 @@ final class PostgresConnections: @unchecked Sendable {
     /// How to reach the server: host and port or a socket folder, TLS as the URL's `sslmode` asks, the password,
     /// `application_name`, a connection timeout of 15 s.
     static func configuration(_ location: PostgresLocation) throws -> PostgresConnection.Configuration {
-        var configuration: PostgresConnection.Configuration
-        if let folder = location.socketFolder {
-            configuration = .init(unixSocketPath: folder + "/.s.PGSQL.\(location.port)", username: location.user,
-                                  password: location.password, database: location.database)
-        } else {
-            let tls: PostgresConnection.Configuration.TLS
-            switch try tlsSettings(location) {
-            case nil: tls = .disable
-            case let (settings, required)?:
-                let context = try NIOSSLContext(configuration: settings)
-                tls = required ? .require(context) : .prefer(context)
-            }
-            configuration = .init(host: location.host, port: location.port, username: location.user,
-                                  password: location.password, database: location.database, tls: tls)
-        }
-        configuration.options.connectTimeout = .seconds(15)
-        configuration.options.additionalStartupParameters = [("application_name", location.applicationName)]
+        try settings(location)
+    }
+
+    /// The same for the pool's connections, at most `poolSize` of them.
+    static func poolConfiguration(_ location: PostgresLocation) throws -> PostgresClient.Configuration {
+        var configuration: PostgresClient.Configuration = try settings(location)
+        configuration.options.maximumConnections = poolSize
         return configuration
     }
 
-    /// The same for the pool's connections.
-    static func poolConfiguration(_ location: PostgresLocation) throws -> PostgresClient.Configuration {
-        var configuration: PostgresClient.Configuration
+    private static func settings<Settings: PostgresSettings>(_ location: PostgresLocation) throws -> Settings {
+        var settings: Settings
         if let folder = location.socketFolder {
-            configuration = .init(unixSocketPath: folder + "/.s.PGSQL.\(location.port)", username: location.user,
-                                  password: location.password, database: location.database)
+            settings = Settings(unixSocketPath: folder + "/.s.PGSQL.\(location.port)", username: location.user,
+                                password: location.password, database: location.database)
         } else {
-            let tls: PostgresClient.Configuration.TLS
-            switch try tlsSettings(location) {
-            case nil: tls = .disable
-            case let (settings, required)?: tls = required ? .require(settings) : .prefer(settings)
-            }
-            configuration = .init(host: location.host, port: location.port, username: location.user,
-                                  password: location.password, database: location.database, tls: tls)
+            settings = Settings(host: location.host, port: location.port, username: location.user,
+                                password: location.password, database: location.database, tls: try Settings.tls(location))
         }
-        configuration.options.connectTimeout = .seconds(15)
-        configuration.options.additionalStartupParameters = [("application_name", location.applicationName)]
-        configuration.options.maximumConnections = poolSize
-        return configuration
+        settings.setOptions(connectTimeoutSeconds: 15, startup: [("application_name", location.applicationName)])
+        return settings
     }
 
     /// TLS as `sslmode` asks: nil for `disable`; else the settings and whether TLS is required (`prefer` and
@@ -245,6 +227,41 @@ final class PostgresConnections: @unchecked Sendable {
             }
             return (settings, !(location.tlsMode == .prefer || location.tlsMode == .allow))
         }
+    }
+}
+
+/// The two configurations postgres-nio takes, a connection's and a pool's, built alike from a store's URL.
+protocol PostgresSettings {
+    associatedtype TLS
+    init(unixSocketPath: String, username: String, password: String?, database: String?)
+    init(host: String, port: Int, username: String, password: String?, database: String?, tls: TLS)
+    /// TLS as the URL's `sslmode` asks.
+    static func tls(_ location: PostgresLocation) throws -> TLS
+    mutating func setOptions(connectTimeoutSeconds: Int64, startup: [(String, String)])
+}
+
+extension PostgresConnection.Configuration: PostgresSettings {
+    static func tls(_ location: PostgresLocation) throws -> TLS {
+        guard let (settings, required) = try PostgresConnections.tlsSettings(location) else { return .disable }
+        let context = try NIOSSLContext(configuration: settings)
+        return required ? .require(context) : .prefer(context)
+    }
+
+    mutating func setOptions(connectTimeoutSeconds: Int64, startup: [(String, String)]) {
+        options.connectTimeout = .seconds(connectTimeoutSeconds)
+        options.additionalStartupParameters = startup
+    }
+}
+
+extension PostgresClient.Configuration: PostgresSettings {
+    static func tls(_ location: PostgresLocation) throws -> TLS {
+        guard let (settings, required) = try PostgresConnections.tlsSettings(location) else { return .disable }
+        return required ? .require(settings) : .prefer(settings)
+    }
+
+    mutating func setOptions(connectTimeoutSeconds: Int64, startup: [(String, String)]) {
+        options.connectTimeout = .seconds(connectTimeoutSeconds)
+        options.additionalStartupParameters = startup
     }
 }
 
