@@ -6,7 +6,10 @@ Usage: serve-flow.py WELLBEING SURVEYS_FOLDER WORK_FOLDER
 Starts `WELLBEING serve --port 0` on a new store in WORK_FOLDER, opens the printed login address, uploads a
 Forms-like workbook with one bad cell (the page must name that cell), uploads the fixed workbook and imports
 it, shows the indicators by 年代 (the page's figures must equal the API's JSON, and the API's JSON must be the
-CLI's bytes), and downloads the workbook (read back with openpyxl, equal to the JSON). Screenshots of every
+CLI's bytes), and downloads the workbook (read back with openpyxl, equal to the JSON). Then the year's other
+pages: the 2024 answers (Shift_JIS CSV) uploaded, population and KPIs imported with the CLI beside the running
+server, and the trend, compare, drivers and indicators-by-district pages, each figure equal to its API's JSON;
+the report downloaded as HTML (the `report` command's bytes) and as a workbook (read back). Screenshots of every
 page go to WORK_FOLDER/screens/. Prints one line per step; exits 1 on a failed check, 2 when Chromium,
 Playwright or openpyxl is missing.
 """
@@ -34,6 +37,35 @@ def workbook(rows, path):
     for row in rows:
         sheet.append([int(value) if value.isdigit() else value for value in row])
     book.save(path)
+
+
+GROUP_ROWS = """sections => sections.map(s => [s.dataset.group,
+    Array.from(s.querySelectorAll('tbody tr')).map(r => Array.from(r.children).map(c => c.textContent))])"""
+
+
+def fixed(value, decimals):
+    """A JSON number as the pages print it (C's rounding, as the server's String(format:)), no "-0.00"."""
+    if value is None:
+        return "—"
+    text = "%.*f" % (decimals, value)
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def group_rows(page):
+    """The rows of the page's per-group tables, keyed (group, first cell)."""
+    rows = {}
+    for group, body in page.eval_on_selector_all("section.group", GROUP_ROWS):
+        for cells in body:
+            rows[(group, cells[0])] = cells
+    return rows
+
+
+def api_json(page, base, path):
+    """The API's JSON through the browser's session."""
+    response = page.request.get(base + path)
+    if response.status != 200:
+        fail("%s answered %d: %s" % (path, response.status, response.text()[:300]))
+    return json.loads(response.body())
 
 
 def main():
@@ -111,10 +143,12 @@ def main():
             page.select_option("select[name=by]", "年代")
             page.click("form.panel button[type=submit]")
             page.screenshot(path=os.path.join(screens, "4-indicators.png"), full_page=True)
-            cells = page.eval_on_selector_all(
-                "table.results tbody tr", "rows => rows.map(r => Array.from(r.children).map(c => c.textContent))")
-            if len(cells) < 20:
-                fail("the indicators table has %d rows" % len(cells))
+            shown = group_rows(page)
+            if len(shown) < 20:
+                fail("the indicators tables have %d rows" % len(shown))
+            summary = page.inner_text("main")
+            if "年代 別" in summary or "年代別" not in summary:
+                fail("the summary does not read 年代別")
 
             # The API's JSON with the page's options, through the browser's session.
             response = page.request.get(base + "/api/v1/indicators?survey=lwc&period=2025&by=%E5%B9%B4%E4%BB%A3")
@@ -128,21 +162,15 @@ def main():
             print("API JSON = CLI JSON (%d bytes)" % len(api))
             estimates = json.loads(api)["estimates"]
             by_key = {(e["group"] or "", e["indicator"]): e for e in estimates}
-            checked = 0
-            for row in cells:
-                group, indicator, n, mean = row[0], row[1], row[3], row[4]
-                estimate = by_key.get(("" if group in ("（全体）", "(all)") else group, indicator))
-                if estimate is None:
-                    continue
-                if str(estimate["n"]) != n.strip():
-                    fail("n of %s %s: page %s, API %s" % (group, indicator, n, estimate["n"]))
-                shown = "—" if estimate["mean"] is None else "%.2f" % estimate["mean"]
-                if mean.strip() != shown:
-                    fail("mean of %s %s: page %s, API %s" % (group, indicator, mean, shown))
-                checked += 1
-            if checked < 20:
-                fail("only %d page rows matched the API" % checked)
-            print("page = API for %d rows" % checked)
+            for (group, indicator), estimate in by_key.items():
+                row = shown.get((group, indicator))
+                if row is None:
+                    fail("the page has no row for %s %s" % (group, indicator))
+                if row[2].strip() != str(estimate["n"]) or row[3].strip() != fixed(estimate["mean"], 2):
+                    fail("%s %s: page %s, API n %s mean %s" % (group, indicator, row, estimate["n"], estimate["mean"]))
+            if len(shown) != len(by_key):
+                fail("the page has %d rows, the API %d" % (len(shown), len(by_key)))
+            print("page = API for %d rows (n and mean)" % len(by_key))
 
             with page.expect_download() as waiting:
                 page.click("a[href*='format=xlsx']")
@@ -168,6 +196,111 @@ def main():
             page.screenshot(path=os.path.join(screens, "5-batches.png"), full_page=True)
             page.goto(base + "/indicators?lang=en")
             page.screenshot(path=os.path.join(screens, "6-indicators-en.png"), full_page=True)
+            page.goto(base + "/indicators?lang=ja")
+
+            # The year's other pages: a second period through the page (Excel's Shift_JIS CSV), population and
+            # KPIs with the CLI beside the running server.
+            page.click("a[href='/import']")
+            page.set_input_files("input[name=file]", os.path.join(surveys, "samples", "citizen-2024-sjis.csv"))
+            page.select_option("select[name=instrument]", "lwc")
+            page.fill("input[name=period]", "2024")
+            page.click("form.panel button[type=submit]")
+            if not page.query_selector(".done"):
+                fail("the 2024 import did not finish: %s" % page.inner_text("main")[:600])
+            if work in page.content():
+                fail("the import summary shows the server's store path")
+            page.screenshot(path=os.path.join(screens, "7-imported-2024.png"), full_page=True)
+            for arguments in (["import", "population", os.path.join(surveys, "samples", "population.csv"), "--survey", "lwc"],
+                              ["import", "kpis", os.path.join(surveys, "samples", "kpis.csv"), "--catalog",
+                               os.path.join(surveys, "kpis-lwc.yaml"), "--survey", "lwc"]):
+                run = subprocess.run([executable] + arguments + ["--store", store], env=environment, capture_output=True, text=True)
+                if run.returncode != 0:
+                    fail("%s: %s" % (" ".join(arguments[:2]), run.stderr))
+            print("2024 uploaded; population and KPIs imported beside the server")
+
+            page.click("a[href='/trend']")
+            page.select_option("select[name=from]", "2024")
+            page.select_option("select[name=to]", "2025")
+            page.click("form.panel button[type=submit]")
+            page.screenshot(path=os.path.join(screens, "8-trend.png"), full_page=True)
+            trend = api_json(page, base, "/api/v1/trend?survey=lwc&from=2024&to=2025")["rows"]
+            shown = group_rows(page)
+            for row in trend:
+                cells = shown.get((row["group"] or "", row["indicator"]))
+                if cells is None or [cells[4], cells[6], cells[7]] != [fixed(row["diff"], 3), fixed(row["p"], 3), fixed(row["q"], 3)]:
+                    fail("trend %s %s: page %s, API %s" % (row["group"], row["indicator"], cells, row))
+            if len(shown) != len(trend) or "q 値" not in page.inner_text("main"):
+                fail("the trend page has %d rows, the API %d" % (len(shown), len(trend)))
+            print("trend page = API for %d rows (diff, p, q)" % len(trend))
+
+            page.click("a[href='/compare']")
+            page.select_option("select[name=weights]", "raked")
+            page.click("form.panel button[type=submit]")
+            page.screenshot(path=os.path.join(screens, "9-compare.png"), full_page=True)
+            compare = api_json(page, base, "/api/v1/compare?survey=lwc&period=2025&weights=raked")["rows"]
+            shown = group_rows(page)
+            for row in compare:
+                cells = shown.get((row["group"], row["indicator"]))
+                expected = [fixed(row["subjective"], 1), fixed(row["objective"], 1), fixed(row["gap"], 1), str(row["kpis"])]
+                if cells is None or [cells[2], cells[3], cells[4], cells[6]] != expected:
+                    fail("compare %s %s: page %s, API %s" % (row["group"], row["indicator"], cells, row))
+            if len(shown) != len(compare):
+                fail("the compare page has %d rows, the API %d" % (len(shown), len(compare)))
+            print("compare page = API for %d rows (raked)" % len(compare))
+
+            page.click("a[href='/drivers']")
+            page.screenshot(path=os.path.join(screens, "10-drivers.png"), full_page=True)
+            drivers = api_json(page, base, "/api/v1/drivers?survey=lwc&period=2025")["rows"]
+            cells = {row[0]: row for row in page.eval_on_selector_all(
+                "table.results tbody tr", "rows => rows.map(r => Array.from(r.children).map(c => c.textContent))")}
+            for row in drivers:
+                shown_row = cells.get(row["indicator"])
+                if shown_row is None or [shown_row[2], shown_row[3], shown_row[4]] != [str(row["n"]), fixed(row["r"], 3), fixed(row["mean"], 2)]:
+                    fail("drivers %s: page %s, API %s" % (row["indicator"], shown_row, row))
+            print("drivers page = API for %d rows" % len(drivers))
+
+            page.click("a[href='/indicators']")
+            page.select_option("select[name=by]", "")
+            page.click("form.panel button[type=submit]")
+            page.screenshot(path=os.path.join(screens, "11-indicators-districts.png"), full_page=True)
+            charts = page.eval_on_selector_all("main figure svg", "svgs => svgs.length")
+            if charts < 1:
+                fail("the indicators page draws no interval chart")
+            estimates = api_json(page, base, "/api/v1/indicators?survey=lwc&period=2025")["estimates"]
+            shown = group_rows(page)
+            for estimate in estimates:
+                row = shown.get((estimate["group"] or "", estimate["indicator"]))
+                if row is None or row[2] != str(estimate["n"]) or row[3] != fixed(estimate["mean"], 2):
+                    fail("indicators %s %s: page %s, API %s" % (estimate["group"], estimate["indicator"], row, estimate))
+            print("indicators by district: %d chart(s); page = API for %d rows" % (charts, len(estimates)))
+
+            page.click("a[href='/reports']")
+            page.screenshot(path=os.path.join(screens, "12-reports.png"), full_page=True)
+            with page.expect_download() as waiting:
+                page.click("a[href*='.html']")
+            download = waiting.value
+            saved = os.path.join(work, "downloaded-" + download.suggested_filename)
+            download.save_as(saved)
+            folder = os.path.join(work, "cli-report")
+            subprocess.run([executable, "report", "--survey", "lwc", "--period", "2025", "--previous", "2024", "--format", "html",
+                            "--out", folder, "--store", store], env=environment, capture_output=True, check=True)
+            with open(saved, "rb") as mine, open(os.path.join(folder, download.suggested_filename), "rb") as theirs:
+                if mine.read() != theirs.read():
+                    fail("the downloaded report %s is not the report command's" % download.suggested_filename)
+            print("report %s = the report command's bytes" % download.suggested_filename)
+            report_page = context.new_page()
+            report_page.goto("file://" + saved)
+            report_page.screenshot(path=os.path.join(screens, "13-report-html.png"))
+            report_page.close()
+            with page.expect_download() as waiting:
+                page.click("a[href*='.xlsx']")
+            download = waiting.value
+            saved = os.path.join(work, download.suggested_filename)
+            download.save_as(saved)
+            book = openpyxl.load_workbook(saved, read_only=True)
+            if len(book.sheetnames) < 3:
+                fail("the report workbook has %d sheets" % len(book.sheetnames))
+            print("report workbook %s read back: %d sheets" % (download.suggested_filename, len(book.sheetnames)))
             browser.close()
     finally:
         server.terminate()

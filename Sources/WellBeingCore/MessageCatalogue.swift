@@ -133,6 +133,15 @@ public enum MessageKey: String, Sendable, Hashable, Codable, CaseIterable {
          accountExists, accountMissing, accountAdded, accountUpdated, accountRemoved, accountNone, passwordEmpty, passwordShort,
          passwordFromStdin, loginWrong, pageLoginHeading, pageLoginName, pageLoginPassword, pageLoginSubmit, colImportedBy,
          serveNeedsProxy
+    // wellbeing serve (issue 21): the pages of trend, compare, drivers and reports; the weighting choices
+    case pageNavTrend, pageNavCompare, pageNavDrivers, pageNavReports, pageTrendHeading, pageCompareHeading, pageDriversHeading,
+         pageReportsHeading, pageSurvey, pageTrendFrom, pageTrendTo, pageWeightsNone, pageWeightsDesign, pageWeightsRaked,
+         pageIntervalsHeading, pageTablesHeading, pageReportPrevious, pageReportNoPrevious, pageReportLanguage, pageReportHTML,
+         pageReportWorkbook, pageReportAbout, pageImportSheet, pageImportReplace, pageDownloadTable, pageNeedTwoPeriods
+    // wellbeing serve (issue 21): what the server says instead of messages that name command-line options
+    case webFileHasProblems, webAlreadyImported, webNoPeriodColumn, webUnknownSheet, webSheetOnCSV, webBadBytes,
+         webNoResponsesForPeriod, webNoResponsesAtAll, webRakeAdvice, webStrataAdvice, webNoSurveyYet, webSeveralSurveys,
+         webNoKPIValues, webImportedResponses, analysisByField
 }
 
 /// The templates of every message in English and Japanese.
@@ -424,7 +433,7 @@ public enum MessageCatalogue {
         .analysisStrataFPC: (", stratified by {fields} ({count} strata, finite-population correction)",
                              "、{fields} による層化（{count} 層、有限母集団修正あり）"),
         .analysisWithheld: (", estimates from fewer than {minN} respondents withheld", "、回答者 {minN} 人未満の推定値は秘匿"),
-        .analysisBy: (", by {fields}", "、{fields} 別"),
+        .analysisBy: (", by {fields}", "、{fields}別"),
         .analysisStandardized: (", group means standardised by {fields}", "、区分別の平均を {fields} で標準化"),
         .analysisSmallArea: (", small-area estimates (Fay–Herriot, {method}) for {count} indicator(s)",
                              "、小地域推定（Fay–Herriot、{method}）{count} 指標"),
@@ -979,5 +988,71 @@ public enum MessageCatalogue {
                            "--host {host} ではネットワークにサーバーを公開します。HTTPS を提供するリバースプロキシを前に置き、--behind-proxy を付けてください（このサーバーはまだ TLS を持ちません）。"),
         .pageSignedOutAdvice: ("To sign in again, open the address that 'wellbeing serve' prints when it starts (restart it for a new one).",
                                "もう一度使うには、'wellbeing serve' を起動したときに表示されるアドレスを開いてください（新しいアドレスは起動し直すと表示されます）。"),
+
+        // wellbeing serve (issue 21): the pages of trend, compare, drivers and reports; the weighting choices
+        .pageNavTrend: ("Trend", "経年変化"), .pageNavCompare: ("Survey and KPIs", "主観と客観"), .pageNavDrivers: ("Drivers", "重要度"),
+        .pageNavReports: ("Reports", "報告書"),
+        .pageTrendHeading: ("Changes between two periods", "経年変化"),
+        .pageCompareHeading: ("Citizens' scores beside the KPIs", "主観指標と客観指標（KPI）の比較"),
+        .pageDriversHeading: ("What goes with well-being (drivers)", "幸福感との関連（重要度）"),
+        .pageReportsHeading: ("Reports", "報告書"),
+        .pageSurvey: ("Survey", "調査"),
+        .pageTrendFrom: ("From (the earlier period)", "比較元（前回）"), .pageTrendTo: ("To (the later period)", "比較先（今回）"),
+        .pageWeightsNone: ("none (every respondent counts once)", "重み付けなし（回答者を同じ重みで集計）"),
+        .pageWeightsDesign: ("design weights (the sample design)", "設計ウェイト（標本設計による重み）"),
+        .pageWeightsRaked: ("raked to the population", "レイキング（人口構成に合わせた重み）"),
+        .pageIntervalsHeading: ("Means with 95% intervals", "平均と 95% 信頼区間"),
+        .pageTablesHeading: ("Every indicator, one table per {label}", "全指標（{label}ごとの表）"),
+        .pageReportPrevious: ("Compare with (an earlier period)", "比較する前回の調査期"),
+        .pageReportNoPrevious: ("none", "なし"),
+        .pageReportLanguage: ("Language", "言語"),
+        .pageReportHTML: ("Report (HTML)", "報告書（HTML）"),
+        .pageReportWorkbook: ("Every table of the report (Excel workbook)", "報告書の全表（Excel ブック）"),
+        .pageReportAbout: ("The report of a period as the command 'wellbeing report' writes it: one HTML file that opens without a network and prints on A4, or every table of it as one workbook. Free-text answers are never included.",
+                           "'wellbeing report' コマンドと同じ報告書です。HTML はネットワークなしで開け、A4 で印刷できる 1 つのファイル、ブックは報告書の全表です。自由記述は含みません。"),
+        .pageImportSheet: ("Sheet of a workbook (empty: the first)", "ブックのシート（空欄なら最初のシート）"),
+        .pageImportReplace: ("Replace the earlier import of the same file", "同じファイルの前回の取り込みを置き換える"),
+        .pageDownloadTable: ("Download this table:", "この表をダウンロード:"),
+        .pageNeedTwoPeriods: ("A trend needs two periods; this survey has one so far.", "経年変化には 2 つの調査期が必要です。この調査の調査期はまだ 1 つです。"),
+
+        // wellbeing serve (issue 21): what the server says instead of messages that name command-line options
+        .webFileHasProblems: ("'{file}' has {count} problem(s) in {rows} row(s); nothing was imported. Fix them and upload the file again, or choose 'skip them, import the rest' under 'Rows with problems' to import the valid rows:",
+                              "'{file}' の {rows} 行に {count} 件の問題があるため、何も取り込んでいません。直してからアップロードし直すか、「問題のある行」で「除いて残りを取り込む」を選ぶと、正しい行だけを取り込めます:"),
+        .webAlreadyImported: ("'{file}' was already imported as batch {batch} ('{earlier}', {when}); nothing was written. To import it again in place of batch {batch}, tick 'Replace the earlier import of the same file'; or undo batch {batch} under 'Imports so far'.",
+                              "'{file}' はバッチ {batch}（'{earlier}'、{when}）として取り込み済みのため、何も書き込んでいません。バッチ {batch} を置き換えるには「同じファイルの前回の取り込みを置き換える」にチェックを入れ、取り消すには「取り込み履歴」でバッチ {batch} を取り消してください。"),
+        .webNoPeriodColumn: ("The instrument '{survey}' has no period column, so enter the period in the form (for example 2025).",
+                             "調査票 '{survey}' には期間の列がないため、フォームの「調査期」に期間を入力してください（例: 2025）。"),
+        .webUnknownSheet: ("'{file}' has no sheet '{sheet}'; its sheets are {sheets}. Enter one of them as the sheet, or leave it empty for the first.",
+                           "'{file}' にシート '{sheet}' はありません。あるのは {sheets} です。そのどれかをシートに入力するか、空欄にして最初のシートを使ってください。"),
+        .webSheetOnCSV: ("A sheet applies to Excel workbooks; '{file}' is a text (CSV) file: leave the sheet empty.",
+                         "シートは Excel ブック用です。'{file}' はテキスト（CSV）ファイルなので、シートは空欄にしてください。"),
+        .webBadBytes: ("the bytes {hex} are not valid {encoding}; the file is damaged or in another encoding (save it from Excel as 'CSV UTF-8' or as an Excel workbook, and upload it again)",
+                       "バイト列 {hex} は {encoding} として正しくありません。ファイルが壊れているか、別の文字コードです（Excel で「CSV UTF-8」か Excel ブックとして保存し、アップロードし直してください）"),
+        .webNoResponsesForPeriod: ("The store has no responses of {survey} for period {period}; it has {known}. Import them first, or choose another period.",
+                                   "ストアに {survey} の期間 {period} の回答がありません（あるのは {known}）。先に取り込むか、別の調査期を選んでください。"),
+        .webNoResponsesAtAll: ("The store has no responses of {survey} for period {period}. Import them first, or choose another period.",
+                               "ストアに {survey} の期間 {period} の回答がありません。先に取り込むか、別の調査期を選んでください。"),
+        .webRakeAdvice: ("Merge the cells in the population file (or add the missing rows) and have it imported again, or choose 'none' under Weights.",
+                         "人口ファイルでセルをまとめる（または足りない行を加える）して取り込み直してもらうか、「ウェイト」で「重み付けなし」を選んでください。"),
+        .webStrataAdvice: ("Check the strata values against the population file (and have it imported again), or choose 'none' under Weights.",
+                           "層の値を人口ファイルと照らし合わせる（取り込み直してもらう）か、「ウェイト」で「重み付けなし」を選んでください。"),
+        .webNoSurveyYet: ("The store holds no survey yet. Import responses first (Import).",
+                          "ストアにはまだ調査がありません。先に「取り込み」から回答を取り込んでください。"),
+        .webSeveralSurveys: ("The store holds several surveys ({known}); choose one.", "ストアには複数の調査（{known}）があります。1 つを選んでください。"),
+        .webNoKPIValues: ("The store has no KPI values of {survey} for period {period}. KPI values are imported on the server with 'wellbeing import kpis'; these pages import survey responses only.",
+                          "ストアに {survey} の期間 {period} の KPI の値がありません。KPI の値はサーバーで 'wellbeing import kpis' により取り込みます（このページで取り込めるのは調査回答だけです）。"),
+        .webImportedResponses: ("imported {count} respondent(s) from '{file}' ({encoding}) as batch {batch}, period {periods}.",
+                                "'{file}'（{encoding}）から回答者 {count} 人を期間 {periods} のバッチ {batch} として取り込みました。"),
+        .analysisByField: (", by {fields}", "、{fields}"),
+    ]
+
+    /// What the server says instead of a message that names the command line's options (`--on-error skip`): the same
+    /// facts, with the page's controls in their place. Each says at most the placeholders of the message it replaces.
+    public static let webWording: [MessageKey: MessageKey] = [
+        .fileHasProblems: .webFileHasProblems, .alreadyImported: .webAlreadyImported, .noPeriodColumn: .webNoPeriodColumn,
+        .unknownSheet: .webUnknownSheet, .sheetOnCSV: .webSheetOnCSV, .badBytes: .webBadBytes,
+        .noResponsesForPeriod: .webNoResponsesForPeriod, .noResponsesAtAll: .webNoResponsesAtAll, .rakeAdvice: .webRakeAdvice,
+        .strataAdvice: .webStrataAdvice, .noSurveyYet: .webNoSurveyYet, .severalSurveys: .webSeveralSurveys,
+        .noKPIValues: .webNoKPIValues, .importedResponses: .webImportedResponses,
     ]
 }

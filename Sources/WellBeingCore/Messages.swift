@@ -155,3 +155,36 @@ extension WellBeingError {
         return lines
     }
 }
+
+extension Message {
+    /// The message as the server says it: one that names the command line's options (`--on-error skip`) becomes its
+    /// web wording (`MessageCatalogue.webWording`), which speaks of the page's controls instead; nested messages too.
+    public var onTheWeb: Message {
+        var copy = self
+        if let web = MessageCatalogue.webWording[key] { copy.key = web }
+        copy.nested = nested.mapValues(\.onTheWeb)
+        return copy
+    }
+}
+
+extension DataProblem {
+    /// The problem as the server says it (see `Message.onTheWeb`).
+    public var onTheWeb: DataProblem {
+        var copy = self
+        copy.message = message?.onTheWeb
+        return copy
+    }
+}
+
+extension WellBeingError {
+    /// The error as the server says it: its summary, details, advice and problems in their web wording (see
+    /// `Message.onTheWeb`).
+    public var onTheWeb: WellBeingError {
+        var copy = self
+        copy.message = message.onTheWeb
+        copy.detailMessages = detailMessages.map(\.onTheWeb)
+        copy.adviceMessage = adviceMessage?.onTheWeb
+        copy.problems = problems.map(\.onTheWeb)
+        return copy
+    }
+}

@@ -243,27 +243,7 @@ extension ReportBuilder {
                                  shadedFrom: nil))
             // The outcome with its intervals.
             if let outcome = instrument.outcome {
-                let id = IndicatorID(outcome.itemID.rawValue)
-                let scale = instrument.scale(of: instrument.items[instrument.itemIndex[outcome.itemID]!])
-                let places: [GroupName?] = [nil] + breakdown.groups
-                let values = places.map { breakdown.estimate(id, group: $0) }
-                let title = t("\(outcome.name.ja)（\(Self.byLabel(label.ja))、95% 信頼区間）", "\(outcome.name.text(in: .en)) by \(label.text(in: .en).lowercased()), with 95% intervals")
-                let svg = ChartDrawing.whiskers(
-                    id: "chart-\(anchor)-\(id.rawValue)", title: title,
-                    description: t("点は平均、横線は 95% 信頼区間、破線は全体の平均。", "Dots are means, bars 95% intervals, the dashed line the whole area."),
-                    labels: places.map(groupName), values: values.map { ($0?.mean, $0?.confidenceLow, $0?.confidenceHigh) },
-                    domain: Self.zoomedDomain(values.flatMap { [$0?.confidenceLow, $0?.confidenceHigh] }.compactMap { $0 },
-                                              scale: Double(scale.minimum)...Double(scale.maximum)),
-                    missingText: values.map(withheldText), reference: breakdown.estimate(id, group: nil)?.mean,
-                    axisTitle: t("平均（\(scale.rangeText)）", "mean (\(scale.rangeText))"),
-                    referenceLabel: t("破線: 全体の平均", "dashed line: all respondents' mean"))
-                let table = ResultTable(headers: [label.text(in: language), "n", t("平均", "mean"), t("下限", "low"), t("上限", "high")],
-                                        rows: zip(places, values).map { place, estimate in
-                                            [.text(groupName(place)), .integer(estimate?.n), meanCell(estimate),
-                                             valueCell(estimate, estimate?.confidenceLow, decimals: 2),
-                                             valueCell(estimate, estimate?.confidenceHigh, decimals: 2)]
-                                        })
-                blocks.append(.chart(SVGChart(id: "\(anchor)-\(id.rawValue)", title: title, description: "", svg: svg, table: table)))
+                blocks.append(.chart(intervalChart(outcome, in: breakdown, label: label, chartID: "\(anchor)-\(outcome.itemID.rawValue)")))
             }
             // The categories: rows, groups as columns (raw means, as cities print them).
             let categoryRows: [[ResultTable.Cell]] = categories.map { id in
@@ -283,6 +263,53 @@ extension ReportBuilder {
     }
 
     /// The label of a breakdown: the attribute's (年代), or the fields joined (年代 × 性別).
+    /// The chart of a headline item's means with their 95% intervals, the whole area then each group of `results`
+    /// (the dashed line: the whole area's mean); a withheld group shows its mark (秘匿※1), never a figure. Its table
+    /// holds the numbers drawn.
+    func intervalChart(_ headline: HeadlineItem, in results: IndicatorResults, label: LocalizedText, chartID: String) -> SVGChart {
+        let id = IndicatorID(headline.itemID.rawValue)
+        let scale = instrument.scale(of: instrument.items[instrument.itemIndex[headline.itemID]!])
+        let places: [GroupName?] = [nil] + results.groups
+        let values = places.map { results.estimate(id, group: $0) }
+        let title = t("\(headline.name.ja)（\(Self.byLabel(label.ja))、95% 信頼区間）", "\(headline.name.text(in: .en)) by \(label.text(in: .en).lowercased()), with 95% intervals")
+        let svg = ChartDrawing.whiskers(
+            id: "chart-\(chartID)", title: title,
+            description: t("点は平均、横線は 95% 信頼区間、破線は全体の平均。", "Dots are means, bars 95% intervals, the dashed line the whole area."),
+            labels: places.map(groupName), values: values.map { ($0?.mean, $0?.confidenceLow, $0?.confidenceHigh) },
+            domain: Self.zoomedDomain(values.flatMap { [$0?.confidenceLow, $0?.confidenceHigh] }.compactMap { $0 },
+                                      scale: Double(scale.minimum)...Double(scale.maximum)),
+            missingText: values.map(withheldText), reference: results.estimate(id, group: nil)?.mean,
+            axisTitle: t("平均（\(scale.rangeText)）", "mean (\(scale.rangeText))"),
+            referenceLabel: t("破線: 全体の平均", "dashed line: all respondents' mean"))
+        let table = ResultTable(headers: [label.text(in: language), "n", t("平均", "mean"), t("下限", "low"), t("上限", "high")],
+                                rows: zip(places, values).map { place, estimate in
+                                    [.text(groupName(place)), .integer(estimate?.n), meanCell(estimate),
+                                     valueCell(estimate, estimate?.confidenceLow, decimals: 2),
+                                     valueCell(estimate, estimate?.confidenceHigh, decimals: 2)]
+                                })
+        return SVGChart(id: chartID, title: title, description: "", svg: svg, table: table)
+    }
+
+    /// The report's interval chart of every headline item across the groups of `results` (the instrument's group, or
+    /// the breakdown it was computed by), each with the note on its marks (`*`, 秘匿※1, 秘匿※2) as the report words
+    /// it: what a page of the server draws beside its tables.
+    public static func intervalCharts(_ results: IndicatorResults, instrument: Instrument,
+                                      language: Language) -> [(chart: SVGChart, note: String?)] {
+        let builder = ReportBuilder(input: ReportInput(
+            instrument: instrument, instrumentSHA256: "", results: results, previous: nil, comparison: nil, comparisonNotes: [],
+            provenance: [], comments: nil, language: language, toolVersion: ""))
+        let label = results.breakdown.map(builder.breakdownLabel) ?? instrument.respondent.group.label
+        return instrument.headlines.map { headline in
+            let chart = builder.intervalChart(headline, in: results, label: label, chartID: "intervals-\(headline.itemID.rawValue)")
+            let estimates = ([nil] + results.groups).map { results.estimate(IndicatorID(headline.itemID.rawValue), group: $0) }
+            let note = builder.marksNote(estimates).compactMap { block -> String? in
+                if case let .note(text) = block { return text }
+                return nil
+            }.first
+            return (chart, note)
+        }
+    }
+
     func breakdownLabel(_ breakdown: Breakdown) -> LocalizedText {
         let respondent = instrument.respondent
         let labels = breakdown.fields.map { name in

@@ -51,7 +51,7 @@ public enum HTMLRenderer {
         }
     }
 
-    static func figure(_ chart: SVGChart, withTable: Bool = true) -> String {
+    public static func figure(_ chart: SVGChart, withTable: Bool = true) -> String {
         // Inline SVG in HTML needs no namespace attribute (a URI that a reader might take for a request).
         let svg = chart.svg.replacingOccurrences(of: " xmlns=\"http://www.w3.org/2000/svg\"", with: "")
         return "<figure id=\"\(escapeMarkup(chart.id))\">\n<figcaption>\(escapeMarkup(chart.title))</figcaption>\n\(svg)"

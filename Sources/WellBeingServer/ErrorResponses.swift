@@ -35,7 +35,7 @@ enum ErrorResponses {
     }
 
     static func response(for error: any Error, path: String, language: Language, session: Session?, logger: Logger) -> Response {
-        let failure: WellBeingError
+        var failure: WellBeingError
         if let error = error as? WellBeingError {
             failure = error
         } else if let error = error as? HTTPError {
@@ -51,6 +51,7 @@ enum ErrorResponses {
         if failure.kind == .internalFailure {
             logger.error("internal failure: \(failure.cause.map { "\(type(of: $0))" } ?? "")")
         }
+        failure = failure.onTheWeb  // the page's controls, never the command line's options
         let status = HTTPResponse.Status(code: failure.kind.httpStatus)
         if path.hasPrefix("/api/") {
             let body = Body(error: failure.kind.rawValue, message: failure.message.text(in: language),

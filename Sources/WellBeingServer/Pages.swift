@@ -31,9 +31,13 @@ enum Pages {
             """
         if let session {
             let other: Language = language == .ja ? .en : .ja
+            let importLink = session.role >= .importer ? "<a href=\"/import\">\(say(.pageNavImport))</a> " : ""
             html += """
-                <header class="site"><nav><a href="/">\(say(.pageNavHome))</a> <a href="/import">\(say(.pageNavImport))</a> \
-                <a href="/indicators">\(say(.pageNavIndicators))</a> <a href="/batches">\(say(.pageNavBatches))</a> \
+                <header class="site"><nav><a href="/">\(say(.pageNavHome))</a> \
+                \(importLink)\
+                <a href="/indicators">\(say(.pageNavIndicators))</a> <a href="/trend">\(say(.pageNavTrend))</a> \
+                <a href="/compare">\(say(.pageNavCompare))</a> <a href="/drivers">\(say(.pageNavDrivers))</a> \
+                <a href="/reports">\(say(.pageNavReports))</a> <a href="/batches">\(say(.pageNavBatches))</a> \
                 <a href="?lang=\(other.rawValue)" hreflang="\(other.rawValue)">\(other == .en ? "English" : "日本語")</a></nav>
                 <form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="\(escapeMarkup(session.csrf))">\
                 <span class="who">\(escapeMarkup(session.user))\(language == .ja ? "（" : " (")\(escapeMarkup(session.role.rawValue))\(language == .ja ? "）" : ")")</span> \
@@ -56,6 +60,7 @@ enum Pages {
 
     /// The message and the problems of `failure`, as a block for any page.
     static func errorBlock(_ failure: WellBeingError, language: Language) -> String {
+        let failure = failure.onTheWeb
         // With problems, the summary line, then every problem in the table (the full text would list them twice).
         let text = failure.problems.isEmpty ? failure.text(in: language) : failure.message.text(in: language)
         var html = "<div class=\"error\" role=\"alert\"><p>\(escapeMarkup(text).replacingOccurrences(of: "\n", with: "<br>"))</p></div>\n"
@@ -87,6 +92,12 @@ enum Pages {
         .done { border-left: 4px solid #2e7d32; background: #edf7ee; padding: 0.4em 1em; }
         table.problems th[scope=row] { font-family: monospace; white-space: nowrap; }
         .downloads a { margin-right: 1em; }
+        ul.downloads { list-style: none; padding: 0; }
+        ul.downloads li { margin: 0.4em 0; }
+        nav.groups { margin: 0.5em 0 1em; line-height: 1.8; }
+        nav.groups a { margin-right: 0.8em; white-space: nowrap; }
+        section.group h3 { margin-top: 1.5em; }
+        p.summary { margin: 0.3em 0; }
         main { padding: 0 1em; }
         """
 }
@@ -103,6 +114,7 @@ extension WorkspaceServer {
             let html = try await onPool { store in try Self.home(store: store, language: language) }
             return Pages.response(Pages.page(Message(.pageHomeHeading).text(in: language), html, language: language, session: session))
         }
+        addAnalysisPages(router)
         router.get("/import") { _, context -> Response in
             let session = try context.require(.importer)
             let language = context.language ?? settings.language
@@ -130,12 +142,6 @@ extension WorkspaceServer {
             return Pages.response(Pages.page(Message(.pageImportHeading).text(in: language), html, language: language, session: session),
                                   status: status)
         }
-        router.get("/indicators") { request, context -> Response in
-            let session = try context.requireSession()
-            let language = context.language ?? settings.language
-            let html = try await indicatorsPage(request, context: context, language: language)
-            return Pages.response(Pages.page(Message(.pageIndicatorsHeading).text(in: language), html, language: language, session: session))
-        }
         router.get("/batches") { _, context -> Response in
             let session = try context.requireSession()
             let language = context.language ?? settings.language
@@ -153,7 +159,7 @@ extension WorkspaceServer {
     }
 
     /// Runs `body` off the event loops on the store opened for reading, or on nothing when there is no store yet.
-    func onPool(_ body: @escaping @Sendable (SurveyStore?) throws -> String) async throws -> String {
+    func onPool<T: Sendable>(_ body: @escaping @Sendable (SurveyStore?) throws -> T) async throws -> T {
         let path = settings.storePath
         return try await NIOThreadPool.singleton.runIfActive {
             guard SurveyStore.isServerLocation(path) || FileKind.of(path) != .missing else { return try body(nil) }
@@ -201,70 +207,15 @@ extension WorkspaceServer {
             <label>\(say(.pageImportFile)) <input type="file" name="file" accept=".csv,.xlsx,.tsv,.txt" required></label>
             <label>\(say(.pageImportInstrument)) <select name="instrument">\(options.joined())</select></label>
             <label>\(say(.pageImportPeriod)) <input type="text" name="period" size="10"></label>
+            <label>\(say(.pageImportSheet)) <input type="text" name="sheet" size="16"></label>
             <label><input type="checkbox" name="dry_run" value="true"> \(say(.pageImportDryRun))</label>
+            <label><input type="checkbox" name="replace" value="true"> \(say(.pageImportReplace))</label>
             <label>\(say(.pageImportOnError)) <select name="on_error"><option value="abort">\(say(.pageOnErrorAbort))</option>\
             <option value="skip">\(say(.pageOnErrorSkip))</option></select></label>
             <button type="submit">\(say(.pageImportSubmit))</button>
             </form>
 
             """
-    }
-
-    /// The indicators of a period by district, 年代, 性別 or a cross, with n, CI, and marks and reasons for
-    /// withheld and unstable values; the same options download as CSV, a workbook or JSON from the API.
-    func indicatorsPage(_ request: Request, context: ServerContext, language: Language) async throws -> String {
-        @Sendable func say(_ key: MessageKey) -> String { escapeMarkup(Message(key).text(in: language)) }
-        let query = try APIQuery(request, context: context, settings: settings, extra: ["period"])
-        let period = query.parameters["period"].flatMap { $0.isEmpty ? nil : $0 }
-        let analysis = query.analysis
-        return try await onPool { store in
-            guard let store, !(try store.surveys().isEmpty) else { return "<p>\(say(.pageNothingYet))</p>\n" }
-            let surveys = try store.surveys()
-            let survey = try store.resolveSurvey(analysis.survey ?? (surveys.count == 1 ? surveys[0].id.rawValue : nil))
-            let instrument = try store.instrument(for: survey).instrument
-            let periods = surveys.first { $0.id == survey }?.periods.keys.sorted() ?? []
-            let fields = instrument.respondent.attributes.filter { !$0.isResponseMode }
-            var byOptions = [("", instrument.respondent.group.label.text(in: language))]
-            byOptions += fields.map { ($0.column.name, $0.label.text(in: language)) }
-            if fields.count >= 2 {
-                byOptions.append(("\(fields[0].column.name)*\(fields[1].column.name)",
-                                  "\(fields[0].label.text(in: language)) × \(fields[1].label.text(in: language))"))
-            }
-            func select(_ name: String, _ choices: [(String, String)], _ chosen: String?) -> String {
-                "<select name=\"\(name)\">" + choices.map { value, label in
-                    "<option value=\"\(escapeMarkup(value))\"\(value == (chosen ?? "") ? " selected" : "")>\(escapeMarkup(label))</option>"
-                }.joined() + "</select>"
-            }
-            var html = """
-                <form class="panel" method="get" action="/indicators">
-                <input type="hidden" name="survey" value="\(escapeMarkup(survey.rawValue))">
-                <label>\(say(.pageIndicatorsPeriod)) \(select("period", periods.map { ($0.rawValue, $0.rawValue) }, period ?? periods.last?.rawValue))</label>
-                <label>\(say(.pageIndicatorsBy)) \(select("by", byOptions, analysis.by))</label>
-                <label>\(say(.pageIndicatorsWeights)) \(select("weights", [("", Message(.pageWeightsDefault).text(in: language))]
-                    + Weighting.allCases.map { ($0.rawValue, $0.rawValue) }, analysis.weights?.rawValue))</label>
-                <button type="submit">\(say(.pageIndicatorsShow))</button>
-                </form>
-
-                """
-            guard let period else { return html + "<p>\(say(.pageChoosePeriod))</p>\n" }
-            var chosen = analysis
-            chosen.survey = survey.rawValue
-            let result = try PeriodAnalysis(store: store, survey: survey.rawValue, period: period, options: chosen.options)
-            html += "<p>\(escapeMarkup(result.summaryText(in: language)))</p>\n"
-            for note in result.results.notes {
-                html += "<p class=\"note\">\(escapeMarkup(note.text(in: language, instrument: result.instrument)))</p>\n"
-            }
-            var parameters = ["survey": survey.rawValue, "period": period]
-            if let by = analysis.by, !by.isEmpty { parameters["by"] = by }
-            if let weights = analysis.weights { parameters["weights"] = weights.rawValue }
-            let base = parameters.keys.sorted().map { "\($0)=\(Self.queryValue(parameters[$0]!))" }.joined(separator: "&amp;")
-            html += "<p class=\"downloads\">" + [("csv", "CSV"), ("xlsx", "Excel"), ("json", "JSON")].map { format, label in
-                "<a href=\"/api/v1/indicators?\(base)&amp;format=\(format)&amp;lang=\(language.rawValue)\" download>\(say(.pageDownload)) \(label)</a>"
-            }.joined() + "</p>\n"
-            let table = ResultTables.indicatorsText(result.results, instrument: result.instrument, language: language)
-            html += HTMLRenderer.renderTable(table, caption: "\(survey.rawValue) \(period)", shadedFrom: nil)
-            return html
-        }
     }
 
     /// Every batch, newest first, each with its undo button.

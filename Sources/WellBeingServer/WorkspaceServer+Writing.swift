@@ -108,15 +108,15 @@ extension WorkspaceServer {
         let importRequest = ResponseImport.Request(path: filePath, instrument: loaded.instrument, instrumentFileName: loaded.fileName,
                                                    period: period, sheet: sheet, errorPolicy: policy, dryRun: dryRun, replace: replace,
                                                    importedBy: user)
-        let (result, shownStore) = try await NIOThreadPool.singleton.runIfActive {
+        let (result, _) = try await NIOThreadPool.singleton.runIfActive {
             try ResponseImport.run(importRequest, store: storePath)
         }
         logger.notice("import by \(user): \(fileName) into \(survey), batch \(result.batchID.map(String.init) ?? "none (dry run)")")
         return ImportBody(batch: result.batchID, survey: survey, file: fileName, rows: result.importedRows, rejected: result.rejectedRows,
                           blank: result.blankRows, periods: result.periods.map(\.rawValue), encoding: result.encoding,
                           ignoredColumns: result.ignoredColumns, dryRun: result.dryRun, importedBy: user,
-                          summary: ImportSummary.describe(result, store: shownStore, language: language),
-                          problems: result.problems.map { ErrorResponses.Problem($0, in: language) })
+                          summary: ImportSummary.describe(result, store: nil, language: language),  // no server path shown
+                          problems: result.problems.map { ErrorResponses.Problem($0.onTheWeb, in: language) })
     }
 
     /// An instrument a web form may name: a bundled one (`lwc`), or the instrument a stored survey was imported

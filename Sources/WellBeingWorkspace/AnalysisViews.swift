@@ -223,12 +223,8 @@ public enum AnalysisViews {
     public static func trend(store: SurveyStore, from: String, to: String, request: AnalysisRequest, format: ResultFormat,
                              byteOrderMark: Bool = true) throws -> AnalysisView {
         let language = request.language
-        // Both periods from one snapshot: a batch landing meanwhile is in both or in neither.
-        let (earlier, later) = try store.snapshot { snapshot in
-            (try PeriodAnalysis(store: snapshot, survey: request.survey, period: from, options: request.options),
-             try PeriodAnalysis(store: snapshot, survey: request.survey, period: to, options: request.options))
-        }
-        let rows = TrendAnalysis.compare(from: earlier.results, to: later.results)
+        let trend = try PeriodTrend(store: store, survey: request.survey, from: from, to: to, options: request.options)
+        let (earlier, later, rows) = (trend.earlier, trend.later, trend.rows)
         let messages = [earlier.summaryText(in: language), later.summaryText(in: language),
                         Message(.trendSummary, ["tests": "\(TrendAnalysis.tests(rows))"]).text(in: language)]
         let body = try ResultRendering.render(
@@ -280,5 +276,21 @@ public enum AnalysisViews {
     /// A note as the CLI says it (`note: …` / `注: …`).
     static func note(note: AnalysisNote, instrument: Instrument, language: Language) -> String {
         Message(.notePrefix).text(in: language) + note.text(in: language, instrument: instrument)
+    }
+}
+
+/// Two periods of a survey compared: both analysed from one snapshot of the store (a batch landing meanwhile is in
+/// both or in neither), and each indicator's change with its test (`TrendAnalysis`).
+public struct PeriodTrend: Sendable {
+    public var earlier: PeriodAnalysis
+    public var later: PeriodAnalysis
+    public var rows: [TrendRow]
+
+    public init(store: SurveyStore, survey: String?, from: String, to: String, options: AnalysisOptions) throws {
+        (earlier, later) = try store.snapshot { snapshot in
+            (try PeriodAnalysis(store: snapshot, survey: survey, period: from, options: options),
+             try PeriodAnalysis(store: snapshot, survey: survey, period: to, options: options))
+        }
+        rows = TrendAnalysis.compare(from: earlier.results, to: later.results)
     }
 }

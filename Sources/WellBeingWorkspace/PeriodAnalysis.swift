@@ -117,7 +117,11 @@ public struct PeriodAnalysis: Sendable {
                                  ["fields": sampling.fields.specification, "count": "\(sampling.strata.count)"]))
         }
         parts.append(Message(.analysisWithheld, ["minN": "\(results.minimumN)"]))
-        if let breakdown = results.breakdown { parts.append(Message(.analysisBy, ["fields": breakdown.specification])) }
+        if let breakdown = results.breakdown {
+            // 年代 → 「年代別」; 性別 already reads "by sex" (no 「性別別」).
+            let specification = breakdown.specification
+            parts.append(Message(specification.hasSuffix("別") ? .analysisByField : .analysisBy, ["fields": specification]))
+        }
         if let standardization = results.standardization {
             parts.append(Message(.analysisStandardized, ["fields": standardization.specification]))
         }

@@ -82,8 +82,16 @@ extension SurveyStore {
 
 /// Describes an import in words (the terminal's lines, the page's summary).
 public enum ImportSummary {
-    public static func describe(_ outcome: ImportOutcome, store: String, language: Language) -> String {
-        func say(_ key: MessageKey, _ arguments: [String: String] = [:]) -> String { Message(key, arguments).text(in: language) }
+    /// The summary lines of an import.
+    ///
+    /// - Parameter store: where the batch went, as the command line names it; nil on the server, which never shows
+    ///   where its store is and says its messages in the web's wording (`Message.onTheWeb`).
+    public static func describe(_ outcome: ImportOutcome, store: String?, language: Language) -> String {
+        let web = store == nil
+        func say(_ key: MessageKey, _ arguments: [String: String] = [:]) -> String {
+            let message = Message(key, arguments)
+            return (web ? message.onTheWeb : message).text(in: language)
+        }
         var lines: [String] = []
         let periods = outcome.periods.map(\.rawValue).joined(separator: ", ")
         if outcome.dryRun {
@@ -92,11 +100,11 @@ public enum ImportSummary {
         } else {
             lines.append(say(.importedResponses, ["count": "\(outcome.importedRows)", "file": outcome.fileName,
                                                   "encoding": outcome.encoding, "batch": "\(outcome.batchID ?? 0)",
-                                                  "periods": periods, "store": store]))
+                                                  "periods": periods, "store": store ?? ""]))
         }
         if outcome.rejectedRows > 0 {
             lines.append(say(.skippedRows, ["count": "\(outcome.rejectedRows)"]))
-            for problem in outcome.problems.prefix(20) { lines.append("  " + problem.text(in: language)) }
+            for problem in outcome.problems.prefix(20) { lines.append("  " + (web ? problem.onTheWeb : problem).text(in: language)) }
             if outcome.problems.count > 20 { lines.append("  " + say(.andMore, ["count": "\(outcome.problems.count - 20)"])) }
         }
         if outcome.blankRows > 0 { lines.append(say(.blankLines, ["count": "\(outcome.blankRows)"])) }

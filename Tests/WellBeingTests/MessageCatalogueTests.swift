@@ -31,6 +31,19 @@ import WellBeingTestSupport
         }
     }
 
+    /// The server's wording of a message that names command-line options: it names none, and says no value the
+    /// message it replaces was not given.
+    @Test(arguments: Array(MessageCatalogue.webWording.keys).sorted { $0.rawValue < $1.rawValue })
+    func theWebWordingNamesNoOption(_ key: MessageKey) throws {
+        let web = try #require(MessageCatalogue.webWording[key])
+        let original = try #require(MessageCatalogue.entries[key]), replacement = try #require(MessageCatalogue.entries[web])
+        #expect(Self.placeholders(replacement.en).isSubset(of: Self.placeholders(original.en)), "\(web)")
+        for text in [replacement.en, replacement.ja] {
+            #expect(text.range(of: #"--[a-z]"#, options: .regularExpression) == nil, "\(web): \(text)")
+        }
+        #expect(Message(key, ["file": "a.csv"]).onTheWeb.key == web)
+    }
+
     /// One place renders messages: no error, problem, refusal or console line in the sources is an English
     /// sentence of its own; they all go through `Message` and the catalogue.
     @Test func noMessageIsBuiltOutsideTheCatalogue() throws {

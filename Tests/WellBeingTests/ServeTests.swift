@@ -8,6 +8,7 @@ import Testing
 import WellBeingTestSupport
 import WellBeingCore
 import WellBeingIngest
+import WellBeingReport
 @testable import WellBeingServer
 import WellBeingStore
 import WellBeingWorkspace
@@ -150,7 +151,9 @@ import WellBeingWorkspace
         let (_, store) = try AnalysisCommandTests.demo.get()
         let app = Self.server(store: store).application()
         try await app.test(.router) { client in
-            for uri in ["/api/v1/indicators?period=2025", "/api/v1/batches", "/", "/import", "/indicators", "/batches"] {
+            for uri in ["/api/v1/indicators?period=2025", "/api/v1/batches", "/", "/import", "/indicators", "/batches", "/trend",
+                        "/compare", "/drivers", "/reports", "/trend?survey=lwc&from=2024&to=2025", "/api/v1/reports/lwc/2025.html",
+                        "/api/v1/reports/lwc/2025.xlsx?previous=2024"] {
                 let response = try await client.execute(uri: uri, method: .get)
                 #expect(response.status == .unauthorized, "\(uri)")
             }
@@ -276,9 +279,19 @@ import WellBeingWorkspace
             #expect(undo.status == .forbidden)
             let page = try await client.execute(uri: "/import", method: .get, headers: viewer.headers())
             #expect(page.status == .forbidden)
-            // Reading is theirs.
-            let read = try await client.execute(uri: "/api/v1/batches", method: .get, headers: viewer.headers())
-            #expect(read.status == .ok)
+            let (pageBody, pageHeaders) = Self.form([("instrument", "lwc"), ("csrf", viewer.csrf)], file: ("a.csv", Data("x".utf8)))
+            let pageUpload = try await client.execute(uri: "/import", method: .post, headers: viewer.headers(post: true, pageHeaders), body: pageBody)
+            #expect(pageUpload.status == .forbidden)
+            let pageUndo = try await client.execute(uri: "/batches/1/undo", method: .post, headers: viewer.headers(post: true))
+            #expect(pageUndo.status == .forbidden)
+            // Reading is theirs: every page of figures and the reports; the navigation offers no import.
+            for uri in ["/api/v1/batches", "/indicators?survey=lwc", "/trend?survey=lwc", "/compare?survey=lwc", "/drivers?survey=lwc",
+                        "/reports?survey=lwc", "/batches"] {
+                let read = try await client.execute(uri: uri, method: .get, headers: viewer.headers())
+                #expect(read.status == .ok, "\(uri): \(Self.text(read))")
+                #expect(!Self.text(read).contains("href=\"/import\""), "\(uri)")
+                #expect(!Self.text(read).contains("/undo\""), "\(uri)")
+            }
         }
     }
 
@@ -296,6 +309,177 @@ import WellBeingWorkspace
             #expect(object?["error"] as? String == "tooLarge")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.path).isEmpty)
+    }
+
+    // MARK: Pages of figures
+
+    /// The body rows of every `<table>` of a page, as the text of their cells (tags removed, entities decoded).
+    static func tableRows(_ html: String) -> [[String]] {
+        var rows: [[String]] = []
+        for body in html.components(separatedBy: "<tbody>").dropFirst() {
+            for row in body.components(separatedBy: "</tbody>")[0].components(separatedBy: "<tr>").dropFirst() {
+                let cells = row.components(separatedBy: "</tr>")[0].replacingOccurrences(of: "</th>", with: "</td>")
+                    .components(separatedBy: "</td>").dropLast().map { cell -> String in
+                    let text = cell.replacingOccurrences(of: #"<[^>]*>"#, with: "", options: .regularExpression)
+                    return text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+                        .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
+                        .replacingOccurrences(of: "&amp;", with: "&")
+                }
+                rows.append(cells)
+            }
+        }
+        return rows
+    }
+
+    /// The rows of a page's per-group tables, keyed `group|first cell` (the group as its `data-group` names it).
+    static func groupRows(_ html: String) -> [String: [String]] {
+        var rows: [String: [String]] = [:]
+        for section in html.components(separatedBy: "<section class=\"group\"").dropFirst() {
+            let group = section.components(separatedBy: "\"")[3]  // id="group-N" data-group="…"
+            for row in tableRows(section.components(separatedBy: "</section>")[0]) { rows["\(group)|\(row[0])"] = row }
+        }
+        return rows
+    }
+
+    /// Each page of figures shows the numbers of its API's JSON for the same options, its downloads are the API's
+    /// addresses, and the weighting choices are in the reader's words.
+    @Test func thePagesShowTheFiguresOfTheirAPI() async throws {
+        let (_, store) = try AnalysisCommandTests.demo.get()
+        let app = Self.server(store: store).application()
+        try await app.test(.router) { client in
+            let browser = try await Self.logIn(client)
+            func get(_ uri: String) async throws -> String {
+                let response = try await client.execute(uri: uri, method: .get, headers: browser.headers())
+                #expect(response.status == .ok, "\(uri): \(Self.text(response).prefix(800))")
+                return Self.text(response)
+            }
+            func json(_ uri: String) async throws -> [String: Any] {
+                try #require(try JSONSerialization.jsonObject(with: Data(try await get(uri).utf8)) as? [String: Any])
+            }
+            func number(_ value: Any?, _ decimals: Int) -> String {
+                guard let value = value as? Double else { return "—" }
+                return ResultTable.fixed(value, decimals: decimals)
+            }
+
+            // Trend: every row's diff, p and q as the JSON has them; the CLI's marks.
+            let trendPage = try await get("/trend?survey=lwc&from=2024&to=2025&lang=ja")
+            #expect(trendPage.contains("<th scope=\"col\">q 値</th>"))
+            #expect(trendPage.contains("href=\"/api/v1/trend?from=2024&amp;lang=ja&amp;survey=lwc&amp;to=2025&amp;format=csv\""))
+            let trend = try await json("/api/v1/trend?survey=lwc&from=2024&to=2025")
+            let trendRows = try #require(trend["rows"] as? [[String: Any]])
+            let marks = trendRows.filter { $0["significant"] as? Bool == true }.count
+            #expect(trendPage.components(separatedBy: "<td>有意（q &lt; 0.05）</td>").count - 1 == marks)
+            let shown = Self.groupRows(trendPage)
+            #expect(shown.count == trendRows.count)
+            for row in trendRows {
+                let key = "\((row["group"] as? String) ?? "")|\(row["indicator"] as! String)"
+                let cells = try #require(shown[key], "\(key)")
+                #expect([cells[4], cells[6], cells[7]] == [number(row["diff"], 3), number(row["p"], 3), number(row["q"], 3)], "\(key): \(cells) \(row)")
+            }
+
+            // Compare and drivers: the same rows as their JSON.
+            let comparePage = try await get("/compare?survey=lwc&period=2025")
+            let compare = try #require((try await json("/api/v1/compare?survey=lwc&period=2025"))["rows"] as? [[String: Any]])
+            let compared = Self.groupRows(comparePage)
+            #expect(compared.count == compare.count)
+            for row in compare {
+                let cells = try #require(compared["\(row["group"] as! String)|\(row["indicator"] as! String)"])
+                #expect(cells[2] == number(row["subjective"], 1) && cells[3] == number(row["objective"], 1) && cells[4] == number(row["gap"], 1),
+                        "\(cells)")
+            }
+            let driversPage = try await get("/drivers?survey=lwc&period=2025&weights=raked")
+            let drivers = try #require((try await json("/api/v1/drivers?survey=lwc&period=2025&weights=raked"))["rows"] as? [[String: Any]])
+            let driverCells = Dictionary(Self.tableRows(driversPage).filter { $0.count == 6 }.map { ($0[0], $0) }, uniquingKeysWith: { a, _ in a })
+            #expect(driverCells.count == drivers.count)
+            for row in drivers {
+                let cells = try #require(driverCells[row["indicator"] as! String])
+                #expect(cells[3] == number(row["r"], 3) && cells[4] == number(row["mean"], 2), "\(cells)")
+            }
+            #expect(driversPage.contains("<option value=\"raked\" selected>raked to the population</option>"))
+
+            // Indicators: one table per group, the CI charts inline, and the Japanese weighting choices.
+            let indicatorsPage = try await get("/indicators?survey=lwc&period=2025&by=%E5%B9%B4%E4%BB%A3&lang=ja")
+            let indicators = try await json("/api/v1/indicators?survey=lwc&period=2025&by=%E5%B9%B4%E4%BB%A3")
+            let estimates = try #require(indicators["estimates"] as? [[String: Any]])
+            let groups = Set(estimates.map { ($0["group"] as? String) ?? "" })
+            #expect(indicatorsPage.components(separatedBy: "<section class=\"group\"").count - 1 == groups.count)
+            #expect(indicatorsPage.contains("<svg") && indicatorsPage.contains("平均と 95% 信頼区間"))
+            #expect(indicatorsPage.contains(">重み付けなし（回答者を同じ重みで集計）</option>") && !indicatorsPage.contains(">none</option>"))
+            #expect(indicatorsPage.contains("年代別") && !indicatorsPage.contains("年代 別"))
+            let shownEstimates = Self.groupRows(indicatorsPage)
+            var checked = 0
+            for estimate in estimates {
+                let key = "\((estimate["group"] as? String) ?? "")|\(estimate["indicator"] as! String)"
+                let row = try #require(shownEstimates[key], "\(key)")
+                #expect(row[2] == "\(estimate["n"] as! Int)" && row[3] == number(estimate["mean"], 2), "\(key): \(row)")
+                checked += 1
+            }
+            #expect(checked == estimates.count)
+        }
+    }
+
+    /// The report's HTML and workbook through the server are the `report` command's files, named safely.
+    @Test(arguments: [("html", "lwc-2025.html", "ja"), ("xlsx", "lwc-2025-en.xlsx", "en")])
+    func aReportDownloadIsTheCommandsReport(_ format: String, _ name: String, _ language: String) async throws {
+        let (folder, store) = try AnalysisCommandTests.demo.get()
+        let out = folder.file("serve-report-\(format)")
+        let cli = try AnalysisCommandTests.run(["report", "--survey", "lwc", "--period", "2025", "--previous", "2024", "--format", format,
+                                                "--lang", language, "--out", out])
+        #expect(cli.status == 0, "\(cli.errors)")
+        let app = Self.server(store: store).application()
+        try await app.test(.router) { client in
+            let browser = try await Self.logIn(client)
+            let response = try await client.execute(uri: "/api/v1/reports/lwc/2025.\(format)?previous=2024&lang=\(language)", method: .get,
+                                                    headers: browser.headers())
+            #expect(response.status == .ok, "\(Self.text(response).prefix(500))")
+            #expect(response.headers[.contentDisposition] == "attachment; filename=\"\(name)\"; filename*=UTF-8''\(name)")
+            #expect(Data(buffer: response.body) == (try Data(contentsOf: URL(fileURLWithPath: (out as NSString).appendingPathComponent(name)))))
+            // A download in another language does not switch the pages' language.
+            #expect(response.headers[.setCookie] == nil)
+            let missing = try await client.execute(uri: "/api/v1/reports/lwc/1999.\(format)", method: .get, headers: browser.headers())
+            #expect(missing.status == .badRequest)
+            let other = try await client.execute(uri: "/api/v1/reports/lwc/2025.pdf", method: .get, headers: browser.headers())
+            #expect(other.status == .notFound)
+        }
+    }
+
+    /// A withheld value leaves the server in no form: not in a page's tables, its chart (drawn or in attributes), nor
+    /// in any download.
+    @Test func aWithheldValueIsNowhere() async throws {
+        let folder = try TemporaryFolder()
+        // 髙島 has 6 respondents, all answering 7 (a mean of 7.00, which no other figure here has): withheld.
+        var rows = ["id,地区,sex,q1,q2,q3,q4,ls,comment"]
+        for index in 0..<6 { rows.append("T\(index),髙島,女性,4,2,4,4,7,") }
+        for index in 0..<40 {
+            rows.append("K\(index),\(index % 2 == 0 ? "北区" : "①番町"),\(index % 3 == 0 ? "女性" : "男性"),\(1 + index % 3),\(1 + (index + 2) % 3),3,\(1 + index % 2),\([2, 3, 4, 5, 6, 8, 9][index % 7]),")
+        }
+        let csv = try folder.write("withheld.csv", rows.joined(separator: "\n") + "\n")
+        let store = folder.file("withheld.sqlite")
+        _ = try ResponseImport.run(ResponseImport.Request(path: csv, instrument: try InstrumentLoader.load(path: Paths.fixture("mini.yaml")),
+                                                          instrumentFileName: "mini.yaml", period: PeriodLabel("2025")), store: store)
+        let app = Self.server(store: store).application()
+        try await app.test(.router) { client in
+            let browser = try await Self.logIn(client)
+            let json = Self.text(try await client.execute(uri: "/api/v1/indicators?period=2025&format=json", method: .get, headers: browser.headers()))
+            let estimates = try #require((try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?["estimates"] as? [[String: Any]])
+            let hidden = estimates.filter { $0["group"] as? String == "髙島" }
+            #expect(!hidden.isEmpty && hidden.allSatisfy { $0["mean"] is NSNull && $0["suppressed"] as? Bool == true })
+            for uri in ["/indicators?period=2025", "/indicators?period=2025&lang=ja", "/api/v1/indicators?period=2025&format=csv",
+                        "/api/v1/indicators?period=2025&format=table", "/api/v1/reports/mini/2025.html"] {
+                let text = Self.text(try await client.execute(uri: uri, method: .get, headers: browser.headers()))
+                #expect(!text.contains("7.00") && !text.contains("7.000") && !text.contains(",7.0,"), "\(uri)")
+            }
+            let page = Self.text(try await client.execute(uri: "/indicators?period=2025", method: .get, headers: browser.headers()))
+            // The chart names the group with its mark in place of a dot; the table says why, in the CLI's words.
+            let svg = try #require(page.components(separatedBy: "<svg").dropFirst().first?.components(separatedBy: "</svg>").first)
+            #expect(svg.contains(">髙島</text>") && svg.contains("withheld¹"))
+            #expect(page.contains("withheld (n &lt; 10)") && page.contains("withheld¹: fewer than 10 respondents."))
+            let workbook = try await client.execute(uri: "/api/v1/indicators?period=2025&format=xlsx", method: .get, headers: browser.headers())
+            let path = folder.file("withheld.xlsx")
+            try Data(buffer: workbook.body).write(to: URL(fileURLWithPath: path))
+            let sheet = try SpreadsheetWriterTests.part(path, "xl/worksheets/sheet1.xml")
+            #expect(sheet.contains("髙島") && !sheet.contains("<v>7</v>") && !sheet.contains("<v>7.0</v>"))
+        }
     }
 
     /// A store of the mini survey whose title, district and file name are markup.
@@ -329,14 +513,32 @@ import WellBeingWorkspace
                                             file: ("<iframe src=javascript:alert(3)>.csv", Self.miniFile("U", count: 12)))
             let upload = try await client.execute(uri: "/api/v1/imports", method: .post, headers: browser.headers(post: true, headers), body: body)
             #expect(upload.status == .created, "\(Self.text(upload))")
-            for uri in ["/", "/indicators?period=2025", "/indicators?period=2025&by=sex", "/batches", "/import"] {
+            // A second period, and KPIs whose name, unit and source are markup, for the trend, compare and report pages.
+            let next = try folder.write("next.csv", String(decoding: Self.miniFile("V", count: 14), as: UTF8.self)
+                .replacingOccurrences(of: "V1,北区", with: "V1,<img src=x onerror=alert(1)>"))
+            _ = try ResponseImport.run(ResponseImport.Request(path: next, instrument: try SurveyStore(path: store, access: .read).instrument(for: SurveyID("mini")),
+                                                              instrumentFileName: "hostile.yaml", period: PeriodLabel("2026")), store: store)
+            let catalog = try folder.write("catalog.yaml", """
+                survey: mini
+                kpis:
+                  - {id: crime, name: {ja: "<script>alert('kpi')</script>", en: "<script>alert('kpi')</script>"}, category: c1, direction: -1, unit: "<b>件</b>", source: "<img src=y onerror=alert(5)>"}
+                  - {id: clubs, name: "<svg onload=alert(6)>", category: c2, direction: +1, unit: 団体, source: 市}
+
+                """)
+            let values = try folder.write("kpis.csv", "kpi,group,period,value\ncrime,北区,2026,3.5\ncrime,\"<img src=x onerror=alert(1)>\",2026,4.5\n"
+                                          + "clubs,北区,2026,12\nclubs,\"<img src=x onerror=alert(1)>\",2026,9\n")
+            _ = try SurveyStore(path: store).importKPIs(valuesPath: values, catalogPath: catalog, survey: "mini", encoding: nil, replace: false)
+            for uri in ["/", "/indicators?period=2025", "/indicators?period=2025&by=sex", "/batches", "/import", "/trend?from=2025&to=2026",
+                        "/trend?from=2025&to=2026&by=sex", "/compare?period=2026", "/drivers?period=2025", "/reports",
+                        "/api/v1/reports/mini/2026.html?previous=2025"] {
                 let response = try await client.execute(uri: uri, method: .get, headers: browser.headers())
                 #expect(response.status == .ok, "\(uri): \(Self.text(response))")
                 let html = Self.text(response)
                 for payload in ["<script>alert", "<img src=x", "<svg onload", "<iframe"] {
                     #expect(!html.contains(payload), "\(uri) holds \(payload)")
                 }
-                #expect(html.contains("&lt;") || uri == "/import", "\(uri)")
+                // Every page that names a district, a file, the title or a KPI shows the markup as text.
+                #expect(html.contains("&lt;") || ["/import", "/drivers?period=2025", "/reports"].contains(uri), "\(uri)")
             }
             let indicators = Self.text(try await client.execute(uri: "/indicators?period=2025", method: .get, headers: browser.headers()))
             #expect(indicators.contains("&lt;img src=x onerror=alert(1)&gt;"))

@@ -1,0 +1,370 @@
+#if Server
+import Foundation
+import Hummingbird
+import HTTPTypes
+import NIOCore
+import NIOPosix
+import WellBeingAnalysis
+import WellBeingCore
+import WellBeingReport
+import WellBeingStore
+import WellBeingWorkspace
+
+/// The survey a page reads and what its form offers: the surveys, the chosen one's instrument and periods.
+struct SurveyChoice: Sendable {
+    var surveys: [SurveyID]
+    var survey: SurveyID
+    var instrument: Instrument
+    var periods: [PeriodLabel]
+}
+
+/// The pages of the year's figures — indicators, trend, compare, drivers, reports: each a form of the same choices as
+/// its API route (GET, so a page's address can be kept and shared), the CLI's tables, and links to the API's CSV,
+/// workbook and JSON of the same options.
+extension WorkspaceServer {
+    func addAnalysisPages(_ router: Router<ServerContext>) {
+        let pages: [(String, MessageKey, @Sendable (WorkspaceServer, Request, ServerContext, Language) async throws -> String)] = [
+            ("/indicators", .pageIndicatorsHeading, { try await $0.indicatorsPage($1, context: $2, language: $3) }),
+            ("/trend", .pageTrendHeading, { try await $0.trendPage($1, context: $2, language: $3) }),
+            ("/compare", .pageCompareHeading, { try await $0.comparePage($1, context: $2, language: $3) }),
+            ("/drivers", .pageDriversHeading, { try await $0.driversPage($1, context: $2, language: $3) }),
+            ("/reports", .pageReportsHeading, { try await $0.reportsPage($1, context: $2, language: $3) }),
+        ]
+        for (path, heading, body) in pages {
+            router.get(RouterPath(path)) { request, context -> Response in
+                let session = try context.requireSession()
+                let language = context.language ?? settings.language
+                let html = try await body(self, request, context, language)
+                return Pages.response(Pages.page(Message(heading).text(in: language), html, language: language, session: session))
+            }
+        }
+        // The report of a period (DESIGN §20): `GET /api/v1/reports/{survey}/{period}.html|.xlsx?previous=&lang=`.
+        router.get("/api/v1/reports/{survey}/{file}") { request, context -> Response in
+            _ = try context.requireSession()
+            // Path segments arrive percent-encoded (the page's links encode them).
+            let survey = context.parameters.get("survey").flatMap(\.removingPercentEncoding) ?? ""
+            let file = context.parameters.get("file").flatMap(\.removingPercentEncoding) ?? ""
+            let workbook = file.hasSuffix(".xlsx")
+            guard workbook || file.hasSuffix(".html") else {
+                throw WellBeingError(.notFound, Message(.serveNotFound, ["path": DataProblem.shortened(request.uri.path)]))
+            }
+            let period = String(file.dropLast(5))  // ".html" and ".xlsx" alike
+            let query = try APIQuery(request, context: context, settings: settings, extra: ["previous"])
+            let report = try await reportFile(survey: survey, period: period, previous: query.parameters["previous"],
+                                              request: query.analysis, workbook: workbook)
+            let type = workbook ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/html; charset=utf-8"
+            return Response(status: .ok, headers: [.contentType: type, .contentDisposition: Self.attachment(report.name)],
+                            body: .init(byteBuffer: ByteBuffer(bytes: report.data)))
+        }
+    }
+
+    // MARK: The Workspace's operations behind the pages, one function each (a result cache may wrap them)
+
+    /// A period of `survey` analysed with the request's options.
+    func periodAnalysis(survey: SurveyID, period: String, request: AnalysisRequest) async throws -> PeriodAnalysis {
+        let path = settings.storePath
+        return try await NIOThreadPool.singleton.runIfActive {
+            try PeriodAnalysis(store: try SurveyStore(path: path, access: .read), survey: survey.rawValue, period: period,
+                               options: request.options)
+        }
+    }
+
+    /// Two periods of `survey` compared with the request's options.
+    func periodTrend(survey: SurveyID, from: String, to: String, request: AnalysisRequest) async throws -> PeriodTrend {
+        let path = settings.storePath
+        return try await NIOThreadPool.singleton.runIfActive {
+            try PeriodTrend(store: try SurveyStore(path: path, access: .read), survey: survey.rawValue, from: from, to: to,
+                            options: request.options)
+        }
+    }
+
+    /// One file of a period's report as the `report` command writes it (the HTML report or its workbook), in the
+    /// request's language, and the file's name; `by`, as the command's `--by`, chooses the breakdown sections (the
+    /// report's groups stay the instrument's). Free-text answers are never included.
+    func reportFile(survey: String, period: String, previous: String?, request: AnalysisRequest,
+                    workbook: Bool) async throws -> (name: String, data: Data) {
+        let path = settings.storePath
+        var options = request.options
+        options.breakdown = nil
+        let breakdowns = try request.by.map { [try Breakdown($0)] }
+        let bundle = try await NIOThreadPool.singleton.runIfActive { [options] in
+            try ReportJob.bundle(store: try SurveyStore(path: path, access: .read), survey: survey, period: period, previous: previous,
+                                 options: options, language: request.language, format: workbook ? .xlsx : .html,
+                                 includeComments: false, breakdowns: breakdowns)
+        }
+        return workbook ? (bundle.baseName + ".xlsx", bundle.workbook ?? Data()) : (bundle.baseName + ".html", bundle.html ?? Data())
+    }
+
+    /// The surveys in the store and the one asked for (else the first), with its instrument and periods; nil when
+    /// nothing has been imported yet.
+    func surveyChoice(_ requested: String?) async throws -> SurveyChoice? {
+        try await onPool { store -> SurveyChoice? in
+            guard let store else { return nil }
+            let surveys = try store.surveys()
+            guard !surveys.isEmpty else { return nil }
+            let survey = try requested.map { try store.resolveSurvey($0) } ?? surveys[0].id
+            let periods = surveys.first { $0.id == survey }?.periods.keys.sorted() ?? []
+            return SurveyChoice(surveys: surveys.map(\.id), survey: survey, instrument: try store.instrument(for: survey).instrument,
+                                periods: periods)
+        }
+    }
+
+    // MARK: Pages
+
+    /// The indicators of a period by district, 年代, 性別 or a cross: the CI chart of each headline item (the report's
+    /// chart: a withheld group shows its mark, never a figure), then one table per group with n, mean, CI, top-2,
+    /// 偏差値 and the CLI's words for unstable and withheld values.
+    func indicatorsPage(_ request: Request, context: ServerContext, language: Language) async throws -> String {
+        let query = try APIQuery(request, context: context, settings: settings, extra: ["period"])
+        guard let choice = try await surveyChoice(query.analysis.survey) else { return Self.nothingYet(language) }
+        let period = query.parameters["period"] ?? choice.periods.last?.rawValue ?? ""
+        var html = Self.choiceForm("/indicators", choice: choice, language: language, controls: [
+            Self.periodSelect("period", .pageIndicatorsPeriod, choice: choice, chosen: period, language: language),
+            Self.bySelect(choice.instrument, chosen: query.analysis.by, language: language),
+            Self.weightsSelect(query.analysis.weights, language: language),
+        ])
+        let analysis = try await periodAnalysis(survey: choice.survey, period: period, request: query.analysis)
+        let results = analysis.results
+        html += Self.summary([analysis.summaryText(in: language)] + results.notes.map { $0.text(in: language, instrument: analysis.instrument) })
+        html += Self.downloads("indicators", query, survey: choice.survey, extra: ["period": period], language: language)
+        let charts = ReportBuilder.intervalCharts(results, instrument: analysis.instrument, language: language)
+        if !charts.isEmpty {
+            html += "<h2>\(Self.say(.pageIntervalsHeading, language))</h2>\n"
+            for (chart, note) in charts {
+                html += HTMLRenderer.figure(chart)
+                if let note { html += "<p class=\"note\">\(escapeMarkup(note))</p>\n" }
+            }
+        }
+        let label = results.breakdown.map { breakdown in
+            breakdown.fields.map { name in
+                analysis.instrument.respondent.field(named: name).map { analysis.instrument.respondent.label(of: $0).text(in: language) } ?? name
+            }.joined(separator: " × ")
+        } ?? analysis.instrument.respondent.group.label.text(in: language)
+        html += "<h2>\(Self.say(.pageTablesHeading, ["label": label], language))</h2>\n"
+        html += Self.groupSections(results.estimates, group: \.group, instrument: analysis.instrument, language: language) { estimates in
+            var part = results
+            part.estimates = estimates
+            return ResultTables.indicatorsText(part, instrument: analysis.instrument, language: language)
+        }
+        return html
+    }
+
+    /// What changed between two periods, by group, with p, the q-value over all the comparisons and the CLI's marks.
+    func trendPage(_ request: Request, context: ServerContext, language: Language) async throws -> String {
+        let query = try APIQuery(request, context: context, settings: settings, extra: ["from", "to"])
+        guard let choice = try await surveyChoice(query.analysis.survey) else { return Self.nothingYet(language) }
+        let latest = choice.periods.suffix(2).map(\.rawValue)
+        let from = query.parameters["from"] ?? latest.first ?? "", to = query.parameters["to"] ?? latest.last ?? ""
+        var html = Self.choiceForm("/trend", choice: choice, language: language, controls: [
+            Self.periodSelect("from", .pageTrendFrom, choice: choice, chosen: from, language: language),
+            Self.periodSelect("to", .pageTrendTo, choice: choice, chosen: to, language: language),
+            Self.bySelect(choice.instrument, chosen: query.analysis.by, language: language),
+            Self.weightsSelect(query.analysis.weights, language: language),
+        ])
+        guard choice.periods.count >= 2 || query.parameters["from"] != nil else {
+            return html + "<p>\(Self.say(.pageNeedTwoPeriods, language))</p>\n"
+        }
+        let trend = try await periodTrend(survey: choice.survey, from: from, to: to, request: query.analysis)
+        html += Self.summary([trend.earlier.summaryText(in: language), trend.later.summaryText(in: language),
+                              Message(.trendSummary, ["tests": "\(TrendAnalysis.tests(trend.rows))"]).text(in: language)])
+        html += Self.downloads("trend", query, survey: choice.survey, extra: ["from": from, "to": to], language: language)
+        html += Self.groupSections(trend.rows, group: \.group, instrument: trend.later.instrument, language: language) { rows in
+            ResultTables.trendText(rows, instrument: trend.later.instrument, language: language)
+        }
+        return html
+    }
+
+    /// Each group's citizens' scores beside its KPIs' scores, with the gaps the CLI flags.
+    func comparePage(_ request: Request, context: ServerContext, language: Language) async throws -> String {
+        let query = try APIQuery(request, context: context, settings: settings, extra: ["period"])
+        guard let choice = try await surveyChoice(query.analysis.survey) else { return Self.nothingYet(language) }
+        let period = query.parameters["period"] ?? choice.periods.last?.rawValue ?? ""
+        var html = Self.choiceForm("/compare", choice: choice, language: language, controls: [
+            Self.periodSelect("period", .pageIndicatorsPeriod, choice: choice, chosen: period, language: language),
+            Self.weightsSelect(query.analysis.weights, language: language),
+        ])
+        if query.analysis.by != nil { throw WellBeingError(.usage, Message(.compareNoBy)) }
+        let analysis = try await periodAnalysis(survey: choice.survey, period: period, request: query.analysis)
+        guard let comparison = analysis.comparison() else {
+            throw WellBeingError(.usage, Message(.noKPIValues, ["survey": choice.survey.rawValue, "period": period]))
+        }
+        html += Self.summary([analysis.summaryText(in: language)]
+                             + (analysis.results.notes + comparison.notes).map { $0.text(in: language, instrument: analysis.instrument) })
+        html += Self.downloads("compare", query, survey: choice.survey, extra: ["period": period], language: language)
+        html += Self.groupSections(comparison.rows, group: { Optional($0.group) }, instrument: analysis.instrument, language: language) { rows in
+            ResultTables.compareText(rows, instrument: analysis.instrument, language: language)
+        }
+        return html
+    }
+
+    /// Each category's correlation with the outcome and its quadrant, as `drivers` prints them.
+    func driversPage(_ request: Request, context: ServerContext, language: Language) async throws -> String {
+        let query = try APIQuery(request, context: context, settings: settings, extra: ["period"])
+        guard let choice = try await surveyChoice(query.analysis.survey) else { return Self.nothingYet(language) }
+        let period = query.parameters["period"] ?? choice.periods.last?.rawValue ?? ""
+        var html = Self.choiceForm("/drivers", choice: choice, language: language, controls: [
+            Self.periodSelect("period", .pageIndicatorsPeriod, choice: choice, chosen: period, language: language),
+            Self.weightsSelect(query.analysis.weights, language: language),
+        ])
+        let analysis = try await periodAnalysis(survey: choice.survey, period: period, request: query.analysis)
+        guard analysis.instrument.outcome != nil else {
+            throw WellBeingError(.usage, Message(.noOutcome, ["survey": choice.survey.rawValue]))
+        }
+        let rows = DriverAnalysis.rows(from: analysis.results).rows
+        html += Self.summary([analysis.summaryText(in: language)])
+        html += Self.downloads("drivers", query, survey: choice.survey, extra: ["period": period], language: language)
+        let table = ResultTables.driversText(rows, instrument: analysis.instrument, language: language)
+        html += "<div class=\"table-wrap\">" + HTMLRenderer.renderTable(table, caption: "\(choice.survey.rawValue) \(period)", shadedFrom: nil)
+            + "</div>\n"
+        return html
+    }
+
+    /// The report of a period, as HTML or a workbook, in either language, compared with an earlier period or not.
+    func reportsPage(_ request: Request, context: ServerContext, language: Language) async throws -> String {
+        let query = try APIQuery(request, context: context, settings: settings, extra: ["period", "previous", "report_lang"])
+        guard let choice = try await surveyChoice(query.analysis.survey) else { return Self.nothingYet(language) }
+        let period = query.parameters["period"] ?? choice.periods.last?.rawValue ?? ""
+        let earlier = choice.periods.map(\.rawValue).filter { $0 < period }
+        let previous = query.parameters["previous"] ?? (query.parameters["period"] == nil ? earlier.last : nil)
+        let reportLanguage = query.parameters["report_lang"].flatMap(Language.init(rawValue:)) ?? language
+        var html = "<p>\(Self.say(.pageReportAbout, language))</p>\n"
+        html += Self.choiceForm("/reports", choice: choice, language: language, controls: [
+            Self.periodSelect("period", .pageIndicatorsPeriod, choice: choice, chosen: period, language: language),
+            Self.labelled(Self.say(.pageReportPrevious, language), Self.select("previous", [("", Message(.pageReportNoPrevious).text(in: language))]
+                + choice.periods.map { ($0.rawValue, $0.rawValue) }, chosen: previous ?? "")),
+            Self.labelled(Self.say(.pageReportLanguage, language), Self.select("report_lang", [("ja", "日本語"), ("en", "English")],
+                                                                            chosen: reportLanguage.rawValue)),
+            Self.weightsSelect(query.analysis.weights, language: language),
+        ])
+        var parameters = ["lang": reportLanguage.rawValue]
+        if let previous, !previous.isEmpty { parameters["previous"] = previous }
+        if let weights = query.analysis.weights { parameters["weights"] = weights.rawValue }
+        let address = "/api/v1/reports/\(Self.pathValue(choice.survey.rawValue))/\(Self.pathValue(period))"
+        let suffix = "?" + Self.queryString(parameters)
+        html += "<ul class=\"downloads\">"
+            + "<li><a href=\"\(address).html\(suffix)\" download>\(Self.say(.pageReportHTML, language))</a></li>"
+            + "<li><a href=\"\(address).xlsx\(suffix)\" download>\(Self.say(.pageReportWorkbook, language))</a></li></ul>\n"
+        return html
+    }
+
+    // MARK: Pieces
+
+    static func say(_ key: MessageKey, _ arguments: [String: String] = [:], _ language: Language) -> String {
+        escapeMarkup(Message(key, arguments).text(in: language))
+    }
+
+    static func say(_ key: MessageKey, _ language: Language) -> String { say(key, [:], language) }
+
+    static func nothingYet(_ language: Language) -> String { "<p>\(say(.pageNothingYet, language))</p>\n" }
+
+    /// The lines the CLI says beside its table (who, how weighted, notes).
+    static func summary(_ lines: [String]) -> String {
+        lines.map { "<p class=\"summary\">\(escapeMarkup($0))</p>\n" }.joined()
+    }
+
+    /// A form of choices: the survey when the store holds several, then `controls`, and the button.
+    static func choiceForm(_ action: String, choice: SurveyChoice, language: Language, controls: [String]) -> String {
+        var html = "<form class=\"panel\" method=\"get\" action=\"\(action)\">\n"
+        if choice.surveys.count > 1 {
+            html += labelled(say(.pageSurvey, language), select("survey", choice.surveys.map { ($0.rawValue, $0.rawValue) },
+                                                                 chosen: choice.survey.rawValue))
+        } else {
+            html += "<input type=\"hidden\" name=\"survey\" value=\"\(escapeMarkup(choice.survey.rawValue))\">\n"
+        }
+        return html + controls.joined() + "<button type=\"submit\">\(say(.pageIndicatorsShow, language))</button>\n</form>\n"
+    }
+
+    static func labelled(_ label: String, _ control: String) -> String { "<label>\(label) \(control)</label>\n" }
+
+    /// A `<select>` of (value, label) choices, `chosen` selected.
+    static func select(_ name: String, _ choices: [(String, String)], chosen: String) -> String {
+        "<select name=\"\(name)\">" + choices.map { value, label in
+            "<option value=\"\(escapeMarkup(value))\"\(value == chosen ? " selected" : "")>\(escapeMarkup(label))</option>"
+        }.joined() + "</select>"
+    }
+
+    static func periodSelect(_ name: String, _ label: MessageKey, choice: SurveyChoice, chosen: String, language: Language) -> String {
+        labelled(say(label, language), select(name, choice.periods.map { ($0.rawValue, $0.rawValue) }, chosen: chosen))
+    }
+
+    /// The breakdowns a page offers: the instrument's group, each respondent field, and the cross of the first two.
+    static func bySelect(_ instrument: Instrument, chosen: String?, language: Language) -> String {
+        let fields = instrument.respondent.attributes.filter { !$0.isResponseMode }
+        var choices = [("", instrument.respondent.group.label.text(in: language))]
+        choices += fields.map { ($0.column.name, $0.label.text(in: language)) }
+        if fields.count >= 2 {
+            choices.append(("\(fields[0].column.name)*\(fields[1].column.name)",
+                            "\(fields[0].label.text(in: language)) × \(fields[1].label.text(in: language))"))
+        }
+        return labelled(say(.pageIndicatorsBy, language), select("by", choices, chosen: chosen ?? ""))
+    }
+
+    /// The weighting choices in the reader's words; the values stay the API's (`none`, `design`, `raked`).
+    static func weightsSelect(_ chosen: Weighting?, language: Language) -> String {
+        func name(_ weighting: Weighting) -> MessageKey {
+            switch weighting {
+            case .none: return .pageWeightsNone
+            case .design: return .pageWeightsDesign
+            case .raked: return .pageWeightsRaked
+            }
+        }
+        let choices = [("", Message(.pageWeightsDefault).text(in: language))]
+            + Weighting.allCases.map { ($0.rawValue, Message(name($0)).text(in: language)) }
+        return labelled(say(.pageIndicatorsWeights, language), select("weights", choices, chosen: chosen?.rawValue ?? ""))
+    }
+
+    /// Links to the API's CSV, workbook and JSON of the page's options: the bytes the CLI writes for them.
+    static func downloads(_ route: String, _ query: APIQuery, survey: SurveyID, extra: [String: String], language: Language) -> String {
+        var parameters = extra
+        parameters["survey"] = survey.rawValue
+        if let by = query.analysis.by { parameters["by"] = by }
+        if let weights = query.analysis.weights { parameters["weights"] = weights.rawValue }
+        parameters["lang"] = language.rawValue
+        let base = "/api/v1/\(route)?" + queryString(parameters)
+        return "<p class=\"downloads\">\(say(.pageDownloadTable, language)) " + [("csv", "CSV"), ("xlsx", "Excel"), ("json", "JSON")].map { format, label in
+            "<a href=\"\(base)&amp;format=\(format)\" download>\(label)</a>"
+        }.joined() + "</p>\n"
+    }
+
+    /// `a=1&amp;b=2`, keys sorted, values percent-encoded, for an `href`.
+    static func queryString(_ parameters: [String: String]) -> String {
+        parameters.keys.sorted().map { "\($0)=\(queryValue(parameters[$0]!))" }.joined(separator: "&amp;")
+    }
+
+    /// A value as one segment of a path in an `href`.
+    static func pathValue(_ text: String) -> String {
+        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        return escapeMarkup(text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? "")
+    }
+
+    /// One table per group, in the order the rows name them (the whole area first where it has rows), each under its
+    /// group's name; `table` lays a group's rows out as the CLI does, and its first column (the group) is left out.
+    static func groupSections<Row>(_ rows: [Row], group: (Row) -> GroupName?, instrument: Instrument, language: Language,
+                                   table: ([Row]) -> ResultTable) -> String {
+        var order: [GroupName?] = []
+        var byGroup: [GroupName?: [Row]] = [:]
+        for row in rows {
+            let key = group(row)
+            if byGroup[key] == nil { order.append(key) }
+            byGroup[key, default: []].append(row)
+        }
+        if let whole = order.firstIndex(where: { $0 == nil }) { order.insert(order.remove(at: whole), at: 0) }
+        func name(_ group: GroupName?) -> String {
+            group.map { instrument.respondent.valueText($0.rawValue, in: language) } ?? Message(.wholeArea).text(in: language)
+        }
+        var html = order.count > 1
+            ? "<nav class=\"groups\">" + order.enumerated().map { index, group in
+                "<a href=\"#group-\(index)\">\(escapeMarkup(name(group)))</a>"
+            }.joined(separator: " ") + "</nav>\n" : ""
+        for (index, key) in order.enumerated() {
+            var laid = table(byGroup[key] ?? [])
+            laid.headers.removeFirst()
+            laid.rows = laid.rows.map { Array($0.dropFirst()) }
+            html += "<section class=\"group\" id=\"group-\(index)\" data-group=\"\(escapeMarkup(key?.rawValue ?? ""))\">\n"
+                + "<h3>\(escapeMarkup(name(key)))</h3>\n<div class=\"table-wrap\">"
+                + HTMLRenderer.renderTable(laid, caption: name(key), shadedFrom: nil) + "</div>\n</section>\n"
+        }
+        return html
+    }
+}
+#endif
