@@ -129,11 +129,12 @@ extension WorkspaceServer {
         html += Self.downloads("indicators", query, survey: choice.survey, extra: ["period": period], language: language)
         let charts = ReportBuilder.intervalCharts(results, instrument: analysis.instrument, language: language)
         if !charts.isEmpty {
-            html += "<h2>\(Self.say(.pageIntervalsHeading, language))</h2>\n"
-            for (chart, note) in charts {
-                html += HTMLRenderer.figure(chart)
-                if let note { html += "<p class=\"note\">\(escapeMarkup(note))</p>\n" }
-            }
+            // Side by side, without the charts' own tables: the tables below hold every figure drawn.
+            html += "<h2>\(Self.say(.pageIntervalsHeading, language))</h2>\n<div class=\"grid\">\n"
+                + charts.map { HTMLRenderer.figure($0.chart, withTable: false) }.joined() + "</div>\n"
+            var notes: [String] = []
+            for note in charts.compactMap(\.note) where !notes.contains(note) { notes.append(note) }
+            html += notes.map { "<p class=\"note\">\(escapeMarkup($0))</p>\n" }.joined()
         }
         let label = results.breakdown.map { breakdown in
             breakdown.fields.map { name in
@@ -241,7 +242,12 @@ extension WorkspaceServer {
         if let weights = query.analysis.weights { parameters["weights"] = weights.rawValue }
         let address = "/api/v1/reports/\(Self.pathValue(choice.survey.rawValue))/\(Self.pathValue(period))"
         let suffix = "?" + Self.queryString(parameters)
-        html += "<ul class=\"downloads\">"
+        var chosen = "\(choice.survey.rawValue) \(period)"
+        if let previous, !previous.isEmpty {
+            chosen += Message(.pageReportComparedWith, ["previous": previous]).text(in: language)
+        }
+        chosen += (language == .ja ? "、" : ", ") + (reportLanguage == .ja ? "日本語" : "English")  // as the choice names them
+        html += "<p>\(escapeMarkup(chosen))</p>\n<ul class=\"downloads\">"
             + "<li><a href=\"\(address).html\(suffix)\" download>\(Self.say(.pageReportHTML, language))</a></li>"
             + "<li><a href=\"\(address).xlsx\(suffix)\" download>\(Self.say(.pageReportWorkbook, language))</a></li></ul>\n"
         return html
@@ -361,7 +367,7 @@ extension WorkspaceServer {
             laid.headers.removeFirst()
             laid.rows = laid.rows.map { Array($0.dropFirst()) }
             html += "<section class=\"group\" id=\"group-\(index)\" data-group=\"\(escapeMarkup(key?.rawValue ?? ""))\">\n"
-                + "<h3>\(escapeMarkup(name(key)))</h3>\n<div class=\"table-wrap\">"
+                + "<div class=\"table-wrap\">"
                 + HTMLRenderer.renderTable(laid, caption: name(key), shadedFrom: nil) + "</div>\n</section>\n"
         }
         return html

@@ -96,7 +96,9 @@ enum Pages {
         ul.downloads li { margin: 0.4em 0; }
         nav.groups { margin: 0.5em 0 1em; line-height: 1.8; }
         nav.groups a { margin-right: 0.8em; white-space: nowrap; }
-        section.group h3 { margin-top: 1.5em; }
+        body { max-width: 72rem; }  /* wider than the report's page, so that two charts stand side by side */
+        section.group { margin-top: 1.2em; }
+        section.group caption { font-size: 1.15em; padding-bottom: 0.4em; }
         p.summary { margin: 0.3em 0; }
         main { padding: 0 1em; }
         """
