@@ -60,6 +60,15 @@ def group_rows(page):
     return rows
 
 
+def estimate_cells(estimate):
+    """An estimate's figures as an indicators table prints them: n, mean, SE, 95% CI, top-2 %, deviation score."""
+    low, high = estimate["ci_low"], estimate["ci_high"]
+    interval = "—" if low is None or high is None else "%s–%s" % (fixed(low, 2), fixed(high, 2))
+    top2 = None if estimate["top2"] is None else estimate["top2"] * 100
+    return [str(estimate["n"]), fixed(estimate["mean"], 2), fixed(estimate["se"], 3), interval, fixed(top2, 1),
+            fixed(estimate["deviation"], 1)]
+
+
 def api_json(page, base, path):
     """The API's JSON through the browser's session."""
     response = page.request.get(base + path)
@@ -166,11 +175,11 @@ def main():
                 row = shown.get((group, indicator))
                 if row is None:
                     fail("the page has no row for %s %s" % (group, indicator))
-                if row[2].strip() != str(estimate["n"]) or row[3].strip() != fixed(estimate["mean"], 2):
-                    fail("%s %s: page %s, API n %s mean %s" % (group, indicator, row, estimate["n"], estimate["mean"]))
+                if [cell.strip() for cell in row[2:8]] != estimate_cells(estimate):
+                    fail("%s %s: page %s, API %s" % (group, indicator, row, estimate_cells(estimate)))
             if len(shown) != len(by_key):
                 fail("the page has %d rows, the API %d" % (len(shown), len(by_key)))
-            print("page = API for %d rows (n and mean)" % len(by_key))
+            print("page = API for %d rows (n, mean, SE, CI, top-2, deviation)" % len(by_key))
 
             with page.expect_download() as waiting:
                 page.click("a[href*='format=xlsx']")
@@ -227,11 +236,12 @@ def main():
             shown = group_rows(page)
             for row in trend:
                 cells = shown.get((row["group"] or "", row["indicator"]))
-                if cells is None or [cells[4], cells[6], cells[7]] != [fixed(row["diff"], 3), fixed(row["p"], 3), fixed(row["q"], 3)]:
+                expected = [fixed(row["diff"], 3), fixed(row["se"], 3), fixed(row["p"], 3), fixed(row["q"], 3)]
+                if cells is None or cells[4:8] != expected:
                     fail("trend %s %s: page %s, API %s" % (row["group"], row["indicator"], cells, row))
             if len(shown) != len(trend) or "q 値" not in page.inner_text("main"):
                 fail("the trend page has %d rows, the API %d" % (len(shown), len(trend)))
-            print("trend page = API for %d rows (diff, p, q)" % len(trend))
+            print("trend page = API for %d rows (diff, SE, p, q)" % len(trend))
 
             page.click("a[href='/compare']")
             page.select_option("select[name=weights]", "raked")
@@ -241,8 +251,9 @@ def main():
             shown = group_rows(page)
             for row in compare:
                 cells = shown.get((row["group"], row["indicator"]))
-                expected = [fixed(row["subjective"], 1), fixed(row["objective"], 1), fixed(row["gap"], 1), str(row["kpis"])]
-                if cells is None or [cells[2], cells[3], cells[4], cells[6]] != expected:
+                expected = [fixed(row["subjective"], 1), fixed(row["objective"], 1), fixed(row["gap"], 1), fixed(row["gap_se"], 2),
+                            str(row["kpis"])]
+                if cells is None or cells[2:7] != expected:
                     fail("compare %s %s: page %s, API %s" % (row["group"], row["indicator"], cells, row))
             if len(shown) != len(compare):
                 fail("the compare page has %d rows, the API %d" % (len(shown), len(compare)))
@@ -270,7 +281,7 @@ def main():
             shown = group_rows(page)
             for estimate in estimates:
                 row = shown.get((estimate["group"] or "", estimate["indicator"]))
-                if row is None or row[2] != str(estimate["n"]) or row[3] != fixed(estimate["mean"], 2):
+                if row is None or [cell.strip() for cell in row[2:8]] != estimate_cells(estimate):
                     fail("indicators %s %s: page %s, API %s" % (estimate["group"], estimate["indicator"], row, estimate))
             print("indicators by district: %d chart(s); page = API for %d rows" % (charts, len(estimates)))
 
@@ -301,6 +312,10 @@ def main():
             if len(book.sheetnames) < 3:
                 fail("the report workbook has %d sheets" % len(book.sheetnames))
             print("report workbook %s read back: %d sheets" % (download.suggested_filename, len(book.sheetnames)))
+            page.click("a[href='/']")
+            page.screenshot(path=os.path.join(screens, "14-home-after.png"), full_page=True)
+            page.click("a[href='/batches']")
+            page.screenshot(path=os.path.join(screens, "15-batches-after.png"), full_page=True)
             browser.close()
     finally:
         server.terminate()

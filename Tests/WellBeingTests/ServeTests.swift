@@ -526,7 +526,7 @@ import WellBeingWorkspace
 
                 """)
             let values = try folder.write("kpis.csv", "kpi,group,period,value\ncrime,北区,2026,3.5\ncrime,\"<img src=x onerror=alert(1)>\",2026,4.5\n"
-                                          + "clubs,北区,2026,12\nclubs,\"<img src=x onerror=alert(1)>\",2026,9\n")
+                                          + "clubs,北区,2026,12\nclubs,\"<img src=x onerror=alert(1)>\",2026,12\n")  // the same everywhere: named in a note
             _ = try SurveyStore(path: store).importKPIs(valuesPath: values, catalogPath: catalog, survey: "mini", encoding: nil, replace: false)
             for uri in ["/", "/indicators?period=2025", "/indicators?period=2025&by=sex", "/batches", "/import", "/trend?from=2025&to=2026",
                         "/trend?from=2025&to=2026&by=sex", "/compare?period=2026", "/drivers?period=2025", "/reports",
@@ -540,6 +540,8 @@ import WellBeingWorkspace
                 // Every page that names a district, a file, the title or a KPI shows the markup as text.
                 #expect(html.contains("&lt;") || ["/import", "/drivers?period=2025", "/reports"].contains(uri), "\(uri)")
             }
+            let compare = Self.text(try await client.execute(uri: "/compare?period=2026", method: .get, headers: browser.headers()))
+            #expect(compare.contains("&lt;svg onload=alert(6)&gt;"))  // the KPI's name, as text
             let indicators = Self.text(try await client.execute(uri: "/indicators?period=2025", method: .get, headers: browser.headers()))
             #expect(indicators.contains("&lt;img src=x onerror=alert(1)&gt;"))
         }
