@@ -14,14 +14,16 @@ struct Serve: ParsableCommand {
             The first line on standard output is the address to open, with a one-time login token:
               wellbeing serve: http://127.0.0.1:8600/login?token=…
             Without accounts the server listens on this computer only (127.0.0.1); with accounts (wellbeing
-            users add) it asks for a name and a password instead, and with --behind-proxy (an HTTPS reverse
-            proxy in front) it may listen on the office network. The API answers the same bytes as the
+            users add) it asks for a name and a password instead, and it may listen on the office network
+            when it serves HTTPS itself (--tls-cert, --tls-key) or behind an HTTPS reverse proxy
+            (--behind-proxy). The API answers the same bytes as the
             commands: GET /api/v1/indicators?period=2025&by=年代&format=csv is `wellbeing indicators
             --period 2025 --by 年代 --format csv`. Stop it with Ctrl-C.
 
             Examples:
               wellbeing serve
               wellbeing serve --store survey.sqlite --port 0
+              wellbeing serve --host 10.0.0.5 --tls-cert server.crt --tls-key server.key
             """)
 
     @OptionGroup var storeOptions: StoreOptions
@@ -46,8 +48,16 @@ struct Serve: ParsableCommand {
     var allowedHosts: [String] = []
 
     @Flag(name: .customLong("behind-proxy"),
-          help: "A reverse proxy in front serves HTTPS (needed with a --host other than this computer; cookies become Secure).")
+          help: "A reverse proxy in front serves HTTPS (needed with a --host other than this computer unless --tls-cert is given; cookies become Secure).")
     var behindProxy = false
+
+    @Option(name: .customLong("tls-cert"),
+            help: ArgumentHelp("The server's certificate (PEM, the chain after it): serve HTTPS; with --tls-key.", valueName: "file"))
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"),
+            help: ArgumentHelp("The certificate's private key (PEM, without a passphrase); with --tls-cert.", valueName: "file"))
+    var tlsKey: String?
 
     /// `200M` → 209715200.
     static func bytes(_ text: String) -> Int? {
@@ -75,16 +85,20 @@ struct Serve: ParsableCommand {
             #if Server
             // With accounts in the store people sign in by name and password; without, the one analyst here
             // gets a one-time address, and the server may not leave this computer.
+            guard (tlsCertificate == nil) == (tlsKey == nil) else { throw WellBeingError(.usage, Message(.serveTLSHalf)) }
+            let tls = try tlsCertificate.map { try ServerTLS(certificatePath: $0, keyPath: tlsKey ?? "") }
             let accounts = try WorkspaceServer.storeHasAccounts(storeOptions.path)
             if !ServeSettings.isLoopback(host) {
                 guard accounts else { throw WellBeingError(.usage, Message(.serveNeedsLoopback, ["host": host])) }
-                guard behindProxy else { throw WellBeingError(.usage, Message(.serveNeedsProxy, ["host": host])) }
+                guard behindProxy || tls != nil else { throw WellBeingError(.usage, Message(.serveNeedsProxy, ["host": host])) }
+                if tls == nil { Console.say(Message(.serveProxyPlainHTTP, ["host": host, "port": "\(port)"])) }
             }
             // Pages are Japanese unless --lang or WELLBEING_LANG says otherwise (the staff who use them read Japanese).
             let named = ProcessInfo.processInfo.environment["WELLBEING_LANG"].flatMap { Language(rawValue: $0) }
             var settings = ServeSettings(storePath: storeOptions.path, host: host, port: port, language: lang ?? named ?? .ja,
                                          maxUploadBytes: Self.bytes(maxUpload) ?? 200 << 20, allowedHosts: allowedHosts)
             settings.behindProxy = behindProxy
+            settings.tls = tls
             let token = accounts ? nil : Sessions.randomToken()
             let server = WorkspaceServer(settings: settings, loginToken: token)
             let finished = DispatchSemaphore(value: 0)

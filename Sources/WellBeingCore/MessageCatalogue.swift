@@ -143,6 +143,11 @@ public enum MessageKey: String, Sendable, Hashable, Codable, CaseIterable {
     case webFileHasProblems, webAlreadyImported, webNoPeriodColumn, webUnknownSheet, webSheetOnCSV, webBadBytes,
          webNoResponsesForPeriod, webNoResponsesAtAll, webRakeAdvice, webStrataAdvice, webNoSurveyYet, webSeveralSurveys,
          webNoKPIValues, webImportedResponses, analysisByField
+    // wellbeing serve: HTTPS of its own (issue 21, load and TLS)
+    case serveTLSHalf, serveTLSFileMissing, serveTLSFileUnreadable, serveTLSNoCertificate, serveTLSNoKey, serveTLSKeyMismatch,
+         serveProxyPlainHTTP
+    // wellbeing serve: load and faults (issue 21)
+    case serveUploadInterrupted
 }
 
 /// The templates of every message in English and Japanese.
@@ -985,8 +990,8 @@ public enum MessageCatalogue {
         .loginWrong: ("The name or the password is wrong.", "名前かパスワードが違います。"),
         .pageLoginHeading: ("Sign in", "ログイン"), .pageLoginName: ("Name", "名前"), .pageLoginPassword: ("Password", "パスワード"),
         .pageLoginSubmit: ("Sign in", "ログイン"), .colImportedBy: ("imported by", "取り込んだ人"),
-        .serveNeedsProxy: ("--host {host} opens the server to the network: it needs --behind-proxy, with a reverse proxy in front that serves HTTPS (this server has no TLS of its own yet).",
-                           "--host {host} ではネットワークにサーバーを公開します。HTTPS を提供するリバースプロキシを前に置き、--behind-proxy を付けてください（このサーバーはまだ TLS を持ちません）。"),
+        .serveNeedsProxy: ("--host {host} opens the server to the network, where passwords and figures must not travel unencrypted: give the server's certificate and key (--tls-cert FILE --tls-key FILE, PEM) so that it serves HTTPS itself, or put a reverse proxy that serves HTTPS in front and add --behind-proxy.",
+                           "--host {host} ではネットワークにサーバーを公開します。パスワードや集計結果を暗号化せずに流すことはできません。サーバー証明書と秘密鍵（PEM 形式）を --tls-cert ファイル --tls-key ファイル で指定して HTTPS で提供するか、HTTPS を提供するリバースプロキシを前に置いて --behind-proxy を付けてください。"),
         .pageSignedOutAdvice: ("To sign in again, open the address that 'wellbeing serve' prints when it starts (restart it for a new one).",
                                "もう一度使うには、'wellbeing serve' を起動したときに表示されるアドレスを開いてください（新しいアドレスは起動し直すと表示されます）。"),
 
@@ -1056,5 +1061,23 @@ public enum MessageCatalogue {
         .noResponsesForPeriod: .webNoResponsesForPeriod, .noResponsesAtAll: .webNoResponsesAtAll, .rakeAdvice: .webRakeAdvice,
         .strataAdvice: .webStrataAdvice, .noSurveyYet: .webNoSurveyYet, .severalSurveys: .webSeveralSurveys,
         .noKPIValues: .webNoKPIValues, .importedResponses: .webImportedResponses,
+        // wellbeing serve: load and faults (issue 21)
+        .serveUploadInterrupted: ("The upload was cut off before it was complete (the connection closed); nothing of it was kept. Upload the file again.",
+                                  "アップロードが途中で切れました（接続が閉じられました）。受け取った分は何も残していません。もう一度アップロードしてください。"),
+        // wellbeing serve: HTTPS of its own (issue 21, load and TLS)
+        .serveTLSHalf: ("--tls-cert and --tls-key go together: give both, the server's certificate and its private key as PEM files.",
+                        "--tls-cert と --tls-key は一緒に指定します。サーバー証明書とその秘密鍵の PEM ファイルを両方指定してください。"),
+        .serveTLSFileMissing: ("There is no file '{path}' ({option}). Give the server's certificate (--tls-cert) and private key (--tls-key) as PEM files.",
+                               "ファイル '{path}'（{option}）がありません。サーバー証明書（--tls-cert）と秘密鍵（--tls-key）の PEM ファイルを指定してください。"),
+        .serveTLSFileUnreadable: ("The file '{path}' ({option}) cannot be read ({detail}). Check that the user running the server may read it.",
+                                  "ファイル '{path}'（{option}）を読めません（{detail}）。サーバーを動かすユーザーが読めるかを確かめてください。"),
+        .serveTLSNoCertificate: ("'{path}' (--tls-cert) holds no certificate in PEM form (a text file that begins with -----BEGIN CERTIFICATE-----).",
+                                 "'{path}'（--tls-cert）には PEM 形式の証明書がありません（-----BEGIN CERTIFICATE----- で始まるテキストファイルを指定してください）。"),
+        .serveTLSNoKey: ("'{path}' (--tls-key) holds no private key in PEM form without a passphrase (a text file that begins with -----BEGIN PRIVATE KEY-----). A key protected by a passphrase must be saved without it first: openssl pkey -in KEY -out NEW-KEY.",
+                         "'{path}'（--tls-key）には、パスフレーズのない PEM 形式の秘密鍵がありません（-----BEGIN PRIVATE KEY----- で始まるテキストファイルを指定してください）。パスフレーズ付きの鍵は、先に openssl pkey -in 鍵 -out 新しい鍵 でパスフレーズなしで保存してください。"),
+        .serveProxyPlainHTTP: ("Careful: the server speaks plain HTTP on {host}, unencrypted. With --behind-proxy only the HTTPS reverse proxy may reach this port; if browsers can open http://{host}:{port}/ directly, passwords cross the network readable. Close the port to them (firewall), or let the server serve HTTPS itself with --tls-cert and --tls-key.",
+                               "注意: サーバーは {host} で暗号化なしの HTTP を話します。--behind-proxy では、このポートに届くのは HTTPS のリバースプロキシだけでなければなりません。ブラウザーが http://{host}:{port}/ を直接開けると、パスワードが読める形でネットワークを流れます。ファイアウォールでこのポートを閉じるか、--tls-cert と --tls-key でサーバー自身に HTTPS を提供させてください。"),
+        .serveTLSKeyMismatch: ("The private key '{key}' does not belong to the certificate '{certificate}'. Give the key the certificate was made for.",
+                               "秘密鍵 '{key}' は証明書 '{certificate}' のものではありません。この証明書を作ったときの秘密鍵を指定してください。"),
     ]
 }

@@ -4,10 +4,10 @@ import Hummingbird
 import HTTPTypes
 import HummingbirdBcrypt
 import NIOCore
-import NIOPosix
 import WellBeingCore
 import WellBeingReport
 import WellBeingStore
+import WellBeingWorkspace
 
 /// Passwords as bcrypt hashes (hummingbird-auth's `HummingbirdBcrypt`, cost 12): what `wellbeing users` stores and
 /// what the login checks.
@@ -66,7 +66,7 @@ extension WorkspaceServer {
         let name = form["name"]?.trimmingCharacters(in: .whitespaces) ?? ""
         let password = form["password"] ?? ""
         let path = settings.storePath
-        let account = try await NIOThreadPool.singleton.runIfActive { () -> Account? in
+        let account = try await BlockingWork.run { () -> Account? in
             let exists = SurveyStore.isServerLocation(path) || FileKind.of(path) != .missing
             let account = exists ? try SurveyStore(path: path, access: .read).account(named: name) : nil
             return Passwords.verify(password, account: account) ? account : nil

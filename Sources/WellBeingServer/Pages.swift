@@ -3,7 +3,6 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import NIOCore
-import NIOPosix
 import WellBeingAnalysis
 import WellBeingCore
 import WellBeingIngest
@@ -157,15 +156,6 @@ extension WorkspaceServer {
             }
             _ = try await undo(id)
             return Response(status: .seeOther, headers: [.location: "/batches"])
-        }
-    }
-
-    /// Runs `body` off the event loops on the store opened for reading, or on nothing when there is no store yet.
-    func onPool<T: Sendable>(_ body: @escaping @Sendable (SurveyStore?) throws -> T) async throws -> T {
-        let path = settings.storePath
-        return try await NIOThreadPool.singleton.runIfActive {
-            guard SurveyStore.isServerLocation(path) || FileKind.of(path) != .missing else { return try body(nil) }
-            return try body(try SurveyStore(path: path, access: .read))
         }
     }
 

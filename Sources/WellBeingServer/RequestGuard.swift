@@ -49,7 +49,8 @@ struct RequestGuard: RouterMiddleware {
         // A page's language switch is remembered; a download in another language (a report in English) is not.
         if let chosen = context.language, request.uri.queryParameters.get("lang") != nil,
            response.headers[.contentType]?.hasPrefix("text/html") == true, response.headers[.contentDisposition] == nil {
-            response.headers.append(HTTPField(name: .setCookie, value: "\(Self.languageCookie)=\(chosen.rawValue); Path=/; SameSite=Strict; Max-Age=31536000"))
+            response.headers.append(HTTPField(name: .setCookie, value: "\(Self.languageCookie)=\(chosen.rawValue); Path=/; SameSite=Strict; Max-Age=31536000"
+                                              + (settings.servesHTTPS ? "; Secure" : "")))
         }
         logger.info("\(request.method.rawValue) \(request.uri.path) \(response.status.code)")
         return response

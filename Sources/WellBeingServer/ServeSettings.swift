@@ -23,6 +23,16 @@ public struct ServeSettings: Sendable {
     public var behindProxy = false
     /// How long a session lasts without a request, in seconds.
     public var sessionIdleSeconds: TimeInterval = 12 * 3600
+    /// The server's certificate and private key (`--tls-cert`, `--tls-key`): it then serves HTTPS itself, and
+    /// cookies are `Secure`.
+    public var tls: ServerTLS?
+    /// The bytes of computed answers kept for readers (`AnswerCache`).
+    public var cacheBytes = 64 << 20
+    /// How many analyses run at once: each holds a period's answers in memory while it runs.
+    public var analysisWidth = max(2, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Whether browsers reach the server over HTTPS (its own TLS, or a proxy's).
+    public var servesHTTPS: Bool { tls != nil || behindProxy }
 
     public init(storePath: String, host: String = "127.0.0.1", port: Int = 8600, language: Language = .ja,
                 maxUploadBytes: Int = 200 * 1024 * 1024, allowedHosts: [String] = [],

@@ -36,7 +36,16 @@ final class Upload: @unchecked Sendable {
             guard descriptor >= 0 else { throw WellBeingError(.ioFailure, Message(.serveUploadFailed)) }
             let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
             var received = 0
-            for try await buffer in request.body {
+            var body = request.body.makeAsyncIterator()
+            while true {
+                let next: ByteBuffer?
+                do {
+                    next = try await body.next()
+                } catch {
+                    // The client went away (closed, reset) or sent a broken body: nothing of it is kept.
+                    throw WellBeingError(.usage, Message(.serveUploadInterrupted), cause: error)
+                }
+                guard let buffer = next else { break }
                 received += buffer.readableBytes
                 if received > limit { throw tooLarge(limit) }
                 try handle.write(contentsOf: Data(buffer: buffer))
@@ -56,11 +65,37 @@ final class Upload: @unchecked Sendable {
     }
 
     private init(temporaryFolder: String) throws {
-        var template = Array((temporaryFolder as NSString).appendingPathComponent("wellbeing-upload-XXXXXX").utf8CString)
+        var template = Array((temporaryFolder as NSString).appendingPathComponent(Self.prefix + "XXXXXX").utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw WellBeingError(.ioFailure, Message(.serveUploadFailed))
         }
         folder = String(cString: made)
+        // Who receives it: a server killed mid-upload cannot remove its folder; the next one does (`removeAbandoned`).
+        let owner = (folder as NSString).appendingPathComponent(Self.ownerFile)
+        guard FileManager.default.createFile(atPath: owner, contents: Data("\(getpid())\n".utf8), attributes: [.posixPermissions: 0o600]) else {
+            discard()
+            throw WellBeingError(.ioFailure, Message(.serveUploadFailed))
+        }
+    }
+
+    static let prefix = "wellbeing-upload-"
+    static let ownerFile = ".owner"
+
+    /// Removes the upload folders in `temporaryFolder` whose server is gone (killed mid-upload or mid-import):
+    /// those whose owner process no longer runs. Returns how many were removed.
+    @discardableResult
+    static func removeAbandoned(in temporaryFolder: String) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: temporaryFolder)) ?? []
+        var removed = 0
+        for name in names where name.hasPrefix(prefix) {
+            let folder = (temporaryFolder as NSString).appendingPathComponent(name)
+            let owner = (folder as NSString).appendingPathComponent(ownerFile)
+            guard let text = try? String(contentsOfFile: owner, encoding: .utf8),
+                  let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 else { continue }
+            guard kill(pid, 0) != 0, errno == ESRCH else { continue }  // its server still runs (or is another user's)
+            if (try? FileManager.default.removeItem(atPath: folder)) != nil { removed += 1 }
+        }
+        return removed
     }
 
     /// Removes the folder and everything in it.
@@ -143,9 +178,11 @@ final class Upload: @unchecked Sendable {
     }
 }
 
-/// The surveys being imported now: a second import of one gets 409 at once instead of waiting on the store.
+/// The surveys being imported now: a second import of one gets 409 at once instead of waiting on the store. Imports
+/// of other surveys (and undos) wait their turn in `lane`: one write at a time per server.
 actor ImportLocks {
     private var running: Set<String> = []
+    nonisolated let lane = Lane(width: 1)
 
     func take(_ survey: String) -> Bool {
         running.insert(survey).inserted

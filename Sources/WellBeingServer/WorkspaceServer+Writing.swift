@@ -3,7 +3,6 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import NIOCore
-import NIOPosix
 import WellBeingCore
 import WellBeingIngest
 import WellBeingStore
@@ -48,12 +47,14 @@ extension WorkspaceServer {
         }
     }
 
-    /// Removes batch `id` and everything imported with it.
+    /// Removes batch `id` and everything imported with it (in the import lane: never beside an import of this server).
     func undo(_ id: Int64) async throws -> Batch {
         let path = settings.storePath
-        return try await NIOThreadPool.singleton.runIfActive {
-            try SurveyStore(path: path, access: .writeExisting).undo(batchID: id)
+        let removed = try await imports.lane.run {
+            try await BlockingWork.run { try SurveyStore(path: path, access: .writeExisting).undo(batchID: id) }
         }
+        await cache.storeChanged()
+        return removed
     }
 
     /// Receives an upload (multipart: `file`, `instrument`, `period`, `dry_run`, `on_error`, `sheet`, `csrf`) and
@@ -96,7 +97,7 @@ extension WorkspaceServer {
         let period = form["period"].map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : PeriodLabel($0) }
         let sheet = form["sheet"].flatMap { $0.isEmpty ? nil : $0 }
         let storePath = settings.storePath
-        let loaded = try await NIOThreadPool.singleton.runIfActive {
+        let loaded = try await BlockingWork.run {
             try Self.instrument(named: instrumentName, store: storePath)
         }
         let survey = loaded.instrument.instrument.id.rawValue
@@ -108,9 +109,12 @@ extension WorkspaceServer {
         let importRequest = ResponseImport.Request(path: filePath, instrument: loaded.instrument, instrumentFileName: loaded.fileName,
                                                    period: period, sheet: sheet, errorPolicy: policy, dryRun: dryRun, replace: replace,
                                                    importedBy: user)
-        let (result, _) = try await NIOThreadPool.singleton.runIfActive {
-            try ResponseImport.run(importRequest, store: storePath)
+        // One import at a time per server (the import lane); readers go on meanwhile on their own snapshots.
+        logger.notice("import by \(user): \(fileName) into \(survey)\(dryRun ? " (dry run)" : "") started")
+        let (result, _) = try await imports.lane.run {
+            try await BlockingWork.run { try ResponseImport.run(importRequest, store: storePath) }
         }
+        if !dryRun { await cache.storeChanged() }
         logger.notice("import by \(user): \(fileName) into \(survey), batch \(result.batchID.map(String.init) ?? "none (dry run)")")
         return ImportBody(batch: result.batchID, survey: survey, file: fileName, rows: result.importedRows, rejected: result.rejectedRows,
                           blank: result.blankRows, periods: result.periods.map(\.rawValue), encoding: result.encoding,

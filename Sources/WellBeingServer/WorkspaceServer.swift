@@ -1,10 +1,11 @@
 #if Server
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import HTTPTypes
 import Logging
 import NIOCore
-import NIOPosix
 import WellBeingAnalysis
 import WellBeingCore
 import WellBeingReport
@@ -18,6 +19,10 @@ public struct WorkspaceServer: Sendable {
     public let sessions: Sessions
     let boundPort: BoundPort
     let imports = ImportLocks()
+    /// The store as every request reads it (one pool of SQLite readers shared by all).
+    let readers: StoreReaders
+    /// Analysis answers per request and store state (see `AnswerCache`).
+    let cache: AnswerCache
     let logger: Logger
 
     /// - Parameter loginToken: the one-time token of the printed address; nil when people sign in with accounts.
@@ -25,6 +30,8 @@ public struct WorkspaceServer: Sendable {
         self.settings = settings
         self.sessions = Sessions(loginToken: loginToken, idleSeconds: settings.sessionIdleSeconds)
         self.boundPort = BoundPort(settings.port)
+        self.readers = StoreReaders(path: settings.storePath)
+        self.cache = AnswerCache(limitBytes: settings.cacheBytes, width: settings.analysisWidth)
         self.logger = logger ?? Self.standardErrorLogger()
     }
 
@@ -41,20 +48,34 @@ public struct WorkspaceServer: Sendable {
         -> some ApplicationProtocol {
         let boundPort = self.boundPort
         let host = settings.host
+        let scheme = settings.tls == nil ? "http" : "https"
         return Application(
             router: router(),
+            server: serverBuilder(),
             configuration: .init(address: .hostname(host, port: settings.port), serverName: nil),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 boundPort.value = port
                 let shown = host.contains(":") ? "[\(host)]" : host
-                await onRunning("http://\(shown):\(port)")
+                await onRunning("\(scheme)://\(shown):\(port)")
             },
             logger: logger)
     }
 
+    /// HTTP/1.1, inside TLS when the server has a certificate.
+    func serverBuilder() -> HTTPServerBuilder {
+        guard let tls = settings.tls else { return .http1() }
+        let configuration = tls.configuration
+        return HTTPServerBuilder { responder in
+            try TLSChannel(HTTP1Channel(responder: responder), tlsConfiguration: configuration)
+        }
+    }
+
     /// Runs the server until SIGINT or SIGTERM; `onRunning` gets the address once the port is bound.
     public func run(onRunning: @escaping @Sendable (String) async -> Void) async throws {
+        let abandoned = Upload.removeAbandoned(in: settings.temporaryFolder)
+        if abandoned > 0 { logger.notice("removed \(abandoned) upload folder(s) left by a server that was stopped mid-upload") }
+        defer { readers.close() }
         try await application(onRunning: onRunning).runService()
     }
 
@@ -112,10 +133,10 @@ public struct WorkspaceServer: Sendable {
         }
     }
 
-    /// The session cookie: never readable by scripts, never sent from another site's page; behind an HTTPS proxy
-    /// never sent over plain HTTP either.
+    /// The session cookie: never readable by scripts, never sent from another site's page; under HTTPS (the
+    /// server's own TLS or a proxy's) never sent over plain HTTP either.
     func sessionCookie(_ id: String) -> String {
-        "\(RequestGuard.sessionCookie)=\(id); Path=/; HttpOnly; SameSite=Strict" + (settings.behindProxy ? "; Secure" : "")
+        "\(RequestGuard.sessionCookie)=\(id); Path=/; HttpOnly; SameSite=Strict" + (settings.servesHTTPS ? "; Secure" : "")
     }
 
     // MARK: Reading: the same bytes as the CLI
@@ -153,13 +174,11 @@ public struct WorkspaceServer: Sendable {
         }
     }
 
-    /// Runs `make` on a store opened for reading, off the event loops, and answers its bytes.
+    /// Answers the bytes `make` renders from one snapshot of the store, computed off the cooperative threads, or
+    /// kept from an identical request at the same store state (`AnswerCache`).
     func view(_ query: APIQuery, name: String, _ make: @escaping @Sendable (SurveyStore) throws -> AnalysisView) async throws -> Response {
-        let path = settings.storePath
-        let view = try await NIOThreadPool.singleton.runIfActive {
-            try make(try SurveyStore(path: path, access: .read))
-        }
-        return Self.file(view.body, format: view.format, name: name)
+        let body = try await cachedAnswer(query.cacheKey(route: name)) { store in try make(store).body }
+        return Self.file(body, format: query.format, name: name)
     }
 
     /// An answer holding a file in `format`; downloads (CSV, workbooks) are named `name.ext`.
@@ -264,6 +283,14 @@ struct APIQuery: Sendable {
         try analysis.validate()
         try analysis.checkedBreakdowns()
         self.analysis = analysis
+    }
+
+    /// What identifies the answer of `route` with these parameters: every parameter given, in a fixed order, and
+    /// the language the answer is written in (from `lang`, the cookie or the server's).
+    func cacheKey(route: String) -> String {
+        var named = parameters
+        named["lang"] = analysis.language.rawValue
+        return route + "?" + named.keys.sorted().map { "\($0)=\(named[$0]!)" }.joined(separator: "\u{1F}")
     }
 
     /// A parameter the route cannot do without (`usage` naming it).

@@ -1,0 +1,82 @@
+#if Server
+import Foundation
+import WellBeingCore
+#if canImport(Glibc)
+import Glibc
+#endif
+import WellBeingStore
+import WellBeingWorkspace
+
+/// The store as the server's requests read it.
+///
+/// An SQLite file is opened once as a pool (WAL readers, each request on a connection of its own, never waiting for
+/// an import) and shared by every request; a file this process may not write is opened read-only per request (a
+/// single connection cannot serve many readers at once); a PostgreSQL store is opened per request (its backend runs
+/// one transaction at a time on a connection). Every use blocks: call it inside `BlockingWork.run`.
+final class StoreReaders: @unchecked Sendable {
+    let path: String
+    private let lock = NSLock()
+    private var shared: SurveyStore?
+    private var sharing = true
+
+    init(path: String) { self.path = path }
+
+    /// Whether there is a store yet (the pages show an empty workspace before the first import).
+    var exists: Bool { SurveyStore.isServerLocation(path) || FileKind.of(path) != .missing }
+
+    /// A store to read from; `inputMissing` when there is none.
+    func store() throws -> SurveyStore {
+        guard !SurveyStore.isServerLocation(path) else { return try SurveyStore(path: path, access: .read) }
+        return try lock.withLock {
+            if let shared { return shared }
+            if sharing, FileKind.of(path) == .regularFile, access(path, W_OK) == 0 {
+                do {
+                    let opened = try SurveyStore(path: path, access: .writeExisting)
+                    shared = opened
+                    return opened
+                } catch let error as WellBeingError where error.kind == .cannotCreateOutput {
+                    sharing = false  // a folder this user cannot write: readers open the file read-only
+                }
+            }
+            return try SurveyStore(path: path, access: .read)
+        }
+    }
+
+    /// Closes the shared pool (the server stops): its last connection folds the WAL back into the file.
+    func close() {
+        lock.withLock {
+            shared?.close()
+            shared = nil
+        }
+    }
+}
+
+extension WorkspaceServer {
+    /// The bytes `make` renders from one snapshot of the store, off the cooperative threads, or the ones an
+    /// identical request got at the same store state. The state is read first (one small query); the answer is
+    /// computed in the analysis lane and kept under the state of the snapshot it read.
+    func cachedAnswer(_ request: String, _ make: @escaping @Sendable (SurveyStore) throws -> Data) async throws -> Data {
+        let readers = self.readers
+        let state = try await BlockingWork.run { try readers.store().state() }
+        return try await cache.answer(request: request, state: state) {
+            try await BlockingWork.run {
+                try readers.store().snapshot { snapshot in
+                    let state = try snapshot.state()
+                    return (try make(snapshot), state)
+                }
+            }
+        }
+    }
+
+    /// Runs `body` off the cooperative threads on the store, or on nothing when there is no store yet; with
+    /// `cachedAs` (the page and its parameters) the text is kept per store state like the API's answers, so a page
+    /// that analyses a period costs one analysis for many readers.
+    func onPool(cachedAs request: String? = nil, _ body: @escaping @Sendable (SurveyStore?) throws -> String) async throws -> String {
+        let readers = self.readers
+        guard readers.exists else { return try await BlockingWork.run { try body(nil) } }
+        guard let request else { return try await BlockingWork.run { try body(try readers.store()) } }
+        let bytes = try await cachedAnswer("page:" + request) { store in Data(try body(store).utf8) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+#endif
