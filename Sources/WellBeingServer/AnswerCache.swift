@@ -25,7 +25,8 @@ actor AnswerCache {
     }
 
     private var entries: [Key: Entry] = [:]
-    private var running: [Key: Task<(Data, Key), any Error>] = [:]
+    /// The computations under way, under each request they answer (with that request's place in their answers).
+    private var running: [Key: (task: Task<([Data], Key), any Error>, index: Int)] = [:]
     private var clock: UInt64 = 0
     private var storedBytes = 0
     /// Bumped by this server's own imports and undos: an answer computed before one is never used after it.
@@ -46,32 +47,46 @@ actor AnswerCache {
     /// answer is then kept under the state it belongs to).
     func answer(request: String, state: StoreState?,
                 compute: @escaping @Sendable () async throws -> (Data, StoreState?)) async throws -> Data {
-        let key = Key(request: request, state: state, generation: generation)
+        try await answer(requests: [request], state: state) {
+            let (body, read) = try await compute()
+            return ([body], read)
+        }
+    }
+
+    /// The answer of `requests[0]` at `state`; `compute` answers every request of `requests` at once (one analysis
+    /// rendered in several formats), in their order, and all are kept. A request for any of them while they are
+    /// computed waits for this computation.
+    func answer(requests: [String], state: StoreState?,
+                compute: @escaping @Sendable () async throws -> ([Data], StoreState?)) async throws -> Data {
+        let current = generation
+        let keys = requests.map { Key(request: $0, state: state, generation: current) }
         clock += 1
-        if var entry = entries[key] {
+        if var entry = entries[keys[0]] {
             entry.lastUse = clock
-            entries[key] = entry
+            entries[keys[0]] = entry
             hits += 1
             return entry.body
         }
-        if let task = running[key] {
+        if let (task, index) = running[keys[0]] {
             hits += 1
-            return try await task.value.0
+            return try await task.value.0[index]
         }
         computations += 1
         let lane = self.lane
-        let generation = self.generation
-        let task = Task { () throws -> (Data, Key) in
+        let task = Task { () throws -> ([Data], Key) in
             try await lane.run {
-                let (body, read) = try await compute()
-                return (body, Key(request: request, state: read, generation: generation))
+                let (bodies, read) = try await compute()
+                precondition(bodies.count == requests.count, "one answer per request")
+                return (bodies, Key(request: "", state: read, generation: current))
             }
         }
-        running[key] = task
-        defer { running[key] = nil }
-        let (body, computed) = try await task.value
-        keep(body, as: computed)
-        return body
+        for (index, key) in keys.enumerated() where running[key] == nil { running[key] = (task, index) }
+        defer { for key in keys where running[key]?.task == task { running[key] = nil } }
+        let (bodies, computed) = try await task.value
+        for (request, body) in zip(requests, bodies) {
+            keep(body, as: Key(request: request, state: computed.state, generation: computed.generation))
+        }
+        return bodies[0]
     }
 
     /// Forgets every answer: this server has just changed the store.

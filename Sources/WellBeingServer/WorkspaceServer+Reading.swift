@@ -56,9 +56,15 @@ extension WorkspaceServer {
     /// identical request got at the same store state. The state is read first (one small query); the answer is
     /// computed in the analysis lane and kept under the state of the snapshot it read.
     func cachedAnswer(_ request: String, _ make: @escaping @Sendable (SurveyStore) throws -> Data) async throws -> Data {
+        try await cachedAnswers([request]) { store in [try make(store)] }
+    }
+
+    /// The answer of `requests[0]`, as `cachedAnswer`; `make` answers every request of `requests` from one snapshot
+    /// (one analysis in several formats), and all are kept.
+    func cachedAnswers(_ requests: [String], _ make: @escaping @Sendable (SurveyStore) throws -> [Data]) async throws -> Data {
         let readers = self.readers
         let state = try await BlockingWork.run { try readers.store().state() }
-        return try await cache.answer(request: request, state: state) {
+        return try await cache.answer(requests: requests, state: state) {
             try await BlockingWork.run {
                 try readers.store().snapshot { snapshot in
                     let state = try snapshot.state()

@@ -143,8 +143,22 @@ public struct WorkspaceServer: Sendable {
 
     func addReadingRoutes(_ router: Router<ServerContext>) {
         // One period, the CLI's options: indicators, compare, drivers.
+        router.get("/api/v1/indicators") { request, context -> Response in
+            let query = try APIQuery(request, context: context, settings: settings, extra: ["period"])
+            let period = try query.required("period")
+            // One analysis answers JSON and CSV alike: both are kept, so that a reader of the other finds it ready.
+            let text: [ResultFormat] = [.json, .csv, .table]
+            let formats = [query.format] + (text.contains(query.format) ? [ResultFormat.json, .csv].filter { $0 != query.format } : [])
+            let body = try await cachedAnswers(formats.map { query.cacheKey(route: "indicators", format: $0) }) { store in
+                let analysis = try PeriodAnalysis(store: store, survey: query.analysis.survey, period: period, options: query.analysis.options)
+                return try formats.map { format in
+                    try AnalysisViews.indicators(analysis, store: store, period: period, request: query.analysis, format: format,
+                                                 byteOrderMark: query.byteOrderMark).body
+                }
+            }
+            return Self.file(body, format: query.format, name: "indicators-\(period)")
+        }
         let periodViews: [(String, @Sendable (SurveyStore, String, AnalysisRequest, ResultFormat, Bool) throws -> AnalysisView)] = [
-            ("indicators", { try AnalysisViews.indicators(store: $0, period: $1, request: $2, format: $3, byteOrderMark: $4) }),
             ("compare", { try AnalysisViews.compare(store: $0, period: $1, request: $2, format: $3, byteOrderMark: $4) }),
             ("drivers", { try AnalysisViews.drivers(store: $0, period: $1, request: $2, format: $3, byteOrderMark: $4) }),
         ]
@@ -285,11 +299,14 @@ struct APIQuery: Sendable {
         self.analysis = analysis
     }
 
-    /// What identifies the answer of `route` with these parameters: every parameter given, in a fixed order, and
-    /// the language the answer is written in (from `lang`, the cookie or the server's).
-    func cacheKey(route: String) -> String {
+    /// What identifies the answer of `route` with these parameters: every parameter given, in a fixed order, with
+    /// the language (from `lang`, the cookie or the server's), the format (`chosen`, else the request's) and the
+    /// byte order mark as they apply.
+    func cacheKey(route: String, format chosen: ResultFormat? = nil) -> String {
         var named = parameters
         named["lang"] = analysis.language.rawValue
+        named["format"] = (chosen ?? format).rawValue
+        named["bom"] = byteOrderMark ? "true" : "false"
         return route + "?" + named.keys.sorted().map { "\($0)=\(named[$0]!)" }.joined(separator: "\u{1F}")
     }
 

@@ -134,8 +134,14 @@ public enum AnalysisViews {
     /// Weighted estimates per group (or per `by`) and for the whole area.
     public static func indicators(store: SurveyStore, period: String, request: AnalysisRequest, format: ResultFormat,
                                   byteOrderMark: Bool = true) throws -> AnalysisView {
-        let language = request.language
         let analysis = try PeriodAnalysis(store: store, survey: request.survey, period: period, options: request.options)
+        return try indicators(analysis, store: store, period: period, request: request, format: format, byteOrderMark: byteOrderMark)
+    }
+
+    /// The same from an analysis already made: a server renders one analysis in several formats.
+    public static func indicators(_ analysis: PeriodAnalysis, store: SurveyStore, period: String, request: AnalysisRequest,
+                                  format: ResultFormat, byteOrderMark: Bool = true) throws -> AnalysisView {
+        let language = request.language
         var messages = [analysis.summaryText(in: language)]
         messages += analysis.results.notes.map { note(note: $0, instrument: analysis.instrument, language: language) }
         if format == .geojson {

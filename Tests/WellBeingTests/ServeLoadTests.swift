@@ -157,7 +157,12 @@ import WellBeingWorkspace
             let page = try await Self.get(client, browser, "/indicators?period=2025")
             let pageAgain = try await Self.get(client, browser, "/indicators?period=2025")
             #expect(pageAgain == page)
-            #expect(await server.cache.computations == 2)  // the API's answer and the page's, each once
+            // The analysis behind the CSV answered the JSON too.
+            let json = try await Self.get(client, browser, "/api/v1/indicators?period=2025&lang=en")
+            let commandsJSON = try AnalysisViews.indicators(store: SurveyStore(path: store, access: .read), period: "2025",
+                                                            request: AnalysisRequest(language: .en), format: .json).body
+            #expect(json == String(decoding: commandsJSON, as: UTF8.self))
+            #expect(await server.cache.computations == 2)  // the API's answers and the page's, each once
 
             // Another process imports into the period: the next answers are computed again, from the new data.
             let batch = try Self.importElsewhere(store, prefix: "X", count: 30, in: folder)
