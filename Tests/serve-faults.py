@@ -136,6 +136,15 @@ class Server:
         connection.sendall(head.encode("ascii"))
         return connection
 
+    def start_import(self, file_name, rows, period="2026"):
+        """Sends a whole upload of `rows` mini answers on a socket of its own and waits until its import has started;
+        returns the socket (the answer unread)."""
+        body = form([("instrument", "mini"), ("period", period)], file_name, mini_rows(file_name[0].upper(), rows))
+        connection = self.raw_upload(body)
+        connection.sendall(body)
+        check(self.wait_for_log(file_name + " into mini started"), "the whole upload of %s was received and its import started" % file_name)
+        return connection
+
     def uploads(self):
         return sorted(os.listdir(self.temporary))
 
@@ -224,10 +233,7 @@ def import_cut(run, fixtures):
     try:
         server.log_in()
         before = server.batches()
-        body = form([("instrument", "mini"), ("period", "2026")], "gone.csv", mini_rows("G", rows))
-        connection = server.raw_upload(body)
-        connection.sendall(body)
-        check(server.wait_for_log("gone.csv into mini started"), "the whole upload was received and its import started")
+        connection = server.start_import("gone.csv", rows)
         connection.close()
         print("the client left before the answer")
         check(server.wait_for_log("POST /api/v1/imports"), "the import ended on the server")
@@ -252,10 +258,7 @@ def kill(run, fixtures):
                                         headers={"Content-Type": "multipart/form-data; boundary=" + BOUNDARY})
         check(response.status == 201, "a first import through the server is committed (201)")
         committed = server.batches()
-        body = form([("instrument", "mini"), ("period", "2026")], "big.csv", mini_rows("K", rows))
-        connection = server.raw_upload(body)
-        connection.sendall(body)
-        check(server.wait_for_log("big.csv into mini started"), "a second, large import started")
+        connection = server.start_import("big.csv", rows)
         time.sleep(0.5)
         finished = "POST /api/v1/imports" in server.log().split("big.csv into mini started")[1]
         os.kill(server.process.pid, signal.SIGKILL)
