@@ -77,4 +77,27 @@ public enum TestWorkbook {
             ("xl/styles.xml", styles), ("xl/worksheets/sheet1.xml", sheetXML ?? sheet(rows)),
         ] + extra)
     }
+
+    /// `bomb.xlsx` in `folder`: a workbook whose sheet holds 80 MB of blanks after the `header` row, inflating from
+    /// about 80 KB (a thousand times).
+    public static func zipBomb(header: [String], in folder: TemporaryFolder) throws -> String {
+        let blank = Data(repeating: 0x20, count: 1 << 20)
+        let size = 80
+        let prefix = Data(sheet([header]).replacingOccurrences(of: "</sheetData></worksheet>", with: "").utf8)
+        let path = folder.file("bomb.xlsx")
+        let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
+        for (part, text) in [("[Content_Types].xml", contentTypes), ("_rels/.rels", rootRelationships),
+                             ("xl/workbook.xml", workbook()), ("xl/_rels/workbook.xml.rels", relationships())] {
+            let data = Data(text.utf8)
+            try archive.addEntry(with: part, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate,
+                                 provider: { position, chunk in data.subdata(in: Int(position)..<Int(position) + chunk) })
+        }
+        let total = prefix.count + size * blank.count
+        try archive.addEntry(with: "xl/worksheets/sheet1.xml", type: .file, uncompressedSize: Int64(total), compressionMethod: .deflate,
+                             bufferSize: 1 << 20, provider: { position, chunk in
+            if position < prefix.count { return prefix.subdata(in: Int(position)..<min(prefix.count, Int(position) + chunk)) }
+            return blank.prefix(chunk)
+        })
+        return path
+    }
 }

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import WellBeingTestSupport
 import WellBeingCore
 import WellBeingIngest
 @testable import WellBeingServer
@@ -225,7 +226,7 @@ import WellBeingWorkspace
         let store = folder.file("mini.sqlite")
         try importResponses(try SurveyStore(path: store), Paths.fixture("mini-utf8.csv"), policy: .skip)
         let instrument = try folder.write("mini.yaml", String(contentsOfFile: Paths.fixture("mini.yaml"), encoding: .utf8))
-        let bomb = try HostileWorkbookTests.zipBomb(in: folder)
+        let bomb = try TestWorkbook.zipBomb(header: ["id", "地区", "sex", "q1", "q2", "q3", "q4", "ls", "comment"], in: folder)
         var files = [bomb]
         for name in ["resp-binary.csv", "resp-cp932-bad-byte.csv", "resp-unbalanced-quote.csv", "resp-many-bad-rows.csv",
                      "resp-10000-columns.csv", "resp-nul-in-field.csv", "resp-html.csv"] {

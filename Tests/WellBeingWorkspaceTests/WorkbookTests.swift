@@ -233,35 +233,12 @@ import WellBeingWorkspace
 
     @Test func zipBombsStopEarly() throws {
         let folder = try TemporaryFolder()
-        let path = try Self.zipBomb(in: folder)
+        let path = try TestWorkbook.zipBomb(header: Self.header, in: folder)
         let started = Date()
         let error = try Self.refusal(path)
         // Refused by the ratio cap, or by the cap on a single text run, whichever comes first; never held whole.
         #expect(Self.text(error).contains("zip bomb") || Self.text(error).contains("longer than 64 MB"), "\(Self.text(error))")
         #expect(Date().timeIntervalSince(started) < 20)
-    }
-
-    /// `bomb.xlsx` in `folder`: a workbook of the mini survey's header whose sheet holds 80 MB of blanks after the
-    /// header row, inflating from about 80 KB (a thousand times).
-    static func zipBomb(in folder: TemporaryFolder) throws -> String {
-        let blank = Data(repeating: 0x20, count: 1 << 20)
-        let size = 80
-        let prefix = Data(TestWorkbook.sheet([Self.header]).replacingOccurrences(of: "</sheetData></worksheet>", with: "").utf8)
-        let path = folder.file("bomb.xlsx")
-        let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
-        for (part, text) in [("[Content_Types].xml", TestWorkbook.contentTypes), ("_rels/.rels", TestWorkbook.rootRelationships),
-                             ("xl/workbook.xml", TestWorkbook.workbook()), ("xl/_rels/workbook.xml.rels", TestWorkbook.relationships())] {
-            let data = Data(text.utf8)
-            try archive.addEntry(with: part, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate,
-                                 provider: { position, chunk in data.subdata(in: Int(position)..<Int(position) + chunk) })
-        }
-        let total = prefix.count + size * blank.count
-        try archive.addEntry(with: "xl/worksheets/sheet1.xml", type: .file, uncompressedSize: Int64(total), compressionMethod: .deflate,
-                             bufferSize: 1 << 20, provider: { position, chunk in
-            if position < prefix.count { return prefix.subdata(in: Int(position)..<min(prefix.count, Int(position) + chunk)) }
-            return blank.prefix(chunk)
-        })
-        return path
     }
 
     @Test func cellsOutsideTheGridOrTwice() throws {
