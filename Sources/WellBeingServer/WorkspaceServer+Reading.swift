@@ -74,13 +74,16 @@ extension WorkspaceServer {
         }
     }
 
-    /// Runs `body` off the cooperative threads on the store, or on nothing when there is no store yet; with
-    /// `cachedAs` (the page and its parameters) the text is kept per store state like the API's answers, so a page
-    /// that analyses a period costs one analysis for many readers.
-    func onPool(cachedAs request: String? = nil, _ body: @escaping @Sendable (SurveyStore?) throws -> String) async throws -> String {
+    /// Runs `body` off the cooperative threads on the store, or on nothing when there is no store yet.
+    func onPool<T: Sendable>(_ body: @escaping @Sendable (SurveyStore?) throws -> T) async throws -> T {
         let readers = self.readers
-        guard readers.exists else { return try await BlockingWork.run { try body(nil) } }
-        guard let request else { return try await BlockingWork.run { try body(try readers.store()) } }
+        return try await BlockingWork.run { try body(readers.exists ? try readers.store() : nil) }
+    }
+
+    /// `onPool` for a page's text kept per store state like the API's answers (`cachedAs`: the page and its
+    /// parameters), so a page that analyses a period costs one analysis for many readers.
+    func onPool(cachedAs request: String, _ body: @escaping @Sendable (SurveyStore?) throws -> String) async throws -> String {
+        guard readers.exists else { return try await onPool(body) }
         let bytes = try await cachedAnswer("page:" + request) { store in Data(try body(store).utf8) }
         return String(decoding: bytes, as: UTF8.self)
     }
