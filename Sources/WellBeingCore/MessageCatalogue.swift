@@ -1050,17 +1050,6 @@ public enum MessageCatalogue {
                           "ストアに {survey} の期間 {period} の KPI の値がありません。KPI の値はサーバーで 'wellbeing import kpis' により取り込みます（このページで取り込めるのは調査回答だけです）。"),
         .webImportedResponses: ("imported {count} respondent(s) from '{file}' ({encoding}) as batch {batch}, period {periods}.",
                                 "'{file}'（{encoding}）から回答者 {count} 人を期間 {periods} のバッチ {batch} として取り込みました。"),
-        .analysisByField: (", by {fields}", "、{fields}"),
-    ]
-
-    /// What the server says instead of a message that names the command line's options (`--on-error skip`): the same
-    /// facts, with the page's controls in their place. Each says at most the placeholders of the message it replaces.
-    public static let webWording: [MessageKey: MessageKey] = [
-        .fileHasProblems: .webFileHasProblems, .alreadyImported: .webAlreadyImported, .noPeriodColumn: .webNoPeriodColumn,
-        .unknownSheet: .webUnknownSheet, .sheetOnCSV: .webSheetOnCSV, .badBytes: .webBadBytes,
-        .noResponsesForPeriod: .webNoResponsesForPeriod, .noResponsesAtAll: .webNoResponsesAtAll, .rakeAdvice: .webRakeAdvice,
-        .strataAdvice: .webStrataAdvice, .noSurveyYet: .webNoSurveyYet, .severalSurveys: .webSeveralSurveys,
-        .noKPIValues: .webNoKPIValues, .importedResponses: .webImportedResponses,
         // wellbeing serve: load and faults (issue 21)
         .serveUploadInterrupted: ("The upload was cut off before it was complete (the connection closed); nothing of it was kept. Upload the file again.",
                                   "アップロードが途中で切れました（接続が閉じられました）。受け取った分は何も残していません。もう一度アップロードしてください。"),
@@ -1079,5 +1068,16 @@ public enum MessageCatalogue {
                                "注意: サーバーは {host} で暗号化なしの HTTP を話します。--behind-proxy では、このポートに届くのは HTTPS のリバースプロキシだけでなければなりません。ブラウザーが http://{host}:{port}/ を直接開けると、パスワードが読める形でネットワークを流れます。ファイアウォールでこのポートを閉じるか、--tls-cert と --tls-key でサーバー自身に HTTPS を提供させてください。"),
         .serveTLSKeyMismatch: ("The private key '{key}' does not belong to the certificate '{certificate}'. Give the key the certificate was made for.",
                                "秘密鍵 '{key}' は証明書 '{certificate}' のものではありません。この証明書を作ったときの秘密鍵を指定してください。"),
+        .analysisByField: (", by {fields}", "、{fields}"),
+    ]
+
+    /// What the server says instead of a message that names the command line's options (`--on-error skip`): the same
+    /// facts, with the page's controls in their place. Each says at most the placeholders of the message it replaces.
+    public static let webWording: [MessageKey: MessageKey] = [
+        .fileHasProblems: .webFileHasProblems, .alreadyImported: .webAlreadyImported, .noPeriodColumn: .webNoPeriodColumn,
+        .unknownSheet: .webUnknownSheet, .sheetOnCSV: .webSheetOnCSV, .badBytes: .webBadBytes,
+        .noResponsesForPeriod: .webNoResponsesForPeriod, .noResponsesAtAll: .webNoResponsesAtAll, .rakeAdvice: .webRakeAdvice,
+        .strataAdvice: .webStrataAdvice, .noSurveyYet: .webNoSurveyYet, .severalSurveys: .webSeveralSurveys,
+        .noKPIValues: .webNoKPIValues, .importedResponses: .webImportedResponses,
     ]
 }
