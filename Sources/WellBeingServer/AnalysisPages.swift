@@ -175,15 +175,27 @@ extension WorkspaceServer {
         return html
     }
 
-    /// Each group's citizens' scores beside its KPIs' scores, with the gaps the CLI flags.
-    func comparePage(_ request: Request, context: ServerContext, language: Language) async throws -> String {
+    /// The opening of a one-period page (compare, drivers): its query, the survey chosen, the period (the newest by
+    /// default) and the form of period and weights; nil when the store has no survey yet.
+    func onePeriodPage(_ path: String, _ request: Request, context: ServerContext, language: Language) async throws
+        -> (query: APIQuery, choice: SurveyChoice, period: String, form: String)? {
         let query = try APIQuery(request, context: context, settings: settings, extra: ["period"])
-        guard let choice = try await surveyChoice(query.analysis.survey) else { return Self.nothingYet(language) }
+        guard let choice = try await surveyChoice(query.analysis.survey) else { return nil }
         let period = query.parameters["period"] ?? choice.periods.last?.rawValue ?? ""
-        var html = Self.choiceForm("/compare", choice: choice, language: language, controls: [
+        let form = Self.choiceForm(path, choice: choice, language: language, controls: [
             Self.periodSelect("period", .pageIndicatorsPeriod, choice: choice, chosen: period, language: language),
             Self.weightsSelect(query.analysis.weights, language: language),
         ])
+        return (query, choice, period, form)
+    }
+
+    /// Each group's citizens' scores beside its KPIs' scores, with the gaps the CLI flags.
+    func comparePage(_ request: Request, context: ServerContext, language: Language) async throws -> String {
+        guard let page = try await onePeriodPage("/compare", request, context: context, language: language) else {
+            return Self.nothingYet(language)
+        }
+        let (query, choice, period) = (page.query, page.choice, page.period)
+        var html = page.form
         if query.analysis.by != nil { throw WellBeingError(.usage, Message(.compareNoBy)) }
         let analysis = try await periodAnalysis(survey: choice.survey, period: period, request: query.analysis)
         guard let comparison = analysis.comparison() else {
@@ -200,13 +212,11 @@ extension WorkspaceServer {
 
     /// Each category's correlation with the outcome and its quadrant, as `drivers` prints them.
     func driversPage(_ request: Request, context: ServerContext, language: Language) async throws -> String {
-        let query = try APIQuery(request, context: context, settings: settings, extra: ["period"])
-        guard let choice = try await surveyChoice(query.analysis.survey) else { return Self.nothingYet(language) }
-        let period = query.parameters["period"] ?? choice.periods.last?.rawValue ?? ""
-        var html = Self.choiceForm("/drivers", choice: choice, language: language, controls: [
-            Self.periodSelect("period", .pageIndicatorsPeriod, choice: choice, chosen: period, language: language),
-            Self.weightsSelect(query.analysis.weights, language: language),
-        ])
+        guard let page = try await onePeriodPage("/drivers", request, context: context, language: language) else {
+            return Self.nothingYet(language)
+        }
+        let (query, choice, period) = (page.query, page.choice, page.period)
+        var html = page.form
         let analysis = try await periodAnalysis(survey: choice.survey, period: period, request: query.analysis)
         guard analysis.instrument.outcome != nil else {
             throw WellBeingError(.usage, Message(.noOutcome, ["survey": choice.survey.rawValue]))

