@@ -51,6 +51,14 @@ def fixed(value, decimals):
     return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
+def same_rows(label, api_rows, shown, key, page_cells, expected):
+    """Every row of the API's JSON has its row on the page (found by `key`) with the same figures."""
+    for row in api_rows:
+        cells = shown.get(key(row))
+        if cells is None or page_cells(cells) != expected(row):
+            fail("%s %s: page %s, API %s" % (label, key(row), cells, row))
+
+
 def group_rows(page):
     """The rows of the page's per-group tables, keyed (group, first cell)."""
     rows = {}
@@ -234,11 +242,8 @@ def main():
             page.screenshot(path=os.path.join(screens, "8-trend.png"), full_page=True)
             trend = api_json(page, base, "/api/v1/trend?survey=lwc&from=2024&to=2025")["rows"]
             shown = group_rows(page)
-            for row in trend:
-                cells = shown.get((row["group"] or "", row["indicator"]))
-                expected = [fixed(row["diff"], 3), fixed(row["se"], 3), fixed(row["p"], 3), fixed(row["q"], 3)]
-                if cells is None or cells[4:8] != expected:
-                    fail("trend %s %s: page %s, API %s" % (row["group"], row["indicator"], cells, row))
+            same_rows("trend", trend, shown, lambda row: (row["group"] or "", row["indicator"]), lambda cells: cells[4:8],
+                      lambda row: [fixed(row["diff"], 3), fixed(row["se"], 3), fixed(row["p"], 3), fixed(row["q"], 3)])
             if len(shown) != len(trend) or "q 値" not in page.inner_text("main"):
                 fail("the trend page has %d rows, the API %d" % (len(shown), len(trend)))
             print("trend page = API for %d rows (diff, SE, p, q)" % len(trend))
@@ -249,12 +254,9 @@ def main():
             page.screenshot(path=os.path.join(screens, "9-compare.png"), full_page=True)
             compare = api_json(page, base, "/api/v1/compare?survey=lwc&period=2025&weights=raked")["rows"]
             shown = group_rows(page)
-            for row in compare:
-                cells = shown.get((row["group"], row["indicator"]))
-                expected = [fixed(row["subjective"], 1), fixed(row["objective"], 1), fixed(row["gap"], 1), fixed(row["gap_se"], 2),
-                            str(row["kpis"])]
-                if cells is None or cells[2:7] != expected:
-                    fail("compare %s %s: page %s, API %s" % (row["group"], row["indicator"], cells, row))
+            same_rows("compare", compare, shown, lambda row: (row["group"], row["indicator"]), lambda cells: cells[2:7],
+                      lambda row: [fixed(row["subjective"], 1), fixed(row["objective"], 1), fixed(row["gap"], 1),
+                                   fixed(row["gap_se"], 2), str(row["kpis"])])
             if len(shown) != len(compare):
                 fail("the compare page has %d rows, the API %d" % (len(shown), len(compare)))
             print("compare page = API for %d rows (raked)" % len(compare))
@@ -279,10 +281,8 @@ def main():
                 fail("the indicators page draws no interval chart")
             estimates = api_json(page, base, "/api/v1/indicators?survey=lwc&period=2025")["estimates"]
             shown = group_rows(page)
-            for estimate in estimates:
-                row = shown.get((estimate["group"] or "", estimate["indicator"]))
-                if row is None or [cell.strip() for cell in row[2:8]] != estimate_cells(estimate):
-                    fail("indicators %s %s: page %s, API %s" % (estimate["group"], estimate["indicator"], row, estimate))
+            same_rows("indicators", estimates, shown, lambda row: (row["group"] or "", row["indicator"]),
+                      lambda cells: [cell.strip() for cell in cells[2:8]], estimate_cells)
             print("indicators by district: %d chart(s); page = API for %d rows" % (charts, len(estimates)))
 
             page.click("a[href='/reports']")

@@ -41,7 +41,7 @@ public struct ReportBundle: Sendable {
         self.baseName = baseName
         html = format.writesHTML ? Data(HTMLRenderer.render(document).utf8) : nil
         if format.writesMarkdown {
-            let rendered = MarkdownRenderer.render(document, chartFolder: "\(baseName)-charts")
+            let rendered = MarkdownRenderer.render(document, chartFolder: chartFolderName)
             markdown = Data(rendered.markdown.utf8)
             charts = rendered.charts.map { Chart(name: ($0.path as NSString).lastPathComponent, svg: Data($0.svg.utf8)) }
         }
