@@ -3,7 +3,6 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import NIOCore
-import NIOPosix
 import WellBeingAnalysis
 import WellBeingCore
 import WellBeingReport
@@ -23,18 +22,20 @@ struct SurveyChoice: Sendable {
 /// workbook and JSON of the same options.
 extension WorkspaceServer {
     func addAnalysisPages(_ router: Router<ServerContext>) {
-        let pages: [(String, MessageKey, @Sendable (WorkspaceServer, Request, ServerContext, Language) async throws -> String)] = [
-            ("/indicators", .pageIndicatorsHeading, { try await $0.indicatorsPage($1, context: $2, language: $3) }),
-            ("/trend", .pageTrendHeading, { try await $0.trendPage($1, context: $2, language: $3) }),
-            ("/compare", .pageCompareHeading, { try await $0.comparePage($1, context: $2, language: $3) }),
-            ("/drivers", .pageDriversHeading, { try await $0.driversPage($1, context: $2, language: $3) }),
-            ("/reports", .pageReportsHeading, { try await $0.reportsPage($1, context: $2, language: $3) }),
+        // Each page's path, heading, parameters besides the analysis options, and body (read from one snapshot).
+        let pages: [(String, MessageKey, Set<String>, @Sendable (SurveyStore?, APIQuery) throws -> String)] = [
+            ("/indicators", .pageIndicatorsHeading, ["period"], Self.indicatorsBody),
+            ("/trend", .pageTrendHeading, ["from", "to"], Self.trendBody),
+            ("/compare", .pageCompareHeading, ["period"], Self.compareBody),
+            ("/drivers", .pageDriversHeading, ["period"], Self.driversBody),
+            ("/reports", .pageReportsHeading, ["period", "previous", "report_lang"], Self.reportsBody),
         ]
-        for (path, heading, body) in pages {
+        for (path, heading, extra, body) in pages {
             router.get(RouterPath(path)) { request, context -> Response in
                 let session = try context.requireSession()
                 let language = context.language ?? settings.language
-                let html = try await body(self, request, context, language)
+                let query = try APIQuery(request, context: context, settings: settings, extra: extra)
+                let html = try await cachedPage(path, query) { store in try body(store, query) }
                 return Pages.response(Pages.page(Message(heading).text(in: language), html, language: language, session: session))
             }
         }
@@ -50,63 +51,55 @@ extension WorkspaceServer {
             }
             let period = String(file.dropLast(5))  // ".html" and ".xlsx" alike
             let query = try APIQuery(request, context: context, settings: settings, extra: ["previous"])
-            let report = try await reportFile(survey: survey, period: period, previous: query.parameters["previous"],
-                                              request: query.analysis, workbook: workbook)
+            let report = try await reportFile(survey: survey, period: period, previous: query.parameters["previous"], query: query,
+                                              workbook: workbook)
             let type = workbook ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/html; charset=utf-8"
             return Response(status: .ok, headers: [.contentType: type, .contentDisposition: Self.attachment(report.name)],
                             body: .init(byteBuffer: ByteBuffer(bytes: report.data)))
         }
     }
 
-    // MARK: The Workspace's operations behind the pages, one function each (a result cache may wrap them)
+    // MARK: The pages' bodies, each read from one snapshot of the store and kept in the answer cache
 
-    /// A period of `survey` analysed with the request's options.
-    func periodAnalysis(survey: SurveyID, period: String, request: AnalysisRequest) async throws -> PeriodAnalysis {
-        let path = settings.storePath
-        return try await NIOThreadPool.singleton.runIfActive {
-            try PeriodAnalysis(store: try SurveyStore(path: path, access: .read), survey: survey.rawValue, period: period,
-                               options: request.options)
-        }
-    }
-
-    /// Two periods of `survey` compared with the request's options.
-    func periodTrend(survey: SurveyID, from: String, to: String, request: AnalysisRequest) async throws -> PeriodTrend {
-        let path = settings.storePath
-        return try await NIOThreadPool.singleton.runIfActive {
-            try PeriodTrend(store: try SurveyStore(path: path, access: .read), survey: survey.rawValue, from: from, to: to,
-                            options: request.options)
-        }
+    /// The body of a page (below its heading) that `render` makes from one snapshot of the store (nil before the first
+    /// import), kept in the answer cache under the page, every parameter given and the reader's language: many
+    /// readers of a page cost one analysis, and a page read after an import (the store's state is in the key) shows
+    /// the new figures. Errors reach the page as they were thrown (never kept).
+    func cachedPage(_ route: String, _ query: APIQuery, _ render: @escaping @Sendable (SurveyStore?) throws -> String) async throws -> String {
+        try await onPool(cachedAs: query.cacheKey(route: route), render)
     }
 
     /// One file of a period's report as the `report` command writes it (the HTML report or its workbook), in the
     /// request's language, and the file's name; `by`, as the command's `--by`, chooses the breakdown sections (the
-    /// report's groups stay the instrument's). Free-text answers are never included.
-    func reportFile(survey: String, period: String, previous: String?, request: AnalysisRequest,
+    /// report's groups stay the instrument's). Free-text answers are never included. Kept in the answer cache like the
+    /// pages (the name travels with the bytes: the first line, which `ReportJob.safeFileName` keeps free of breaks).
+    func reportFile(survey: String, period: String, previous: String?, query: APIQuery,
                     workbook: Bool) async throws -> (name: String, data: Data) {
-        let path = settings.storePath
-        var options = request.options
+        var options = query.analysis.options
         options.breakdown = nil
-        let breakdowns = try request.by.map { [try Breakdown($0)] }
-        let bundle = try await NIOThreadPool.singleton.runIfActive { [options] in
-            try ReportJob.bundle(store: try SurveyStore(path: path, access: .read), survey: survey, period: period, previous: previous,
-                                 options: options, language: request.language, format: workbook ? .xlsx : .html,
-                                 includeComments: false, breakdowns: breakdowns)
+        let breakdowns = try query.analysis.by.map { [try Breakdown($0)] }
+        let language = query.analysis.language
+        let kept = try await cachedAnswer(query.cacheKey(route: "reports/\(survey)/\(period).\(workbook ? "xlsx" : "html")")) { [options] store in
+            let bundle = try ReportJob.bundle(store: store, survey: survey, period: period, previous: previous, options: options,
+                                              language: language, format: workbook ? .xlsx : .html, includeComments: false,
+                                              breakdowns: breakdowns)
+            let name = bundle.baseName + (workbook ? ".xlsx" : ".html")
+            return Data((name + "\n").utf8) + ((workbook ? bundle.workbook : bundle.html) ?? Data())
         }
-        return workbook ? (bundle.baseName + ".xlsx", bundle.workbook ?? Data()) : (bundle.baseName + ".html", bundle.html ?? Data())
+        let newline = kept.firstIndex(of: UInt8(ascii: "\n")) ?? kept.endIndex
+        return (String(decoding: kept[..<newline], as: UTF8.self), Data(kept[kept.index(after: newline)...]))
     }
 
-    /// The surveys in the store and the one asked for (else the first), with its instrument and periods; nil when
+    /// The surveys in `store` and the one asked for (else the first), with its instrument and periods; nil when
     /// nothing has been imported yet.
-    func surveyChoice(_ requested: String?) async throws -> SurveyChoice? {
-        try await onPool { store -> SurveyChoice? in
-            guard let store else { return nil }
-            let surveys = try store.surveys()
-            guard !surveys.isEmpty else { return nil }
-            let survey = try requested.map { try store.resolveSurvey($0) } ?? surveys[0].id
-            let periods = surveys.first { $0.id == survey }?.periods.keys.sorted() ?? []
-            return SurveyChoice(surveys: surveys.map(\.id), survey: survey, instrument: try store.instrument(for: survey).instrument,
-                                periods: periods)
-        }
+    static func surveyChoice(_ requested: String?, store: SurveyStore?) throws -> SurveyChoice? {
+        guard let store else { return nil }
+        let surveys = try store.surveys()
+        guard !surveys.isEmpty else { return nil }
+        let survey = try requested.map { try store.resolveSurvey($0) } ?? surveys[0].id
+        let periods = surveys.first { $0.id == survey }?.periods.keys.sorted() ?? []
+        return SurveyChoice(surveys: surveys.map(\.id), survey: survey, instrument: try store.instrument(for: survey).instrument,
+                            periods: periods)
     }
 
     // MARK: Pages
@@ -114,23 +107,23 @@ extension WorkspaceServer {
     /// The indicators of a period by district, 年代, 性別 or a cross: the CI chart of each headline item (the report's
     /// chart: a withheld group shows its mark, never a figure), then one table per group with n, mean, CI, top-2,
     /// 偏差値 and the CLI's words for unstable and withheld values.
-    func indicatorsPage(_ request: Request, context: ServerContext, language: Language) async throws -> String {
-        let query = try APIQuery(request, context: context, settings: settings, extra: ["period"])
-        guard let choice = try await surveyChoice(query.analysis.survey) else { return Self.nothingYet(language) }
+    static func indicatorsBody(_ store: SurveyStore?, _ query: APIQuery) throws -> String {
+        let language = query.analysis.language
+        guard let store, let choice = try surveyChoice(query.analysis.survey, store: store) else { return nothingYet(language) }
         let period = query.parameters["period"] ?? choice.periods.last?.rawValue ?? ""
-        var html = Self.choiceForm("/indicators", choice: choice, language: language, controls: [
-            Self.periodSelect("period", .pageIndicatorsPeriod, choice: choice, chosen: period, language: language),
-            Self.bySelect(choice.instrument, chosen: query.analysis.by, language: language),
-            Self.weightsSelect(query.analysis.weights, language: language),
+        var html = choiceForm("/indicators", choice: choice, language: language, controls: [
+            periodSelect("period", .pageIndicatorsPeriod, choice: choice, chosen: period, language: language),
+            bySelect(choice.instrument, chosen: query.analysis.by, language: language),
+            weightsSelect(query.analysis.weights, language: language),
         ])
-        let analysis = try await periodAnalysis(survey: choice.survey, period: period, request: query.analysis)
+        let analysis = try PeriodAnalysis(store: store, survey: choice.survey.rawValue, period: period, options: query.analysis.options)
         let results = analysis.results
-        html += Self.summary([analysis.summaryText(in: language)] + results.notes.map { $0.text(in: language, instrument: analysis.instrument) })
-        html += Self.downloads("indicators", query, survey: choice.survey, extra: ["period": period], language: language)
+        html += summary([analysis.summaryText(in: language)] + results.notes.map { $0.text(in: language, instrument: analysis.instrument) })
+        html += downloads("indicators", query, survey: choice.survey, extra: ["period": period], language: language)
         let charts = ReportBuilder.intervalCharts(results, instrument: analysis.instrument, language: language)
         if !charts.isEmpty {
             // Side by side, without the charts' own tables: the tables below hold every figure drawn.
-            html += "<h2>\(Self.say(.pageIntervalsHeading, language))</h2>\n<div class=\"grid\">\n"
+            html += "<h2>\(say(.pageIntervalsHeading, language))</h2>\n<div class=\"grid\">\n"
                 + charts.map { HTMLRenderer.figure($0.chart, withTable: false) }.joined() + "</div>\n"
             var notes: [String] = []
             for note in charts.compactMap(\.note) where !notes.contains(note) { notes.append(note) }
@@ -141,8 +134,8 @@ extension WorkspaceServer {
                 analysis.instrument.respondent.field(named: name).map { analysis.instrument.respondent.label(of: $0).text(in: language) } ?? name
             }.joined(separator: " × ")
         } ?? analysis.instrument.respondent.group.label.text(in: language)
-        html += "<h2>\(Self.say(.pageTablesHeading, ["label": label], language))</h2>\n"
-        html += Self.groupSections(results.estimates, group: \.group, instrument: analysis.instrument, language: language) { estimates in
+        html += "<h2>\(say(.pageTablesHeading, ["label": label], language))</h2>\n"
+        html += groupSections(results.estimates, group: \.group, instrument: analysis.instrument, language: language) { estimates in
             var part = results
             part.estimates = estimates
             return ResultTables.indicatorsText(part, instrument: analysis.instrument, language: language)
@@ -151,115 +144,112 @@ extension WorkspaceServer {
     }
 
     /// What changed between two periods, by group, with p, the q-value over all the comparisons and the CLI's marks.
-    func trendPage(_ request: Request, context: ServerContext, language: Language) async throws -> String {
-        let query = try APIQuery(request, context: context, settings: settings, extra: ["from", "to"])
-        guard let choice = try await surveyChoice(query.analysis.survey) else { return Self.nothingYet(language) }
+    static func trendBody(_ store: SurveyStore?, _ query: APIQuery) throws -> String {
+        let language = query.analysis.language
+        guard let store, let choice = try surveyChoice(query.analysis.survey, store: store) else { return nothingYet(language) }
         let latest = choice.periods.suffix(2).map(\.rawValue)
         let from = query.parameters["from"] ?? latest.first ?? "", to = query.parameters["to"] ?? latest.last ?? ""
-        var html = Self.choiceForm("/trend", choice: choice, language: language, controls: [
-            Self.periodSelect("from", .pageTrendFrom, choice: choice, chosen: from, language: language),
-            Self.periodSelect("to", .pageTrendTo, choice: choice, chosen: to, language: language),
-            Self.bySelect(choice.instrument, chosen: query.analysis.by, language: language),
-            Self.weightsSelect(query.analysis.weights, language: language),
+        var html = choiceForm("/trend", choice: choice, language: language, controls: [
+            periodSelect("from", .pageTrendFrom, choice: choice, chosen: from, language: language),
+            periodSelect("to", .pageTrendTo, choice: choice, chosen: to, language: language),
+            bySelect(choice.instrument, chosen: query.analysis.by, language: language),
+            weightsSelect(query.analysis.weights, language: language),
         ])
         guard choice.periods.count >= 2 || query.parameters["from"] != nil else {
-            return html + "<p>\(Self.say(.pageNeedTwoPeriods, language))</p>\n"
+            return html + "<p>\(say(.pageNeedTwoPeriods, language))</p>\n"
         }
-        let trend = try await periodTrend(survey: choice.survey, from: from, to: to, request: query.analysis)
-        html += Self.summary([trend.earlier.summaryText(in: language), trend.later.summaryText(in: language),
-                              Message(.trendSummary, ["tests": "\(TrendAnalysis.tests(trend.rows))"]).text(in: language)])
-        html += Self.downloads("trend", query, survey: choice.survey, extra: ["from": from, "to": to], language: language)
-        html += Self.groupSections(trend.rows, group: \.group, instrument: trend.later.instrument, language: language) { rows in
+        let trend = try PeriodTrend(store: store, survey: choice.survey.rawValue, from: from, to: to, options: query.analysis.options)
+        html += summary([trend.earlier.summaryText(in: language), trend.later.summaryText(in: language),
+                         Message(.trendSummary, ["tests": "\(TrendAnalysis.tests(trend.rows))"]).text(in: language)])
+        html += downloads("trend", query, survey: choice.survey, extra: ["from": from, "to": to], language: language)
+        html += groupSections(trend.rows, group: \.group, instrument: trend.later.instrument, language: language) { rows in
             ResultTables.trendText(rows, instrument: trend.later.instrument, language: language)
         }
         return html
     }
 
-    /// The opening of a one-period page (compare, drivers): its query, the survey chosen, the period (the newest by
-    /// default) and the form of period and weights; nil when the store has no survey yet.
-    func onePeriodPage(_ path: String, _ request: Request, context: ServerContext, language: Language) async throws
-        -> (query: APIQuery, choice: SurveyChoice, period: String, form: String)? {
-        let query = try APIQuery(request, context: context, settings: settings, extra: ["period"])
-        guard let choice = try await surveyChoice(query.analysis.survey) else { return nil }
+    /// The opening of a one-period page (compare, drivers): the survey chosen, the period (the newest by default), the
+    /// form of period and weights and the period analysed; nil when the store has no survey yet.
+    static func onePeriodPage(_ path: String, _ store: SurveyStore?, _ query: APIQuery) throws
+        -> (analysis: PeriodAnalysis, survey: SurveyID, period: String, form: String)? {
+        guard let store, let choice = try surveyChoice(query.analysis.survey, store: store) else { return nil }
+        let language = query.analysis.language
         let period = query.parameters["period"] ?? choice.periods.last?.rawValue ?? ""
-        let form = Self.choiceForm(path, choice: choice, language: language, controls: [
-            Self.periodSelect("period", .pageIndicatorsPeriod, choice: choice, chosen: period, language: language),
-            Self.weightsSelect(query.analysis.weights, language: language),
+        let form = choiceForm(path, choice: choice, language: language, controls: [
+            periodSelect("period", .pageIndicatorsPeriod, choice: choice, chosen: period, language: language),
+            weightsSelect(query.analysis.weights, language: language),
         ])
-        return (query, choice, period, form)
+        let analysis = try PeriodAnalysis(store: store, survey: choice.survey.rawValue, period: period, options: query.analysis.options)
+        return (analysis, choice.survey, period, form)
     }
 
     /// Each group's citizens' scores beside its KPIs' scores, with the gaps the CLI flags.
-    func comparePage(_ request: Request, context: ServerContext, language: Language) async throws -> String {
-        guard let page = try await onePeriodPage("/compare", request, context: context, language: language) else {
-            return Self.nothingYet(language)
-        }
-        let (query, choice, period) = (page.query, page.choice, page.period)
-        var html = page.form
+    static func compareBody(_ store: SurveyStore?, _ query: APIQuery) throws -> String {
+        let language = query.analysis.language
         if query.analysis.by != nil { throw WellBeingError(.usage, Message(.compareNoBy)) }
-        let analysis = try await periodAnalysis(survey: choice.survey, period: period, request: query.analysis)
+        guard let page = try onePeriodPage("/compare", store, query) else { return nothingYet(language) }
+        let (analysis, survey, period) = (page.analysis, page.survey, page.period)
         guard let comparison = analysis.comparison() else {
-            throw WellBeingError(.usage, Message(.noKPIValues, ["survey": choice.survey.rawValue, "period": period]))
+            throw WellBeingError(.usage, Message(.noKPIValues, ["survey": survey.rawValue, "period": period]))
         }
-        html += Self.summary([analysis.summaryText(in: language)]
-                             + (analysis.results.notes + comparison.notes).map { $0.text(in: language, instrument: analysis.instrument) })
-        html += Self.downloads("compare", query, survey: choice.survey, extra: ["period": period], language: language)
-        html += Self.groupSections(comparison.rows, group: { Optional($0.group) }, instrument: analysis.instrument, language: language) { rows in
+        var html = page.form
+        html += summary([analysis.summaryText(in: language)]
+                        + (analysis.results.notes + comparison.notes).map { $0.text(in: language, instrument: analysis.instrument) })
+        html += downloads("compare", query, survey: survey, extra: ["period": period], language: language)
+        html += groupSections(comparison.rows, group: { Optional($0.group) }, instrument: analysis.instrument, language: language) { rows in
             ResultTables.compareText(rows, instrument: analysis.instrument, language: language)
         }
         return html
     }
 
     /// Each category's correlation with the outcome and its quadrant, as `drivers` prints them.
-    func driversPage(_ request: Request, context: ServerContext, language: Language) async throws -> String {
-        guard let page = try await onePeriodPage("/drivers", request, context: context, language: language) else {
-            return Self.nothingYet(language)
-        }
-        let (query, choice, period) = (page.query, page.choice, page.period)
-        var html = page.form
-        let analysis = try await periodAnalysis(survey: choice.survey, period: period, request: query.analysis)
+    static func driversBody(_ store: SurveyStore?, _ query: APIQuery) throws -> String {
+        let language = query.analysis.language
+        guard let page = try onePeriodPage("/drivers", store, query) else { return nothingYet(language) }
+        let (analysis, survey, period) = (page.analysis, page.survey, page.period)
         guard analysis.instrument.outcome != nil else {
-            throw WellBeingError(.usage, Message(.noOutcome, ["survey": choice.survey.rawValue]))
+            throw WellBeingError(.usage, Message(.noOutcome, ["survey": survey.rawValue]))
         }
         let rows = DriverAnalysis.rows(from: analysis.results).rows
-        html += Self.summary([analysis.summaryText(in: language)])
-        html += Self.downloads("drivers", query, survey: choice.survey, extra: ["period": period], language: language)
+        var html = page.form
+        html += summary([analysis.summaryText(in: language)])
+        html += downloads("drivers", query, survey: survey, extra: ["period": period], language: language)
         let table = ResultTables.driversText(rows, instrument: analysis.instrument, language: language)
-        html += "<div class=\"table-wrap\">" + HTMLRenderer.renderTable(table, caption: "\(choice.survey.rawValue) \(period)", shadedFrom: nil)
+        html += "<div class=\"table-wrap\">" + HTMLRenderer.renderTable(table, caption: "\(survey.rawValue) \(period)", shadedFrom: nil)
             + "</div>\n"
         return html
     }
 
     /// The report of a period, as HTML or a workbook, in either language, compared with an earlier period or not.
-    func reportsPage(_ request: Request, context: ServerContext, language: Language) async throws -> String {
-        let query = try APIQuery(request, context: context, settings: settings, extra: ["period", "previous", "report_lang"])
-        guard let choice = try await surveyChoice(query.analysis.survey) else { return Self.nothingYet(language) }
+    static func reportsBody(_ store: SurveyStore?, _ query: APIQuery) throws -> String {
+        let language = query.analysis.language
+        guard let choice = try surveyChoice(query.analysis.survey, store: store) else { return nothingYet(language) }
         let period = query.parameters["period"] ?? choice.periods.last?.rawValue ?? ""
         let earlier = choice.periods.map(\.rawValue).filter { $0 < period }
         let previous = query.parameters["previous"] ?? (query.parameters["period"] == nil ? earlier.last : nil)
         let reportLanguage = query.parameters["report_lang"].flatMap(Language.init(rawValue:)) ?? language
-        var html = "<p>\(Self.say(.pageReportAbout, language))</p>\n"
-        html += Self.choiceForm("/reports", choice: choice, language: language, controls: [
-            Self.periodSelect("period", .pageIndicatorsPeriod, choice: choice, chosen: period, language: language),
-            Self.labelled(Self.say(.pageReportPrevious, language), Self.select("previous", [("", Message(.pageReportNoPrevious).text(in: language))]
+        var html = "<p>\(say(.pageReportAbout, language))</p>\n"
+        html += choiceForm("/reports", choice: choice, language: language, controls: [
+            periodSelect("period", .pageIndicatorsPeriod, choice: choice, chosen: period, language: language),
+            labelled(say(.pageReportPrevious, language), select("previous", [("", Message(.pageReportNoPrevious).text(in: language))]
                 + choice.periods.map { ($0.rawValue, $0.rawValue) }, chosen: previous ?? "")),
-            Self.labelled(Self.say(.pageReportLanguage, language), Self.select("report_lang", [("ja", "日本語"), ("en", "English")],
-                                                                            chosen: reportLanguage.rawValue)),
-            Self.weightsSelect(query.analysis.weights, language: language),
+            labelled(say(.pageReportLanguage, language), select("report_lang", [("ja", "日本語"), ("en", "English")],
+                                                                chosen: reportLanguage.rawValue)),
+            weightsSelect(query.analysis.weights, language: language),
         ])
         var parameters = ["lang": reportLanguage.rawValue]
         if let previous, !previous.isEmpty { parameters["previous"] = previous }
         if let weights = query.analysis.weights { parameters["weights"] = weights.rawValue }
-        let address = "/api/v1/reports/\(Self.pathValue(choice.survey.rawValue))/\(Self.pathValue(period))"
-        let suffix = "?" + Self.queryString(parameters)
+        let address = "/api/v1/reports/\(pathValue(choice.survey.rawValue))/\(pathValue(period))"
+        let suffix = "?" + queryString(parameters)
         var chosen = "\(choice.survey.rawValue) \(period)"
         if let previous, !previous.isEmpty {
             chosen += Message(.pageReportComparedWith, ["previous": previous]).text(in: language)
         }
         chosen += (language == .ja ? "、" : ", ") + (reportLanguage == .ja ? "日本語" : "English")  // as the choice names them
         html += "<p>\(escapeMarkup(chosen))</p>\n<ul class=\"downloads\">"
-            + "<li><a href=\"\(address).html\(suffix)\" download>\(Self.say(.pageReportHTML, language))</a></li>"
-            + "<li><a href=\"\(address).xlsx\(suffix)\" download>\(Self.say(.pageReportWorkbook, language))</a></li></ul>\n"
+            + "<li><a href=\"\(address).html\(suffix)\" download>\(say(.pageReportHTML, language))</a></li>"
+            + "<li><a href=\"\(address).xlsx\(suffix)\" download>\(say(.pageReportWorkbook, language))</a></li></ul>\n"
         return html
     }
 

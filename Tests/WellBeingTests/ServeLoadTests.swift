@@ -7,6 +7,7 @@ import Testing
 import WellBeingTestSupport
 import WellBeingCore
 import WellBeingIngest
+import WellBeingReport
 @testable import WellBeingServer
 import WellBeingStore
 import WellBeingWorkspace
@@ -163,8 +164,8 @@ import WellBeingWorkspace
             let commandsJSON = try AnalysisViews.indicators(store: SurveyStore(path: store, access: .read), period: "2025",
                                                             request: AnalysisRequest(language: .en), format: .json).body
             #expect(json == String(decoding: commandsJSON, as: UTF8.self))
-            // The API's answers, once (the indicators page computes its own analysis; it is not cached yet).
-            #expect(await server.cache.computations == 1)
+            // The API's answers, once, and the page's, once (its second reader got the kept page).
+            #expect(await server.cache.computations == 2)
 
             // Another process imports into the period: the next answers are computed again, from the new data.
             let batch = try Self.importElsewhere(store, prefix: "X", count: 30, in: folder)
@@ -185,6 +186,50 @@ import WellBeingWorkspace
             let own = try await Self.get(client, browser, uri)
             let figuresOwn = try Self.commandsFigures(store)
             #expect(own != first && own == figuresOwn)
+            let pageOwn = try await Self.get(client, browser, "/indicators?period=2025")
+            #expect(pageOwn != page && pageOwn != pageAfter)
+            // The page's table shows the whole area's n of the commands' figures now.
+            let respondents = try SurveyStore(path: store, access: .read).surveys()[0].periods[PeriodLabel("2025")] ?? 0
+            #expect(ServeTests.tableRows(pageOwn).contains { $0.count > 2 && $0[2] == "\(respondents)" }, "n = \(respondents)")
+        }
+    }
+
+    /// Every page of figures, and the report download, is kept like the API's answers: a second reader costs no
+    /// analysis and gets the same bytes; another language or another choice is an answer of its own; a usage error
+    /// reaches the page (400 and its message) every time, never kept.
+    @Test func pagesAreKeptLikeTheAPIsAnswers() async throws {
+        let (_, store) = try AnalysisCommandTests.demo.get()
+        let server = ServeTests.server(store: store)
+        try await server.application().test(.router) { client in
+            let browser = try await ServeTests.logIn(client)
+            for uri in ["/indicators?survey=lwc&period=2025&by=%E5%B9%B4%E4%BB%A3", "/trend?survey=lwc&from=2024&to=2025",
+                        "/compare?survey=lwc&period=2025", "/drivers?survey=lwc&period=2025", "/reports?survey=lwc",
+                        "/api/v1/reports/lwc/2025.html?previous=2024", "/api/v1/reports/lwc/2025.xlsx?previous=2024"] {
+                let before = await server.cache.computations
+                let first = try await Self.get(client, browser, uri)
+                #expect(await server.cache.computations == before + 1, "\(uri): not computed through the cache")
+                let again = try await Self.get(client, browser, uri)
+                #expect(again == first, "\(uri)")
+                #expect(await server.cache.computations == before + 1, "\(uri): computed again for the second reader")
+                // The same choices in the other language: another answer, in that language.
+                let other = try await Self.get(client, browser, uri + "&lang=ja")
+                #expect(other != first, "\(uri)")
+                #expect(await server.cache.computations == before + 2, "\(uri)")
+            }
+            let english = try await Self.get(client, browser, "/indicators?survey=lwc&period=2025&lang=en")
+            let japanese = try await Self.get(client, browser, "/indicators?survey=lwc&period=2025&lang=ja")
+            #expect(english.contains("<html lang=\"en\">") && japanese.contains("<html lang=\"ja\">") && japanese.contains("偏差値"))
+            let unweighted = try await Self.get(client, browser, "/indicators?survey=lwc&period=2025&weights=none&lang=en")
+            #expect(unweighted != english)
+            // A usage error: its message on the page, each time (a failure is never kept).
+            let computed = await server.cache.computations
+            for _ in 0..<2 {
+                let response = try await client.execute(uri: "/compare?survey=lwc&period=2025&by=sex&lang=en", method: .get,
+                                                        headers: browser.headers())
+                #expect(response.status == .badRequest)
+                #expect(ServeTests.text(response).contains(escapeMarkup(Message(.compareNoBy).text(in: .en))))
+            }
+            #expect(await server.cache.computations == computed + 2)
         }
     }
 
