@@ -79,6 +79,7 @@ let package = Package(
             "WellBeingCore", "WellBeingIngest", "WellBeingStore", "WellBeingAnalysis", "WellBeingReport", "WellBeingWorkspace",
             .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Server"])),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth", condition: .when(traits: ["Server"])),
+            .product(name: "Crypto", package: "swift-crypto", condition: .when(traits: ["Server"])),
             .product(name: "HummingbirdCore", package: "hummingbird", condition: .when(traits: ["Server"])),
             .product(name: "HummingbirdTLS", package: "hummingbird", condition: .when(traits: ["Server"])),
             .product(name: "HTTPTypes", package: "swift-http-types", condition: .when(traits: ["Server"])),

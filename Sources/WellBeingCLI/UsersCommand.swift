@@ -20,7 +20,8 @@ struct Users: ParsableCommand {
             viewer: figures and reports; importer: also imports and undo; admin: also accounts. A password is
             read from standard input (typed without being shown, or piped), never from the command line, and
             kept only as its bcrypt hash. With accounts in the store, wellbeing serve asks for a name and a
-            password instead of printing a one-time login address.
+            password instead of printing a one-time login address. A new password or the account's removal signs
+            its browsers out (within 30 seconds on a running server).
 
             Examples:
               wellbeing users add sato --role importer

@@ -76,7 +76,7 @@ extension WorkspaceServer {
             return Pages.response(Self.loginForm(language: language, failure: WellBeingError(.unauthenticated, Message(.loginWrong))),
                                   status: .unauthorized)
         }
-        let session = await sessions.open(user: account.name, role: account.role)
+        let session = await sessions.open(user: account.name, role: account.role, keep: true)
         logger.notice("signed in: \(account.name) (\(account.role.rawValue))")
         var response = Response(status: .seeOther, headers: [.location: "/"])
         response.headers.append(HTTPField(name: .setCookie, value: sessionCookie(session.id)))

@@ -26,6 +26,7 @@ struct RequestGuard: RouterMiddleware {
         var context = context
         var request = request
         context.language = Self.requestedLanguage(request)
+        context.client = Self.client(request, peer: context.client, behindProxy: settings.behindProxy)
         let language = context.language ?? settings.language
         var response: Response
         do {
@@ -54,6 +55,17 @@ struct RequestGuard: RouterMiddleware {
         }
         logger.info("\(request.method.rawValue) \(request.uri.path) \(response.status.code)")
         return response
+    }
+
+    /// Who is asking, for the login throttle: the connection's address, or behind a proxy on this machine (the
+    /// connection from loopback) the address that proxy added last to `X-Forwarded-For` (earlier entries are the
+    /// client's own words and are not believed).
+    static func client(_ request: Request, peer: String, behindProxy: Bool) -> String {
+        guard behindProxy, ServeSettings.isLoopback(peer) || peer == "::ffff:127.0.0.1" else { return peer }
+        let forwarded = request.headers[values: .xForwardedFor].joined(separator: ",")
+        guard let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty,
+              last.count <= 64 else { return peer }
+        return last
     }
 
     /// The reader's language: `?lang=` (remembered in a cookie), else the cookie.

@@ -23,6 +23,9 @@ public struct ServeSettings: Sendable {
     public var behindProxy = false
     /// How long a session lasts without a request, in seconds.
     public var sessionIdleSeconds: TimeInterval = 12 * 3600
+    /// How often a signed-in browser's session is checked against the store (an account removed, a new password or
+    /// role, a sign-out on another server counts within this time), in seconds.
+    public var sessionRecheckSeconds: TimeInterval = 30
     /// The server's certificate and private key (`--tls-cert`, `--tls-key`): it then serves HTTPS itself, and
     /// cookies are `Secure`.
     public var tls: ServerTLS?

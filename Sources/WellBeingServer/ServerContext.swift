@@ -10,7 +10,7 @@ public struct ServerContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The signed-in session, set by `RequestGuard` for every route but the login.
     public var session: Session?
-    /// The client's address (its IP), for the login throttle.
+    /// The client's address (its IP; behind a proxy on this machine, the one it forwards), for the login throttle.
     public var client: String
     /// The language the reader chose (`?lang=`, then the `lang` cookie), else the server's.
     public var language: Language?
@@ -25,6 +25,7 @@ extension HTTPField.Name {
     /// `Host`, which HTTP/1.1 parsing turns into the authority; a second one may still stand among the fields.
     static let hostField = HTTPField.Name("Host")!
     static let csrfToken = HTTPField.Name("X-CSRF-Token")!
+    static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
     static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
     static let xFrameOptions = HTTPField.Name("X-Frame-Options")!
     static let referrerPolicy = HTTPField.Name("Referrer-Policy")!

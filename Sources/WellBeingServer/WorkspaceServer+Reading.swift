@@ -42,6 +42,17 @@ final class StoreReaders: @unchecked Sendable {
         }
     }
 
+    /// Where accounts' sessions are kept: read through these readers, written through the shared pool (a file this
+    /// process may only read keeps them in memory) or, on a PostgreSQL store, a connection of their own.
+    func sessionRecords() -> SessionRecords {
+        let path = self.path
+        return SessionRecords(path: SurveyStore.displayName(of: path), reading: { try self.store() }, writing: {
+            if SurveyStore.isServerLocation(path) { return try SurveyStore(path: path, access: .writeExisting) }
+            let store = try self.store()
+            return store.access == .read ? nil : store
+        })
+    }
+
     /// Closes the shared pool (the server stops): its last connection folds the WAL back into the file.
     func close() {
         lock.withLock {

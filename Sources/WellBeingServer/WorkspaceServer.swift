@@ -27,12 +27,17 @@ public struct WorkspaceServer: Sendable {
 
     /// - Parameter loginToken: the one-time token of the printed address; nil when people sign in with accounts.
     public init(settings: ServeSettings, loginToken: String?, logger: Logger? = nil) {
+        let logger = logger ?? Self.standardErrorLogger()
+        let readers = StoreReaders(path: settings.storePath)
         self.settings = settings
-        self.sessions = Sessions(loginToken: loginToken, idleSeconds: settings.sessionIdleSeconds)
+        // Accounts' sessions are kept in the store; the one-time login's only in memory.
+        self.sessions = Sessions(loginToken: loginToken, idleSeconds: settings.sessionIdleSeconds,
+                                 records: loginToken == nil ? readers.sessionRecords() : nil,
+                                 recheckSeconds: settings.sessionRecheckSeconds, logger: logger)
         self.boundPort = BoundPort(settings.port)
-        self.readers = StoreReaders(path: settings.storePath)
+        self.readers = readers
         self.cache = AnswerCache(limitBytes: settings.cacheBytes, width: settings.analysisWidth)
-        self.logger = logger ?? Self.standardErrorLogger()
+        self.logger = logger
     }
 
     /// A logger that writes to standard error (standard output's first line is the address): requests by
@@ -77,6 +82,7 @@ public struct WorkspaceServer: Sendable {
         if abandoned > 0 { logger.notice("removed \(abandoned) upload folder(s) left by a server that was stopped mid-upload") }
         defer { readers.close() }
         try await application(onRunning: onRunning).runService()
+        await sessions.finishWriting()
     }
 
     /// The first line of standard output, the same in every language so that scripts can read it:

@@ -73,7 +73,17 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
 
     func write<T>(survey: SurveyID?, _ body: (any StoreTransaction) throws -> T) throws -> T {
         // Read committed: after the lock is granted, every statement sees what the previous writer committed.
-        return try transaction(begin: "BEGIN ISOLATION LEVEL READ COMMITTED", lock: .some(survey), body)
+        return try transaction(begin: "BEGIN ISOLATION LEVEL READ COMMITTED", lock: survey.map(WriteLock.survey) ?? .wholeStore, body)
+    }
+
+    func writeApart<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        try transaction(begin: "BEGIN ISOLATION LEVEL READ COMMITTED", lock: .none, body)
+    }
+
+    /// The advisory lock a write takes: one survey's (beside a shared hold of the whole store's), the whole store's,
+    /// or none (records apart from the batches).
+    private enum WriteLock {
+        case survey(SurveyID), wholeStore, none
     }
 
     /// A connection for one transaction, its failure said as the tool's error.
@@ -88,8 +98,8 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
     /// Runs `body` between `begin` and `COMMIT` on one leased connection; on any error rolls back, and closes the
     /// connection when the rollback fails (its state is then unknown).
     ///
-    /// - Parameter lock: nil for a read; for a write, the survey it writes (nil inside: the whole store).
-    private func transaction<T>(begin: String, lock: SurveyID??, _ body: (any StoreTransaction) throws -> T) throws -> T {
+    /// - Parameter lock: nil for a read; for a write, the lock it takes.
+    private func transaction<T>(begin: String, lock: WriteLock?, _ body: (any StoreTransaction) throws -> T) throws -> T {
         let lease = try lease()
         var discard = false
         defer { lease.giveBack(discard) }
@@ -98,11 +108,14 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
             try transaction.execute(begin)
             if let lock {
                 try transaction.execute("SET LOCAL lock_timeout = '\(Int(lockTimeout * 1000))ms'")
-                if let survey = lock {
+                switch lock {
+                case .survey(let survey):
                     try transaction.execute("SELECT pg_advisory_xact_lock_shared(\(Self.writeLockKey))")
                     try transaction.execute("SELECT pg_advisory_xact_lock(\(Self.surveyLockClass), hashtext(?))", [survey.rawValue])
-                } else {
+                case .wholeStore:
                     try transaction.execute("SELECT pg_advisory_xact_lock(\(Self.writeLockKey))")
+                case .none:
+                    break
                 }
             }
             let result = try body(transaction)

@@ -70,6 +70,14 @@ enum PostgresSchema {
             """,
             "CREATE INDEX answeredDays_survey ON answeredDays (surveyId, period)",
         ]
+        case "009 sessions": return [
+            """
+            CREATE TABLE session (
+                idHash TEXT NOT NULL PRIMARY KEY, account TEXT NOT NULL REFERENCES account (name) ON DELETE CASCADE,
+                createdAt BIGINT NOT NULL, lastSeen BIGINT NOT NULL)
+            """,
+            "CREATE INDEX session_account ON session (account)",
+        ]
         default: return []
         }
     }

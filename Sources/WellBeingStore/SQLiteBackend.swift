@@ -314,6 +314,10 @@ final class SQLiteBackend: StoreBackend {
         try transaction(.immediate, body)
     }
 
+    func writeApart<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        try transaction(.immediate, body)
+    }
+
     func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         try transaction(.deferred, body)
     }

@@ -153,6 +153,10 @@ public protocol StoreBackend: Sendable {
     /// own) cannot race another importer of that survey. Any error rolls everything back. A backend may lock
     /// more than asked (SQLite has one writer per file).
     func write<T>(survey: SurveyID?, _ body: (any StoreTransaction) throws -> T) throws -> T
+    /// Runs `body` in one write transaction that takes no survey's lock: for records apart from the batches (the
+    /// server's sessions), which must not wait behind an import where the backend can avoid it (SQLite cannot: it
+    /// has one writer per file).
+    func writeApart<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
     /// Releases the connection.
     func close()
 }

@@ -8,7 +8,7 @@ enum StoreSchema {
     /// The migrations of every backend, in order.
     static let identifiers = [
         "001 initial schema", "002 reference figures with an optional sd", "003 sample sizes", "004 explicit row order",
-        "005 targets", "006 boundaries", "007 accounts", "008 answered days",
+        "005 targets", "006 boundaries", "007 accounts", "008 answered days", "009 sessions",
     ]
 
     /// Marks an SQLite file as a wellbeing store (`PRAGMA application_id`, "WBST").
@@ -253,6 +253,18 @@ enum StoreSchema {
                 t.primaryKey(["batchId", "period"])
             }
             try db.create(index: "answeredDays_survey", on: "answeredDays", columns: ["surveyId", "period"])
+        }
+        // The sessions of `wellbeing serve`'s accounts, so that a restart or a second server on the same store knows a
+        // signed-in browser: the SHA-256 of its cookie (never the cookie), whose it is, and when it was last used
+        // (seconds since 1970). An account's removal ends its sessions.
+        migrator.registerMigration("009 sessions") { db in
+            try db.create(table: "session") { t in
+                t.column("idHash", .text).notNull().primaryKey()
+                t.column("account", .text).notNull().references("account", onDelete: .cascade)
+                t.column("createdAt", .integer).notNull()
+                t.column("lastSeen", .integer).notNull()
+            }
+            try db.create(index: "session_account", on: "session", columns: ["account"])
         }
         return migrator
     }

@@ -64,19 +64,24 @@ extension SurveyStore {
         }
     }
 
-    /// Replaces the password hash (and, when given, the role) of account `name`; `notFound` when there is none.
+    /// Replaces the password hash (and, when given, the role) of account `name`, ending its kept sessions when the
+    /// password changes; `notFound` when there is none.
     public func updateAccount(_ name: String, passwordHash: String?, role: AccountRole? = nil) throws {
         try write(survey: nil) { db in
             guard try db.fetchOne("SELECT name FROM account WHERE name = ?", [name]) != nil else { throw Self.noAccount(name, db) }
-            if let passwordHash { try db.execute("UPDATE account SET passwordHash = ? WHERE name = ?", [passwordHash, name]) }
+            if let passwordHash {
+                try db.execute("UPDATE account SET passwordHash = ? WHERE name = ?", [passwordHash, name])
+                try db.execute("DELETE FROM session WHERE account = ?", [name])  // a new password signs every browser out
+            }
             if let role { try db.execute("UPDATE account SET role = ? WHERE name = ?", [role.rawValue, name]) }
         }
     }
 
-    /// Removes account `name` (the batches it imported keep its name); `notFound` when there is none.
+    /// Removes account `name` and its sessions (the batches it imported keep its name); `notFound` when there is none.
     public func removeAccount(_ name: String) throws {
         try write(survey: nil) { db in
             guard try db.fetchOne("SELECT name FROM account WHERE name = ?", [name]) != nil else { throw Self.noAccount(name, db) }
+            try db.execute("DELETE FROM session WHERE account = ?", [name])
             try db.execute("DELETE FROM account WHERE name = ?", [name])
         }
     }

@@ -144,6 +144,12 @@ public final class SurveyStore: Sendable {
         return try readable { try backend.write(survey: survey, body) }
     }
 
+    /// Runs `body` in one write transaction that takes no survey's lock (records apart from the batches).
+    func writeApart<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        precondition(access != .read, "a store opened for reading was asked to write")
+        return try readable { try backend.writeApart(body) }
+    }
+
     /// Runs `body` in one read transaction (a consistent snapshot, even while another process imports).
     func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         try readable { try backend.read(body) }
@@ -182,6 +188,10 @@ private final class SnapshotBackend: StoreBackend, @unchecked Sendable {
     func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T { try body(transaction) }
 
     func write<T>(survey: SurveyID?, _ body: (any StoreTransaction) throws -> T) throws -> T {
+        preconditionFailure("a snapshot of the store was asked to write")
+    }
+
+    func writeApart<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         preconditionFailure("a snapshot of the store was asked to write")
     }
 

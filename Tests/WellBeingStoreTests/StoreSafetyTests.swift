@@ -69,7 +69,7 @@ import WellBeingWorkspace
 /// migration.
 @Suite struct SchemaHistoryTests {
     static let shippedSchemas = ["schema-001.sqlite", "schema-002.sqlite", "schema-003.sqlite", "schema-004.sqlite",
-                                  "schema-005.sqlite", "schema-006.sqlite", "schema-007.sqlite", "schema-008.sqlite"]
+                                  "schema-005.sqlite", "schema-006.sqlite", "schema-007.sqlite", "schema-008.sqlite", "schema-009.sqlite"]
 
     @Test(arguments: shippedSchemas)
     func anEarlierStoreOpensAndKeepsItsData(_ name: String) throws {
