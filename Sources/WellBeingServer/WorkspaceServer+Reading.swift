@@ -11,8 +11,9 @@ import WellBeingWorkspace
 ///
 /// An SQLite file is opened once as a pool (WAL readers, each request on a connection of its own, never waiting for
 /// an import) and shared by every request; a file this process may not write is opened read-only per request (a
-/// single connection cannot serve many readers at once); a PostgreSQL store is opened per request (its backend runs
-/// one transaction at a time on a connection). Every use blocks: call it inside `BlockingWork.run`.
+/// single connection cannot serve many readers at once); a PostgreSQL store is opened once too (its own connection,
+/// made again when lost, and a pool for the transactions that overlap it). A store that could not be opened is tried
+/// again by the next request. Every use blocks: call it inside `BlockingWork.run`.
 final class StoreReaders: @unchecked Sendable {
     let path: String
     private let lock = NSLock()
@@ -26,9 +27,13 @@ final class StoreReaders: @unchecked Sendable {
 
     /// A store to read from; `inputMissing` when there is none.
     func store() throws -> SurveyStore {
-        guard !SurveyStore.isServerLocation(path) else { return try SurveyStore(path: path, access: .read) }
-        return try lock.withLock {
+        try lock.withLock {
             if let shared { return shared }
+            if SurveyStore.isServerLocation(path) {
+                let opened = try SurveyStore(path: path, access: .read)
+                shared = opened
+                return opened
+            }
             if sharing, FileKind.of(path) == .regularFile, access(path, W_OK) == 0 {
                 do {
                     let opened = try SurveyStore(path: path, access: .writeExisting)

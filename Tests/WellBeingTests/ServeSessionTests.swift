@@ -157,6 +157,43 @@ import WellBeingWorkspace
         #expect(try SurveyStore(path: store, access: .read).sessionCount(of: "sato") == 1)
     }
 
+    #if PostgreSQL
+    /// A division's setting: two servers on one PostgreSQL store answer the CLI's bytes, take an import, and share
+    /// the sessions of their accounts (a sign-out on one is a sign-out on both).
+    @Test(.enabled(if: PostgresTestServer.shouldRun)) func twoServersOnOnePostgreSQLStore() async throws {
+        let folder = try TemporaryFolder()
+        let url = try PostgresTestServer.newDatabase()
+        let store = try SurveyStore(path: url)
+        _ = try importResponses(store, Paths.fixture("mini-utf8.csv"))
+        try store.addAccount(Account(name: "sato", role: .importer, passwordHash: try Self.passwordHash.get(), createdAt: "2026-12-03"))
+        store.close()
+        let cli = try CommandLineTests.run(["indicators", "--store", url, "--survey", "mini", "--period", "2025", "--format", "json"],
+                                           environment: PostgresTestServer.childEnvironment, in: folder.path)
+        #expect(cli.status == 0, "\(cli.errors)")
+        let first = Self.server(url), second = Self.server(url, recheck: 0)
+        try await first.application().test(.router) { one in
+            let browser = try #require(try await Self.signIn(one))
+            await first.sessions.finishWriting()
+            let answer = try await one.execute(uri: "/api/v1/indicators?survey=mini&period=2025", method: .get, headers: browser.headers())
+            #expect(answer.status == .ok && ServeTests.text(answer) == cli.output)
+            let (body, headers) = ServeTests.form([("instrument", "mini"), ("period", "2031")],
+                                                  file: ("sato.csv", ServeTests.miniFile("P", count: 12)))
+            let upload = try await one.execute(uri: "/api/v1/imports", method: .post, headers: browser.headers(post: true, headers), body: body)
+            #expect(upload.status == .created, "\(ServeTests.text(upload))")
+            try await second.application().test(.router) { two in
+                #expect(try await Self.who(two, browser.cookie).role == "importer")
+                let batches = try await two.execute(uri: "/api/v1/batches", method: .get, headers: browser.headers())
+                #expect(batches.status == .ok && ServeTests.text(batches).contains("\"sato.csv\""))
+                let out = try await one.execute(uri: "/logout", method: .post, headers: browser.headers(post: true))
+                #expect(out.status == .ok)
+                await first.sessions.finishWriting()
+                #expect(try await Self.who(two, browser.cookie).status == .unauthorized)
+            }
+        }
+        #expect(try SurveyStore(path: url, access: .read).sessionCount(of: "sato") == 0)
+    }
+    #endif
+
     @Test func behindAProxyOnThisMachineTheThrottleCountsTheForwardedClient() {
         func client(_ forwarded: [String], peer: String, behindProxy: Bool = true) -> String {
             var fields = HTTPFields()
