@@ -146,6 +146,8 @@ public enum MessageKey: String, Sendable, Hashable, Codable, CaseIterable {
     // wellbeing serve: HTTPS of its own (issue 21, load and TLS)
     case serveTLSHalf, serveTLSFileMissing, serveTLSFileUnreadable, serveTLSNoCertificate, serveTLSNoKey, serveTLSKeyMismatch,
          serveProxyPlainHTTP
+    // wellbeing serve: sessions of accounts (issue 21)
+    case serveSignInNeeded
     // wellbeing serve: load and faults (issue 21)
     case serveUploadInterrupted
 }
@@ -917,6 +919,9 @@ public enum MessageCatalogue {
         // wellbeing serve (issue 21)
         .serveLoginNeeded: ("Not signed in. Open the address that 'wellbeing serve' printed when it started (…/login?token=…).",
                             "ログインしていません。'wellbeing serve' を起動したときに表示されたアドレス（…/login?token=…）を開いてください。"),
+        // wellbeing serve: sessions of accounts (issue 21)
+        .serveSignInNeeded: ("Not signed in, or signed out (after 12 hours unused, or a new password). Sign in with your name and password at /login.",
+                             "ログインしていないか、ログインが切れました（12 時間使わなかったとき、パスワードが変わったときなど）。/login で名前とパスワードを入れてログインしてください。"),
         .serveTokenInvalid: ("This login address is not valid, or it was already used. Restart 'wellbeing serve' for a new one.",
                              "このログイン用アドレスは正しくないか、すでに使われています。'wellbeing serve' を起動し直すと新しいアドレスが表示されます。"),
         .serveLoginThrottled: ("Too many failed logins from this computer; wait a minute and try again.",

@@ -33,7 +33,15 @@ struct RequestGuard: RouterMiddleware {
             try checkHost(request)
             if !Self.open.contains(request.uri.path) {
                 guard let id = request.cookies[Self.sessionCookie]?.value, let session = await sessions.session(id) else {
-                    throw WellBeingError(.unauthenticated, Message(.serveLoginNeeded))
+                    guard sessions.signInWithAccounts else { throw WellBeingError(.unauthenticated, Message(.serveLoginNeeded)) }
+                    // A page a signed-out browser asks for: the sign-in form; the API and changes: 401.
+                    if [.get, .head].contains(request.method), !request.uri.path.hasPrefix("/api/") {
+                        var response = Response(status: .seeOther, headers: [.location: "/login"])
+                        Self.secure(&response)
+                        logger.info("\(request.method.rawValue) \(request.uri.path) \(response.status.code)")
+                        return response
+                    }
+                    throw WellBeingError(.unauthenticated, Message(.serveSignInNeeded))
                 }
                 context.session = session
                 if ![.get, .head].contains(request.method) {

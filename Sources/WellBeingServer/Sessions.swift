@@ -49,6 +49,8 @@ public actor Sessions {
     private var failedLogins: [String: [Date]] = [:]
     private let idleSeconds: TimeInterval
     private let records: SessionRecords?
+    /// Whether people sign in with accounts (then a page without a session sends the browser to the sign-in form).
+    public nonisolated let signInWithAccounts: Bool
     private let recheckSeconds: TimeInterval
     private let logger: Logger?
     /// Writes to the store not yet made, in order, and whether they are being made.
@@ -66,6 +68,7 @@ public actor Sessions {
     public init(loginToken: String?, idleSeconds: TimeInterval, records: SessionRecords? = nil, recheckSeconds: TimeInterval = 30,
                 logger: Logger? = nil) {
         self.loginToken = loginToken
+        self.signInWithAccounts = loginToken == nil
         self.idleSeconds = idleSeconds
         self.records = records
         self.recheckSeconds = recheckSeconds

@@ -82,6 +82,22 @@ import WellBeingWorkspace
         }
     }
 
+    @Test func aSignedOutBrowserIsSentToTheSignInForm() async throws {
+        let folder = try TemporaryFolder()
+        let store = try Self.accountStore(in: folder)
+        try await Self.server(store).application().test(.router) { client in
+            for path in ["/", "/indicators?period=2025", "/batches"] {
+                let page = try await client.execute(uri: path, method: .get, headers: [.cookie: "wellbeing_session=stale"])
+                #expect(page.status == .seeOther && page.headers[.location] == "/login", "\(path)")
+                #expect(page.headers[.contentSecurityPolicy] != nil)
+            }
+            let api = try await client.execute(uri: "/api/v1/batches", method: .get)
+            #expect(api.status == .unauthorized && ServeTests.text(api).contains("/login") && !ServeTests.text(api).contains("token"))
+            let change = try await client.execute(uri: "/api/v1/batches/1/undo", method: .post, headers: [.origin: "http://localhost"])
+            #expect(change.status == .unauthorized)
+        }
+    }
+
     @Test func aNewRoleANewPasswordAndARemovedAccountCountAtOnce() async throws {
         let folder = try TemporaryFolder()
         let path = try Self.accountStore(in: folder)
