@@ -9,8 +9,9 @@ it, shows the indicators by 年代 (the page's figures must equal the API's JSON
 CLI's bytes), and downloads the workbook (read back with openpyxl, equal to the JSON). Then the year's other
 pages: the 2024 answers (Shift_JIS CSV) uploaded, population and KPIs imported with the CLI beside the running
 server, and the trend, compare, drivers and indicators-by-district pages, each figure equal to its API's JSON;
-the report downloaded as HTML (the `report` command's bytes) and as a workbook (read back). Screenshots of every
-page go to WORK_FOLDER/screens/. Prints one line per step; exits 1 on a failed check, 2 when Chromium,
+the radar of each district's deviation scores and the drivers' quadrant chart drawn; the language switch keeping
+a page's choices; the report downloaded from the reports form as HTML (the `report` command's bytes) and as an
+English workbook (read back). Screenshots of every page, and of the charts, go to WORK_FOLDER/screens/. Prints one line per step; exits 1 on a failed check, 2 when Chromium,
 Playwright or openpyxl is missing.
 """
 import csv
@@ -209,11 +210,17 @@ def main():
                 fail("the workbook has %d rows, the API %d" % (matched, len(estimates)))
             print("workbook %s read back: %d rows equal to the API" % (download.suggested_filename, matched))
 
+            # The language switch keeps the page's choices (the period, 年代).
+            page.click("a[hreflang=en]")
+            if page.eval_on_selector("select[name=by]", "s => s.value") != "年代" or "lang=en" not in page.url:
+                fail("the language switch dropped the page's choices: %s" % page.url)
+            page.screenshot(path=os.path.join(screens, "6-indicators-en.png"), full_page=True)
+            page.click("a[hreflang=ja]")
+            if page.eval_on_selector("select[name=by]", "s => s.value") != "年代":
+                fail("the switch back dropped the page's choices: %s" % page.url)
+            print("the language switch keeps the choices: %s" % page.url.split("?")[1])
             page.click("a[href='/batches']")
             page.screenshot(path=os.path.join(screens, "5-batches.png"), full_page=True)
-            page.goto(base + "/indicators?lang=en")
-            page.screenshot(path=os.path.join(screens, "6-indicators-en.png"), full_page=True)
-            page.goto(base + "/indicators?lang=ja")
 
             # The year's other pages: a second period through the page (Excel's Shift_JIS CSV), population and
             # KPIs with the CLI beside the running server.
@@ -271,6 +278,15 @@ def main():
                 if shown_row is None or [shown_row[2], shown_row[3], shown_row[4]] != [str(row["n"]), fixed(row["r"], 3), fixed(row["mean"], 2)]:
                     fail("drivers %s: page %s, API %s" % (row["indicator"], shown_row, row))
             print("drivers page = API for %d rows" % len(drivers))
+            dots = page.eval_on_selector_all("figure#drivers svg circle", "cs => cs.length")
+            plotted = [row for row in drivers if row["r"] is not None and row["mean"] is not None]
+            if dots != len(plotted) or not page.eval_on_selector("figure#drivers", "f => f.compareDocumentPosition(document.querySelector('table.results')) & 4"):
+                fail("the drivers chart has %d dots for %d categories, or is not above the table" % (dots, len(plotted)))
+            page.locator("figure#drivers").screenshot(path=os.path.join(screens, "10a-drivers-chart.png"))
+            page.click("a[hreflang=en]")
+            page.locator("figure#drivers").screenshot(path=os.path.join(screens, "10b-drivers-chart-en.png"))
+            page.click("a[hreflang=ja]")
+            print("drivers chart: %d dots above the table" % dots)
 
             page.click("a[href='/indicators']")
             page.select_option("select[name=by]", "")
@@ -284,11 +300,21 @@ def main():
             same_rows("indicators", estimates, shown, lambda row: (row["group"] or "", row["indicator"]),
                       lambda cells: [cell.strip() for cell in cells[2:8]], estimate_cells)
             print("indicators by district: %d chart(s); page = API for %d rows" % (charts, len(estimates)))
+            radars = page.eval_on_selector_all("figure[id^=radar-] svg", "svgs => svgs.length")
+            districts = {e["group"] for e in estimates if e["group"] is not None and e["deviation"] is not None}
+            if radars < len(districts) or radars < 2:
+                fail("the indicators page draws %d radars for %d districts with scores" % (radars, len(districts)))
+            page.locator("div.radars").screenshot(path=os.path.join(screens, "11a-radars.png"))
+            page.click("a[hreflang=en]")
+            page.locator("div.radars").screenshot(path=os.path.join(screens, "11b-radars-en.png"))
+            page.click("a[hreflang=ja]")
+            print("radars: %d (one per district with scores)" % radars)
 
             page.click("a[href='/reports']")
             page.screenshot(path=os.path.join(screens, "12-reports.png"), full_page=True)
+            page.select_option("select[name=previous]", "2024")
             with page.expect_download() as waiting:
-                page.click("a[href*='.html']")
+                page.click("button[name=download][value=html]")
             download = waiting.value
             saved = os.path.join(work, "downloaded-" + download.suggested_filename)
             download.save_as(saved)
@@ -303,11 +329,14 @@ def main():
             report_page.goto("file://" + saved)
             report_page.screenshot(path=os.path.join(screens, "13-report-html.png"))
             report_page.close()
+            page.select_option("select[name=report_lang]", "en")
             with page.expect_download() as waiting:
-                page.click("a[href*='.xlsx']")
+                page.click("button[name=download][value=xlsx]")
             download = waiting.value
             saved = os.path.join(work, download.suggested_filename)
             download.save_as(saved)
+            if not download.suggested_filename.endswith("-en.xlsx"):
+                fail("the form downloaded %s, not the English workbook it chose" % download.suggested_filename)
             book = openpyxl.load_workbook(saved, read_only=True)
             if len(book.sheetnames) < 3:
                 fail("the report workbook has %d sheets" % len(book.sheetnames))

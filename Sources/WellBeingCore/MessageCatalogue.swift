@@ -137,8 +137,9 @@ public enum MessageKey: String, Sendable, Hashable, Codable, CaseIterable {
     case pageNavTrend, pageNavCompare, pageNavDrivers, pageNavReports, pageTrendHeading, pageCompareHeading, pageDriversHeading,
          pageReportsHeading, pageSurvey, pageTrendFrom, pageTrendTo, pageWeightsNone, pageWeightsDesign, pageWeightsRaked,
          pageIntervalsHeading, pageTablesHeading, pageReportPrevious, pageReportNoPrevious, pageReportLanguage, pageReportHTML,
-         pageReportWorkbook, pageReportAbout, pageImportSheet, pageImportReplace, pageDownloadTable, pageNeedTwoPeriods,
-         pageReportComparedWith
+         pageReportWorkbook, pageReportAbout, pageImportSheet, pageImportReplace, pageDownloadTable, pageNeedTwoPeriods
+    // wellbeing serve (issue 21): the indicators page's radar charts
+    case pageRadarHeading
     // wellbeing serve (issue 21): what the server says instead of messages that name command-line options
     case webFileHasProblems, webAlreadyImported, webNoPeriodColumn, webUnknownSheet, webSheetOnCSV, webBadBytes,
          webNoResponsesForPeriod, webNoResponsesAtAll, webRakeAdvice, webStrataAdvice, webNoSurveyYet, webSeveralSurveys,
@@ -1024,7 +1025,7 @@ public enum MessageCatalogue {
         .pageImportSheet: ("Sheet of a workbook (empty: the first)", "ブックのシート（空欄なら最初のシート）"),
         .pageImportReplace: ("Replace the earlier import of the same file", "同じファイルの前回の取り込みを置き換える"),
         .pageDownloadTable: ("Download this table:", "この表をダウンロード:"),
-        .pageReportComparedWith: (", compared with {previous}", "（前回 {previous} と比較）"),
+        .pageRadarHeading: ("Deviation scores by category (radar charts)", "カテゴリー別偏差値（レーダーチャート）"),
         .pageNeedTwoPeriods: ("A trend needs two periods; this survey has one so far.", "経年変化には 2 つの調査期が必要です。この調査の調査期はまだ 1 つです。"),
 
         // wellbeing serve (issue 21): what the server says instead of messages that name command-line options

@@ -290,14 +290,19 @@ extension ReportBuilder {
         return SVGChart(id: chartID, title: title, description: "", svg: svg, table: table)
     }
 
+    /// A builder of `results` alone (no earlier period, KPIs or provenance): what a page's charts are drawn from.
+    static func charting(_ results: IndicatorResults, instrument: Instrument, language: Language) -> ReportBuilder {
+        ReportBuilder(input: ReportInput(
+            instrument: instrument, instrumentSHA256: "", results: results, previous: nil, comparison: nil, comparisonNotes: [],
+            provenance: [], comments: nil, language: language, toolVersion: ""))
+    }
+
     /// The report's interval chart of every headline item across the groups of `results` (the instrument's group, or
     /// the breakdown it was computed by), each with the note on its marks (`*`, 秘匿※1, 秘匿※2) as the report words
     /// it: what a page of the server draws beside its tables.
     public static func intervalCharts(_ results: IndicatorResults, instrument: Instrument,
                                       language: Language) -> [(chart: SVGChart, note: String?)] {
-        let builder = ReportBuilder(input: ReportInput(
-            instrument: instrument, instrumentSHA256: "", results: results, previous: nil, comparison: nil, comparisonNotes: [],
-            provenance: [], comments: nil, language: language, toolVersion: ""))
+        let builder = charting(results, instrument: instrument, language: language)
         let label = results.breakdown.map(builder.breakdownLabel) ?? instrument.respondent.group.label
         return instrument.headlines.map { headline in
             let chart = builder.intervalChart(headline, in: results, label: label, chartID: "intervals-\(headline.itemID.rawValue)")
@@ -308,6 +313,23 @@ extension ReportBuilder {
             }.first
             return (chart, note)
         }
+    }
+
+    /// The report's radar charts of deviation scores by category for each group of `results` (the instrument's group,
+    /// or the breakdown it was computed by: 50 is then the average of its groups), the survey's scores only, and what
+    /// they show in a sentence; no chart where the report would draw none (fewer than 3 categories, fewer than 2 or
+    /// more than 30 groups). A withheld value is drawn nowhere: its axis breaks the line. What a page draws.
+    public static func radarCharts(_ results: IndicatorResults, instrument: Instrument,
+                                   language: Language) -> (charts: [SVGChart], about: String) {
+        let builder = charting(results, instrument: instrument, language: language)
+        let label = results.breakdown.map(builder.breakdownLabel) ?? instrument.respondent.group.label
+        return (builder.radarCharts(results, comparison: nil).map(\.chart), builder.radarAbout(label))
+    }
+
+    /// The report's importance × score chart of `results` (its table holds every category's numbers); nil where the
+    /// report draws none (no outcome, fewer than 3 categories with both numbers).
+    public static func driversChart(_ results: IndicatorResults, instrument: Instrument, language: Language) -> SVGChart? {
+        charting(results, instrument: instrument, language: language).driversChart()
     }
 
     func breakdownLabel(_ breakdown: Breakdown) -> LocalizedText {

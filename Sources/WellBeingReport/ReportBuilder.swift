@@ -324,11 +324,36 @@ public struct ReportBuilder {
     // MARK: Profiles
 
     func profiles() -> [ReportDocument.Block] {
+        let radars = radarCharts(results, comparison: input.comparison)
+        guard !radars.isEmpty else { return [] }
+        let axes = instrument.categories.map { $0.name.text(in: language) }
+        let combined = ResultTable(headers: [t("カテゴリー", "category")] + radars.map(\.column.name),
+                                   rows: categories.indices.map { position in
+                                       [.text(axes[position])] + radars.map { .text($0.column.values[position]) }
+                                   })
+        let caption = input.comparison == nil
+            ? t("レーダーチャートの数値（偏差値）", "The radar charts' numbers (deviation scores)")
+            : t("レーダーチャートの数値（主観 / 客観の偏差値）", "The radar charts' numbers (subjective / objective deviation scores)")
+        return [.heading(level: 2, text: t.profile, anchor: "profile"),
+                .paragraph(radarAbout(groupLabel)),
+                .chartGrid(radars.map(\.chart), table: combined, caption: caption)]
+    }
+
+    /// What the radar charts show, for groups named `label` (地区, 年代).
+    func radarAbout(_ label: LocalizedText) -> String {
+        t("各\(label.ja)のカテゴリー別偏差値（50 が\(label.ja)間の平均）。", "Each group's deviation scores by category (50 is the average of the groups).")
+    }
+
+    /// One radar of deviation scores by category per group of `results` (the whole area first, when it has scores:
+    /// against imported reference figures), with the objective scores of `comparison` beside the subjective ones where
+    /// there are any; none for fewer than 3 categories, fewer than 2 groups or more than 30. A withheld estimate has no
+    /// score: its axis breaks the line, and a group with no score at all has no chart. `column` holds each chart's
+    /// numbers as the combined table prints them.
+    func radarCharts(_ results: IndicatorResults, comparison: [ComparisonRow]?)
+        -> [(chart: SVGChart, column: (name: String, values: [String]))] {
         guard instrument.categories.count >= 3, results.groups.count >= 2, results.groups.count <= 30 else { return [] }
         let axes = instrument.categories.map { $0.name.text(in: language) }
-        var charts: [SVGChart] = []
-        var columns: [(name: String, values: [String])] = []
-        // The whole area has deviation scores only against imported reference figures; then it leads.
+        var radars: [(chart: SVGChart, column: (name: String, values: [String]))] = []
         let places: [GroupName?] = [nil] + results.groups.map { Optional($0) }
         for (index, group) in places.enumerated() {
             let subjective = categories.map { results.estimate($0, group: group)?.deviation }
@@ -336,7 +361,7 @@ public struct ReportBuilder {
             let chartID = group == nil ? "radar-all" : "radar-\(index - 1)"
             var series: [(name: String, values: [Double?])] = [(t("主観（アンケート）", "Subjective (survey)"), subjective)]
             var headers = [t("カテゴリー", "category"), t("主観", "subjective")]
-            if let comparison = input.comparison {
+            if let comparison {
                 let objective = categories.map { id in comparison.first { $0.group == group && $0.indicator == id }?.objective }
                 if objective.contains(where: { $0 != nil }) {
                     series.append((t("客観（KPI）", "Objective (KPIs)"), objective))
@@ -354,22 +379,12 @@ public struct ReportBuilder {
             let table = ResultTable(headers: headers, rows: categories.indices.map { position in
                 [.text(axes[position])] + series.map { .number($0.values[position], decimals: 1) }
             })
-            charts.append(SVGChart(id: chartID, title: title, description: "", svg: svg, table: table))
-            columns.append((groupName(group), categories.indices.map { position in
-                series.map { ReportText.number($0.values[position], 1) }.joined(separator: " / ")
-            }))
+            radars.append((SVGChart(id: chartID, title: title, description: "", svg: svg, table: table),
+                           (groupName(group), categories.indices.map { position in
+                               series.map { ReportText.number($0.values[position], 1) }.joined(separator: " / ")
+                           })))
         }
-        guard !charts.isEmpty else { return [] }
-        let combined = ResultTable(headers: [t("カテゴリー", "category")] + columns.map(\.name),
-                                   rows: categories.indices.map { position in
-                                       [.text(axes[position])] + columns.map { .text($0.values[position]) }
-                                   })
-        let caption = input.comparison == nil
-            ? t("レーダーチャートの数値（偏差値）", "The radar charts' numbers (deviation scores)")
-            : t("レーダーチャートの数値（主観 / 客観の偏差値）", "The radar charts' numbers (subjective / objective deviation scores)")
-        return [.heading(level: 2, text: t.profile, anchor: "profile"),
-                .paragraph(t("各\(instrument.respondent.group.label.ja)のカテゴリー別偏差値（50 が\(instrument.respondent.group.label.ja)間の平均）。", "Each group's deviation scores by category (50 is the average of the groups).")),
-                .chartGrid(charts, table: combined, caption: caption)]
+        return radars
     }
 
     // MARK: Group × category
@@ -549,10 +564,23 @@ public struct ReportBuilder {
     // MARK: Drivers
 
     func drivers() -> [ReportDocument.Block] {
-        guard let outcome = instrument.outcome else { return [] }
+        guard let chart = driversChart() else { return [] }
+        let rows = DriverAnalysis.rows(from: results).rows
+        let priority = rows.filter { $0.quadrant == .priority }.sorted { ($0.r ?? 0) > ($1.r ?? 0) }.map { name($0.indicator) }
+        return [.heading(level: 2, text: t.drivers, anchor: "drivers"),
+                .paragraph(priority.isEmpty ? t("重点改善に当たるカテゴリーはありません。", "No category falls in the priority quadrant.")
+                           : t("重点改善（重要度が高く満足度が低い）: \(priority.joined(separator: "、"))。", "Priority (important, low score): \(priority.joined(separator: ", ")).")),
+                .chart(chart)]
+    }
+
+    /// Importance (each category's correlation with the outcome) against score (its mean), split at their means into
+    /// the four quadrants, with the table of every category's n, r, mean and quadrant; nil without an outcome or with
+    /// fewer than 3 categories that have both numbers.
+    func driversChart() -> SVGChart? {
+        guard let outcome = instrument.outcome else { return nil }
         let (rows, meanR, meanScore) = DriverAnalysis.rows(from: results)
         let points = rows.compactMap { row in row.r.flatMap { r in row.mean.map { (label: name(row.indicator), r: r, mean: $0) } } }
-        guard let meanR, let meanScore, points.count >= 3 else { return [] }
+        guard let meanR, let meanScore, points.count >= 3 else { return nil }
         let title = t("重要度（\(outcome.name.ja)との相関）× 満足度（平均点）", "Importance (correlation with \(outcome.name.text(in: .en))) × score (mean)")
         let svg = ChartDrawing.quadrants(
             id: "chart-drivers", title: title,
@@ -566,11 +594,7 @@ public struct ReportBuilder {
                                     [.text(name(row.indicator)), .integer(row.n), .number(row.r, decimals: 3), .number(row.mean, decimals: 2),
                                      .text(row.quadrant.map { t.quadrantName($0.rawValue) } ?? "—")]
                                 })
-        let priority = rows.filter { $0.quadrant == .priority }.sorted { ($0.r ?? 0) > ($1.r ?? 0) }.map { name($0.indicator) }
-        return [.heading(level: 2, text: t.drivers, anchor: "drivers"),
-                .paragraph(priority.isEmpty ? t("重点改善に当たるカテゴリーはありません。", "No category falls in the priority quadrant.")
-                           : t("重点改善（重要度が高く満足度が低い）: \(priority.joined(separator: "、"))。", "Priority (important, low score): \(priority.joined(separator: ", ")).")),
-                .chart(SVGChart(id: "drivers", title: title, description: "", svg: svg, table: table))]
+        return SVGChart(id: "drivers", title: title, description: "", svg: svg, table: table)
     }
 
     // MARK: Changes

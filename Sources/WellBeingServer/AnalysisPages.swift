@@ -36,8 +36,14 @@ extension WorkspaceServer {
                 let language = context.language ?? settings.language
                 let query = try APIQuery(request, context: context, settings: settings, extra: extra)
                 let html = try await cachedPage(path, query) { store in try body(store, query) }
-                return Pages.response(Pages.page(Message(heading).text(in: language), html, language: language, session: session))
+                return Pages.response(Pages.page(Message(heading).text(in: language), html, language: language, session: session,
+                                                 keeping: query.parameters))
             }
+        }
+        router.get("/reports/download") { request, context -> Response in
+            _ = try context.requireSession()
+            let query = try APIQuery(request, context: context, settings: settings, extra: ["period", "previous", "report_lang", "download"])
+            return Response(status: .seeOther, headers: [.location: try Self.reportDownloadAddress(query)])
         }
         // The report of a period (DESIGN §20): `GET /api/v1/reports/{survey}/{period}.html|.xlsx?previous=&lang=`.
         router.get("/api/v1/reports/{survey}/{file}") { request, context -> Response in
@@ -129,6 +135,12 @@ extension WorkspaceServer {
             for note in charts.compactMap(\.note) where !notes.contains(note) { notes.append(note) }
             html += notes.map { "<p class=\"note\">\(escapeMarkup($0))</p>\n" }.joined()
         }
+        // The report's radars of the same deviation scores as the tables below: one per group of the page's breakdown.
+        let radars = ReportBuilder.radarCharts(results, instrument: analysis.instrument, language: language)
+        if !radars.charts.isEmpty {
+            html += "<h2>\(say(.pageRadarHeading, language))</h2>\n<p class=\"note\">\(escapeMarkup(radars.about))</p>\n"
+                + "<div class=\"grid radars\">\n" + radars.charts.map { HTMLRenderer.figure($0, withTable: false) }.joined() + "</div>\n"
+        }
         let label = results.breakdown.map { breakdown in
             breakdown.fields.map { name in
                 analysis.instrument.respondent.field(named: name).map { analysis.instrument.respondent.label(of: $0).text(in: language) } ?? name
@@ -214,6 +226,10 @@ extension WorkspaceServer {
         var html = page.form
         html += summary([analysis.summaryText(in: language)])
         html += downloads("drivers", query, survey: survey, extra: ["period": period], language: language)
+        // The report's chart of the same numbers as the table under it.
+        if let chart = ReportBuilder.driversChart(analysis.results, instrument: analysis.instrument, language: language) {
+            html += HTMLRenderer.figure(chart, withTable: false)
+        }
         let table = ResultTables.driversText(rows, instrument: analysis.instrument, language: language)
         html += "<div class=\"table-wrap\">" + HTMLRenderer.renderTable(table, caption: "\(survey.rawValue) \(period)", shadedFrom: nil)
             + "</div>\n"
@@ -229,28 +245,36 @@ extension WorkspaceServer {
         let previous = query.parameters["previous"] ?? (query.parameters["period"] == nil ? earlier.last : nil)
         let reportLanguage = query.parameters["report_lang"].flatMap(Language.init(rawValue:)) ?? language
         var html = "<p>\(say(.pageReportAbout, language))</p>\n"
-        html += choiceForm("/reports", choice: choice, language: language, controls: [
+        // The form downloads the file its choices name (through `/reports/download`); with several surveys, "Show"
+        // reloads it with the chosen survey's periods.
+        let show = choice.surveys.count > 1
+            ? "<button type=\"submit\" formaction=\"/reports\">\(say(.pageIndicatorsShow, language))</button>\n" : ""
+        html += choiceForm("/reports/download", choice: choice, language: language, controls: [
             periodSelect("period", .pageIndicatorsPeriod, choice: choice, chosen: period, language: language),
             labelled(say(.pageReportPrevious, language), select("previous", [("", Message(.pageReportNoPrevious).text(in: language))]
                 + choice.periods.map { ($0.rawValue, $0.rawValue) }, chosen: previous ?? "")),
             labelled(say(.pageReportLanguage, language), select("report_lang", [("ja", "日本語"), ("en", "English")],
                                                                 chosen: reportLanguage.rawValue)),
             weightsSelect(query.analysis.weights, language: language),
-        ])
-        var parameters = ["lang": reportLanguage.rawValue]
-        if let previous, !previous.isEmpty { parameters["previous"] = previous }
-        if let weights = query.analysis.weights { parameters["weights"] = weights.rawValue }
-        let address = "/api/v1/reports/\(pathValue(choice.survey.rawValue))/\(pathValue(period))"
-        let suffix = "?" + queryString(parameters)
-        var chosen = "\(choice.survey.rawValue) \(period)"
-        if let previous, !previous.isEmpty {
-            chosen += Message(.pageReportComparedWith, ["previous": previous]).text(in: language)
-        }
-        chosen += (language == .ja ? "、" : ", ") + (reportLanguage == .ja ? "日本語" : "English")  // as the choice names them
-        html += "<p>\(escapeMarkup(chosen))</p>\n<ul class=\"downloads\">"
-            + "<li><a href=\"\(address).html\(suffix)\" download>\(say(.pageReportHTML, language))</a></li>"
-            + "<li><a href=\"\(address).xlsx\(suffix)\" download>\(say(.pageReportWorkbook, language))</a></li></ul>\n"
+        ], buttons: show
+            + "<button type=\"submit\" name=\"download\" value=\"html\">\(say(.pageReportHTML, language))</button>\n"
+            + "<button type=\"submit\" name=\"download\" value=\"xlsx\">\(say(.pageReportWorkbook, language))</button>\n")
         return html
+    }
+
+    /// Where the reports form sends its choices: a redirect (303) to the report file they name,
+    /// `/api/v1/reports/{survey}/{period}.html|.xlsx?lang=&previous=…`, so the form downloads without a script.
+    static func reportDownloadAddress(_ query: APIQuery) throws -> String {
+        let kind = try query.required("download")
+        guard kind == "html" || kind == "xlsx" else {
+            throw WellBeingError(.usage, Message(.serveBadParameter, ["name": "download", "value": DataProblem.shortened(kind),
+                                                                      "expected": "html, xlsx"]))
+        }
+        let survey = try query.required("survey"), period = try query.required("period")
+        var parameters = query.parameters.filter { !["download", "report_lang", "survey", "period", "lang"].contains($0.key) }
+        parameters["lang"] = (query.parameters["report_lang"].flatMap(Language.init(rawValue:)) ?? query.analysis.language).rawValue
+        return "/api/v1/reports/\(percentEncoded(survey))/\(percentEncoded(period)).\(kind)?"
+            + parameters.keys.sorted().map { "\($0)=\(percentEncoded(parameters[$0]!))" }.joined(separator: "&")
     }
 
     // MARK: Pieces
@@ -268,8 +292,8 @@ extension WorkspaceServer {
         lines.map { "<p class=\"summary\">\(escapeMarkup($0))</p>\n" }.joined()
     }
 
-    /// A form of choices: the survey when the store holds several, then `controls`, and the button.
-    static func choiceForm(_ action: String, choice: SurveyChoice, language: Language, controls: [String]) -> String {
+    /// A form of choices: the survey when the store holds several, then `controls`, and the button (or `buttons`).
+    static func choiceForm(_ action: String, choice: SurveyChoice, language: Language, controls: [String], buttons: String? = nil) -> String {
         var html = "<form class=\"panel\" method=\"get\" action=\"\(action)\">\n"
         if choice.surveys.count > 1 {
             html += labelled(say(.pageSurvey, language), select("survey", choice.surveys.map { ($0.rawValue, $0.rawValue) },
@@ -277,7 +301,7 @@ extension WorkspaceServer {
         } else {
             html += "<input type=\"hidden\" name=\"survey\" value=\"\(escapeMarkup(choice.survey.rawValue))\">\n"
         }
-        return html + controls.joined() + "<button type=\"submit\">\(say(.pageIndicatorsShow, language))</button>\n</form>\n"
+        return html + controls.joined() + (buttons ?? "<button type=\"submit\">\(say(.pageIndicatorsShow, language))</button>\n") + "</form>\n"
     }
 
     static func labelled(_ label: String, _ control: String) -> String { "<label>\(label) \(control)</label>\n" }
@@ -334,13 +358,16 @@ extension WorkspaceServer {
 
     /// `a=1&amp;b=2`, keys sorted, values percent-encoded, for an `href`.
     static func queryString(_ parameters: [String: String]) -> String {
-        parameters.keys.sorted().map { "\($0)=\(queryValue(parameters[$0]!))" }.joined(separator: "&amp;")
+        parameters.keys.sorted().map { "\($0)=\(pathValue(parameters[$0]!))" }.joined(separator: "&amp;")
     }
 
     /// A value as one segment of a path in an `href`.
-    static func pathValue(_ text: String) -> String {
+    static func pathValue(_ text: String) -> String { escapeMarkup(percentEncoded(text)) }
+
+    /// `text` with every character but the unreserved ASCII ones percent-encoded: a path segment or a query value.
+    static func percentEncoded(_ text: String) -> String {
         let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-        return escapeMarkup(text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? "")
+        return text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
     }
 
     /// One table per group, in the order the rows name them (the whole area first where it has rows), each under its

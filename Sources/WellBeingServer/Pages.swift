@@ -13,8 +13,9 @@ import WellBeingWorkspace
 /// The pages: plain HTML forms (no script at all, so the policy forbids every script), the report's
 /// stylesheet, every name from data escaped.
 enum Pages {
-    /// One page: the navigation, the language switch, the body.
-    static func page(_ title: String, _ body: String, language: Language, session: Session?) -> String {
+    /// One page: the navigation, the language switch (to this page with the parameters it was asked with: `keeping`),
+    /// the body.
+    static func page(_ title: String, _ body: String, language: Language, session: Session?, keeping parameters: [String: String] = [:]) -> String {
         func say(_ key: MessageKey) -> String { escapeMarkup(Message(key).text(in: language)) }
         var html = """
             <!DOCTYPE html>
@@ -30,6 +31,8 @@ enum Pages {
             """
         if let session {
             let other: Language = language == .ja ? .en : .ja
+            var switched = parameters
+            switched["lang"] = other.rawValue
             let importLink = session.role >= .importer ? "<a href=\"/import\">\(say(.pageNavImport))</a> " : ""
             html += """
                 <header class="site"><nav><a href="/">\(say(.pageNavHome))</a> \
@@ -37,7 +40,7 @@ enum Pages {
                 <a href="/indicators">\(say(.pageNavIndicators))</a> <a href="/trend">\(say(.pageNavTrend))</a> \
                 <a href="/compare">\(say(.pageNavCompare))</a> <a href="/drivers">\(say(.pageNavDrivers))</a> \
                 <a href="/reports">\(say(.pageNavReports))</a> <a href="/batches">\(say(.pageNavBatches))</a> \
-                <a href="?lang=\(other.rawValue)" hreflang="\(other.rawValue)">\(other == .en ? "English" : "日本語")</a></nav>
+                <a href="?\(WorkspaceServer.queryString(switched))" hreflang="\(other.rawValue)">\(other == .en ? "English" : "日本語")</a></nav>
                 <form method="post" action="/logout" class="inline"><input type="hidden" name="csrf" value="\(escapeMarkup(session.csrf))">\
                 <span class="who">\(escapeMarkup(session.user))\(language == .ja ? "（" : " (")\(escapeMarkup(session.role.rawValue))\(language == .ja ? "）" : ")")</span> \
                 <button type="submit">\(say(.pageNavLogout))</button></form></header>
@@ -91,8 +94,7 @@ enum Pages {
         .done { border-left: 4px solid #2e7d32; background: #edf7ee; padding: 0.4em 1em; }
         table.problems th[scope=row] { font-family: monospace; white-space: nowrap; }
         .downloads a { margin-right: 1em; }
-        ul.downloads { list-style: none; padding: 0; }
-        ul.downloads li { margin: 0.4em 0; }
+        form.panel button + button { margin-left: 0.6em; }
         nav.groups { margin: 0.5em 0 1em; line-height: 1.8; }
         nav.groups a { margin-right: 0.8em; white-space: nowrap; }
         body { max-width: 72rem; }  /* wider than the report's page, so that two charts stand side by side */

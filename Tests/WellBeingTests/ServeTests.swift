@@ -433,7 +433,15 @@ import WellBeingWorkspace
                                                     headers: browser.headers())
             #expect(response.status == .ok, "\(Self.text(response).prefix(500))")
             #expect(response.headers[.contentDisposition] == "attachment; filename=\"\(name)\"; filename*=UTF-8''\(name)")
-            #expect(Data(buffer: response.body) == (try Data(contentsOf: URL(fileURLWithPath: (out as NSString).appendingPathComponent(name)))))
+            let cliBytes = try Data(contentsOf: URL(fileURLWithPath: (out as NSString).appendingPathComponent(name)))
+            #expect(Data(buffer: response.body) == cliBytes)
+            // The reports page's form: its button for this file, then the address it is sent to.
+            let form = try await client.execute(uri: "/reports/download?survey=lwc&period=2025&previous=2024&report_lang=\(language)&weights=&download=\(format)",
+                                                method: .get, headers: browser.headers())
+            #expect(form.status == .seeOther)
+            let location = try #require(form.headers[.location])
+            let downloaded = try await client.execute(uri: location, method: .get, headers: browser.headers())
+            #expect(Data(buffer: downloaded.body) == cliBytes, "\(location)")
             // A download in another language does not switch the pages' language.
             #expect(response.headers[.setCookie] == nil)
             let missing = try await client.execute(uri: "/api/v1/reports/lwc/1999.\(format)", method: .get, headers: browser.headers())
@@ -479,6 +487,209 @@ import WellBeingWorkspace
             try Data(buffer: workbook.body).write(to: URL(fileURLWithPath: path))
             let sheet = try SpreadsheetWriterTests.part(path, "xl/worksheets/sheet1.xml")
             #expect(sheet.contains("髙島") && !sheet.contains("<v>7</v>") && !sheet.contains("<v>7.0</v>"))
+        }
+    }
+
+    // MARK: Charts and choices of the pages
+
+    /// The SVG of each `<figure>` of `html` whose id starts with `prefix`: (id, caption, svg).
+    static func figures(_ html: String, id prefix: String) -> [(id: String, caption: String, svg: String)] {
+        html.components(separatedBy: "<figure id=\"").dropFirst().compactMap { part in
+            let id = part.components(separatedBy: "\"")[0]
+            guard id.hasPrefix(prefix) else { return nil }
+            let caption = part.components(separatedBy: "<figcaption>").dropFirst().first?.components(separatedBy: "</figcaption>").first ?? ""
+            let svg = part.components(separatedBy: "</figure>")[0]
+            return (id, caption.replacingOccurrences(of: "&amp;", with: "&"), svg)
+        }
+    }
+
+    /// The centres of an SVG's circles, in drawing order.
+    static func circles(_ svg: String) -> [(x: Double, y: Double)] {
+        svg.components(separatedBy: "<circle cx=\"").dropFirst().map { part in
+            let x = Double(part.components(separatedBy: "\"")[0])!
+            let y = Double(part.components(separatedBy: "cy=\"")[1].components(separatedBy: "\"")[0])!
+            return (x, y)
+        }
+    }
+
+    /// The indicators page draws the report's radar of each district's deviation scores: every dot where the API's
+    /// JSON puts its score (the radar's geometry: centre 280,170, radius 140 from 20 to 80, the first axis up), in
+    /// the reader's language; by 年代, one radar per age band (the scores among the age bands, as its tables show).
+    @Test func theRadarDrawsTheAPIsDeviationScores() async throws {
+        let (_, store) = try AnalysisCommandTests.demo.get()
+        let instrument = try SurveyStore(path: store, access: .read).instrument(for: SurveyID("lwc")).instrument
+        let categories = instrument.categories.map(\.id.rawValue)
+        let app = Self.server(store: store).application()
+        try await app.test(.router) { client in
+            let browser = try await Self.logIn(client)
+            for (by, language) in [("", "en"), ("&by=%E5%B9%B4%E4%BB%A3", "ja")] {
+                let page = Self.text(try await client.execute(uri: "/indicators?survey=lwc&period=2025\(by)&lang=\(language)", method: .get,
+                                                              headers: browser.headers()))
+                let json = Self.text(try await client.execute(uri: "/api/v1/indicators?survey=lwc&period=2025\(by)", method: .get,
+                                                              headers: browser.headers()))
+                let estimates = try #require((try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?["estimates"] as? [[String: Any]])
+                let radars = Self.figures(page, id: "radar-")
+                // A radar per group with scores (none for a group whose every score is withheld), and one of the whole
+                // area where it has scores against reference figures.
+                let groups = Set(estimates.filter { $0["deviation"] is Double }.compactMap { $0["group"] as? String })
+                let whole = estimates.contains { $0["group"] is NSNull && $0["deviation"] is Double }
+                #expect(radars.count == groups.count + (whole ? 1 : 0), "\(by): \(radars.count) radars, \(groups.count) groups")
+                #expect(radars.contains { $0.id == "radar-all" } == whole)
+                #expect(page.contains(language == "ja" ? "カテゴリー別偏差値（レーダーチャート）" : "Deviation scores by category (radar charts)"))
+                var dots = 0
+                for radar in radars where radar.id != "radar-all" {
+                    let suffix = language == "ja" ? ": カテゴリー別偏差値" : ": deviation scores by category"
+                    let name = radar.caption.replacingOccurrences(of: suffix, with: "")
+                    let group = try #require(groups.first { instrument.respondent.valueText($0, in: Language(rawValue: language)!) == name },
+                                             "\(radar.caption)")
+                    let scores = categories.map { id in
+                        estimates.first { $0["group"] as? String == group && $0["indicator"] as? String == id }?["deviation"] as? Double
+                    }
+                    var expected: [(Double, Double)] = []
+                    for (axis, score) in scores.enumerated() {
+                        guard let score else { continue }
+                        let angle = -Double.pi / 2 + 2 * Double.pi * Double(axis) / Double(categories.count)
+                        let r = 140 * (min(max(score, 20), 80) - 20) / 60
+                        expected.append((280 + r * cos(angle), 170 + r * sin(angle)))
+                    }
+                    let drawn = Self.circles(radar.svg)
+                    #expect(drawn.count == expected.count + 1, "\(group): the dots and the legend's")  // the legend's dot last
+                    for (dot, point) in zip(drawn, expected) {
+                        #expect(abs(dot.x - point.0) < 0.06 && abs(dot.y - point.1) < 0.06, "\(group): \(dot) ≠ \(point)")
+                        dots += 1
+                    }
+                }
+                #expect(dots >= 3 * groups.count && groups.count >= 2)
+            }
+        }
+    }
+
+    /// A withheld group is drawn on no radar (no chart, no dot), and a group whose score on one category is withheld
+    /// has no dot on that axis; nothing of the withheld mean is anywhere on the page.
+    @Test func aWithheldGroupIsNowhereOnTheRadar() async throws {
+        let folder = try TemporaryFolder()
+        // Three categories (a radar needs three) and four districts; 髙島's 6 respondents answer 7 (withheld).
+        let yaml = try String(contentsOfFile: Paths.fixture("mini.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "values: [髙島, 北区, ①番町]", with: "values: [髙島, 北区, ①番町, 南区]")
+            .replacingOccurrences(of: "{id: c2, name: {ja: つながり, en: Ties}, items: [{id: q3, text: 頼れる人がいる}, {id: q4, text: 地域活動に参加している}]}",
+                                  with: "{id: c2, name: {ja: つながり, en: Ties}, items: [{id: q3, text: 頼れる人がいる}]}\n"
+                                      + "  - {id: c3, name: {ja: 参加, en: Taking part}, items: [{id: q4, text: 地域活動に参加している}]}")
+        let instrumentPath = try folder.write("radar.yaml", yaml)
+        var rows = ["id,地区,sex,q1,q2,q3,q4,ls,comment"]
+        for index in 0..<6 { rows.append("T\(index),髙島,女性,4,2,4,4,7,") }
+        for index in 0..<90 {
+            let district = ["北区", "①番町", "南区"][index % 3]
+            rows.append("K\(index),\(district),\(index % 2 == 0 ? "女性" : "男性"),\(1 + index % 5),\(1 + (index + 2) % 5),\(1 + index % 4),\(1 + index % 3),\([2, 3, 4, 5, 6, 8, 9][index % 7]),")
+        }
+        let csv = try folder.write("radar.csv", rows.joined(separator: "\n") + "\n")
+        let store = folder.file("radar.sqlite")
+        _ = try ResponseImport.run(ResponseImport.Request(path: csv, instrument: try InstrumentLoader.load(path: instrumentPath),
+                                                          instrumentFileName: "radar.yaml", period: PeriodLabel("2025")), store: store)
+        let app = Self.server(store: store).application()
+        try await app.test(.router) { client in
+            let browser = try await Self.logIn(client)
+            let json = Self.text(try await client.execute(uri: "/api/v1/indicators?period=2025", method: .get, headers: browser.headers()))
+            let estimates = try #require((try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?["estimates"] as? [[String: Any]])
+            #expect(estimates.filter { $0["group"] as? String == "髙島" }.allSatisfy { $0["deviation"] is NSNull && $0["mean"] is NSNull })
+            for language in ["en", "ja"] {
+                let page = Self.text(try await client.execute(uri: "/indicators?period=2025&lang=\(language)", method: .get, headers: browser.headers()))
+                let radars = Self.figures(page, id: "radar-")
+                let scored = Set(estimates.filter { $0["group"] is String && $0["deviation"] is Double }.map { $0["group"] as! String })
+                #expect(radars.count == scored.count && !radars.isEmpty, "\(radars.map(\.caption)) \(scored)")
+                #expect(!radars.contains { $0.caption.contains("髙島") })
+                for radar in radars {
+                    let group = try #require(scored.first { radar.caption.hasPrefix($0) })
+                    let present = estimates.filter { $0["group"] as? String == group && ["c1", "c2", "c3"].contains($0["indicator"] as? String)
+                        && $0["deviation"] is Double }
+                    #expect(Self.circles(radar.svg).count == present.count + 1, "\(group)")
+                }
+                #expect(!radars.contains { $0.svg.contains("髙島") })
+            }
+        }
+    }
+
+    /// The drivers page draws the report's importance × score chart above its table: one dot per category of the
+    /// API's JSON, at its r and mean (one scale for all), on the side of the dashed means its quadrant names.
+    @Test func theQuadrantDrawsTheDriversJSON() async throws {
+        let (_, store) = try AnalysisCommandTests.demo.get()
+        let app = Self.server(store: store).application()
+        try await app.test(.router) { client in
+            let browser = try await Self.logIn(client)
+            for language in ["ja", "en"] {
+                let page = Self.text(try await client.execute(uri: "/drivers?survey=lwc&period=2025&lang=\(language)", method: .get,
+                                                              headers: browser.headers()))
+                let json = Self.text(try await client.execute(uri: "/api/v1/drivers?survey=lwc&period=2025&lang=\(language)", method: .get,
+                                                              headers: browser.headers()))
+                let rows = try #require((try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?["rows"] as? [[String: Any]])
+                    .filter { $0["r"] is Double && $0["mean"] is Double }
+                let chart = try #require(Self.figures(page, id: "drivers").first)
+                #expect(page.range(of: "<figure id=\"drivers\"")!.lowerBound < page.range(of: "<table")!.lowerBound)
+                let dots = Self.circles(chart.svg)
+                #expect(dots.count == rows.count && rows.count >= 3)
+                let r = rows.map { $0["r"] as! Double }, mean = rows.map { $0["mean"] as! Double }
+                let (low, high) = (r.indices.min { r[$0] < r[$1] }!, r.indices.max { r[$0] < r[$1] }!)
+                let (bottom, top) = (mean.indices.min { mean[$0] < mean[$1] }!, mean.indices.max { mean[$0] < mean[$1] }!)
+                for index in rows.indices {
+                    let x = dots[low].x + (dots[high].x - dots[low].x) * (r[index] - r[low]) / (r[high] - r[low])
+                    let y = dots[bottom].y + (dots[top].y - dots[bottom].y) * (mean[index] - mean[bottom]) / (mean[top] - mean[bottom])
+                    #expect(abs(dots[index].x - x) < 0.15 && abs(dots[index].y - y) < 0.15, "\(rows[index]): \(dots[index])")
+                }
+                #expect(dots[high].x > dots[low].x && dots[top].y < dots[bottom].y)
+                // The dashed means: the first dashed line is r's (vertical), the second the mean score's.
+                let dashed = chart.svg.components(separatedBy: "\n").filter { $0.hasPrefix("<line") && $0.contains("stroke-dasharray=\"4 3\"") }
+                func attribute(_ line: String, _ name: String) -> Double {
+                    Double(line.components(separatedBy: "\(name)=\"")[1].components(separatedBy: "\"")[0])!
+                }
+                let splitX = attribute(dashed[0], "x1"), splitY = attribute(dashed[1], "y1")
+                for (row, dot) in zip(rows, dots) {
+                    let right = dot.x >= splitX, above = dot.y <= splitY
+                    let expected = right ? (above ? "strength" : "priority") : (above ? "maintain" : "monitor")
+                    #expect(row["quadrant"] as? String == expected, "\(row): \(dot) against \(splitX), \(splitY)")
+                }
+            }
+        }
+    }
+
+    /// The language switch leads to the same page with the same choices (escaped: markup in a value stays text), and
+    /// the reports form downloads the file its choices name (a 303 to the report's address).
+    @Test func theLanguageSwitchKeepsThePagesChoices() async throws {
+        let (_, store) = try AnalysisCommandTests.demo.get()
+        let app = Self.server(store: store).application()
+        try await app.test(.router) { client in
+            let browser = try await Self.logIn(client)
+            func switchLink(_ uri: String) async throws -> String {
+                let response = try await client.execute(uri: uri, method: .get, headers: browser.headers())
+                #expect(response.status == .ok, "\(uri)")
+                let page = Self.text(response)
+                return try #require(page.components(separatedBy: "<a href=\"?").dropFirst().first?.components(separatedBy: "\"").first)
+            }
+            #expect(try await switchLink("/indicators?survey=lwc&period=2024&by=%E5%B9%B4%E4%BB%A3&weights=none&lang=ja")
+                    == "by=%E5%B9%B4%E4%BB%A3&amp;lang=en&amp;period=2024&amp;survey=lwc&amp;weights=none")
+            #expect(try await switchLink("/trend?survey=lwc&from=2024&to=2025&lang=en") == "from=2024&amp;lang=ja&amp;survey=lwc&amp;to=2025")
+            #expect(try await switchLink("/batches") == "lang=ja")
+            // A hostile value: the link holds it percent-encoded, the page nowhere as markup.
+            let payload = "\"><script>alert(1)</script>"
+            let encoded = payload.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let uri = "/reports?survey=lwc&previous=\(encoded)&lang=en"
+            let link = try await switchLink(uri)
+            #expect(link == "lang=ja&amp;previous=\(encoded)&amp;survey=lwc")
+            let page = Self.text(try await client.execute(uri: uri, method: .get, headers: browser.headers()))
+            #expect(!page.contains("<script>") && !page.contains("\"><script"))
+            // The switched page keeps the choices: the same figures in the other language.
+            let switched = Self.text(try await client.execute(uri: "/indicators?by=%E5%B9%B4%E4%BB%A3&lang=en&period=2024&survey=lwc&weights=none",
+                                                              method: .get, headers: browser.headers()))
+            #expect(switched.contains("<option value=\"2024\" selected>") && switched.contains("<option value=\"none\" selected>"))
+
+            // The reports form: its buttons send the choices to /reports/download, which redirects to the file.
+            let reports = Self.text(try await client.execute(uri: "/reports?survey=lwc", method: .get, headers: browser.headers()))
+            #expect(reports.contains("action=\"/reports/download\"") && reports.contains("name=\"download\" value=\"html\"")
+                    && reports.contains("name=\"download\" value=\"xlsx\""))
+            let redirect = try await client.execute(uri: "/reports/download?survey=lwc&period=2025&previous=2024&report_lang=ja&weights=&download=html",
+                                                    method: .get, headers: browser.headers())
+            #expect(redirect.status == .seeOther)
+            #expect(redirect.headers[.location] == "/api/v1/reports/lwc/2025.html?lang=ja&previous=2024")
+            let wrong = try await client.execute(uri: "/reports/download?survey=lwc&period=2025&download=pdf", method: .get, headers: browser.headers())
+            #expect(wrong.status == .badRequest)
         }
     }
 
