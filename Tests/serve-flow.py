@@ -78,6 +78,15 @@ def estimate_cells(estimate):
             fixed(estimate["deviation"], 1)]
 
 
+def screenshot_both_languages(page, selector, path):
+    """Screenshots the element `selector` of the page (path.png), then in English through the language switch
+    (path-en.png), and switches back."""
+    page.locator(selector).screenshot(path=path + ".png")
+    page.click("a[hreflang=en]")
+    page.locator(selector).screenshot(path=path + "-en.png")
+    page.click("a[hreflang=ja]")
+
+
 def api_json(page, base, path):
     """The API's JSON through the browser's session."""
     response = page.request.get(base + path)
@@ -282,10 +291,7 @@ def main():
             plotted = [row for row in drivers if row["r"] is not None and row["mean"] is not None]
             if dots != len(plotted) or not page.eval_on_selector("figure#drivers", "f => f.compareDocumentPosition(document.querySelector('table.results')) & 4"):
                 fail("the drivers chart has %d dots for %d categories, or is not above the table" % (dots, len(plotted)))
-            page.locator("figure#drivers").screenshot(path=os.path.join(screens, "10a-drivers-chart.png"))
-            page.click("a[hreflang=en]")
-            page.locator("figure#drivers").screenshot(path=os.path.join(screens, "10b-drivers-chart-en.png"))
-            page.click("a[hreflang=ja]")
+            screenshot_both_languages(page, "figure#drivers", os.path.join(screens, "10a-drivers-chart"))
             print("drivers chart: %d dots above the table" % dots)
 
             page.click("a[href='/indicators']")
@@ -304,10 +310,7 @@ def main():
             districts = {e["group"] for e in estimates if e["group"] is not None and e["deviation"] is not None}
             if radars < len(districts) or radars < 2:
                 fail("the indicators page draws %d radars for %d districts with scores" % (radars, len(districts)))
-            page.locator("div.radars").screenshot(path=os.path.join(screens, "11a-radars.png"))
-            page.click("a[hreflang=en]")
-            page.locator("div.radars").screenshot(path=os.path.join(screens, "11b-radars-en.png"))
-            page.click("a[hreflang=ja]")
+            screenshot_both_languages(page, "div.radars", os.path.join(screens, "11a-radars"))
             print("radars: %d (one per district with scores)" % radars)
 
             page.click("a[href='/reports']")

@@ -78,16 +78,30 @@ enum ChartDrawing {
     }
 
     /// A radar of deviation scores (30–70 rings) with up to two series: solid with dots, dashed with squares.
+    ///
+    /// Each axis's name stands beyond its spoke, away from the web; a long name within 37° of the horizontal (where
+    /// the spokes leave room) wraps at a space onto two lines, and the side margins grow to fit the widest name, so
+    /// that no name (an English one) runs out of the chart. The top name stands a little higher than the spoke's end,
+    /// clear of its neighbours'.
     static func radar(id: String, title: String, description: String, axes: [String],
                       series: [(name: String, values: [Double?])], size: Double = 300) -> String {
-        let labelMargin = 130.0
-        let width = size + 2 * labelMargin, height = size + 70
-        let centre = (x: width / 2, y: size / 2 + 20)
         let radius = size / 2 - 10
+        func angle(_ axis: Int) -> Double { -Double.pi / 2 + 2 * Double.pi * Double(axis) / Double(max(axes.count, 1)) }
+        let labels = axes.enumerated().map { axis, name -> (dx: Double, dy: Double, anchor: String, lines: [String]) in
+            let (dx, dy) = ((radius + 8) * cos(angle(axis)), (radius + 8) * sin(angle(axis)))
+            let anchor = abs(dx) < 5 ? "middle" : (dx > 0 ? "start" : "end")
+            return (dx, dy, anchor, abs(dy) < 0.6 * (radius + 8) ? wrapped(name, over: 20) : [name])
+        }
+        let overhang = labels.map { label -> Double in
+            let widest = label.lines.map { textWidth($0, size: 15) }.max() ?? 0
+            return label.anchor == "middle" ? widest / 2 - size / 2 : abs(label.dx) + widest - size / 2
+        }
+        let labelMargin = max(130, (overhang.max() ?? 0) + 6)
+        let width = size + 2 * labelMargin, height = size + 80
+        let centre = (x: width / 2, y: size / 2 + 30)
         func point(_ axis: Int, _ score: Double) -> (Double, Double) {
-            let angle = -Double.pi / 2 + 2 * Double.pi * Double(axis) / Double(max(axes.count, 1))
             let r = radius * (min(max(score, 20), 80) - 20) / 60
-            return (centre.x + r * cos(angle), centre.y + r * sin(angle))
+            return (centre.x + r * cos(angle(axis)), centre.y + r * sin(angle(axis)))
         }
         var svg = open(width: width, height: height, id: id, title: title, description: description)
         // Rings every 10 from 30 to the rim at 80; scores are clamped to 20–80, so every marker lies on the web.
@@ -95,13 +109,14 @@ enum ChartDrawing {
             let points = axes.indices.map { point($0, ring) }.map { "\(f($0.0)),\(f($0.1))" }.joined(separator: " ")
             svg += "<polygon points=\"\(points)\" fill=\"none\" stroke=\"\(ring == 50 ? "#888" : grid)\" stroke-width=\"\(ring == 50 ? 1.2 : 0.6)\"/>\n"
         }
-        for (axis, name) in axes.enumerated() {
-            let angle = -Double.pi / 2 + 2 * Double.pi * Double(axis) / Double(max(axes.count, 1))
-            let (x, y) = (centre.x + (radius + 8) * cos(angle), centre.y + (radius + 8) * sin(angle))
+        for (axis, label) in labels.enumerated() {
+            let (x, y) = (centre.x + label.dx, centre.y + label.dy)
             svg += line(centre.x, centre.y, point(axis, 80).0, point(axis, 80).1, width: 0.5)
-            let anchor = abs(x - centre.x) < 5 ? "middle" : (x > centre.x ? "start" : "end")
             // Printed half a page wide, the chart shrinks to about 60 %: 15 here reads as 8–9 pt on paper.
-            svg += text(x, y + 5 + (abs(x - centre.x) < 5 && y > centre.y ? 8 : 0), name, anchor: anchor, size: 15)
+            let first = label.anchor != "middle" ? y + 5 - 8.5 * Double(label.lines.count - 1) : (y < centre.y ? y - 5 : y + 13)
+            for (index, text) in label.lines.enumerated() {
+                svg += self.text(x, first + 17 * Double(index), text, anchor: label.anchor, size: 15)
+            }
         }
         // The rings' values, beside the first axis on a white halo, so that no data line runs through them.
         for ring in [30.0, 50, 70] {
@@ -135,6 +150,21 @@ enum ChartDrawing {
             svg += text(legendX + 30, legendY + 5, entry.name, size: 14)
         }
         return svg + "</svg>\n"
+    }
+
+    /// `text` on two lines, split at the space nearest its middle, when it is wider than `limit` columns.
+    static func wrapped(_ text: String, over limit: Int) -> [String] {
+        guard TextTable.displayWidth(text) > limit else { return [text] }
+        let middle = text.count / 2
+        let spaces = text.indices.filter { text[$0] == " " }
+        guard let split = spaces.min(by: { abs(text.distance(from: text.startIndex, to: $0) - middle) < abs(text.distance(from: text.startIndex, to: $1) - middle) })
+        else { return [text] }
+        return [String(text[..<split]), String(text[text.index(after: split)...])]
+    }
+
+    /// About how wide `text` is drawn at `size` px: a wide (CJK) character 1 em, any other 0.56 em.
+    static func textWidth(_ text: String, size: Double) -> Double {
+        text.reduce(0) { sum, character in sum + (TextTable.displayWidth(String(character)) > 1 ? size : 0.56 * size) }
     }
 
     /// Horizontal dots with confidence whiskers, one row per label; missing values say so.
