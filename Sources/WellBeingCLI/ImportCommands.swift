@@ -103,7 +103,7 @@ struct ImportResponses: ParsableCommand {
                 rejectsFile?.discardUnlessCommitted()
                 rejectsFile = try rejects.map { try RejectsFile(argument: $0) }
                 return rejectsFile.map { writer in { try writer.append($0) } }
-            }, onProgress: { Console.progress(progressLabel, done: $0, total: $1) })
+            }, onProgress: { Console.progress(progressLabel, done: $0.bytesRead, total: $0.fileBytes) })
             Console.endProgress()
             Console.message(ImportSummary.describe(outcome, store: shownPath, language: Console.language))
             if let rejectsFile {

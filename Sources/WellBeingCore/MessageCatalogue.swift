@@ -151,6 +151,9 @@ public enum MessageKey: String, Sendable, Hashable, Codable, CaseIterable {
     case serveSignInNeeded
     // wellbeing serve: load and faults (issue 21)
     case serveUploadInterrupted
+    // wellbeing serve: the import page's imports as jobs with their progress (issue 21, import with progress)
+    case serveImportJobUnknown, serveImportJobForeign, pageJobImporting, pageJobChecking, pageJobWaiting, pageJobRows,
+         pageJobSaving, pageJobFinishingCheck, pageJobNote
 }
 
 /// The templates of every message in English and Japanese.
@@ -1059,6 +1062,20 @@ public enum MessageCatalogue {
         // wellbeing serve: load and faults (issue 21)
         .serveUploadInterrupted: ("The upload was cut off before it was complete (the connection closed); nothing of it was kept. Upload the file again.",
                                   "アップロードが途中で切れました（接続が閉じられました）。受け取った分は何も残していません。もう一度アップロードしてください。"),
+        // wellbeing serve: the import page's imports as jobs with their progress (issue 21, import with progress)
+        .serveImportJobUnknown: ("There is no such import to show. An import's page is kept for {minutes} minutes after it ends, and not across a restart of the server; what it imported is under 'Imports so far'.",
+                                 "表示できる取り込みがありません。取り込みの画面は終わってから {minutes} 分間だけ（サーバーを再起動するまで）表示できます。取り込んだ内容は「取り込み履歴」で確認できます。"),
+        .serveImportJobForeign: ("This import was started by someone else; only they and an administrator may see it.",
+                                 "この取り込みは別の人が始めたものです。見られるのは始めた人と管理者だけです。"),
+        .pageJobImporting: ("Importing '{file}' into the survey {survey}.", "'{file}' を調査 {survey} に取り込んでいます。"),
+        .pageJobChecking: ("Checking '{file}' against the survey {survey} (nothing is imported).",
+                           "'{file}' を調査 {survey} の定義で確認しています（取り込みはしません）。"),
+        .pageJobWaiting: ("Waiting for another import to end; this one starts then.", "別の取り込みが終わるのを待っています。終わりしだい始めます。"),
+        .pageJobRows: ("{rows} rows read so far ({percent}% of the file).", "{rows} 行まで読みました（ファイルの {percent}%）。"),
+        .pageJobSaving: ("All {rows} rows read; writing them to the store.", "全 {rows} 行を読みました。ストアへの書き込みを仕上げています。"),
+        .pageJobFinishingCheck: ("All {rows} rows read; finishing the check.", "全 {rows} 行を読みました。確認を仕上げています。"),
+        .pageJobNote: ("This page updates itself every second. Closing it does not stop the import: it goes on to the end and imports the whole file, or nothing if it fails. The batch then appears under 'Imports so far'.",
+                       "この画面は 1 秒ごとに自動で更新されます。画面を閉じても取り込みは止まりません。最後まで続けてファイル全体を取り込みます（失敗したときは何も取り込みません）。終わると「取り込み履歴」に載ります。"),
         // wellbeing serve: HTTPS of its own (issue 21, load and TLS)
         .serveTLSHalf: ("--tls-cert and --tls-key go together: give both, the server's certificate and its private key as PEM files.",
                         "--tls-cert と --tls-key は一緒に指定します。サーバー証明書とその秘密鍵の PEM ファイルを両方指定してください。"),

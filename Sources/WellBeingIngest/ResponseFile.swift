@@ -11,18 +11,19 @@ public final class ResponseFile: RespondentSource {
     private let instrument: Instrument
     private let period: PeriodLabel?
     private let onReject: ((RejectedRow) throws -> Void)?
-    private let onProgress: ((Int, Int) -> Void)?
+    private let onProgress: ((ReadingProgress) -> Void)?
 
     /// Opens `path` as CSV (in `encoding`, or detected) or as a workbook's `sheet`.
     ///
     /// - Parameters:
     ///   - period: the period of every row, or nil when the instrument derives it from a column.
     ///   - onReject: called with each rejected row, on the reading thread (for a rejects file).
-    ///   - onProgress: called now and then with (bytes read, file size), on the reading thread.
+    ///   - onProgress: called every `ReadingProgress.rowsBetweenReports` rows and once when the last row is read, on
+    ///     the reading thread.
     /// - Throws: `inputMissing` when the file cannot be opened; `badData` for an .xls, an encrypted workbook or a
     ///   damaged one; `usage` for a sheet named on a CSV file.
     public init(path: String, instrument: Instrument, period: PeriodLabel?, encoding: TextEncoding? = nil, sheet: String? = nil,
-                onReject: ((RejectedRow) throws -> Void)? = nil, onProgress: ((Int, Int) -> Void)? = nil) throws {
+                onReject: ((RejectedRow) throws -> Void)? = nil, onProgress: ((ReadingProgress) -> Void)? = nil) throws {
         source = try RecordSources.open(path: path, encoding: encoding, sheet: sheet)
         self.path = path
         self.instrument = instrument
@@ -68,19 +69,43 @@ public final class ResponseFile: RespondentSource {
     /// Reads and checks every row with `parser` (on the reading thread), handing blocks and the summary to `yield`.
     private func read(_ parser: ResponseParser, yield: @escaping (ReadEvent) throws -> Void) throws {
         let builder = RespondentBlockBuilder(parser: parser, instrument: instrument) { try yield(.block($0)) }
-        var rowsSinceProgress = 0
+        var rowsRead = 0
+        func counted() {
+            rowsRead += 1
+            if rowsRead % ReadingProgress.rowsBetweenReports == 0, let onProgress {
+                onProgress(ReadingProgress(rows: rowsRead, bytesRead: source.rawBytesRead, fileBytes: source.fileSize))
+            }
+        }
         let summary = try parser.parse(accept: { row in
             try builder.append(row)
-            rowsSinceProgress += 1
-            if rowsSinceProgress == 8192, let onProgress {
-                rowsSinceProgress = 0
-                onProgress(source.rawBytesRead, source.fileSize)
-            }
+            counted()
         }, reject: { rejected in
             try onReject?(rejected)
+            counted()
         })
         try builder.finish()
+        onProgress?(ReadingProgress(rows: rowsRead, bytesRead: source.fileSize, fileBytes: source.fileSize, finished: true))
         try yield(.finished(summary))
+    }
+}
+
+/// How far the reading of a survey file has come: rows read (accepted or rejected, blank lines not counted) and the
+/// bytes of the file behind them (for a workbook, its sheet's share of the file).
+public struct ReadingProgress: Sendable, Equatable {
+    /// How many rows are read between two reports.
+    public static let rowsBetweenReports = 4096
+
+    public var rows: Int
+    public var bytesRead: Int
+    public var fileBytes: Int
+    /// Whether every row has been read (the rows are then the file's count; what remains is writing them).
+    public var finished: Bool
+
+    public init(rows: Int, bytesRead: Int, fileBytes: Int, finished: Bool = false) {
+        self.rows = rows
+        self.bytesRead = bytesRead
+        self.fileBytes = fileBytes
+        self.finished = finished
     }
 }
 

@@ -34,7 +34,9 @@ enum ErrorResponses {
         return (place, String(text.dropFirst(place.count).drop(while: { $0 == ":" || $0 == " " })))
     }
 
-    static func response(for error: any Error, path: String, language: Language, session: Session?, logger: Logger) -> Response {
+    /// Any failure as the error it answers with: a `WellBeingError` as it is, Hummingbird's own by their status,
+    /// anything else an internal failure (logged by its type only), said in the web's wording.
+    static func failure(for error: any Error, path: String, logger: Logger) -> WellBeingError {
         var failure: WellBeingError
         if let error = error as? WellBeingError {
             failure = error
@@ -51,12 +53,20 @@ enum ErrorResponses {
         if failure.kind == .internalFailure {
             logger.error("internal failure: \(failure.cause.map { "\(type(of: $0))" } ?? "")")
         }
-        failure = failure.onTheWeb  // the page's controls, never the command line's options
+        return failure.onTheWeb  // the page's controls, never the command line's options
+    }
+
+    /// The API's body of `failure`, in `language`.
+    static func body(_ failure: WellBeingError, language: Language) -> Body {
+        Body(error: failure.kind.rawValue, message: failure.message.text(in: language),
+             problems: failure.problems.isEmpty ? nil : failure.problems.map { Problem($0, in: language) })
+    }
+
+    static func response(for error: any Error, path: String, language: Language, session: Session?, logger: Logger) -> Response {
+        let failure = failure(for: error, path: path, logger: logger)
         let status = HTTPResponse.Status(code: failure.kind.httpStatus)
         if path.hasPrefix("/api/") {
-            let body = Body(error: failure.kind.rawValue, message: failure.message.text(in: language),
-                            problems: failure.problems.isEmpty ? nil : failure.problems.map { Problem($0, in: language) })
-            let json = (try? JSONOutput.encode(body)) ?? "{}\n"
+            let json = (try? JSONOutput.encode(body(failure, language: language))) ?? "{}\n"
             return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: json)))
         }

@@ -14,15 +14,17 @@ import WellBeingWorkspace
 /// stylesheet, every name from data escaped.
 enum Pages {
     /// One page: the navigation, the language switch (to this page with the parameters it was asked with: `keeping`),
-    /// the body.
-    static func page(_ title: String, _ body: String, language: Language, session: Session?, keeping parameters: [String: String] = [:]) -> String {
+    /// the body; with `refreshSeconds`, the browser loads it again after so many seconds (a running import's progress,
+    /// with no script).
+    static func page(_ title: String, _ body: String, language: Language, session: Session?, keeping parameters: [String: String] = [:],
+                     refreshSeconds: Int? = nil) -> String {
         func say(_ key: MessageKey) -> String { escapeMarkup(Message(key).text(in: language)) }
         var html = """
             <!DOCTYPE html>
             <html lang="\(language.rawValue)">
             <head>
             <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta name="viewport" content="width=device-width, initial-scale=1">\(refreshSeconds.map { "\n<meta http-equiv=\"refresh\" content=\"\($0)\">" } ?? "")
             <title>\(escapeMarkup(title)) — wellbeing</title>
             <link rel="stylesheet" href="/assets/app.css">
             </head>
@@ -92,6 +94,8 @@ enum Pages {
         form.panel label { display: block; margin: 0.4em 0; }
         .error { border-left: 4px solid #b00020; background: #fdecee; padding: 0.4em 1em; }
         .done { border-left: 4px solid #2e7d32; background: #edf7ee; padding: 0.4em 1em; }
+        .progress { border-left: 4px solid #1565c0; background: #eaf1fb; padding: 0.4em 1em; }
+        .progress progress { width: 100%; max-width: 36em; height: 1.4em; }
         table.problems th[scope=row] { font-family: monospace; white-space: nowrap; }
         .downloads a { margin-right: 1em; }
         form.panel button + button { margin-left: 0.6em; }
@@ -127,23 +131,15 @@ extension WorkspaceServer {
         router.post("/import") { request, context -> Response in
             let session = try context.require(.importer)
             let language = context.language ?? settings.language
-            var html: String
-            var status: HTTPResponse.Status = .ok
             do {
-                let result = try await importResponses(request, context: context)
-                html = "<div class=\"done\" role=\"status\"><p>\(escapeMarkup(result.summary).replacingOccurrences(of: "\n", with: "<br>"))</p></div>\n"
-                if !result.dryRun, let batch = result.batch {
-                    html += "<p><a href=\"/indicators?survey=\(Self.queryValue(result.survey))&amp;period=\(Self.queryValue(result.periods.first ?? ""))\">"
-                        + "\(escapeMarkup(Message(.pageSeeIndicators).text(in: language)))</a> · "
-                        + "\(escapeMarkup(Message(.pageBatchNumber, ["batch": "\(batch)"]).text(in: language)))</p>\n"
-                }
+                // Received and checked: the import runs as a job of the server; its page shows the progress, then the result.
+                let job = try await startImportJob(request, context: context)
+                return Response(status: .seeOther, headers: [.location: "/imports/\(job)"])
             } catch let failure as WellBeingError where ![.unauthenticated, .forbidden].contains(failure.kind) {
-                status = HTTPResponse.Status(code: failure.kind.httpStatus)
-                html = Pages.errorBlock(failure, language: language)
+                let html = Pages.errorBlock(failure, language: language) + (try await importForm(language: language, session: session))
+                return Pages.response(Pages.page(Message(.pageImportHeading).text(in: language), html, language: language, session: session),
+                                      status: HTTPResponse.Status(code: failure.kind.httpStatus))
             }
-            html += try await importForm(language: language, session: session)
-            return Pages.response(Pages.page(Message(.pageImportHeading).text(in: language), html, language: language, session: session),
-                                  status: status)
         }
         router.get("/batches") { _, context -> Response in
             let session = try context.requireSession()

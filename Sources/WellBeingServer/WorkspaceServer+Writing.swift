@@ -57,70 +57,110 @@ extension WorkspaceServer {
         return removed
     }
 
+    /// An upload received and checked, its survey taken (no other import of it may start): what an import runs
+    /// on. `perform` runs it and gives both back; until then, whoever holds it owns the upload's folder.
+    struct PreparedImport: Sendable {
+        let upload: Upload
+        let request: ResponseImport.Request
+        let survey: String
+        let fileName: String
+        let user: String
+    }
+
     /// Receives an upload (multipart: `file`, `instrument`, `period`, `dry_run`, `on_error`, `sheet`, `csrf`) and
     /// imports it as the CLI's `import responses` would; everything received is removed afterwards.
     func importResponses(_ request: Request, context: ServerContext) async throws -> ImportBody {
+        let prepared = try await prepareImport(request, context: context)
+        let outcome = try await perform(prepared)
+        return Self.importBody(outcome, survey: prepared.survey, file: prepared.fileName, user: prepared.user,
+                               language: context.language ?? settings.language)
+    }
+
+    /// Receives the upload to its private folder, checks the CSRF token and the form, loads the instrument and takes
+    /// the survey (409 when another import of it runs). On any failure the upload is removed.
+    func prepareImport(_ request: Request, context: ServerContext) async throws -> PreparedImport {
         let session = try context.require(.importer)
-        let language = context.language ?? settings.language
         let upload = try await Upload.receive(request, limit: settings.maxUploadBytes, temporaryFolder: settings.temporaryFolder)
-        defer { upload.discard() }
-        if request.headers[.csrfToken] == nil {
-            guard let token = upload.fields["csrf"], Sessions.sameText(token, session.csrf) else {
-                throw WellBeingError(.forbidden, Message(.serveCrossOrigin))
+        do {
+            if request.headers[.csrfToken] == nil {
+                guard let token = upload.fields["csrf"], Sessions.sameText(token, session.csrf) else {
+                    throw WellBeingError(.forbidden, Message(.serveCrossOrigin))
+                }
             }
-        }
-        let form = upload.fields
-        let kind = form["kind"].map { $0.trimmingCharacters(in: .whitespaces) } ?? "responses"
-        guard kind == "responses" else {
-            throw WellBeingError(.usage, Message(.serveImportKind, ["kind": DataProblem.shortened(kind)]))
-        }
-        guard let filePath = upload.filePath, let fileName = upload.fileName else {
-            throw WellBeingError(.usage, Message(.serveUploadNoFile))
-        }
-        guard let instrumentName = form["instrument"]?.trimmingCharacters(in: .whitespaces), !instrumentName.isEmpty else {
-            throw WellBeingError(.usage, Message(.serveMissingParameter, ["name": "instrument"]))
-        }
-        func flag(_ name: String) throws -> Bool {
-            guard let text = form[name]?.trimmingCharacters(in: .whitespaces).lowercased(), !text.isEmpty else { return false }
-            guard let value = ["true": true, "1": true, "on": true, "yes": true, "false": false, "0": false, "off": false, "no": false][text] else {
-                throw WellBeingError(.usage, Message(.serveBadParameter, ["name": name, "value": DataProblem.shortened(text), "expected": "true, false"]))
+            let form = upload.fields
+            let kind = form["kind"].map { $0.trimmingCharacters(in: .whitespaces) } ?? "responses"
+            guard kind == "responses" else {
+                throw WellBeingError(.usage, Message(.serveImportKind, ["kind": DataProblem.shortened(kind)]))
             }
-            return value
+            guard let filePath = upload.filePath, let fileName = upload.fileName else {
+                throw WellBeingError(.usage, Message(.serveUploadNoFile))
+            }
+            guard let instrumentName = form["instrument"]?.trimmingCharacters(in: .whitespaces), !instrumentName.isEmpty else {
+                throw WellBeingError(.usage, Message(.serveMissingParameter, ["name": "instrument"]))
+            }
+            func flag(_ name: String) throws -> Bool {
+                guard let text = form[name]?.trimmingCharacters(in: .whitespaces).lowercased(), !text.isEmpty else { return false }
+                guard let value = ["true": true, "1": true, "on": true, "yes": true, "false": false, "0": false, "off": false, "no": false][text] else {
+                    throw WellBeingError(.usage, Message(.serveBadParameter, ["name": name, "value": DataProblem.shortened(text), "expected": "true, false"]))
+                }
+                return value
+            }
+            let dryRun = try flag("dry_run")
+            let replace = try flag("replace")
+            let policyText = form["on_error"]?.trimmingCharacters(in: .whitespaces) ?? ""
+            guard let policy = policyText.isEmpty ? .abort : ErrorPolicy(rawValue: policyText) else {
+                throw WellBeingError(.usage, Message(.serveBadParameter, ["name": "on_error", "value": DataProblem.shortened(policyText),
+                                                                          "expected": "abort, skip"]))
+            }
+            let period = form["period"].map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : PeriodLabel($0) }
+            let sheet = form["sheet"].flatMap { $0.isEmpty ? nil : $0 }
+            let storePath = settings.storePath
+            let loaded = try await BlockingWork.run {
+                try Self.instrument(named: instrumentName, store: storePath)
+            }
+            let survey = loaded.instrument.instrument.id.rawValue
+            guard await imports.take(survey) else {
+                throw WellBeingError(.storeBusy, Message(.serveImportRunning, ["survey": survey]))
+            }
+            let importRequest = ResponseImport.Request(path: filePath, instrument: loaded.instrument, instrumentFileName: loaded.fileName,
+                                                       period: period, sheet: sheet, errorPolicy: policy, dryRun: dryRun, replace: replace,
+                                                       importedBy: session.user)
+            return PreparedImport(upload: upload, request: importRequest, survey: survey, fileName: fileName, user: session.user)
+        } catch {
+            upload.discard()
+            throw error
         }
-        let dryRun = try flag("dry_run")
-        let replace = try flag("replace")
-        let policyText = form["on_error"]?.trimmingCharacters(in: .whitespaces) ?? ""
-        guard let policy = policyText.isEmpty ? .abort : ErrorPolicy(rawValue: policyText) else {
-            throw WellBeingError(.usage, Message(.serveBadParameter, ["name": "on_error", "value": DataProblem.shortened(policyText),
-                                                                      "expected": "abort, skip"]))
+    }
+
+    /// Runs a prepared import in the import lane (one at a time per server; readers go on meanwhile on their own
+    /// snapshots), reporting to `progress`; then removes the upload and gives the survey back, however it ended.
+    func perform(_ prepared: PreparedImport, progress: ImportProgress? = nil) async throws -> ImportOutcome {
+        defer {
+            prepared.upload.discard()
+            Task { [imports] in await imports.release(prepared.survey) }
         }
-        let period = form["period"].map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : PeriodLabel($0) }
-        let sheet = form["sheet"].flatMap { $0.isEmpty ? nil : $0 }
+        let (user, fileName, survey, dryRun) = (prepared.user, prepared.fileName, prepared.survey, prepared.request.dryRun)
         let storePath = settings.storePath
-        let loaded = try await BlockingWork.run {
-            try Self.instrument(named: instrumentName, store: storePath)
-        }
-        let survey = loaded.instrument.instrument.id.rawValue
-        guard await imports.take(survey) else {
-            throw WellBeingError(.storeBusy, Message(.serveImportRunning, ["survey": survey]))
-        }
-        defer { Task { [imports] in await imports.release(survey) } }
-        let user = session.user
-        let importRequest = ResponseImport.Request(path: filePath, instrument: loaded.instrument, instrumentFileName: loaded.fileName,
-                                                   period: period, sheet: sheet, errorPolicy: policy, dryRun: dryRun, replace: replace,
-                                                   importedBy: user)
-        // One import at a time per server (the import lane); readers go on meanwhile on their own snapshots.
+        let importRequest = prepared.request
         logger.notice("import by \(user): \(fileName) into \(survey)\(dryRun ? " (dry run)" : "") started")
         let (result, _) = try await imports.lane.run {
-            try await BlockingWork.run { try ResponseImport.run(importRequest, store: storePath) }
+            progress?.started()
+            return try await BlockingWork.run {
+                try ResponseImport.run(importRequest, store: storePath, onProgress: progress.map { progress in { progress.update($0) } })
+            }
         }
         if !dryRun { await cache.storeChanged() }
         logger.notice("import by \(user): \(fileName) into \(survey), batch \(result.batchID.map(String.init) ?? "none (dry run)")")
-        return ImportBody(batch: result.batchID, survey: survey, file: fileName, rows: result.importedRows, rejected: result.rejectedRows,
-                          blank: result.blankRows, periods: result.periods.map(\.rawValue), encoding: result.encoding,
-                          ignoredColumns: result.ignoredColumns, dryRun: result.dryRun, importedBy: user,
-                          summary: ImportSummary.describe(result, store: nil, language: language),  // no server path shown
-                          problems: result.problems.map { ErrorResponses.Problem($0.onTheWeb, in: language) })
+        return result
+    }
+
+    /// The answer of an import, in `language`: the CLI's summary (without the server's store path) and every problem.
+    static func importBody(_ result: ImportOutcome, survey: String, file: String, user: String, language: Language) -> ImportBody {
+        ImportBody(batch: result.batchID, survey: survey, file: file, rows: result.importedRows, rejected: result.rejectedRows,
+                   blank: result.blankRows, periods: result.periods.map(\.rawValue), encoding: result.encoding,
+                   ignoredColumns: result.ignoredColumns, dryRun: result.dryRun, importedBy: user,
+                   summary: ImportSummary.describe(result, store: nil, language: language),  // no server path shown
+                   problems: result.problems.map { ErrorResponses.Problem($0.onTheWeb, in: language) })
     }
 
     /// An instrument a web form may name: a bundled one (`lwc`), or the instrument a stored survey was imported

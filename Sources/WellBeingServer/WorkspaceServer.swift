@@ -19,6 +19,8 @@ public struct WorkspaceServer: Sendable {
     public let sessions: Sessions
     let boundPort: BoundPort
     let imports = ImportLocks()
+    /// The import page's imports, running and lately ended.
+    let jobs = ImportJobs()
     /// The store as every request reads it (one pool of SQLite readers shared by all).
     let readers: StoreReaders
     /// Analysis answers per request and store state (see `AnswerCache`).
@@ -81,8 +83,23 @@ public struct WorkspaceServer: Sendable {
         let abandoned = Upload.removeAbandoned(in: settings.temporaryFolder)
         if abandoned > 0 { logger.notice("removed \(abandoned) upload folder(s) left by a server that was stopped mid-upload") }
         defer { readers.close() }
-        try await application(onRunning: onRunning).runService()
+        do {
+            try await application(onRunning: onRunning).runService()
+        } catch {
+            await finishImportJobs()
+            throw error
+        }
+        await finishImportJobs()
         await sessions.finishWriting()
+    }
+
+    /// Lets the imports that the pages started end before the server stops (each completes whole or fails whole and
+    /// removes its upload).
+    func finishImportJobs() async {
+        let running = await jobs.runningCount
+        guard running > 0 else { return }
+        logger.notice("waiting for \(running) import(s) started from the import page to end before stopping")
+        await jobs.finishRunning()
     }
 
     /// The first line of standard output, the same in every language so that scripts can read it:
@@ -98,6 +115,7 @@ public struct WorkspaceServer: Sendable {
         addSessionRoutes(router)
         addReadingRoutes(router)
         addWritingRoutes(router)
+        addImportJobRoutes(router)
         addPages(router)
         return router
     }

@@ -43,11 +43,12 @@ public enum ResponseImport {
     ///
     /// - Parameters:
     ///   - rejects: called before each attempt; gives where the rejected rows of that attempt go, if anywhere.
-    ///   - onProgress: rows done and total, called on the import's reading thread.
+    ///   - onProgress: rows read and bytes of the file behind them, called on the import's reading thread every few
+    ///     thousand rows and once when the last is read (see `ReadingProgress`).
     /// - Returns: the outcome, and the store's path as the store names itself.
     public static func run(_ request: Request, store location: String,
                            rejects: @escaping () throws -> ((RejectedRow) throws -> Void)? = { nil },
-                           onProgress: ((Int, Int) -> Void)? = nil) throws -> (outcome: ImportOutcome, store: String) {
+                           onProgress: ((ReadingProgress) -> Void)? = nil) throws -> (outcome: ImportOutcome, store: String) {
         let importing = { (store: SurveyStore) throws -> (ImportOutcome, String) in
             let onReject = try rejects()
             let source = try ResponseFile(path: request.path, instrument: request.instrument.instrument, period: request.period,

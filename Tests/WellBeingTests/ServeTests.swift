@@ -834,8 +834,11 @@ import WellBeingWorkspace
             let problems = try #require(object?["problems"] as? [[String: Any]])
             let locations = problems.compactMap { $0["location"] as? String }
             #expect(locations.contains { $0.hasPrefix("bad.csv:2") } && locations.contains { $0.hasPrefix("bad.csv:3") }, "\(locations)")
-            // The page names them too.
-            let page = try await client.execute(uri: "/import", method: .post, headers: browser.headers(post: true, headers), body: body)
+            // The page names them too, once its import job has ended.
+            let location = try await ServeImportJobTests.startOnThePage(client, browser, [("instrument", "mini"), ("period", "2027")],
+                                                                        file: ("bad.csv", Data(csv.utf8)))
+            _ = try await ServeImportJobTests.waitForEnd(client, browser, location)
+            let page = try await client.execute(uri: location, method: .get, headers: browser.headers())
             #expect(page.status.code == 422)
             #expect(Self.text(page).contains("bad.csv:2"))
             #expect(try SurveyStore(path: store, access: .read).batches().count == 1)
