@@ -11,14 +11,20 @@ pages: the 2024 answers (Shift_JIS CSV) uploaded, population and KPIs imported w
 server, and the trend, compare, drivers and indicators-by-district pages, each figure equal to its API's JSON;
 the radar of each district's deviation scores and the drivers' quadrant chart drawn; the language switch keeping
 a page's choices; the report downloaded from the reports form as HTML (the `report` command's bytes) and as an
-English workbook (read back). Screenshots of every page, and of the charts, go to WORK_FOLDER/screens/. Prints one line per step; exits 1 on a failed check, 2 when Chromium,
+English workbook (read back). Every upload goes through its import's page (/imports/{job}), which reloads itself
+each second while the import runs; a large file of an earlier year shows the progress bar and the rows read there,
+then the result, equal to the job's JSON. Screenshots of every page, and of the charts, go to WORK_FOLDER/screens/.
+Prints one line per step; exits 1 on a failed check, 2 when Chromium,
 Playwright or openpyxl is missing.
 """
 import csv
+import datetime
 import json
 import os
+import re
 import subprocess
 import sys
+import time
 import urllib.request
 
 CHROMIUM = next((path for path in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if os.access(path, os.X_OK)), None)
@@ -87,6 +93,45 @@ def screenshot_both_languages(page, selector, path):
     page.click("a[hreflang=ja]")
 
 
+def large_csv(rows, path, count, year):
+    """Writes `count` answers of the survey's rows (the header first) as a CSV, each with its own timestamp in `year`."""
+    start = datetime.datetime(year, 9, 1, 6, 0, 0)
+    with open(path, "w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(rows[0])
+        for index in range(count):
+            row = list(rows[1 + index % (len(rows) - 1)])
+            row[0] = (start + datetime.timedelta(seconds=7 * index)).strftime("%Y/%m/%d %H:%M:%S")
+            writer.writerow(row)
+
+
+def follow_import(page, label, on_progress=None):
+    """After the import form's submit: the browser is on the import's page (/imports/{job}), which reloads itself
+    each second until the import ends. Waits for the end (the result or the problems); calls `on_progress` once with
+    the first progress line that shows some rows read. Returns that line (None if the import ended before one showed)."""
+    from playwright.sync_api import Error
+    if "/imports/" not in page.url:
+        fail("%s: the form did not lead to the import's page (%s)" % (label, page.url))
+    shown = None
+    deadline = time.time() + 600
+    while time.time() < deadline:
+        try:
+            if page.query_selector("main .done, main div.error"):
+                return shown
+            line = page.query_selector(".progress p.rows")
+            text = line.inner_text() if line is not None else ""
+            read = re.match(r"[\d,]+", text)
+            if shown is None and read and int(read.group(0).replace(",", "")) > 0 \
+                    and page.query_selector(".progress progress[value]") is not None:
+                shown = text
+                if on_progress:
+                    on_progress(shown)
+        except Error:
+            pass  # the page was reloading
+        time.sleep(0.1)
+    fail("%s: the import did not end in ten minutes" % label)
+
+
 def api_json(page, base, path):
     """The API's JSON through the browser's session."""
     response = page.request.get(base + path)
@@ -150,6 +195,7 @@ def main():
             page.select_option("select[name=instrument]", "lwc")
             page.fill("input[name=period]", "2025")
             page.click("form.panel button[type=submit]")
+            follow_import(page, "the bad workbook")
             text = page.inner_text("main")
             if "回答2025.xlsx:Sheet1!E6" not in text:
                 fail("the page does not name the bad cell: %s" % text[:600])
@@ -160,6 +206,7 @@ def main():
             page.select_option("select[name=instrument]", "lwc")
             page.fill("input[name=period]", "2025")
             page.click("form.panel button[type=submit]")
+            follow_import(page, "the fixed workbook")
             if not page.query_selector(".done"):
                 fail("the import did not finish: %s" % page.inner_text("main")[:600])
             page.screenshot(path=os.path.join(screens, "3-imported.png"), full_page=True)
@@ -238,6 +285,7 @@ def main():
             page.select_option("select[name=instrument]", "lwc")
             page.fill("input[name=period]", "2024")
             page.click("form.panel button[type=submit]")
+            follow_import(page, "the 2024 answers")
             if not page.query_selector(".done"):
                 fail("the 2024 import did not finish: %s" % page.inner_text("main")[:600])
             if work in page.content():
@@ -344,10 +392,37 @@ def main():
             if len(book.sheetnames) < 3:
                 fail("the report workbook has %d sheets" % len(book.sheetnames))
             print("report workbook %s read back: %d sheets" % (download.suggested_filename, len(book.sheetnames)))
+
+            # A large file of an earlier year: its page shows the bar and the rows read while it imports, then the
+            # result; the job's JSON says the same, and the batch holds every row.
+            large = os.path.join(work, "回答2023.csv")
+            count = 200000
+            large_csv(rows, large, count, 2023)
+            page.click("a[href='/import']")
+            page.set_input_files("input[name=file]", large)
+            page.select_option("select[name=instrument]", "lwc")
+            page.fill("input[name=period]", "2023")
+            page.click("form.panel button[type=submit]")
+            job = page.url.split("/imports/")[-1].split("?")[0]
+            shown = follow_import(page, "the large file", on_progress=lambda line: page.screenshot(
+                path=os.path.join(screens, "14-import-progress.png"), full_page=True))
+            if shown is None:
+                fail("the import of %d rows ended before its page showed any progress" % count)
+            print("progress shown while importing:", shown)
+            if not page.query_selector(".done"):
+                fail("the large import did not finish: %s" % page.inner_text("main")[:600])
+            page.screenshot(path=os.path.join(screens, "15-import-done.png"), full_page=True)
+            state = api_json(page, base, "/api/v1/imports/" + job)
+            if state["state"] != "done" or state["rows_read"] != count or state["result"]["rows"] != count \
+                    or state["result"]["summary"].splitlines()[0] != page.inner_text(".done").splitlines()[0]:
+                fail("the job's JSON %s does not match its page" % {key: state[key] for key in ("state", "rows_read", "status")})
+            print("imported through the progress page: %s (JSON: %s, %d rows)" % (
+                page.inner_text(".done").splitlines()[0], state["state"], state["rows_read"]))
+
             page.click("a[href='/']")
-            page.screenshot(path=os.path.join(screens, "14-home-after.png"), full_page=True)
+            page.screenshot(path=os.path.join(screens, "16-home-after.png"), full_page=True)
             page.click("a[href='/batches']")
-            page.screenshot(path=os.path.join(screens, "15-batches-after.png"), full_page=True)
+            page.screenshot(path=os.path.join(screens, "17-batches-after.png"), full_page=True)
             browser.close()
     finally:
         server.terminate()
