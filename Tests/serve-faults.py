@@ -3,7 +3,7 @@
 killed (-9) during an import, secrets in the log, and HTTPS with a self-signed certificate.
 
 Usage: serve-faults.py WELLBEING FIXTURES WORK CASE
-  CASE: upload-cut | import-cut | kill | logs | tls
+  CASE: upload-cut | import-cut | page-stop | kill | logs | tls
 
 Each case makes its own store in WORK (the mini survey of FIXTURES, period 2025), starts `WELLBEING serve --port 0`
 with TMPDIR=WORK/tmp (where uploads are received), and prints one line per check; the last line is OK. Exits 1
@@ -247,6 +247,37 @@ def import_cut(run, fixtures):
         server.stop()
 
 
+def page_stop(run, fixtures):
+    store = mini_store(run, fixtures, "stopped")
+    server = Server(run, store, "page-stop")
+    rows = 150000
+    try:
+        server.log_in()
+        before = server.batches()
+        body = form([("instrument", "mini"), ("period", "2026"), ("csrf", server.csrf)], "page.csv", mini_rows("P", rows))
+        response, _ = server.request("POST", "/import", body=body, headers={"Content-Type": "multipart/form-data; boundary=" + BOUNDARY})
+        job = response.getheader("Location") or ""
+        check(response.status == 303 and job.startswith("/imports/"), "the import page's upload answers 303 to its job's page")
+        print("the browser goes away without reading the job's page")
+        check(server.wait_for_log("page.csv into mini started"), "the import runs as a job of the server")
+        server.process.send_signal(signal.SIGTERM)
+        try:
+            status = server.process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            fail("the server did not stop within two minutes of SIGTERM")
+        log = server.log()
+        waited = "waiting for 1 import(s)" in log
+        print("SIGTERM %s the import ended; the server exited with %d" % ("before" if waited else "after", status))
+        check("page.csv into mini, batch" in log, "the server stopped only after the job's import had ended")
+    finally:
+        server.stop()
+    code, after = cli_batches(run, store)
+    check(code == 0, "the store opens afterwards")
+    added = [batch for batch in after["batches"] if batch not in before["batches"]]
+    check(len(added) == 1 and added[0]["rowCount"] == rows, "the job's batch is whole (%d rows)" % rows)
+    check(wait_until_empty(server.temporary), "the job's upload is removed")
+
+
 def kill(run, fixtures):
     store = mini_store(run, fixtures, "killed")
     server = Server(run, store, "kill")
@@ -370,7 +401,7 @@ def main():
         print(__doc__)
         return 2
     executable, fixtures, work, case = sys.argv[1:]
-    cases = {"upload-cut": upload_cut, "import-cut": import_cut, "kill": kill, "logs": logs, "tls": tls}
+    cases = {"upload-cut": upload_cut, "import-cut": import_cut, "page-stop": page_stop, "kill": kill, "logs": logs, "tls": tls}
     if case not in cases:
         print(__doc__)
         return 2

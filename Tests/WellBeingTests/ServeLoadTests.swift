@@ -324,7 +324,7 @@ import WellBeingWorkspace
     // MARK: The executable: faults and HTTPS
 
     /// Runs one case of Tests/serve-faults.py against the built executable.
-    @Test(arguments: ["upload-cut", "import-cut", "kill", "logs", "tls"])
+    @Test(arguments: ["upload-cut", "import-cut", "page-stop", "kill", "logs", "tls"])
     func faultsThroughTheExecutable(_ name: String) throws {
         let folder = try TemporaryFolder()
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("wellbeing").path
