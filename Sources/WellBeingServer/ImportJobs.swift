@@ -82,8 +82,9 @@ struct ImportJob: Sendable {
 actor ImportJobs {
     /// How long a finished job's result stays to be read.
     static let keepSeconds: TimeInterval = 30 * 60
-    /// How many finished jobs are kept at most (the oldest are forgotten first).
-    static let keptFinished = 200
+    /// How many finished jobs are kept at most (the oldest are forgotten first): a result holds at most
+    /// `ResponseParser.problemLimit` problems, so the kept ones take tens of megabytes at worst.
+    static let keptFinished = 50
 
     private var jobs: [String: ImportJob] = [:]
     private var running: [String: Task<Void, Never>] = [:]

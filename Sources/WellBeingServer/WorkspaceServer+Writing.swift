@@ -133,23 +133,29 @@ extension WorkspaceServer {
     }
 
     /// Runs a prepared import in the import lane (one at a time per server; readers go on meanwhile on their own
-    /// snapshots), reporting to `progress`; then removes the upload and gives the survey back, however it ended.
+    /// snapshots), reporting to `progress`; then removes the upload and gives the survey back, however it ended, before
+    /// it returns (so that whoever learns of its end may start the next import of the survey at once).
     func perform(_ prepared: PreparedImport, progress: ImportProgress? = nil) async throws -> ImportOutcome {
-        defer {
-            prepared.upload.discard()
-            Task { [imports] in await imports.release(prepared.survey) }
-        }
         let (user, fileName, survey, dryRun) = (prepared.user, prepared.fileName, prepared.survey, prepared.request.dryRun)
         let storePath = settings.storePath
         let importRequest = prepared.request
         logger.notice("import by \(user): \(fileName) into \(survey)\(dryRun ? " (dry run)" : "") started")
-        let (result, _) = try await imports.lane.run {
-            progress?.started()
-            return try await BlockingWork.run {
-                try ResponseImport.run(importRequest, store: storePath, onProgress: progress.map { progress in { progress.update($0) } })
+        let result: ImportOutcome
+        do {
+            (result, _) = try await imports.lane.run {
+                progress?.started()
+                return try await BlockingWork.run {
+                    try ResponseImport.run(importRequest, store: storePath, onProgress: progress.map { progress in { progress.update($0) } })
+                }
             }
+        } catch {
+            prepared.upload.discard()
+            await imports.release(survey)
+            throw error
         }
+        prepared.upload.discard()
         if !dryRun { await cache.storeChanged() }
+        await imports.release(survey)
         logger.notice("import by \(user): \(fileName) into \(survey), batch \(result.batchID.map(String.init) ?? "none (dry run)")")
         return result
     }
