@@ -89,9 +89,12 @@ actor ImportJobs {
     private var jobs: [String: ImportJob] = [:]
     private var running: [String: Task<Void, Never>] = [:]
     private let keepSeconds: TimeInterval
+    private let now: @Sendable () -> Date
 
-    init(keepSeconds: TimeInterval = ImportJobs.keepSeconds) {
+    /// - Parameter now: the clock that ends are told by (a test's own, to forget without waiting).
+    init(keepSeconds: TimeInterval = ImportJobs.keepSeconds, now: @escaping @Sendable () -> Date = { Date() }) {
         self.keepSeconds = keepSeconds
+        self.now = now
     }
 
     /// Starts `work` as a job of the server, apart from the request that asked for it: it runs to its end even when
@@ -111,7 +114,7 @@ actor ImportJobs {
 
     private func finish(_ id: String, _ state: ImportJob.State) {
         jobs[id]?.state = state
-        jobs[id]?.ended = Date()
+        jobs[id]?.ended = now()
         running[id] = nil
     }
 
@@ -137,9 +140,9 @@ actor ImportJobs {
     }
 
     private func forgetOld() {
-        let now = Date()
+        let time = now()
         var finished = jobs.values.filter { $0.ended != nil }
-        for job in finished where now.timeIntervalSince(job.ended!) > keepSeconds { jobs[job.id] = nil }
+        for job in finished where time.timeIntervalSince(job.ended!) > keepSeconds { jobs[job.id] = nil }
         finished = finished.filter { jobs[$0.id] != nil }
         guard finished.count > Self.keptFinished else { return }
         for job in finished.sorted(by: { $0.ended! < $1.ended! }).prefix(finished.count - Self.keptFinished) { jobs[job.id] = nil }
