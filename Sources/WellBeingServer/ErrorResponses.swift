@@ -62,7 +62,9 @@ enum ErrorResponses {
              problems: failure.problems.isEmpty ? nil : failure.problems.map { Problem($0, in: language) })
     }
 
-    static func response(for error: any Error, path: String, language: Language, session: Session?, logger: Logger) -> Response {
+    /// - Parameter keeping: the page's query, which its language switch keeps (a GET page's choices).
+    static func response(for error: any Error, path: String, language: Language, session: Session?, logger: Logger,
+                         keeping parameters: [String: String] = [:]) -> Response {
         let failure = failure(for: error, path: path, logger: logger)
         let status = HTTPResponse.Status(code: failure.kind.httpStatus)
         if path.hasPrefix("/api/") {
@@ -70,7 +72,7 @@ enum ErrorResponses {
             return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: json)))
         }
-        let page = Pages.errorPage(failure, language: language, session: session)
+        let page = Pages.errorPage(failure, language: language, session: session, keeping: parameters)
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"],
                         body: .init(byteBuffer: ByteBuffer(string: page)))
     }

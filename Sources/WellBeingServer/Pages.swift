@@ -58,8 +58,9 @@ enum Pages {
     }
 
     /// A failure as a page: what happened, and every problem at its place.
-    static func errorPage(_ failure: WellBeingError, language: Language, session: Session?) -> String {
-        page(Message(.pageErrorHeading).text(in: language), errorBlock(failure, language: language), language: language, session: session)
+    static func errorPage(_ failure: WellBeingError, language: Language, session: Session?, keeping parameters: [String: String] = [:]) -> String {
+        page(Message(.pageErrorHeading).text(in: language), errorBlock(failure, language: language), language: language, session: session,
+             keeping: parameters)
     }
 
     /// The message and the problems of `failure`, as a block for any page.

@@ -51,8 +51,15 @@ struct RequestGuard: RouterMiddleware {
             }
             response = try await next(request, context)
         } catch {
+            // A page's choices stay with its language switch, on a page that failed too (a GET's query only).
+            var choices: [String: String] = [:]
+            if request.method == .get {
+                for (key, value) in request.uri.queryParameters where !value.isEmpty && choices[String(key)] == nil {
+                    choices[String(key)] = String(value)
+                }
+            }
             response = ErrorResponses.response(for: error, path: request.uri.path, language: language, session: context.session,
-                                                  logger: logger)
+                                                  logger: logger, keeping: choices)
         }
         Self.secure(&response)
         // A page's language switch is remembered; a download in another language (a report in English) is not.

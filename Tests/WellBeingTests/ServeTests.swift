@@ -686,6 +686,13 @@ import WellBeingWorkspace
             let switched = Self.text(try await client.execute(uri: "/indicators?by=%E5%B9%B4%E4%BB%A3&lang=en&period=2024&survey=lwc&weights=none",
                                                               method: .get, headers: browser.headers()))
             #expect(switched.contains("<option value=\"2024\" selected>") && switched.contains("<option value=\"none\" selected>"))
+            // A page that failed (a period the store does not hold) keeps them too, escaped.
+            let failed = try await client.execute(uri: "/indicators?survey=lwc&period=1999&by=\(encoded)&lang=en", method: .get,
+                                                  headers: browser.headers())
+            #expect(failed.status != .ok)
+            let failedPage = Self.text(failed)
+            #expect(failedPage.contains("<a href=\"?by=\(encoded)&amp;lang=ja&amp;period=1999&amp;survey=lwc\""))
+            #expect(!failedPage.contains("<script>"))
 
             // The reports form: its buttons send the choices to /reports/download, which redirects to the file.
             let reports = Self.text(try await client.execute(uri: "/reports?survey=lwc", method: .get, headers: browser.headers()))
