@@ -40,11 +40,14 @@ public enum Passwords {
 
 extension WorkspaceServer {
     /// The sign-in form of accounts.
-    static func loginForm(language: Language, failure: WellBeingError? = nil) -> String {
+    /// - Parameter next: the page to open after signing in (a path of this server, `returnPath`).
+    static func loginForm(language: Language, failure: WellBeingError? = nil, next: String? = nil) -> String {
         func say(_ key: MessageKey) -> String { escapeMarkup(Message(key).text(in: language)) }
         var html = failure.map { Pages.errorBlock($0, language: language) } ?? ""
+        let returning = returnPath(next).map { "<input type=\"hidden\" name=\"next\" value=\"\(escapeMarkup($0))\">\n" } ?? ""
         html += """
             <form class="panel" method="post" action="/login">
+            \(returning)\
             <label>\(say(.pageLoginName)) <input type="text" name="name" autocomplete="username" required></label>
             <label>\(say(.pageLoginPassword)) <input type="password" name="password" autocomplete="current-password" required></label>
             <button type="submit">\(say(.pageLoginSubmit))</button>
@@ -73,14 +76,24 @@ extension WorkspaceServer {
         }
         guard let account else {
             await sessions.recordFailedLogin(context.client)
-            return Pages.response(Self.loginForm(language: language, failure: WellBeingError(.unauthenticated, Message(.loginWrong))),
+            return Pages.response(Self.loginForm(language: language, failure: WellBeingError(.unauthenticated, Message(.loginWrong)),
+                                                 next: form["next"]),
                                   status: .unauthorized)
         }
         let session = await sessions.open(user: account.name, role: account.role, keep: true)
         logger.notice("signed in: \(account.name) (\(account.role.rawValue))")
-        var response = Response(status: .seeOther, headers: [.location: "/"])
+        var response = Response(status: .seeOther, headers: [.location: Self.returnPath(form["next"]) ?? "/"])
         response.headers.append(HTTPField(name: .setCookie, value: sessionCookie(session.id)))
         return response
+    }
+
+    /// `next` when it is a page of this server to return to after signing in: a path (`/indicators?period=2025`),
+    /// never another site (`//host`, `/\\host`, `https://…`), the API, the sign-in itself, or a broken line; else nil.
+    static func returnPath(_ next: String?) -> String? {
+        guard let next, next.hasPrefix("/"), next.count <= 2000, !next.hasPrefix("//"), !next.hasPrefix("/\\"),
+              !next.hasPrefix("/api/"), !next.hasPrefix("/login"), !next.hasPrefix("/logout"),
+              !next.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\\" || $0.value == 0x7F }) else { return nil }
+        return next
     }
 
     /// Whether the store at `path` has accounts (then sign-in is by name and password, and no token is printed).

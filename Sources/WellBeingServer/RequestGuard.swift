@@ -36,7 +36,11 @@ struct RequestGuard: RouterMiddleware {
                     guard sessions.signInWithAccounts else { throw WellBeingError(.unauthenticated, Message(.serveLoginNeeded)) }
                     // A page a signed-out browser asks for: the sign-in form; the API and changes: 401.
                     if [.get, .head].contains(request.method), !request.uri.path.hasPrefix("/api/") {
-                        var response = Response(status: .seeOther, headers: [.location: "/login"])
+                        let back = WorkspaceServer.returnPath(request.uri.description)  // the page, after signing in
+                        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+                        let location = back.flatMap { $0 == "/" ? nil : $0.addingPercentEncoding(withAllowedCharacters: unreserved) }
+                            .map { "/login?next=\($0)" } ?? "/login"
+                        var response = Response(status: .seeOther, headers: [.location: location])
                         Self.secure(&response)
                         logger.info("\(request.method.rawValue) \(request.uri.path) \(response.status.code)")
                         return response

@@ -125,7 +125,8 @@ public struct WorkspaceServer: Sendable {
     func addSessionRoutes(_ router: Router<ServerContext>) {
         router.get("/login") { request, context -> Response in
             guard let token = request.uri.queryParameters.get("token") else {
-                return Pages.response(Self.loginForm(language: context.language ?? settings.language))
+                return Pages.response(Self.loginForm(language: context.language ?? settings.language,
+                                                     next: request.uri.queryParameters.get("next").map { String($0) }))
             }
             if await sessions.isThrottled(context.client) {
                 throw WellBeingError(.unauthenticated, Message(.serveLoginThrottled))

@@ -86,11 +86,31 @@ import WellBeingWorkspace
         let folder = try TemporaryFolder()
         let store = try Self.accountStore(in: folder)
         try await Self.server(store).application().test(.router) { client in
-            for path in ["/", "/indicators?period=2025", "/batches"] {
+            for (path, location) in [("/", "/login"), ("/indicators?period=2025", "/login?next=%2Findicators%3Fperiod%3D2025"),
+                                     ("/batches", "/login?next=%2Fbatches")] {
                 let page = try await client.execute(uri: path, method: .get, headers: [.cookie: "wellbeing_session=stale"])
-                #expect(page.status == .seeOther && page.headers[.location] == "/login", "\(path)")
+                #expect(page.status == .seeOther && page.headers[.location] == location, "\(path)")
                 #expect(page.headers[.contentSecurityPolicy] != nil)
             }
+            // The form carries the page, and signing in returns to it.
+            let form = ServeTests.text(try await client.execute(uri: "/login?next=%2Findicators%3Fperiod%3D2025", method: .get))
+            #expect(form.contains("<input type=\"hidden\" name=\"next\" value=\"/indicators?period=2025\">"))
+            func signIn(next: String) async throws -> String? {
+                let encoded = next.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+                let response = try await client.execute(uri: "/login", method: .post,
+                                                        headers: [.origin: "http://localhost", .contentType: "application/x-www-form-urlencoded"],
+                                                        body: ByteBuffer(string: "name=sato&password=\(Self.password)&next=\(encoded)"))
+                #expect(response.status == .seeOther)
+                return response.headers[.location]
+            }
+            #expect(try await signIn(next: "/indicators?period=2025") == "/indicators?period=2025")
+            // Never to another site, the API or a broken header line.
+            for hostile in ["//evil.example/", "/\\evil.example", "https://evil.example/", "/api/v1/batches", "/x\r\nSet-Cookie: a=b",
+                            "javascript:alert(1)", "/login?next=//evil.example"] {
+                #expect(try await signIn(next: hostile) == "/", "\(hostile)")
+            }
+            let hostileForm = ServeTests.text(try await client.execute(uri: "/login?next=%2F%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E", method: .get))
+            #expect(!hostileForm.contains("<script>"))
             let api = try await client.execute(uri: "/api/v1/batches", method: .get)
             #expect(api.status == .unauthorized && ServeTests.text(api).contains("/login") && !ServeTests.text(api).contains("token"))
             let change = try await client.execute(uri: "/api/v1/batches/1/undo", method: .post, headers: [.origin: "http://localhost"])
