@@ -358,16 +358,18 @@ extension WorkspaceServer {
 
     /// `a=1&amp;b=2`, keys sorted, values percent-encoded, for an `href`.
     static func queryString(_ parameters: [String: String]) -> String {
-        parameters.keys.sorted().map { "\($0)=\(pathValue(parameters[$0]!))" }.joined(separator: "&amp;")
+        parameters.keys.sorted().map { "\($0)=\(hrefValue(parameters[$0]!))" }.joined(separator: "&amp;")
     }
 
-    /// A value as one segment of a path in an `href`.
-    static func pathValue(_ text: String) -> String { escapeMarkup(percentEncoded(text)) }
+    /// A value as one path segment or query value in an `href`: percent-encoded, then escaped.
+    static func hrefValue(_ text: String) -> String { escapeMarkup(percentEncoded(text)) }
+
+    /// The characters a URL carries as they are (RFC 3986's unreserved ones); every other is percent-encoded.
+    static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
     /// `text` with every character but the unreserved ASCII ones percent-encoded: a path segment or a query value.
     static func percentEncoded(_ text: String) -> String {
-        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-        return text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
+        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
     }
 
     /// One table per group, in the order the rows name them (the whole area first where it has rows), each under its

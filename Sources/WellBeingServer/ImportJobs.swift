@@ -139,13 +139,13 @@ actor ImportJobs {
         return tasks.count
     }
 
+    /// Forgets finished jobs older than `keepSeconds`, then the oldest beyond `keptFinished`.
     private func forgetOld() {
         let time = now()
-        var finished = jobs.values.filter { $0.ended != nil }
-        for job in finished where time.timeIntervalSince(job.ended!) > keepSeconds { jobs[job.id] = nil }
-        finished = finished.filter { jobs[$0.id] != nil }
-        guard finished.count > Self.keptFinished else { return }
-        for job in finished.sorted(by: { $0.ended! < $1.ended! }).prefix(finished.count - Self.keptFinished) { jobs[job.id] = nil }
+        let finished = jobs.values.compactMap { job in job.ended.map { (id: job.id, ended: $0) } }.sorted { $0.ended > $1.ended }
+        for (index, job) in finished.enumerated() where index >= Self.keptFinished || time.timeIntervalSince(job.ended) > keepSeconds {
+            jobs[job.id] = nil
+        }
     }
 }
 #endif

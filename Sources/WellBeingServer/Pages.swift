@@ -158,10 +158,6 @@ extension WorkspaceServer {
         }
     }
 
-    static func queryValue(_ text: String) -> String {
-        escapeMarkup(text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
-    }
-
     /// Surveys with their periods and respondents, and the latest imports.
     static func home(store: SurveyStore?, language: Language) throws -> String {
         func say(_ key: MessageKey, _ arguments: [String: String] = [:]) -> String { escapeMarkup(Message(key, arguments).text(in: language)) }
@@ -171,7 +167,7 @@ extension WorkspaceServer {
             let title = (try? store.instrument(for: survey.id).instrument.title.text(in: language)) ?? ""
             html += "<li><strong>\(escapeMarkup(title))</strong> (\(escapeMarkup(survey.id.rawValue)) \(escapeMarkup(survey.instrumentVersion))): "
             html += survey.periods.keys.sorted().map { period in
-                "<a href=\"/indicators?survey=\(queryValue(survey.id.rawValue))&amp;period=\(queryValue(period.rawValue))\">"
+                "<a href=\"/indicators?survey=\(hrefValue(survey.id.rawValue))&amp;period=\(hrefValue(period.rawValue))\">"
                     + "\(escapeMarkup(period.rawValue))</a> (n = \(survey.periods[period] ?? 0))"
             }.joined(separator: ", ") + "</li>\n"
         }

@@ -37,9 +37,7 @@ struct RequestGuard: RouterMiddleware {
                     // A page a signed-out browser asks for: the sign-in form; the API and changes: 401.
                     if [.get, .head].contains(request.method), !request.uri.path.hasPrefix("/api/") {
                         let back = WorkspaceServer.returnPath(request.uri.description)  // the page, after signing in
-                        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-                        let location = back.flatMap { $0 == "/" ? nil : $0.addingPercentEncoding(withAllowedCharacters: unreserved) }
-                            .map { "/login?next=\($0)" } ?? "/login"
+                        let location = back.flatMap { $0 == "/" ? nil : "/login?next=" + WorkspaceServer.percentEncoded($0) } ?? "/login"
                         var response = Response(status: .seeOther, headers: [.location: location])
                         Self.secure(&response)
                         logger.info("\(request.method.rawValue) \(request.uri.path) \(response.status.code)")

@@ -24,6 +24,8 @@ public struct Session: Sendable {
     var checkedAt = Date()
     /// The last use written to the store.
     var keptSeen = Date()
+    /// What the store keeps of the cookie (`Sessions.storedHash`), made once; empty when not kept.
+    var keptHash = ""
 }
 
 /// Where the sessions of accounts are kept beyond this process's memory: the store, as the SHA-256 of each cookie.
@@ -53,10 +55,10 @@ public actor Sessions {
     public nonisolated let signInWithAccounts: Bool
     private let recheckSeconds: TimeInterval
     private let logger: Logger?
-    /// Writes to the store not yet made, in order, and whether they are being made.
+    /// Writes to the store not yet made, in order, and the task making them.
     private var pending: [KeptChange] = []
-    private var writing = false
-    /// Sessions whose row is not in the store yet (a recheck must not take them for removed).
+    private var writer: Task<Void, Never>?
+    /// Sessions (cookie values) whose row is not in the store yet (a recheck must not take them for removed).
     private var unwritten: Set<String> = []
     /// Failed logins allowed from one client per minute before it must wait.
     static let failedLoginsPerMinute = 10
@@ -127,9 +129,9 @@ public actor Sessions {
             session.kept = true
             session.checkedAt = now
             session.keptSeen = now
-            let hash = Self.storedHash(of: id)
-            unwritten.insert(hash)
-            change(.add(hash: hash, account: user, at: now))
+            session.keptHash = Self.storedHash(of: id)
+            unwritten.insert(id)
+            change(.add(id: id, hash: session.keptHash, account: user, at: now))
             change(.sweep(before: now.addingTimeInterval(-idleSeconds)))
         }
         sessions[id] = session
@@ -147,12 +149,11 @@ public actor Sessions {
             return session.kept ? await keptSession(id, now: now) : nil
         }
         session.lastSeen = now
-        let hash = Self.storedHash(of: id)
-        if session.kept, let records, now.timeIntervalSince(session.checkedAt) >= recheckSeconds, !unwritten.contains(hash) {
+        if session.kept, let records, now.timeIntervalSince(session.checkedAt) >= recheckSeconds, !unwritten.contains(id) {
             session.checkedAt = now
             sessions[id] = session
             // A store that cannot be read just now signs nobody out; the next request asks again.
-            guard let stored = await Self.lookUp(hash, in: records) else { return session }
+            guard let stored = await Self.lookUp(session.keptHash, in: records) else { return session }
             guard let stored, sessions[id] != nil else {
                 sessions[id] = nil
                 return nil
@@ -161,7 +162,7 @@ public actor Sessions {
         }
         if session.kept, now.timeIntervalSince(session.keptSeen) > min(300, idleSeconds / 10) {
             session.keptSeen = now
-            change(.touch(hash: hash, at: now))
+            change(.touch(hash: session.keptHash, at: now))
         }
         sessions[id] = session
         return session
@@ -180,7 +181,7 @@ public actor Sessions {
         }
         if let known = sessions[id] { return known }  // found by a request that asked meanwhile
         let session = Session(id: id, user: stored.account.name, role: stored.account.role, csrf: Self.csrfToken(for: id),
-                              lastSeen: now, kept: true, checkedAt: now, keptSeen: stored.lastSeen)
+                              lastSeen: now, kept: true, checkedAt: now, keptSeen: stored.lastSeen, keptHash: hash)
         sessions[id] = session
         return session
     }
@@ -200,19 +201,19 @@ public actor Sessions {
             if records != nil { change(.remove(hash: Self.storedHash(of: id))) }  // one this process has not seen
             return
         }
-        if session.kept { change(.remove(hash: Self.storedHash(of: id))) }
+        if session.kept { change(.remove(hash: session.keptHash)) }
     }
 
     /// Waits until every change to the kept sessions is written (the server stops).
     public func finishWriting() async {
-        while writing || !pending.isEmpty { try? await Task.sleep(for: .milliseconds(20)) }
+        while let writer { await writer.value }
     }
 
     // MARK: Writing behind
 
     /// A change to the sessions the store keeps.
     private enum KeptChange {
-        case add(hash: String, account: String, at: Date)
+        case add(id: String, hash: String, account: String, at: Date)
         case touch(hash: String, at: Date)
         case remove(hash: String)
         case sweep(before: Date)
@@ -221,29 +222,23 @@ public actor Sessions {
     /// Queues `kept` to be written in order after the ones before it.
     private func change(_ kept: KeptChange) {
         pending.append(kept)
-        guard !writing else { return }
-        writing = true
-        Task { await self.writePending() }
+        if writer == nil { writer = Task { await self.writePending() } }
     }
 
     private func writePending() async {
         while !pending.isEmpty {
             let next = pending.removeFirst()
             let failure = await write(next)
-            if case let .add(hash, account, _) = next {
-                unwritten.remove(hash)
+            if case let .add(id, _, account, _) = next {
+                unwritten.remove(id)
                 if let failure {
                     // The account went meanwhile: its session ends; a store this process cannot write keeps it in memory.
-                    if failure.kind == .notFound {
-                        sessions = sessions.filter { Self.storedHash(of: $0.key) != hash }
-                    } else if let index = sessions.firstIndex(where: { Self.storedHash(of: $0.key) == hash }) {
-                        sessions.values[index].kept = false
-                    }
+                    if failure.kind == .notFound { sessions[id] = nil } else { sessions[id]?.kept = false }
                     logger?.warning("the session of \(account) is kept in this server's memory only: \(failure.message.text(in: .en))")
                 }
             }
         }
-        writing = false
+        writer = nil
     }
 
     /// Writes one change, waiting out a store busy with an import for up to three minutes (each try waits the
@@ -258,7 +253,7 @@ public actor Sessions {
                         throw WellBeingError(.cannotCreateOutput, Message(.storeCannotWrite, ["path": records.path, "detail": "read-only"]))
                     }
                     switch kept {
-                    case let .add(hash, account, time): try store.addSession(idHash: hash, account: account, at: time)
+                    case let .add(_, hash, account, time): try store.addSession(idHash: hash, account: account, at: time)
                     case let .touch(hash, time): try store.touchSession(idHash: hash, at: time)
                     case let .remove(hash): try store.removeSession(idHash: hash)
                     case let .sweep(time): try store.removeSessions(lastSeenBefore: time)

@@ -131,7 +131,7 @@ extension WorkspaceServer {
     static func importResultBlock(_ result: ImportBody, language: Language) -> String {
         var html = "<div class=\"done\" role=\"status\"><p>\(escapeMarkup(result.summary).replacingOccurrences(of: "\n", with: "<br>"))</p></div>\n"
         if !result.dryRun, let batch = result.batch {
-            html += "<p><a href=\"/indicators?survey=\(queryValue(result.survey))&amp;period=\(queryValue(result.periods.first ?? ""))\">"
+            html += "<p><a href=\"/indicators?survey=\(hrefValue(result.survey))&amp;period=\(hrefValue(result.periods.first ?? ""))\">"
                 + "\(escapeMarkup(Message(.pageSeeIndicators).text(in: language)))</a> · "
                 + "\(escapeMarkup(Message(.pageBatchNumber, ["batch": "\(batch)"]).text(in: language)))</p>\n"
         }

@@ -140,22 +140,21 @@ extension WorkspaceServer {
         let storePath = settings.storePath
         let importRequest = prepared.request
         logger.notice("import by \(user): \(fileName) into \(survey)\(dryRun ? " (dry run)" : "") started")
-        let result: ImportOutcome
+        let ended: Result<ImportOutcome, any Error>
         do {
-            (result, _) = try await imports.lane.run {
+            ended = .success(try await imports.lane.run {
                 progress?.started()
                 return try await BlockingWork.run {
-                    try ResponseImport.run(importRequest, store: storePath, onProgress: progress.map { progress in { progress.update($0) } })
+                    try ResponseImport.run(importRequest, store: storePath, onProgress: progress.map { progress in { progress.update($0) } }).outcome
                 }
-            }
+            })
         } catch {
-            prepared.upload.discard()
-            await imports.release(survey)
-            throw error
+            ended = .failure(error)
         }
         prepared.upload.discard()
-        if !dryRun { await cache.storeChanged() }
+        if case .success = ended, !dryRun { await cache.storeChanged() }
         await imports.release(survey)
+        let result = try ended.get()
         logger.notice("import by \(user): \(fileName) into \(survey), batch \(result.batchID.map(String.init) ?? "none (dry run)")")
         return result
     }

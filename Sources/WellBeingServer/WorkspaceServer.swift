@@ -240,10 +240,8 @@ public struct WorkspaceServer: Sendable {
     /// `attachment; filename="…"` with an ASCII name and the real one percent-encoded (RFC 6266), so that no
     /// character of a period label or file name can break the header.
     static func attachment(_ name: String) -> String {
-        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
         let ascii = String(name.unicodeScalars.map { unreserved.contains($0) ? Character($0) : "_" })
-        let encoded = name.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ascii
-        return "attachment; filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)"
+        return "attachment; filename=\"\(ascii)\"; filename*=UTF-8''\(percentEncoded(name))"
     }
 
     static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
